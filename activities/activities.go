@@ -1,0 +1,35 @@
+// Package activities is everything with side effects that workflows call:
+// database writes and reads, notifications. Each activity is one transaction and
+// idempotent, so a retry after a crash writes nothing twice.
+package activities
+
+import (
+	"context"
+
+	"github.com/zeren-county/zeren/internal/store"
+)
+
+// Activities holds the dependencies of every activity.
+type Activities struct {
+	Store *store.Store
+}
+
+// Census is a count of the organisation and the schema version.
+type Census struct {
+	Units         int   `json:"units"`
+	People        int   `json:"people"`
+	SchemaVersion int64 `json:"schema_version"`
+}
+
+// Census counts units and people.
+func (a *Activities) Census(ctx context.Context) (Census, error) {
+	c, err := store.CountOrganisation(ctx, a.Store.DB)
+	if err != nil {
+		return Census{}, err
+	}
+	v, err := store.SchemaVersion(ctx, a.Store.DB.DB)
+	if err != nil {
+		return Census{}, err
+	}
+	return Census{Units: c.Units, People: c.People, SchemaVersion: v}, nil
+}

@@ -1,0 +1,138 @@
+package api
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/zeren-county/zeren/internal/domain"
+	"github.com/zeren-county/zeren/internal/store"
+)
+
+// MaxBody is the largest request body accepted.
+const MaxBody = 1 << 20
+
+const (
+	keyRequestID = "zeren.request_id"
+	keyPerson    = "zeren.person"
+)
+
+var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+func requestID(c *gin.Context) string { return c.GetString(keyRequestID) }
+
+// withRequestID takes the caller's X-Request-Id when it is sane, or makes one.
+func withRequestID(c *gin.Context) {
+	id := c.GetHeader("X-Request-Id")
+	if !validRequestID.MatchString(id) {
+		var b [8]byte
+		_, _ = rand.Read(b[:])
+		id = hex.EncodeToString(b[:])
+	}
+	c.Set(keyRequestID, id)
+	c.Header("X-Request-Id", id)
+	c.Next()
+}
+
+// logRequests logs every request with slog; never headers, so never a token.
+func logRequests(log *slog.Logger, m *httpMetrics) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		latency := time.Since(start)
+		route := c.FullPath()
+		if route == "" {
+			route = "unmatched"
+		}
+		status := c.Writer.Status()
+		attrs := []any{
+			"method", c.Request.Method,
+			"path", c.Request.URL.Path,
+			"status", status,
+			"latency_ms", float64(latency.Microseconds()) / 1000,
+			"request_id", requestID(c),
+		}
+		if p, ok := c.Get(keyPerson); ok {
+			attrs = append(attrs, "person", p.(domain.Person).Key)
+		}
+		level := slog.LevelInfo
+		if status >= 500 {
+			level = slog.LevelError
+		}
+		log.Log(c.Request.Context(), level, "http request", attrs...)
+		m.requests.WithLabelValues(c.Request.Method, route, strconv.Itoa(status)).Inc()
+		m.latency.WithLabelValues(c.Request.Method, route).Observe(latency.Seconds())
+	}
+}
+
+// limitBody refuses bodies over MaxBody: at once when Content-Length says so,
+// else when reading passes the limit.
+func limitBody(c *gin.Context) {
+	if c.Request.ContentLength > MaxBody {
+		problem(c, http.StatusRequestEntityTooLarge, TypeTooLarge, "the body is over the 1 MiB limit")
+		return
+	}
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, MaxBody)
+	c.Next()
+}
+
+// recoverProblem turns a panic into a logged 500 problem.
+func recoverProblem(log *slog.Logger) gin.HandlerFunc {
+	return gin.CustomRecoveryWithWriter(io.Discard, func(c *gin.Context, err any) {
+		log.ErrorContext(c.Request.Context(), "panic", "request_id", requestID(c), "path", c.Request.URL.Path, "panic", err)
+		problem(c, http.StatusInternalServerError, TypeInternal, "the server could not complete the request; it has been logged")
+	})
+}
+
+// authenticate resolves the bearer token to a person, or answers 401.
+func authenticate(s *store.Store) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		h := c.GetHeader("Authorization")
+		scheme, token, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+			problem(c, http.StatusUnauthorized, TypeUnauthorized, "send Authorization: Bearer <token>")
+			return
+		}
+		p, err := store.PersonByToken(c.Request.Context(), s.DB, strings.TrimSpace(token))
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		c.Set(keyPerson, p)
+		c.Next()
+	}
+}
+
+func caller(c *gin.Context) domain.Person {
+	return c.MustGet(keyPerson).(domain.Person)
+}
+
+type httpMetrics struct {
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+}
+
+func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
+	m := &httpMetrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "zeren_http_requests_total", Help: "HTTP requests by method, route and status."}, []string{"method", "route", "status"}),
+		latency:  prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "zeren_http_request_duration_seconds", Help: "HTTP request latency by method and route.", Buckets: prometheus.DefBuckets}, []string{"method", "route"}),
+	}
+	reg.MustRegister(m.requests, m.latency)
+	return m
+}
+
+func jsonRender(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}

@@ -1,0 +1,144 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/api/serviceerror"
+
+	"github.com/zeren-county/zeren/internal/domain"
+	"github.com/zeren-county/zeren/internal/store"
+	"github.com/zeren-county/zeren/workflows"
+)
+
+func (s *Server) me(c *gin.Context) {
+	c.JSON(http.StatusOK, caller(c))
+}
+
+type unitHead struct {
+	PersonID int64  `json:"person_id"`
+	Name     string `json:"name"`
+	Title    string `json:"title"`
+}
+
+type unitNode struct {
+	ID         int64       `json:"id"`
+	Code       string      `json:"code"`
+	Name       string      `json:"name"`
+	Kind       string      `json:"kind"`
+	Head       *unitHead   `json:"head,omitempty"`
+	Supervises []string    `json:"supervises,omitempty"`
+	Members    []string    `json:"members,omitempty"`
+	Children   []*unitNode `json:"children"`
+}
+
+// units answers the organisation as a tree; every authenticated person may read it.
+func (s *Server) units(c *gin.Context) {
+	ctx := c.Request.Context()
+	units, err := store.Units(ctx, s.Store.DB)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	heads, err := store.UnitHeads(ctx, s.Store.DB)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	supervision, err := store.Supervision(ctx, s.Store.DB)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	members, err := store.CommitteeMembers(ctx, s.Store.DB)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"units": unitTree(units, heads, supervision, members)})
+}
+
+func unitTree(units []domain.Unit, heads []store.UnitHead, supervision, members map[int64][]int64) []*unitNode {
+	byID := make(map[int64]*unitNode, len(units))
+	for _, u := range units {
+		byID[u.ID] = &unitNode{ID: u.ID, Code: u.Code, Name: u.Name, Kind: u.Kind.String(), Children: []*unitNode{}}
+	}
+	for _, h := range heads {
+		if n := byID[h.UnitID]; n != nil && n.Head == nil {
+			n.Head = &unitHead{PersonID: h.PersonID, Name: h.Name, Title: h.Title}
+		}
+	}
+	codes := func(ids []int64) []string {
+		out := make([]string, 0, len(ids))
+		for _, id := range ids {
+			out = append(out, byID[id].Code)
+		}
+		return out
+	}
+	var roots []*unitNode
+	for _, u := range units { // ordered by id, so children keep creation order
+		n := byID[u.ID]
+		if ids := supervision[u.ID]; len(ids) > 0 {
+			n.Supervises = codes(ids)
+		}
+		if ids := members[u.ID]; len(ids) > 0 {
+			n.Members = codes(ids)
+		}
+		if u.ParentID != nil && byID[*u.ParentID] != nil {
+			p := byID[*u.ParentID]
+			p.Children = append(p.Children, n)
+		} else {
+			roots = append(roots, n)
+		}
+	}
+	if roots == nil {
+		roots = []*unitNode{}
+	}
+	return roots
+}
+
+// systemCheck runs the SystemCheck workflow and answers with its result (admins only).
+func (s *Server) systemCheck(c *gin.Context) {
+	p := caller(c)
+	if !p.HasAny(domain.RoleAdmin) {
+		fail(c, domain.ErrForbidden)
+		return
+	}
+	ctx, cancel := contextWithTimeout(c, 30*time.Second)
+	defer cancel()
+	id := workflows.SystemCheckID(requestID(c))
+	run, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       id,
+		TaskQueue:                s.TaskQueue,
+		WorkflowExecutionTimeout: time.Minute,
+	}, workflows.SystemCheckWorkflow, workflows.SystemCheckInput{RequestedBy: p.Key})
+	if err != nil {
+		unavailable(c, fmt.Errorf("start system check: %w", err))
+		return
+	}
+	var res workflows.SystemCheckResult
+	if err := run.Get(ctx, &res); err != nil {
+		unavailable(c, fmt.Errorf("system check %s: %w", id, err))
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{
+		"units": res.Units, "people": res.People, "schema_version": res.SchemaVersion,
+		"checked_at": res.CheckedAt, "requested_by": res.RequestedBy, "workflow_id": id,
+	})
+}
+
+// unavailable answers 503 when Temporal or the worker does not answer; the cause is logged.
+func unavailable(c *gin.Context, err error) {
+	var unavail *serviceerror.Unavailable
+	s := "Temporal or the worker did not answer in time"
+	if errors.As(err, &unavail) {
+		s = "Temporal is unavailable"
+	}
+	c.Error(err) //nolint:errcheck // attaches for the log
+	logError(c, err)
+	problem(c, http.StatusServiceUnavailable, TypeUnavailable, s)
+}

@@ -1,0 +1,102 @@
+// Package api is zeren's HTTP API (Gin): it authenticates, authorises,
+// validates, reads the read model in PostgreSQL and sends Updates to workflows.
+// It never decides process. api/openapi.yaml is the contract; a test holds the
+// router and the document to the same set of routes.
+package api
+
+import (
+	"context"
+	_ "embed"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.temporal.io/sdk/client"
+
+	"github.com/zeren-county/zeren/internal/store"
+)
+
+//go:embed openapi.yaml
+var openAPI []byte
+
+// OpenAPI is the contract document.
+func OpenAPI() []byte { return openAPI }
+
+// Deps is what the API needs.
+type Deps struct {
+	Store     *store.Store
+	Temporal  client.Client
+	TaskQueue string
+	// Registry receives the HTTP metrics; Gatherer serves /metrics.
+	Registry prometheus.Registerer
+	Gatherer prometheus.Gatherer
+	Log      *slog.Logger
+}
+
+// Server holds the handlers' dependencies.
+type Server struct {
+	Deps
+}
+
+// New builds the router.
+func New(d Deps) *gin.Engine {
+	if d.Log == nil {
+		d.Log = slog.Default()
+	}
+	s := &Server{Deps: d}
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.ContextWithFallback = true
+	r.Use(withRequestID, logRequests(d.Log, newHTTPMetrics(d.Registry)), recoverProblem(d.Log), limitBody)
+	r.NoRoute(func(c *gin.Context) { problem(c, http.StatusNotFound, TypeNotFound, "no such route") })
+	r.NoMethod(func(c *gin.Context) { problem(c, http.StatusMethodNotAllowed, TypeMethod, "this route does not take "+c.Request.Method) })
+
+	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/readyz", s.ready)
+	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(d.Gatherer, promhttp.HandlerOpts{})))
+	r.GET("/api/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", openAPI) })
+
+	v1 := r.Group("/api/v1", authenticate(d.Store))
+	v1.GET("/me", s.me)
+	v1.GET("/units", s.units)
+	v1.POST("/system/check", s.systemCheck)
+	return r
+}
+
+// ready checks PostgreSQL and Temporal, each within two seconds.
+func (s *Server) ready(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+	defer cancel()
+	checks := map[string]string{"postgres": "ok", "temporal": "ok"}
+	ok := true
+	if err := s.Store.DB.PingContext(ctx); err != nil {
+		checks["postgres"], ok = "unreachable", false
+		s.Log.WarnContext(ctx, "readiness: postgres", "error", err)
+	}
+	if _, err := s.Temporal.CheckHealth(ctx, &client.CheckHealthRequest{}); err != nil {
+		checks["temporal"], ok = "unreachable", false
+		s.Log.WarnContext(ctx, "readiness: temporal", "error", err)
+	}
+	if !ok {
+		writeProblem(c, Problem{Type: TypeUnavailable, Title: titles[TypeUnavailable], Status: http.StatusServiceUnavailable,
+			Detail: "a dependency does not answer", Instance: requestID(c), Checks: checks})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ok", "checks": checks})
+}
+
+// NewHTTPServer wraps the router with the timeouts a public server needs.
+func NewHTTPServer(addr string, h http.Handler) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      90 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+}

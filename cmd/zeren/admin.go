@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/zeren-county/zeren/internal/seed"
+	"github.com/zeren-county/zeren/internal/store"
+)
+
+func runMigrate(ctx context.Context, args []string) error {
+	cfg, err := flags("migrate", args, nil)
+	if err != nil {
+		return err
+	}
+	s, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	applied, err := s.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	v, err := store.SchemaVersion(ctx, s.DB.DB)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("migrations applied: %v; schema version %d\n", applied, v)
+	return nil
+}
+
+func runSeed(ctx context.Context, args []string) error {
+	cfg, err := flags("seed", args, nil)
+	if err != nil {
+		return err
+	}
+	s, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if _, err := s.Migrate(ctx); err != nil {
+		return err
+	}
+	people, err := seed.Load(ctx, s)
+	if err != nil {
+		return err
+	}
+	c, err := store.CountOrganisation(ctx, s.DB)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("demo county loaded: %d units, %d people (%d role grants seeded)\n", c.Units, c.People, len(people))
+	return nil
+}
+
+func runToken(ctx context.Context, args []string) error {
+	var key, label string
+	cfg, err := flags("token", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&key, "person", "", "person key (required)")
+		fs.StringVar(&label, "label", "cli", "what the token is for")
+	})
+	if err != nil {
+		return err
+	}
+	if key == "" {
+		return fmt.Errorf("-person is required")
+	}
+	s, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	var id int64
+	if err := sqlx.GetContext(ctx, s.DB, &id, `SELECT id FROM people WHERE key = $1`, key); err != nil {
+		return fmt.Errorf("person %q: not found", key)
+	}
+	tok, err := store.IssueToken(ctx, s.DB, id, label)
+	if err != nil {
+		return err
+	}
+	fmt.Println(tok)
+	return nil
+}

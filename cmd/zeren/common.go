@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.temporal.io/sdk/client"
+	tlog "go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/zeren-county/zeren/activities"
+	"github.com/zeren-county/zeren/api"
+	"github.com/zeren-county/zeren/internal/config"
+	"github.com/zeren-county/zeren/internal/metrics"
+	"github.com/zeren-county/zeren/internal/store"
+	"github.com/zeren-county/zeren/workflows"
+)
+
+// flags parses the command's flags plus -config, and loads the configuration.
+func flags(name string, args []string, define func(*flag.FlagSet)) (config.Config, error) {
+	fs := flag.NewFlagSet("zeren "+name, flag.ContinueOnError)
+	path := fs.String("config", "temporal.yaml", "configuration file")
+	if define != nil {
+		define(fs)
+	}
+	if err := fs.Parse(args); err != nil {
+		return config.Config{}, err
+	}
+	required := false
+	fs.Visit(func(f *flag.Flag) { required = required || f.Name == "config" })
+	return config.Load(*path, required, os.Getenv)
+}
+
+func newLogger(text bool) *slog.Logger {
+	if text {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	}
+	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+// registry is the Prometheus registry of the process: Go and process collectors,
+// the HTTP metrics and the Temporal SDK's.
+func registry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg
+}
+
+// dialTemporal connects to the frontend, retrying for a while: in production the
+// cluster may start after zeren.
+func dialTemporal(ctx context.Context, cfg config.Config, reg prometheus.Registerer, log *slog.Logger) (client.Client, error) {
+	tlsCfg, err := cfg.Temporal.TLS.ClientTLS()
+	if err != nil {
+		return nil, err
+	}
+	opts := client.Options{
+		HostPort:          cfg.Temporal.HostPort,
+		Namespace:         cfg.Temporal.Namespace,
+		ConnectionOptions: client.ConnectionOptions{TLS: tlsCfg},
+		MetricsHandler:    metrics.NewTemporalHandler(reg),
+		Logger:            tlog.NewStructuredLogger(slog.New(warnOnly{log.Handler()})),
+	}
+	deadline := time.Now().Add(time.Minute)
+	for {
+		c, err := client.DialContext(ctx, opts)
+		if err == nil {
+			return c, nil
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return nil, fmt.Errorf("connect to Temporal at %s (namespace %s): %w", cfg.Temporal.HostPort, cfg.Temporal.Namespace, err)
+		}
+		log.Warn("waiting for Temporal", "host_port", cfg.Temporal.HostPort, "error", err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(2 * time.Second):
+		}
+	}
+}
+
+// warnOnly passes the SDK's warnings and errors, not its chatter.
+type warnOnly struct{ slog.Handler }
+
+func (w warnOnly) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= slog.LevelWarn && w.Handler.Enabled(ctx, l)
+}
+
+func newWorker(c client.Client, cfg config.Config, s *store.Store) worker.Worker {
+	w := worker.New(c, cfg.Temporal.TaskQueue, worker.Options{})
+	workflows.Register(w, &activities.Activities{Store: s})
+	return w
+}
+
+// serve runs an HTTP server until ctx ends, then shuts it down gracefully.
+func serve(ctx context.Context, srv *http.Server, log *slog.Logger) error {
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("listen on %s: %w", srv.Addr, err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		log.Warn("http shutdown", "addr", srv.Addr, "error", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+func openStore(ctx context.Context, cfg config.Config) (*store.Store, error) {
+	if err := cfg.RequireDatabase(); err != nil {
+		return nil, err
+	}
+	return store.Open(ctx, cfg.DatabaseURL)
+}
+
+func runWorker(ctx context.Context, args []string) error {
+	cfg, err := flags("worker", args, nil)
+	if err != nil {
+		return err
+	}
+	log := newLogger(false)
+	s, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	reg := registry()
+	c, err := dialTemporal(ctx, cfg, reg, log)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	w := newWorker(c, cfg, s)
+	if err := w.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	defer w.Stop()
+	log.Info("worker polling", "task_queue", cfg.Temporal.TaskQueue, "metrics", cfg.Worker.MetricsListen)
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = w.Write([]byte(`{"status":"ok"}`)) })
+	return serve(ctx, api.NewHTTPServer(cfg.Worker.MetricsListen, mux), log)
+}
+
+func runAPI(ctx context.Context, args []string) error {
+	cfg, err := flags("api", args, nil)
+	if err != nil {
+		return err
+	}
+	log := newLogger(false)
+	s, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	reg := registry()
+	c, err := dialTemporal(ctx, cfg, reg, log)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	h := api.New(api.Deps{Store: s, Temporal: c, TaskQueue: cfg.Temporal.TaskQueue, Registry: reg, Gatherer: reg, Log: log})
+	log.Info("api listening", "addr", cfg.API.Listen)
+	return serve(ctx, api.NewHTTPServer(cfg.API.Listen, h), log)
+}

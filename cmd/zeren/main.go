@@ -1,0 +1,67 @@
+// Command zeren is the one binary: dev, worker, api, migrate, seed, token.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `zeren — the county work-safety responsibility engine (安全生产责任制)
+
+usage: zeren <command> [flags]
+
+commands:
+  dev       run everything on this machine: embedded Temporal and its UI, a local
+            PostgreSQL (unless DATABASE_URL is set), migrations, the demo county,
+            the worker and the API
+  worker    run a worker against the Temporal cluster in temporal.yaml
+  api       serve the HTTP API
+  migrate   apply database migrations (DATABASE_URL)
+  seed      load the demo county (DATABASE_URL)
+  token     issue a bearer token for a person: zeren token -person KEY
+
+every command takes -config FILE (default temporal.yaml); environment variables
+override the file (see temporal.yaml).
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:])
+	stop()
+	if err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "zeren:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string) error {
+	if len(args) == 0 {
+		fmt.Fprint(os.Stderr, usage)
+		return errors.New("no command given")
+	}
+	cmds := map[string]func(context.Context, []string) error{
+		"dev":     runDev,
+		"worker":  runWorker,
+		"api":     runAPI,
+		"migrate": runMigrate,
+		"seed":    runSeed,
+		"token":   runToken,
+	}
+	cmd, ok := cmds[args[0]]
+	if !ok {
+		if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+			fmt.Fprint(os.Stdout, usage)
+			return nil
+		}
+		fmt.Fprint(os.Stderr, usage)
+		return fmt.Errorf("unknown command %q", args[0])
+	}
+	return cmd(ctx, args[1:])
+}

@@ -1,0 +1,254 @@
+// Package config loads zeren's configuration once: temporal.yaml, then the
+// environment over it, then checks every key. A bad or missing key is a one-line
+// error that names the file and the key.
+package config
+
+import (
+	"bytes"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is everything a zeren process reads at start.
+type Config struct {
+	// File is the path the config came from ("" when none was found and the defaults apply).
+	File        string `yaml:"-"`
+	DatabaseURL string `yaml:"-"`
+	Temporal    Temporal `yaml:"temporal"`
+	API         API      `yaml:"api"`
+	Worker      Worker   `yaml:"worker"`
+	Dev         Dev      `yaml:"dev"`
+}
+
+// Temporal says how to reach the Temporal frontend.
+type Temporal struct {
+	HostPort  string `yaml:"hostPort"`
+	Namespace string `yaml:"namespace"`
+	TaskQueue string `yaml:"taskQueue"`
+	TLS       TLS    `yaml:"tls"`
+}
+
+// TLS files for a Temporal cluster that needs them (mTLS when cert and key are set).
+type TLS struct {
+	CertFile   string `yaml:"certFile"`
+	KeyFile    string `yaml:"keyFile"`
+	CAFile     string `yaml:"caFile"`
+	ServerName string `yaml:"serverName"`
+}
+
+// API is the HTTP server's settings.
+type API struct {
+	Listen string `yaml:"listen"`
+}
+
+// Worker is the worker process's settings.
+type Worker struct {
+	MetricsListen string `yaml:"metricsListen"`
+}
+
+// Dev is what `zeren dev` runs on one machine.
+type Dev struct {
+	DataDir      string `yaml:"dataDir"`
+	APIPort      int    `yaml:"apiPort"`
+	TemporalPort int    `yaml:"temporalPort"`
+	UIPort       int    `yaml:"uiPort"`
+	PostgresPort int    `yaml:"postgresPort"`
+}
+
+// Defaults is the configuration with no file and no environment.
+func Defaults() Config {
+	return Config{
+		Temporal: Temporal{HostPort: "127.0.0.1:7233", Namespace: "default", TaskQueue: "zeren"},
+		API:      API{Listen: ":8080"},
+		Worker:   Worker{MetricsListen: ":9464"},
+		Dev:      Dev{DataDir: ".zeren", APIPort: 8080, TemporalPort: 7233, UIPort: 8233, PostgresPort: 5433},
+	}
+}
+
+// Error is a configuration error: a file, a key and what is wrong with it.
+type Error struct {
+	File, Key, Problem string
+}
+
+func (e *Error) Error() string {
+	where := e.File
+	if where == "" {
+		where = "environment"
+	}
+	return fmt.Sprintf("%s: %s: %s", where, e.Key, e.Problem)
+}
+
+// Load reads path (when it exists, or must: required), applies the environment
+// over it, and validates the result.
+func Load(path string, required bool, getenv func(string) string) (Config, error) {
+	cfg := Defaults()
+	data, err := os.ReadFile(path)
+	switch {
+	case err == nil:
+		cfg.File = path
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
+			return cfg, &Error{File: path, Key: yamlKey(err), Problem: yamlProblem(err)}
+		}
+	case errors.Is(err, os.ErrNotExist) && !required:
+	default:
+		return cfg, &Error{File: path, Key: "(file)", Problem: strings.TrimPrefix(err.Error(), "open "+path+": ")}
+	}
+	if err := cfg.applyEnv(getenv); err != nil {
+		return cfg, err
+	}
+	return cfg, cfg.Validate()
+}
+
+var yamlLine = regexp.MustCompile(`line (\d+): (.*)`)
+var yamlField = regexp.MustCompile(`field (\S+) not found in type`)
+
+func yamlKey(err error) string {
+	if m := yamlField.FindStringSubmatch(err.Error()); m != nil {
+		return m[1]
+	}
+	if m := yamlLine.FindStringSubmatch(err.Error()); m != nil {
+		return "line " + m[1]
+	}
+	return "(file)"
+}
+
+func yamlProblem(err error) string {
+	msg := strings.ReplaceAll(err.Error(), "\n", " ")
+	if m := yamlField.FindStringSubmatch(msg); m != nil {
+		line := ""
+		if l := yamlLine.FindStringSubmatch(msg); l != nil {
+			line = " (line " + l[1] + ")"
+		}
+		return "unknown key" + line
+	}
+	msg = strings.TrimPrefix(msg, "yaml: unmarshal errors:")
+	return strings.TrimSpace(strings.TrimPrefix(msg, "yaml: "))
+}
+
+func (c *Config) applyEnv(getenv func(string) string) error {
+	strs := []struct {
+		env string
+		dst *string
+	}{
+		{"DATABASE_URL", &c.DatabaseURL},
+		{"ZEREN_TEMPORAL_HOSTPORT", &c.Temporal.HostPort},
+		{"ZEREN_TEMPORAL_NAMESPACE", &c.Temporal.Namespace},
+		{"ZEREN_TASK_QUEUE", &c.Temporal.TaskQueue},
+		{"ZEREN_TEMPORAL_TLS_CERT", &c.Temporal.TLS.CertFile},
+		{"ZEREN_TEMPORAL_TLS_KEY", &c.Temporal.TLS.KeyFile},
+		{"ZEREN_TEMPORAL_TLS_CA", &c.Temporal.TLS.CAFile},
+		{"ZEREN_TEMPORAL_TLS_SERVER_NAME", &c.Temporal.TLS.ServerName},
+		{"ZEREN_API_LISTEN", &c.API.Listen},
+		{"ZEREN_WORKER_METRICS_LISTEN", &c.Worker.MetricsListen},
+		{"ZEREN_DATA_DIR", &c.Dev.DataDir},
+	}
+	for _, s := range strs {
+		if v := getenv(s.env); v != "" {
+			*s.dst = v
+		}
+	}
+	return nil
+}
+
+// Validate checks every key, naming the first bad one.
+func (c Config) Validate() error {
+	bad := func(key, problem string) error { return &Error{File: c.File, Key: key, Problem: problem} }
+	if err := checkHostPort(c.Temporal.HostPort, true); err != nil {
+		return bad("temporal.hostPort", err.Error())
+	}
+	if strings.TrimSpace(c.Temporal.Namespace) == "" {
+		return bad("temporal.namespace", "must not be empty")
+	}
+	if strings.TrimSpace(c.Temporal.TaskQueue) == "" {
+		return bad("temporal.taskQueue", "must not be empty")
+	}
+	t := c.Temporal.TLS
+	if (t.CertFile == "") != (t.KeyFile == "") {
+		return bad("temporal.tls", "certFile and keyFile must be set together")
+	}
+	for key, f := range map[string]string{"temporal.tls.certFile": t.CertFile, "temporal.tls.keyFile": t.KeyFile, "temporal.tls.caFile": t.CAFile} {
+		if f == "" {
+			continue
+		}
+		if _, err := os.Stat(f); err != nil {
+			return bad(key, fmt.Sprintf("cannot read %s", f))
+		}
+	}
+	if err := checkHostPort(c.API.Listen, false); err != nil {
+		return bad("api.listen", err.Error())
+	}
+	if err := checkHostPort(c.Worker.MetricsListen, false); err != nil {
+		return bad("worker.metricsListen", err.Error())
+	}
+	if strings.TrimSpace(c.Dev.DataDir) == "" {
+		return bad("dev.dataDir", "must not be empty")
+	}
+	for key, p := range map[string]int{"dev.apiPort": c.Dev.APIPort, "dev.temporalPort": c.Dev.TemporalPort, "dev.uiPort": c.Dev.UIPort, "dev.postgresPort": c.Dev.PostgresPort} {
+		if p < 1 || p > 65535 {
+			return bad(key, fmt.Sprintf("port %d is out of range 1-65535", p))
+		}
+	}
+	return nil
+}
+
+func checkHostPort(s string, hostRequired bool) error {
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return fmt.Errorf("%q is not host:port", s)
+	}
+	if hostRequired && host == "" {
+		return fmt.Errorf("%q has no host", s)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 1 || n > 65535 {
+		return fmt.Errorf("%q has no valid port", s)
+	}
+	return nil
+}
+
+// RequireDatabase checks that DATABASE_URL is set, for commands that need it.
+func (c Config) RequireDatabase() error {
+	if c.DatabaseURL == "" {
+		return &Error{Key: "DATABASE_URL", Problem: "must be set (a postgres:// URL)"}
+	}
+	return nil
+}
+
+// ClientTLS builds the TLS config for the Temporal client, or nil for plain TCP.
+func (t TLS) ClientTLS() (*tls.Config, error) {
+	if t.CertFile == "" && t.CAFile == "" && t.ServerName == "" {
+		return nil, nil
+	}
+	cfg := &tls.Config{ServerName: t.ServerName, MinVersion: tls.VersionTLS12}
+	if t.CertFile != "" {
+		cert, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
+		if err != nil {
+			return nil, &Error{Key: "temporal.tls.certFile", Problem: err.Error()}
+		}
+		cfg.Certificates = []tls.Certificate{cert}
+	}
+	if t.CAFile != "" {
+		pem, err := os.ReadFile(t.CAFile)
+		if err != nil {
+			return nil, &Error{Key: "temporal.tls.caFile", Problem: err.Error()}
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, &Error{Key: "temporal.tls.caFile", Problem: "no PEM certificate in " + t.CAFile}
+		}
+		cfg.RootCAs = pool
+	}
+	return cfg, nil
+}

@@ -1,0 +1,231 @@
+// Package devenv runs the parts that `zeren dev` and the end-to-end tests need on
+// one machine: an embedded Temporal server persisting to SQLite, its Web UI, and a
+// local PostgreSQL started from the system's binaries.
+package devenv
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+
+	uiconfig "github.com/temporalio/ui-server/v2/server/config"
+	uiserver "github.com/temporalio/ui-server/v2/server"
+	uioptions "github.com/temporalio/ui-server/v2/server/server_options"
+	"go.temporal.io/server/common/authorization"
+	"go.temporal.io/server/common/cluster"
+	"go.temporal.io/server/common/config"
+	"go.temporal.io/server/common/dynamicconfig"
+	tlog "go.temporal.io/server/common/log"
+	sqliteplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite"
+	"go.temporal.io/server/schema/sqlite"
+	"go.temporal.io/server/temporal"
+)
+
+// TemporalOptions says where the embedded server keeps its data and listens.
+type TemporalOptions struct {
+	// DatabaseFile is the SQLite file; empty means in-memory (tests).
+	DatabaseFile string
+	// IP to bind; default 127.0.0.1.
+	IP string
+	// FrontendPort is the gRPC port clients dial; 0 picks a free one.
+	FrontendPort int
+	// UIPort serves the Temporal Web UI; 0 disables the UI.
+	UIPort int
+	// Namespace is registered at start.
+	Namespace string
+	// LogFile receives the server's own log; empty discards it.
+	LogFile string
+}
+
+// Temporal is a running embedded Temporal server (and optionally its Web UI).
+type Temporal struct {
+	server   temporal.Server
+	ui       *uiserver.Server
+	HostPort string
+	UIURL    string
+}
+
+// StartTemporal builds the server the way the Temporal CLI's dev server does: a
+// sqlite store for persistence and visibility, one history shard, the schema set
+// up on a new file, the namespace pre-registered.
+func StartTemporal(opts TemporalOptions) (*Temporal, error) {
+	if opts.IP == "" {
+		opts.IP = "127.0.0.1"
+	}
+	if opts.Namespace == "" {
+		opts.Namespace = "default"
+	}
+	if opts.FrontendPort == 0 {
+		p, err := FreePort()
+		if err != nil {
+			return nil, err
+		}
+		opts.FrontendPort = p
+	}
+	if err := portFree(opts.IP, opts.FrontendPort); err != nil {
+		return nil, fmt.Errorf("temporal frontend port: %w", err)
+	}
+
+	sqlCfg := &config.SQL{
+		PluginName:        sqliteplugin.PluginName,
+		ConnectAttributes: map[string]string{"mode": "rwc", "_journal_mode": "wal", "_synchronous": "2"},
+		DatabaseName:      opts.DatabaseFile,
+	}
+	if opts.DatabaseFile == "" {
+		sqlCfg.ConnectAttributes = map[string]string{"mode": "memory", "cache": "shared"}
+		sqlCfg.DatabaseName = fmt.Sprintf("zeren-%d", time.Now().UnixNano())
+		if err := sqlite.SetupSchema(sqlCfg); err != nil {
+			return nil, fmt.Errorf("temporal schema: %w", err)
+		}
+	} else if _, err := os.Stat(opts.DatabaseFile); errors.Is(err, os.ErrNotExist) {
+		if err := os.MkdirAll(filepath.Dir(opts.DatabaseFile), 0o755); err != nil {
+			return nil, err
+		}
+		if err := sqlite.SetupSchema(sqlCfg); err != nil {
+			return nil, fmt.Errorf("temporal schema on %s: %w", opts.DatabaseFile, err)
+		}
+	}
+
+	ns, err := sqlite.NewNamespaceConfig("active", opts.Namespace, false, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := sqlite.CreateNamespaces(sqlCfg, ns); err != nil {
+		return nil, fmt.Errorf("temporal namespace %q: %w", opts.Namespace, err)
+	}
+
+	services := map[string]config.Service{}
+	for i, name := range []string{"frontend", "history", "matching", "worker"} {
+		grpcPort := opts.FrontendPort
+		if i > 0 {
+			if grpcPort, err = FreePort(); err != nil {
+				return nil, err
+			}
+		}
+		memberPort, err := FreePort()
+		if err != nil {
+			return nil, err
+		}
+		services[name] = config.Service{RPC: config.RPC{GRPCPort: grpcPort, MembershipPort: memberPort, BindOnIP: opts.IP}}
+	}
+	pprofPort, err := FreePort()
+	if err != nil {
+		return nil, err
+	}
+	hostPort := fmt.Sprintf("%s:%d", opts.IP, opts.FrontendPort)
+	cfg := &config.Config{
+		Global: config.Global{
+			Membership: config.Membership{MaxJoinDuration: 30 * time.Second, BroadcastAddress: opts.IP},
+			PProf:      config.PProf{Port: pprofPort},
+		},
+		Persistence: config.Persistence{
+			DefaultStore:     sqliteplugin.PluginName,
+			VisibilityStore:  sqliteplugin.PluginName,
+			NumHistoryShards: 1,
+			DataStores:       map[string]config.DataStore{sqliteplugin.PluginName: {SQL: sqlCfg}},
+		},
+		ClusterMetadata: &cluster.Config{
+			FailoverVersionIncrement: 10,
+			MasterClusterName:        "active",
+			CurrentClusterName:       "active",
+			ClusterInformation: map[string]cluster.ClusterInformation{
+				"active": {Enabled: true, InitialFailoverVersion: 1, RPCAddress: hostPort},
+			},
+		},
+		DCRedirectionPolicy: config.DCRedirectionPolicy{Policy: "noop"},
+		Services:            services,
+		Archival: config.Archival{
+			History:    config.HistoryArchival{State: "disabled"},
+			Visibility: config.VisibilityArchival{State: "disabled"},
+		},
+		NamespaceDefaults: config.NamespaceDefaults{Archival: config.ArchivalNamespaceDefaults{
+			History:    config.HistoryArchivalNamespaceDefaults{State: "disabled"},
+			Visibility: config.VisibilityArchivalNamespaceDefaults{State: "disabled"},
+		}},
+		PublicClient: config.PublicClient{HostPort: hostPort},
+	}
+
+	var logger tlog.Logger = tlog.NewNoopLogger()
+	if opts.LogFile != "" {
+		logger = tlog.NewZapLogger(tlog.BuildZapLogger(tlog.Config{Level: "warn", OutputFile: opts.LogFile}))
+	}
+	authorizer, err := authorization.GetAuthorizerFromConfig(&cfg.Global.Authorization)
+	if err != nil {
+		return nil, err
+	}
+	claimMapper, err := authorization.GetClaimMapperFromConfig(&cfg.Global.Authorization, logger)
+	if err != nil {
+		return nil, err
+	}
+	dyn := dynamicconfig.StaticClient{
+		dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key(): []dynamicconfig.ConstrainedValue{{Value: true}},
+		// One process serves all: let the frontend take the load of a benchmark.
+		dynamicconfig.FrontendRPS.Key():          []dynamicconfig.ConstrainedValue{{Value: 10000}},
+		dynamicconfig.FrontendMaxNamespaceRPSPerInstance.Key(): []dynamicconfig.ConstrainedValue{{Value: 10000}},
+	}
+	srv, err := temporal.NewServer(
+		temporal.WithConfig(cfg),
+		temporal.ForServices(temporal.DefaultServices),
+		temporal.WithLogger(logger),
+		temporal.WithAuthorizer(authorizer),
+		temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper { return claimMapper }),
+		temporal.WithDynamicConfigClient(dyn),
+	)
+	if err != nil {
+		return nil, fmt.Errorf("temporal server: %w", err)
+	}
+	if err := srv.Start(); err != nil {
+		return nil, fmt.Errorf("temporal server start: %w", err)
+	}
+	t := &Temporal{server: srv, HostPort: hostPort}
+
+	if opts.UIPort != 0 {
+		if err := portFree(opts.IP, opts.UIPort); err != nil {
+			_ = srv.Stop()
+			return nil, fmt.Errorf("temporal UI port: %w", err)
+		}
+		uiCfg := &uiconfig.Config{
+			Host:                opts.IP,
+			Port:                opts.UIPort,
+			TemporalGRPCAddress: hostPort,
+			EnableUI:            true,
+			DefaultNamespace:    opts.Namespace,
+			HideLogs:            true,
+			DisableNewsFetch:    true,
+			CORS:                uiconfig.CORS{CookieInsecure: true},
+		}
+		t.ui = uiserver.NewServer(uioptions.WithConfigProvider(uiCfg))
+		go func() { _ = t.ui.Start() }()
+		t.UIURL = fmt.Sprintf("http://%s:%d/namespaces/%s/workflows", opts.IP, opts.UIPort, opts.Namespace)
+	}
+	return t, nil
+}
+
+// Stop shuts the UI and the server down.
+func (t *Temporal) Stop() error {
+	if t.ui != nil {
+		t.ui.Stop()
+	}
+	return t.server.Stop()
+}
+
+// FreePort asks the kernel for a free TCP port on the loopback interface.
+func FreePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("free port: %w", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func portFree(ip string, port int) error {
+	l, err := net.Listen("tcp", net.JoinHostPort(ip, fmt.Sprint(port)))
+	if err != nil {
+		return fmt.Errorf("%s:%d is in use", ip, port)
+	}
+	return l.Close()
+}

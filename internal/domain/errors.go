@@ -1,0 +1,42 @@
+package domain
+
+import "errors"
+
+// Sentinel errors that the API maps to problem+json responses.
+var (
+	ErrNotFound     = errors.New("not found")
+	ErrConflict     = errors.New("conflict")
+	ErrForbidden    = errors.New("forbidden")
+	ErrUnauthorized = errors.New("unauthorized")
+)
+
+// FieldError names one invalid input field by its JSON name.
+type FieldError struct {
+	Field  string `json:"field"`
+	Detail string `json:"detail"`
+}
+
+// ValidationError is input that fails its rules; nothing was written.
+type ValidationError struct {
+	Fields []FieldError
+}
+
+func (e *ValidationError) Error() string {
+	if len(e.Fields) == 0 {
+		return "invalid input"
+	}
+	return "invalid " + e.Fields[0].Field + ": " + e.Fields[0].Detail
+}
+
+// Add records one invalid field.
+func (e *ValidationError) Add(field, detail string) {
+	e.Fields = append(e.Fields, FieldError{Field: field, Detail: detail})
+}
+
+// Err returns the error when it holds any field, else nil.
+func (e *ValidationError) Err() error {
+	if e == nil || len(e.Fields) == 0 {
+		return nil
+	}
+	return e
+}

@@ -1,0 +1,120 @@
+// Package store keeps zeren's facts in PostgreSQL: repositories on
+// sqlx.ExtContext, so the same code runs in or out of a transaction, and the
+// embedded SQL migrations.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"github.com/pressly/goose/v3"
+
+	"github.com/zeren-county/zeren/internal/domain"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Store holds the database handle.
+type Store struct {
+	DB *sqlx.DB
+}
+
+// Open connects to PostgreSQL and checks the connection.
+func Open(ctx context.Context, url string) (*Store, error) {
+	db, err := sqlx.Open("postgres", url)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	db.SetMaxOpenConns(32)
+	db.SetMaxIdleConns(16)
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pingCtx); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	return &Store{DB: db}, nil
+}
+
+// Close closes the pool.
+func (s *Store) Close() error { return s.DB.Close() }
+
+// Migrate applies every pending migration and returns the versions applied.
+func (s *Store) Migrate(ctx context.Context) ([]int64, error) {
+	return Migrate(ctx, s.DB.DB)
+}
+
+// Migrate applies the embedded migrations to db.
+func Migrate(ctx context.Context, db *sql.DB) ([]int64, error) {
+	p, err := newProvider(db)
+	if err != nil {
+		return nil, err
+	}
+	results, err := p.Up(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("migrate: %w", err)
+	}
+	var applied []int64
+	for _, r := range results {
+		applied = append(applied, r.Source.Version)
+	}
+	return applied, nil
+}
+
+// SchemaVersion is the version of the newest applied migration.
+func SchemaVersion(ctx context.Context, db *sql.DB) (int64, error) {
+	p, err := newProvider(db)
+	if err != nil {
+		return 0, err
+	}
+	return p.GetDBVersion(ctx)
+}
+
+func newProvider(db *sql.DB) (*goose.Provider, error) {
+	p, err := goose.NewProvider(goose.DialectPostgres, db, migrationsFS())
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	return p, nil
+}
+
+// InTx runs fn in one transaction, committing when it returns nil.
+func (s *Store) InTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	tx, err := s.DB.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", mapError(err))
+	}
+	return nil
+}
+
+// mapError turns PostgreSQL error codes into domain sentinels, in one place.
+func mapError(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return domain.ErrNotFound
+	}
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		switch pqErr.Code {
+		case "23505": // unique_violation
+			return fmt.Errorf("%w: %s", domain.ErrConflict, pqErr.Constraint)
+		case "23503": // foreign_key_violation
+			return fmt.Errorf("%w: %s", domain.ErrNotFound, pqErr.Constraint)
+		}
+	}
+	return err
+}

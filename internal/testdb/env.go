@@ -1,0 +1,5 @@
+package testdb
+
+import "os"
+
+var getenv = os.Getenv
