@@ -52,7 +52,9 @@ func New(d Deps) *gin.Engine {
 	r.ContextWithFallback = true
 	r.Use(withRequestID, logRequests(d.Log, newHTTPMetrics(d.Registry)), recoverProblem(d.Log), limitBody)
 	r.NoRoute(func(c *gin.Context) { problem(c, http.StatusNotFound, TypeNotFound, "no such route") })
-	r.NoMethod(func(c *gin.Context) { problem(c, http.StatusMethodNotAllowed, TypeMethod, "this route does not take "+c.Request.Method) })
+	r.NoMethod(func(c *gin.Context) {
+		problem(c, http.StatusMethodNotAllowed, TypeMethod, "this route does not take "+c.Request.Method)
+	})
 
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", s.ready)

@@ -22,8 +22,8 @@ import (
 // Config is everything a zeren process reads at start.
 type Config struct {
 	// File is the path the config came from ("" when none was found and the defaults apply).
-	File        string `yaml:"-"`
-	DatabaseURL string `yaml:"-"`
+	File        string   `yaml:"-"`
+	DatabaseURL string   `yaml:"-"`
 	Temporal    Temporal `yaml:"temporal"`
 	API         API      `yaml:"api"`
 	Worker      Worker   `yaml:"worker"`

@@ -11,8 +11,8 @@ import (
 	"path/filepath"
 	"time"
 
-	uiconfig "github.com/temporalio/ui-server/v2/server/config"
 	uiserver "github.com/temporalio/ui-server/v2/server"
+	uiconfig "github.com/temporalio/ui-server/v2/server/config"
 	uioptions "github.com/temporalio/ui-server/v2/server/server_options"
 	"go.temporal.io/server/common/authorization"
 	"go.temporal.io/server/common/cluster"
@@ -163,7 +163,7 @@ func StartTemporal(opts TemporalOptions) (*Temporal, error) {
 	dyn := dynamicconfig.StaticClient{
 		dynamicconfig.ForceSearchAttributesCacheRefreshOnRead.Key(): []dynamicconfig.ConstrainedValue{{Value: true}},
 		// One process serves all: let the frontend take the load of a benchmark.
-		dynamicconfig.FrontendRPS.Key():          []dynamicconfig.ConstrainedValue{{Value: 10000}},
+		dynamicconfig.FrontendRPS.Key():                        []dynamicconfig.ConstrainedValue{{Value: 10000}},
 		dynamicconfig.FrontendMaxNamespaceRPSPerInstance.Key(): []dynamicconfig.ConstrainedValue{{Value: 10000}},
 	}
 	srv, err := temporal.NewServer(

@@ -1,0 +1,89 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func write(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "temporal.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestLoad(t *testing.T) {
+	good := "temporal:\n  hostPort: temporal.example:7233\n  namespace: county\n  taskQueue: zeren\n"
+	tests := []struct {
+		name     string
+		body     string
+		env      map[string]string
+		missing  bool
+		required bool
+		wantErr  string // substring; "" = no error
+		check    func(t *testing.T, c Config)
+	}{
+		{name: "file values", body: good, check: func(t *testing.T, c Config) {
+			if c.Temporal.HostPort != "temporal.example:7233" || c.Temporal.Namespace != "county" {
+				t.Errorf("got %+v", c.Temporal)
+			}
+		}},
+		{name: "environment overrides the file", body: good, env: map[string]string{"ZEREN_TEMPORAL_HOSTPORT": "other:7000", "DATABASE_URL": "postgres://x"}, check: func(t *testing.T, c Config) {
+			if c.Temporal.HostPort != "other:7000" || c.DatabaseURL != "postgres://x" {
+				t.Errorf("got %+v %q", c.Temporal, c.DatabaseURL)
+			}
+		}},
+		{name: "missing optional file uses defaults", missing: true, check: func(t *testing.T, c Config) {
+			if c.Temporal.TaskQueue != "zeren" || c.File != "" {
+				t.Errorf("got %+v", c)
+			}
+		}},
+		{name: "missing required file", missing: true, required: true, wantErr: "temporal.yaml: (file): no such file"},
+		{name: "unknown key", body: "temporal:\n  hostport: x:1\n", wantErr: "temporal.yaml: hostport: unknown key (line 2)"},
+		{name: "bad host port", body: "temporal:\n  hostPort: nohost\n", wantErr: "temporal.yaml: temporal.hostPort: \"nohost\" is not host:port"},
+		{name: "empty namespace", body: "temporal:\n  namespace: \"\"\n", wantErr: "temporal.yaml: temporal.namespace: must not be empty"},
+		{name: "bad port number", body: "dev:\n  apiPort: 70000\n", wantErr: "temporal.yaml: dev.apiPort: port 70000 is out of range"},
+		{name: "wrong type", body: "dev:\n  apiPort: eighty\n", wantErr: "temporal.yaml: line 2:"},
+		{name: "cert without key", body: "temporal:\n  tls:\n    certFile: /etc/hosts\n", wantErr: "temporal.yaml: temporal.tls: certFile and keyFile must be set together"},
+		{name: "unreadable ca file", body: "temporal:\n  tls:\n    caFile: /nonexistent/ca.pem\n", wantErr: "temporal.yaml: temporal.tls.caFile: cannot read /nonexistent/ca.pem"},
+		{name: "bad environment value", body: good, env: map[string]string{"ZEREN_API_LISTEN": "nope"}, wantErr: "temporal.yaml: api.listen:"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "temporal.yaml")
+			if !tt.missing {
+				path = write(t, tt.body)
+			}
+			c, err := Load(path, tt.required, env(tt.env))
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("unexpected error: %v", err)
+				}
+				tt.check(t, c)
+				return
+			}
+			if err == nil {
+				t.Fatalf("no error; want %q", tt.wantErr)
+			}
+			msg := strings.ReplaceAll(err.Error(), path, "temporal.yaml")
+			if !strings.Contains(msg, tt.wantErr) {
+				t.Fatalf("error %q; want it to contain %q", msg, tt.wantErr)
+			}
+			if strings.Contains(msg, "\n") {
+				t.Fatalf("error spans lines: %q", msg)
+			}
+		})
+	}
+}
+
+func TestShippedFileIsValid(t *testing.T) {
+	if _, err := Load("../../temporal.yaml", true, env(nil)); err != nil {
+		t.Fatal(err)
+	}
+}
