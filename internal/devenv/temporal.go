@@ -19,7 +19,9 @@ import (
 	"go.temporal.io/server/common/config"
 	"go.temporal.io/server/common/dynamicconfig"
 	tlog "go.temporal.io/server/common/log"
+	"go.temporal.io/server/common/membership/static"
 	sqliteplugin "go.temporal.io/server/common/persistence/sql/sqlplugin/sqlite"
+	"go.temporal.io/server/common/primitives"
 	"go.temporal.io/server/schema/sqlite"
 	"go.temporal.io/server/temporal"
 )
@@ -105,11 +107,7 @@ func StartTemporal(opts TemporalOptions) (*Temporal, error) {
 				return nil, err
 			}
 		}
-		memberPort, err := FreePort()
-		if err != nil {
-			return nil, err
-		}
-		services[name] = config.Service{RPC: config.RPC{GRPCPort: grpcPort, MembershipPort: memberPort, BindOnIP: opts.IP}}
+		services[name] = config.Service{RPC: config.RPC{GRPCPort: grpcPort, BindOnIP: opts.IP}}
 	}
 	pprofPort, err := FreePort()
 	if err != nil {
@@ -169,6 +167,14 @@ func StartTemporal(opts TemporalOptions) (*Temporal, error) {
 	srv, err := temporal.NewServer(
 		temporal.WithConfig(cfg),
 		temporal.ForServices(temporal.DefaultServices),
+		// Static membership, as the CLI's dev server does: no ringpop, so no stale
+		// members from the previous run in the file to wait for after a restart.
+		temporal.WithStaticHosts(map[primitives.ServiceName]static.Hosts{
+			primitives.FrontendService: static.SingleLocalHost(hostOf(services, "frontend")),
+			primitives.HistoryService:  static.SingleLocalHost(hostOf(services, "history")),
+			primitives.MatchingService: static.SingleLocalHost(hostOf(services, "matching")),
+			primitives.WorkerService:   static.SingleLocalHost(hostOf(services, "worker")),
+		}),
 		temporal.WithLogger(logger),
 		temporal.WithAuthorizer(authorizer),
 		temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper { return claimMapper }),
@@ -210,6 +216,11 @@ func (t *Temporal) Stop() error {
 		t.ui.Stop()
 	}
 	return t.server.Stop()
+}
+
+func hostOf(services map[string]config.Service, name string) string {
+	rpc := services[name].RPC
+	return net.JoinHostPort(rpc.BindOnIP, fmt.Sprint(rpc.GRPCPort))
 }
 
 // FreePort asks the kernel for a free TCP port on the loopback interface.
