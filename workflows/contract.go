@@ -3,7 +3,14 @@
 // the workflow-ID builders, and the input and result of each.
 package workflows
 
-import "time"
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/zeren-county/zeren/internal/domain"
+)
 
 // DefaultTaskQueue is the queue zeren's worker polls unless temporal.yaml says otherwise.
 const DefaultTaskQueue = "zeren"
@@ -34,4 +41,112 @@ type SystemCheckResult struct {
 	CheckedAt time.Time `json:"checked_at"`
 	// RequestedBy echoes the input.
 	RequestedBy string `json:"requested_by"`
+}
+
+// AssignmentWorkflow runs an assigned matter (交办事项): the unit completes, the assigner reviews.
+const AssignmentWorkflow = "Assignment"
+
+// Update and query names shared by every process built on human tasks.
+const (
+	// UpdateCompleteTask completes one open human task with its kind's payload.
+	UpdateCompleteTask = "complete-task"
+	// UpdateRequestExtension asks the issuing unit for a later deadline (申请延期).
+	UpdateRequestExtension = "request-extension"
+	// QueryTasks answers the process's human tasks and fired rungs.
+	QueryTasks = "tasks"
+)
+
+// Application error types a workflow's validators and handlers return; the API maps them.
+const (
+	ErrNoSuchTask       = "NoSuchTask"
+	ErrTaskClosed       = "TaskClosed"
+	ErrWrongKind        = "WrongKind"
+	ErrInvalidPayload   = "InvalidPayload"
+	ErrExtensionPending = "ExtensionPending"
+	ErrNotExtendable    = "NotExtendable"
+	ErrBadDeadline      = "BadDeadline"
+)
+
+// AssignmentID is the workflow id of assignment n.
+func AssignmentID(n int64) string { return fmt.Sprintf("assignment/%d", n) }
+
+// TaskID is the deterministic id of a process's human task: the workflow id with
+// "." for "/", the step, and the round (e.g. "assignment.42.complete.1").
+func TaskID(workflowID, step string, round int) string {
+	return fmt.Sprintf("%s.%s.%d", strings.ReplaceAll(workflowID, "/", "."), step, round)
+}
+
+// CompleteTaskRequest is the complete-task Update's argument.
+type CompleteTaskRequest struct {
+	TaskID string `json:"task_id"`
+	// Kind must match the task's kind.
+	Kind      string          `json:"kind"`
+	PersonID  int64           `json:"person_id"`
+	PersonKey string          `json:"person_key"`
+	Payload   json.RawMessage `json:"payload"`
+}
+
+// CompleteTaskResult is what the complete-task Update answers once the outcome is recorded.
+type CompleteTaskResult struct {
+	TaskID      string            `json:"task_id"`
+	Kind        string            `json:"kind"`
+	Status      string            `json:"status"`
+	Outcome     domain.Completion `json:"outcome"`
+	CompletedAt time.Time         `json:"completed_at"`
+	CompletedBy string            `json:"completed_by"`
+}
+
+// ExtensionRequest is the request-extension Update's argument.
+type ExtensionRequest struct {
+	TaskID    string    `json:"task_id"`
+	PersonID  int64     `json:"person_id"`
+	PersonKey string    `json:"person_key"`
+	Reason    string    `json:"reason"`
+	DueAt     time.Time `json:"due_at"`
+}
+
+// ExtensionResult names the approval task the issuing unit now holds.
+type ExtensionResult struct {
+	DecisionTaskID string `json:"decision_task_id"`
+}
+
+// AssignmentInput starts an assigned matter.
+type AssignmentInput struct {
+	ID             int64         `json:"id"`
+	Title          string        `json:"title"`
+	Content        string        `json:"content"`
+	DueAt          time.Time     `json:"due_at"`
+	IssuerUnitID   int64         `json:"issuer_unit_id"`
+	AssignerID     int64         `json:"assigner_id"`
+	AssignerKey    string        `json:"assigner_key"`
+	AssigneeUnitID int64         `json:"assignee_unit_id"`
+	ReviewerUnitID int64         `json:"reviewer_unit_id"`
+	ReviewerRole   domain.Role   `json:"reviewer_role"`
+	ReviewerID     int64         `json:"reviewer_id,omitempty"`
+	Ladder         domain.Ladder `json:"ladder"`
+	// ReviewPeriod is how long the reviewer has; default 5 days.
+	ReviewPeriod   time.Duration `json:"review_period,omitempty"`
+	IdempotencyKey string        `json:"idempotency_key,omitempty"`
+	CreatedAt      time.Time     `json:"created_at"`
+}
+
+// AssignmentResult is how an assigned matter ended.
+type AssignmentResult struct {
+	Status     string    `json:"status"`
+	Rounds     int       `json:"rounds"`
+	ApprovedAt time.Time `json:"approved_at"`
+}
+
+// TasksView is the QueryTasks answer.
+type TasksView struct {
+	Tasks []TaskView `json:"tasks"`
+	Fired []string   `json:"fired"`
+}
+
+// TaskView is one human task as the workflow holds it.
+type TaskView struct {
+	ID     string    `json:"id"`
+	Kind   string    `json:"kind"`
+	Status string    `json:"status"`
+	DueAt  time.Time `json:"due_at"`
 }

@@ -15,5 +15,6 @@ type Registry interface {
 // Register registers every workflow under its contract name, and the activities.
 func Register(r Registry, a *activities.Activities) {
 	r.RegisterWorkflowWithOptions(SystemCheck, workflow.RegisterOptions{Name: SystemCheckWorkflow})
+	r.RegisterWorkflowWithOptions(Assignment, workflow.RegisterOptions{Name: AssignmentWorkflow})
 	r.RegisterActivity(a)
 }

@@ -256,3 +256,12 @@ func CountOrganisation(ctx context.Context, db sqlx.ExtContext) (Counts, error) 
 	}
 	return c, nil
 }
+
+// UnitName is a unit's name, for the texts officials read.
+func UnitName(ctx context.Context, db sqlx.ExtContext, id int64) (string, error) {
+	var name string
+	if err := sqlx.GetContext(ctx, db, &name, `SELECT name FROM units WHERE id = $1`, id); err != nil {
+		return "", fmt.Errorf("unit %d: %w", id, mapError(err))
+	}
+	return name, nil
+}

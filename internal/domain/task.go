@@ -1,0 +1,214 @@
+package domain
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// TaskKind names what a human task asks for; each kind has its own payload.
+type TaskKind string
+
+// The task kinds.
+const (
+	// KindAssignmentComplete: the assignee unit's head reports the result of an assigned matter.
+	KindAssignmentComplete TaskKind = "assignment.complete"
+	// KindAssignmentReview: the assigner approves the result or returns it with a comment.
+	KindAssignmentReview TaskKind = "assignment.review"
+	// KindExtensionDecide: the issuing unit approves or refuses a request for more time (申请延期).
+	KindExtensionDecide TaskKind = "extension.decide"
+)
+
+// TaskKinds lists every kind.
+var TaskKinds = []TaskKind{KindAssignmentComplete, KindAssignmentReview, KindExtensionDecide}
+
+// Extendable says whether the assignee of this kind may ask for more time.
+func (k TaskKind) Extendable() bool { return k == KindAssignmentComplete }
+
+// ParseTaskKind checks a kind name.
+func ParseTaskKind(s string) (TaskKind, error) {
+	for _, k := range TaskKinds {
+		if string(k) == s {
+			return k, nil
+		}
+	}
+	return "", fmt.Errorf("unknown task kind %q", s)
+}
+
+// Task statuses.
+const (
+	TaskOpen      = "open"
+	TaskCompleted = "completed"
+	TaskCancelled = "cancelled"
+)
+
+// Decisions of approval tasks.
+const (
+	DecisionApprove = "approve"
+	DecisionReturn  = "return"
+	DecisionRefuse  = "refuse"
+)
+
+// Attachment is a reference to a file kept elsewhere (a document system).
+type Attachment struct {
+	Name string `json:"name"`
+	Ref  string `json:"ref"`
+}
+
+// Completion is a validated completion payload, whatever the kind.
+type Completion struct {
+	// Result and Attachments: assignment.complete.
+	Result      string       `json:"result,omitempty"`
+	Attachments []Attachment `json:"attachments,omitempty"`
+	// Decision and Comment: approvals.
+	Decision string `json:"decision,omitempty"`
+	Comment  string `json:"comment,omitempty"`
+}
+
+const (
+	maxText        = 20000
+	maxAttachments = 50
+)
+
+// DecodeCompletion reads and validates a completion payload for a kind: unknown
+// fields, wrong types and broken rules are a ValidationError naming the field.
+func DecodeCompletion(kind TaskKind, raw []byte) (Completion, error) {
+	var c Completion
+	v := &ValidationError{}
+	if len(bytes.TrimSpace(raw)) == 0 {
+		raw = []byte("{}")
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	var body map[string]json.RawMessage
+	if err := dec.Decode(&body); err != nil {
+		v.Add("payload", "must be a JSON object")
+		return c, v
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		v.Add("payload", "must be one JSON object")
+		return c, v
+	}
+	allowed := map[TaskKind][]string{
+		KindAssignmentComplete: {"result", "attachments"},
+		KindAssignmentReview:   {"decision", "comment"},
+		KindExtensionDecide:    {"decision", "comment"},
+	}[kind]
+	if allowed == nil {
+		v.Add("kind", fmt.Sprintf("unknown task kind %q", kind))
+		return c, v
+	}
+	for k, val := range body {
+		if !slices.Contains(allowed, k) {
+			v.Add(k, "unknown field for "+string(kind))
+			continue
+		}
+		var err error
+		switch k {
+		case "result":
+			err = json.Unmarshal(val, &c.Result)
+		case "attachments":
+			err = json.Unmarshal(val, &c.Attachments)
+		case "decision":
+			err = json.Unmarshal(val, &c.Decision)
+		case "comment":
+			err = json.Unmarshal(val, &c.Comment)
+		}
+		if err != nil {
+			v.Add(k, "wrong type")
+		}
+	}
+	if len(v.Fields) > 0 {
+		sortFields(v)
+		return c, v
+	}
+	c.Result = strings.TrimSpace(c.Result)
+	c.Comment = strings.TrimSpace(c.Comment)
+	switch kind {
+	case KindAssignmentComplete:
+		checkText(v, "result", c.Result, true)
+		if len(c.Attachments) > maxAttachments {
+			v.Add("attachments", fmt.Sprintf("at most %d", maxAttachments))
+		}
+		for i, a := range c.Attachments {
+			if strings.TrimSpace(a.Name) == "" {
+				v.Add(fmt.Sprintf("attachments[%d].name", i), "required")
+			}
+			if strings.TrimSpace(a.Ref) == "" {
+				v.Add(fmt.Sprintf("attachments[%d].ref", i), "required")
+			}
+		}
+	case KindAssignmentReview:
+		switch c.Decision {
+		case DecisionApprove:
+		case DecisionReturn:
+			checkText(v, "comment", c.Comment, true)
+		default:
+			v.Add("decision", "must be approve or return")
+		}
+		checkText(v, "comment", c.Comment, false)
+	case KindExtensionDecide:
+		if c.Decision != DecisionApprove && c.Decision != DecisionRefuse {
+			v.Add("decision", "must be approve or refuse")
+		}
+		checkText(v, "comment", c.Comment, false)
+	}
+	return c, v.Err()
+}
+
+func checkText(v *ValidationError, field, s string, required bool) {
+	switch {
+	case required && s == "":
+		v.Add(field, "required")
+	case !utf8.ValidString(s):
+		v.Add(field, "must be valid UTF-8")
+	case utf8.RuneCountInString(s) > maxText:
+		v.Add(field, fmt.Sprintf("at most %d characters", maxText))
+	}
+}
+
+func sortFields(v *ValidationError) {
+	slices.SortFunc(v.Fields, func(a, b FieldError) int { return strings.Compare(a.Field, b.Field) })
+}
+
+// TaskSpec is what a workflow asks of a person: who, what, by when. It becomes
+// an inbox row.
+type TaskSpec struct {
+	ID         string   `json:"id"`
+	WorkflowID string   `json:"workflow_id"`
+	Kind       TaskKind `json:"kind"`
+	Title      string   `json:"title"`
+	// Subject is the record the task is about, e.g. ("assignment", "42").
+	SubjectType string `json:"subject_type"`
+	SubjectID   string `json:"subject_id"`
+	CampaignID  string `json:"campaign_id,omitempty"`
+	// The assignee: a role in a unit, optionally one person of it.
+	UnitID   int64 `json:"unit_id"`
+	Role     Role  `json:"role"`
+	PersonID int64 `json:"person_id,omitempty"`
+	// IssuerUnitID is the unit that asks (and approves extensions, sends letters).
+	IssuerUnitID int64       `json:"issuer_unit_id"`
+	DueAt        time.Time   `json:"due_at"`
+	CreatedAt    time.Time   `json:"created_at"`
+	Context      TaskContext `json:"context"`
+}
+
+// TaskContext is what the assignee needs to see beside the title.
+type TaskContext struct {
+	Content string `json:"content,omitempty"`
+	Round   int    `json:"round,omitempty"`
+	// For a review: the result under review.
+	Result      string       `json:"result,omitempty"`
+	Attachments []Attachment `json:"attachments,omitempty"`
+	// For a returned item: the reviewer's comment.
+	ReturnComment string `json:"return_comment,omitempty"`
+	// For an extension decision: which task, why, and to when.
+	ExtensionOf  string     `json:"extension_of,omitempty"`
+	Reason       string     `json:"reason,omitempty"`
+	RequestedDue *time.Time `json:"requested_due,omitempty"`
+}

@@ -1,0 +1,325 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/zeren-county/zeren/internal/domain"
+)
+
+// Task is a row of the inbox read model.
+type Task struct {
+	ID           string          `db:"id" json:"id"`
+	WorkflowID   string          `db:"workflow_id" json:"workflow_id"`
+	Kind         string          `db:"kind" json:"kind"`
+	Title        string          `db:"title" json:"title"`
+	SubjectType  string          `db:"subject_type" json:"subject_type"`
+	SubjectID    string          `db:"subject_id" json:"subject_id"`
+	CampaignID   *string         `db:"campaign_id" json:"campaign_id,omitempty"`
+	UnitID       int64           `db:"unit_id" json:"unit_id"`
+	UnitCode     string          `db:"unit_code" json:"unit_code"`
+	UnitName     string          `db:"unit_name" json:"unit_name"`
+	Role         string          `db:"role" json:"role"`
+	PersonID     *int64          `db:"person_id" json:"person_id,omitempty"`
+	IssuerUnitID *int64          `db:"issuer_unit_id" json:"issuer_unit_id,omitempty"`
+	ClaimedBy    *int64          `db:"claimed_by" json:"claimed_by,omitempty"`
+	Status       string          `db:"status" json:"status"`
+	DueAt        time.Time       `db:"due_at" json:"due_at"`
+	CreatedAt    time.Time       `db:"created_at" json:"created_at"`
+	CompletedAt  *time.Time      `db:"completed_at" json:"completed_at,omitempty"`
+	CompletedBy  *int64          `db:"completed_by" json:"completed_by,omitempty"`
+	UpdateID     *string         `db:"update_id" json:"-"`
+	Outcome      JSON            `db:"outcome" json:"outcome,omitempty"`
+	Context      JSON            `db:"context" json:"context,omitempty"`
+}
+
+// Overdue says whether the task is open past its deadline at now.
+func (t Task) Overdue(now time.Time) bool { return t.Status == domain.TaskOpen && now.After(t.DueAt) }
+
+const taskColumns = `t.id, t.workflow_id, t.kind, t.title, t.subject_type, t.subject_id, t.campaign_id, t.unit_id,
+u.code AS unit_code, u.name AS unit_name, t.role, t.person_id, t.issuer_unit_id, t.claimed_by, t.status, t.due_at,
+t.created_at, t.completed_at, t.completed_by, t.update_id, t.outcome, t.context`
+
+// InsertTask writes a new open task; it returns false when the id exists (a retry).
+func InsertTask(ctx context.Context, db sqlx.ExtContext, t Task) (bool, error) {
+	if t.Context == nil {
+		t.Context = JSON(`{}`)
+	}
+	res, err := db.ExecContext(ctx, `
+INSERT INTO tasks (id, workflow_id, kind, title, subject_type, subject_id, campaign_id, unit_id, role, person_id, issuer_unit_id, due_at, created_at, context)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+ON CONFLICT (id) DO NOTHING`,
+		t.ID, t.WorkflowID, t.Kind, t.Title, t.SubjectType, t.SubjectID, t.CampaignID, t.UnitID, t.Role, t.PersonID,
+		t.IssuerUnitID, t.DueAt, t.CreatedAt, string(t.Context))
+	if err != nil {
+		return false, fmt.Errorf("insert task %s: %w", t.ID, mapError(err))
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// TaskByID loads one task.
+func TaskByID(ctx context.Context, db sqlx.ExtContext, id string) (Task, error) {
+	var t Task
+	err := sqlx.GetContext(ctx, db, &t, `SELECT `+taskColumns+` FROM tasks t JOIN units u ON u.id = t.unit_id WHERE t.id = $1`, id)
+	if err != nil {
+		return t, fmt.Errorf("task %s: %w", id, mapError(err))
+	}
+	return t, nil
+}
+
+// ErrTaskClosed is a completion of a task that is no longer open.
+var ErrTaskClosed = fmt.Errorf("%w: the task is not open", domain.ErrConflict)
+
+// CompleteTask marks an open task completed with its outcome. Completing it
+// again with the same update id is a no-op that returns the stored task
+// (changed=false); any other completion of a closed task is ErrTaskClosed.
+func CompleteTask(ctx context.Context, tx sqlx.ExtContext, id string, personID int64, outcome json.RawMessage, updateID string, at time.Time) (Task, bool, error) {
+	res, err := tx.ExecContext(ctx, `
+UPDATE tasks SET status = 'completed', completed_at = $2, completed_by = $3, outcome = $4, update_id = $5
+WHERE id = $1 AND status = 'open'`, id, at, personID, string(outcome), updateID)
+	if err != nil {
+		return Task{}, false, fmt.Errorf("complete task %s: %w", id, mapError(err))
+	}
+	n, _ := res.RowsAffected()
+	t, err := TaskByID(ctx, tx, id)
+	if err != nil {
+		return t, false, err
+	}
+	if n == 1 {
+		return t, true, nil
+	}
+	if t.Status == domain.TaskCompleted && t.UpdateID != nil && *t.UpdateID == updateID {
+		return t, false, nil
+	}
+	return t, false, ErrTaskClosed
+}
+
+// SetTaskDue moves an open task's deadline.
+func SetTaskDue(ctx context.Context, tx sqlx.ExtContext, id string, due time.Time) (Task, error) {
+	if _, err := tx.ExecContext(ctx, `UPDATE tasks SET due_at = $2 WHERE id = $1 AND status = 'open'`, id, due); err != nil {
+		return Task{}, fmt.Errorf("move task %s: %w", id, err)
+	}
+	return TaskByID(ctx, tx, id)
+}
+
+// ClaimTask marks an open, unclaimed task as being worked on by a person; it
+// returns false when the task was not open or already claimed.
+func ClaimTask(ctx context.Context, tx sqlx.ExtContext, id string, personID int64) (bool, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE tasks SET claimed_by = $2 WHERE id = $1 AND status = 'open' AND claimed_by IS NULL`, id, personID)
+	if err != nil {
+		return false, fmt.Errorf("claim task %s: %w", id, err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// ReleaseTask gives a claimed task back to its role; it returns false when the
+// person did not hold the claim.
+func ReleaseTask(ctx context.Context, tx sqlx.ExtContext, id string, personID int64) (bool, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE tasks SET claimed_by = NULL WHERE id = $1 AND status = 'open' AND claimed_by = $2`, id, personID)
+	if err != nil {
+		return false, fmt.Errorf("release task %s: %w", id, err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// Comment is a note on a task.
+type Comment struct {
+	ID        int64     `db:"id" json:"id"`
+	TaskID    string    `db:"task_id" json:"task_id"`
+	PersonID  int64     `db:"person_id" json:"person_id"`
+	Person    string    `db:"person_name" json:"person_name"`
+	Body      string    `db:"body" json:"body"`
+	CreatedAt time.Time `db:"created_at" json:"created_at"`
+}
+
+// AddComment stores a comment.
+func AddComment(ctx context.Context, tx sqlx.ExtContext, taskID string, personID int64, body string) (Comment, error) {
+	var c Comment
+	err := sqlx.GetContext(ctx, tx, &c, `
+WITH c AS (INSERT INTO task_comments (task_id, person_id, body) VALUES ($1, $2, $3) RETURNING id, task_id, person_id, body, created_at)
+SELECT c.*, p.name AS person_name FROM c JOIN people p ON p.id = c.person_id`, taskID, personID, body)
+	if err != nil {
+		return c, fmt.Errorf("comment on %s: %w", taskID, mapError(err))
+	}
+	return c, nil
+}
+
+// Comments lists a task's comments, oldest first.
+func Comments(ctx context.Context, db sqlx.ExtContext, taskID string) ([]Comment, error) {
+	var out []Comment
+	err := sqlx.SelectContext(ctx, db, &out, `
+SELECT c.id, c.task_id, c.person_id, p.name AS person_name, c.body, c.created_at
+FROM task_comments c JOIN people p ON p.id = c.person_id WHERE c.task_id = $1 ORDER BY c.id`, taskID)
+	if err != nil {
+		return nil, fmt.Errorf("comments of %s: %w", taskID, err)
+	}
+	return out, nil
+}
+
+// InboxQuery selects a person's open tasks.
+type InboxQuery struct {
+	PersonID int64
+	// Slots are the (unit, role) pairs the person holds.
+	UnitIDs []int64
+	Roles   []string
+	// Filters; zero values select everything.
+	Kind       string
+	Status     string // default open
+	Overdue    *bool
+	DueBefore  *time.Time
+	DueAfter   *time.Time
+	CampaignID string
+	Now        time.Time
+	// Paging: after the cursor, at most Limit rows.
+	Cursor string
+	Limit  int
+}
+
+// InboxCount is the badge count of one kind.
+type InboxCount struct {
+	Kind    string `db:"kind" json:"kind"`
+	Open    int    `db:"open" json:"open"`
+	Overdue int    `db:"overdue" json:"overdue"`
+}
+
+// Cursor is the keyset position (due time, id) of the last row of a page.
+type Cursor struct {
+	DueAt time.Time
+	ID    string
+}
+
+// Encode makes the opaque cursor string.
+func (c Cursor) Encode() string {
+	return base64.RawURLEncoding.EncodeToString([]byte(c.DueAt.UTC().Format(time.RFC3339Nano) + "|" + c.ID))
+}
+
+// ErrBadCursor is a cursor this server did not make.
+var ErrBadCursor = errors.New("malformed cursor")
+
+// DecodeCursor reads a cursor string.
+func DecodeCursor(s string) (Cursor, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return Cursor{}, ErrBadCursor
+	}
+	at, id, ok := strings.Cut(string(b), "|")
+	if !ok || id == "" {
+		return Cursor{}, ErrBadCursor
+	}
+	t, err := time.Parse(time.RFC3339Nano, at)
+	if err != nil {
+		return Cursor{}, ErrBadCursor
+	}
+	return Cursor{DueAt: t, ID: id}, nil
+}
+
+// inboxWhere builds the shared WHERE of the inbox and its counts; args are
+// positional, never spliced.
+func (q InboxQuery) where(withCursor bool) (string, []any, error) {
+	status := q.Status
+	if status == "" {
+		status = domain.TaskOpen
+	}
+	args := []any{status, q.PersonID, pq.Array(q.UnitIDs), pq.Array(q.Roles)}
+	conds := []string{
+		"t.status = $1",
+		`(t.person_id = $2 OR (t.person_id IS NULL AND (t.unit_id, t.role) IN (SELECT * FROM unnest($3::bigint[], $4::text[]))))`,
+	}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		conds = append(conds, strings.ReplaceAll(cond, "?", fmt.Sprintf("$%d", len(args))))
+	}
+	if q.Kind != "" {
+		add("t.kind = ?", q.Kind)
+	}
+	if q.CampaignID != "" {
+		add("t.campaign_id = ?", q.CampaignID)
+	}
+	if q.DueBefore != nil {
+		add("t.due_at < ?", *q.DueBefore)
+	}
+	if q.DueAfter != nil {
+		add("t.due_at > ?", *q.DueAfter)
+	}
+	if q.Overdue != nil {
+		if *q.Overdue {
+			add("t.due_at < ?", q.Now)
+		} else {
+			add("t.due_at >= ?", q.Now)
+		}
+	}
+	if withCursor && q.Cursor != "" {
+		c, err := DecodeCursor(q.Cursor)
+		if err != nil {
+			return "", nil, err
+		}
+		args = append(args, c.DueAt, c.ID)
+		conds = append(conds, fmt.Sprintf("(t.due_at, t.id) > ($%d, $%d)", len(args)-1, len(args)))
+	}
+	return strings.Join(conds, " AND "), args, nil
+}
+
+// Inbox returns one page of tasks sorted by due time, and the cursor of the next
+// page ("" at the end).
+func Inbox(ctx context.Context, db sqlx.ExtContext, q InboxQuery) ([]Task, string, error) {
+	where, args, err := q.where(true)
+	if err != nil {
+		return nil, "", err
+	}
+	if q.Limit <= 0 || q.Limit > 200 {
+		q.Limit = 50
+	}
+	args = append(args, q.Limit+1)
+	var tasks []Task
+	err = sqlx.SelectContext(ctx, db, &tasks, `SELECT `+taskColumns+` FROM tasks t JOIN units u ON u.id = t.unit_id
+WHERE `+where+fmt.Sprintf(` ORDER BY t.due_at, t.id LIMIT $%d`, len(args)), args...)
+	if err != nil {
+		return nil, "", fmt.Errorf("inbox: %w", err)
+	}
+	next := ""
+	if len(tasks) > q.Limit {
+		tasks = tasks[:q.Limit]
+		last := tasks[len(tasks)-1]
+		next = Cursor{DueAt: last.DueAt, ID: last.ID}.Encode()
+	}
+	return tasks, next, nil
+}
+
+// InboxCounts counts the selected tasks per kind, and how many are overdue,
+// ignoring the cursor.
+func InboxCounts(ctx context.Context, db sqlx.ExtContext, q InboxQuery) ([]InboxCount, error) {
+	where, args, err := q.where(false)
+	if err != nil {
+		return nil, err
+	}
+	args = append(args, q.Now)
+	var out []InboxCount
+	err = sqlx.SelectContext(ctx, db, &out, `SELECT t.kind, count(*) AS open, count(*) FILTER (WHERE t.due_at < $`+fmt.Sprint(len(args))+`) AS overdue
+FROM tasks t WHERE `+where+` GROUP BY t.kind ORDER BY t.kind`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("inbox counts: %w", err)
+	}
+	return out, nil
+}
+
+// CancelTask closes an open task as cancelled; changed is false when it was not open.
+func CancelTask(ctx context.Context, tx sqlx.ExtContext, id string, at time.Time) (Task, bool, error) {
+	res, err := tx.ExecContext(ctx, `UPDATE tasks SET status = 'cancelled', completed_at = $2 WHERE id = $1 AND status = 'open'`, id, at)
+	if err != nil {
+		return Task{}, false, fmt.Errorf("cancel task %s: %w", id, err)
+	}
+	n, _ := res.RowsAffected()
+	t, err := TaskByID(ctx, tx, id)
+	return t, n == 1, err
+}

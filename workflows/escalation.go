@@ -1,0 +1,86 @@
+package workflows
+
+import (
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/zeren-county/zeren/activities"
+	"github.com/zeren-county/zeren/internal/domain"
+)
+
+// The escalation-ladder primitive. Rungs fire at the deadline plus their
+// offsets while the task they watch is open; each rung fires at most once (its
+// Fired flag lives in the process state, and its activity is keyed), and a moved
+// deadline re-times the rungs not yet fired.
+
+// ladder is a process's escalation state.
+type ladder struct {
+	// Key is stable for the subject: a rung's idempotency key is Key#index.
+	Key   string
+	Rungs domain.Ladder
+	Fired []bool
+}
+
+func newLadder(key string, rungs domain.Ladder) ladder {
+	return ladder{Key: key, Rungs: rungs, Fired: make([]bool, len(rungs))}
+}
+
+// FiredCount is how many rungs have fired.
+func (l *ladder) FiredCount() int {
+	n := 0
+	for _, f := range l.Fired {
+		if f {
+			n++
+		}
+	}
+	return n
+}
+
+// rungTarget says what the rungs are about and whom they reach.
+type rungTarget struct {
+	Title        string
+	SubjectType  string
+	SubjectID    string
+	CampaignID   string
+	UnitID       int64
+	IssuerUnitID int64
+}
+
+// run fires the unfired rungs of the ladder in order, each when its time comes,
+// for as long as t is open. It returns when t closes or every rung has fired.
+func (l *ladder) run(ctx workflow.Context, t *humanTask, target rungTarget) error {
+	for i := range l.Rungs {
+		if l.Fired[i] {
+			continue
+		}
+		for {
+			if !t.open() {
+				return nil
+			}
+			version := t.DueVersion
+			wait := t.Spec.DueAt.Add(l.Rungs[i].Offset.Duration()).Sub(workflow.Now(ctx))
+			if wait <= 0 {
+				break
+			}
+			moved, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return !t.open() || t.DueVersion != version })
+			if err != nil {
+				return err
+			}
+			if !moved {
+				break // the rung's time has come
+			}
+		}
+		if !t.open() {
+			return nil
+		}
+		in := activities.FireRungInput{
+			Key: l.Key, Index: i, Rung: l.Rungs[i], WorkflowID: t.Spec.WorkflowID, TaskID: t.Spec.ID,
+			Title: target.Title, SubjectType: target.SubjectType, SubjectID: target.SubjectID, CampaignID: target.CampaignID,
+			UnitID: target.UnitID, IssuerUnitID: target.IssuerUnitID, DueAt: t.Spec.DueAt, At: workflow.Now(ctx),
+		}
+		if err := workflow.ExecuteActivity(ctx, acts.FireRung, in).Get(ctx, nil); err != nil {
+			return err
+		}
+		l.Fired[i] = true
+	}
+	return nil
+}

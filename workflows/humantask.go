@@ -1,0 +1,264 @@
+package workflows
+
+import (
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/zeren-county/zeren/activities"
+	"github.com/zeren-county/zeren/internal/domain"
+)
+
+// The human-task primitive. A process keeps a board of its tasks in its state;
+// an activity writes each task's inbox row; the complete-task Update, checked by
+// its validator before anything is written, records the outcome through an
+// activity and only then answers. Assignees may ask for more time; the issuing
+// unit decides in an approval task of its own.
+
+// board holds a process's human tasks, in the order they were opened.
+type board struct {
+	Tasks []*humanTask
+}
+
+// humanTask is one task as the workflow holds it.
+type humanTask struct {
+	Spec        domain.TaskSpec
+	Status      string
+	Completing  bool
+	Outcome     domain.Completion
+	CompletedBy string
+	CompletedAt time.Time
+	// DueVersion changes whenever the deadline moves, so a ladder re-times.
+	DueVersion int
+	// Approver decides extension requests; zero means the task cannot be extended.
+	Approver approver
+	// Pending is the open extension decision task, if any.
+	Pending string
+	// ExtensionOf and RequestedDue: for an extension decision, the task and the new deadline.
+	ExtensionOf  string
+	RequestedDue time.Time
+}
+
+// approver is who decides a task's extension requests.
+type approver struct {
+	UnitID   int64
+	Role     domain.Role
+	PersonID int64
+}
+
+func (t *humanTask) open() bool { return t.Status == domain.TaskOpen }
+
+func (b *board) find(id string) *humanTask {
+	for _, t := range b.Tasks {
+		if t.Spec.ID == id {
+			return t
+		}
+	}
+	return nil
+}
+
+// activityOptions are the defaults for zeren's activities: retried with backoff
+// until they succeed (every one is idempotent), each try within 30 seconds.
+func withActivityOptions(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:        time.Second,
+			BackoffCoefficient:     2,
+			MaximumInterval:        5 * time.Minute,
+			NonRetryableErrorTypes: []string{activities.ErrTypeTaskClosed},
+		},
+	})
+}
+
+var acts *activities.Activities
+
+// openTask writes the task's inbox row and puts it on the board.
+func (b *board) openTask(ctx workflow.Context, spec domain.TaskSpec, ap approver) (*humanTask, error) {
+	spec.CreatedAt = workflow.Now(ctx)
+	if err := workflow.ExecuteActivity(ctx, acts.CreateTask, spec).Get(ctx, nil); err != nil {
+		return nil, err
+	}
+	t := &humanTask{Spec: spec, Status: domain.TaskOpen, Approver: ap}
+	b.Tasks = append(b.Tasks, t)
+	return t, nil
+}
+
+// wait blocks until the task is no longer open.
+func (b *board) wait(ctx workflow.Context, t *humanTask) error {
+	return workflow.Await(ctx, func() bool { return !t.open() })
+}
+
+// cancelPending closes an extension decision that a completion made moot.
+func (b *board) cancelPending(ctx workflow.Context, t *humanTask) error {
+	if t.Pending == "" {
+		return nil
+	}
+	d := b.find(t.Pending)
+	t.Pending = ""
+	if d == nil || !d.open() {
+		return nil
+	}
+	d.Status = domain.TaskCancelled
+	return workflow.ExecuteActivity(ctx, acts.CancelTask, activities.CancelTaskInput{TaskID: d.Spec.ID, Reason: "任务已办结，延期申请不再需要决定", At: workflow.Now(ctx)}).Get(ctx, nil)
+}
+
+func appError(typ, msg string) error { return temporal.NewApplicationError(msg, typ) }
+
+// install registers the complete-task and request-extension Updates and the tasks query.
+func (b *board) install(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, QueryTasks, b.view); err != nil {
+		return err
+	}
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateCompleteTask, b.complete, workflow.UpdateHandlerOptions{
+		Validator: b.validateComplete,
+	}); err != nil {
+		return err
+	}
+	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateRequestExtension, b.requestExtension, workflow.UpdateHandlerOptions{
+		Validator: b.validateExtension,
+	})
+}
+
+func (b *board) view() (TasksView, error) {
+	v := TasksView{Tasks: []TaskView{}}
+	for _, t := range b.Tasks {
+		v.Tasks = append(v.Tasks, TaskView{ID: t.Spec.ID, Kind: string(t.Spec.Kind), Status: t.Status, DueAt: t.Spec.DueAt})
+	}
+	return v, nil
+}
+
+func (b *board) validateComplete(ctx workflow.Context, req CompleteTaskRequest) error {
+	t := b.find(req.TaskID)
+	switch {
+	case t == nil:
+		return appError(ErrNoSuchTask, "no such task in this process")
+	case !t.open() || t.Completing:
+		return appError(ErrTaskClosed, "the task is not open")
+	case req.Kind != string(t.Spec.Kind):
+		return appError(ErrWrongKind, "the task is of kind "+string(t.Spec.Kind))
+	}
+	if _, err := domain.DecodeCompletion(t.Spec.Kind, req.Payload); err != nil {
+		return appError(ErrInvalidPayload, err.Error())
+	}
+	return nil
+}
+
+// complete records the outcome, then answers. Two accepted Updates racing for one
+// task: the first marks it Completing, the second fails as closed.
+func (b *board) complete(ctx workflow.Context, req CompleteTaskRequest) (CompleteTaskResult, error) {
+	ctx = withActivityOptions(ctx) // a handler's context does not inherit the run's options
+	t := b.find(req.TaskID)
+	if t == nil || !t.open() || t.Completing {
+		return CompleteTaskResult{}, appError(ErrTaskClosed, "the task is not open")
+	}
+	outcome, err := domain.DecodeCompletion(t.Spec.Kind, req.Payload)
+	if err != nil {
+		return CompleteTaskResult{}, appError(ErrInvalidPayload, err.Error())
+	}
+	t.Completing = true
+	defer func() { t.Completing = false }()
+	now := workflow.Now(ctx)
+	updateID := ""
+	if info := workflow.GetCurrentUpdateInfo(ctx); info != nil {
+		updateID = info.ID
+	}
+	in := activities.CompleteTaskInput{TaskID: t.Spec.ID, PersonID: req.PersonID, PersonKey: req.PersonKey, Outcome: outcome, UpdateID: updateID, At: now}
+	if err := workflow.ExecuteActivity(ctx, acts.CompleteTask, in).Get(ctx, nil); err != nil {
+		return CompleteTaskResult{}, err
+	}
+	if t.Spec.Kind == domain.KindExtensionDecide {
+		if err := b.decideExtension(ctx, t, outcome, req.PersonKey); err != nil {
+			return CompleteTaskResult{}, err
+		}
+	}
+	t.Status, t.Outcome, t.CompletedBy, t.CompletedAt = domain.TaskCompleted, outcome, req.PersonKey, now
+	if err := b.cancelPending(ctx, t); err != nil {
+		return CompleteTaskResult{}, err
+	}
+	return CompleteTaskResult{TaskID: t.Spec.ID, Kind: string(t.Spec.Kind), Status: t.Status, Outcome: outcome, CompletedAt: now, CompletedBy: req.PersonKey}, nil
+}
+
+// decideExtension applies an extension decision to the task it extends.
+func (b *board) decideExtension(ctx workflow.Context, d *humanTask, outcome domain.Completion, by string) error {
+	target := b.find(d.ExtensionOf)
+	if target == nil {
+		return nil
+	}
+	target.Pending = ""
+	if outcome.Decision != domain.DecisionApprove || !target.open() {
+		return nil
+	}
+	in := activities.MoveDueInput{TaskID: target.Spec.ID, DueAt: d.RequestedDue, DecisionTaskID: d.Spec.ID, PersonKey: by, At: workflow.Now(ctx)}
+	if err := workflow.ExecuteActivity(ctx, acts.MoveTaskDue, in).Get(ctx, nil); err != nil {
+		return err
+	}
+	target.Spec.DueAt = d.RequestedDue
+	target.DueVersion++
+	return nil
+}
+
+func (b *board) validateExtension(ctx workflow.Context, req ExtensionRequest) error {
+	t := b.find(req.TaskID)
+	switch {
+	case t == nil:
+		return appError(ErrNoSuchTask, "no such task in this process")
+	case !t.open() || t.Completing:
+		return appError(ErrTaskClosed, "the task is not open")
+	case !t.Spec.Kind.Extendable() || t.Approver.UnitID == 0:
+		return appError(ErrNotExtendable, "this task's deadline cannot be extended")
+	case t.Pending != "":
+		return appError(ErrExtensionPending, "an extension request is already waiting for a decision")
+	case strings.TrimSpace(req.Reason) == "":
+		return appError(ErrInvalidPayload, "reason: required")
+	case !req.DueAt.After(t.Spec.DueAt):
+		return appError(ErrBadDeadline, "due_at: must be after the current deadline")
+	}
+	return nil
+}
+
+// requestExtension opens the issuing unit's decision task and answers its id.
+func (b *board) requestExtension(ctx workflow.Context, req ExtensionRequest) (ExtensionResult, error) {
+	ctx = withActivityOptions(ctx)
+	t := b.find(req.TaskID)
+	if err := b.validateExtension(ctx, req); err != nil {
+		return ExtensionResult{}, err
+	}
+	n := 1
+	for _, x := range b.Tasks {
+		if x.ExtensionOf == t.Spec.ID {
+			n++
+		}
+	}
+	due := req.DueAt
+	spec := domain.TaskSpec{
+		ID:          TaskID(t.Spec.WorkflowID, "extension-"+lastPart(t.Spec.ID), n),
+		WorkflowID:  t.Spec.WorkflowID,
+		Kind:        domain.KindExtensionDecide,
+		Title:       "延期申请：" + t.Spec.Title,
+		SubjectType: t.Spec.SubjectType, SubjectID: t.Spec.SubjectID, CampaignID: t.Spec.CampaignID,
+		UnitID: t.Approver.UnitID, Role: t.Approver.Role, PersonID: t.Approver.PersonID,
+		IssuerUnitID: t.Spec.UnitID,
+		DueAt:        workflow.Now(ctx).Add(3 * 24 * time.Hour),
+		Context:      domain.TaskContext{ExtensionOf: t.Spec.ID, Reason: strings.TrimSpace(req.Reason), RequestedDue: &due},
+	}
+	t.Pending = spec.ID // reserve before the activity yields, so a racing request is refused
+	d, err := b.openTask(ctx, spec, approver{})
+	if err != nil {
+		t.Pending = ""
+		return ExtensionResult{}, err
+	}
+	d.ExtensionOf, d.RequestedDue = t.Spec.ID, req.DueAt
+	return ExtensionResult{DecisionTaskID: spec.ID}, nil
+}
+
+// lastPart turns "assignment.4.complete.2" into "complete-2".
+func lastPart(taskID string) string {
+	parts := strings.Split(taskID, ".")
+	if len(parts) < 2 {
+		return taskID
+	}
+	return parts[len(parts)-2] + "-" + parts[len(parts)-1]
+}
