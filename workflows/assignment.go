@@ -87,7 +87,7 @@ func (s *assignment) run(ctx workflow.Context) (AssignmentResult, error) {
 			ID: TaskID(s.ID, "review", s.Round), WorkflowID: s.ID, Kind: domain.KindAssignmentReview,
 			Title: "审核：" + s.In.Title, SubjectType: "assignment", SubjectID: subject,
 			UnitID: s.In.ReviewerUnitID, Role: s.In.ReviewerRole, PersonID: s.In.ReviewerID, IssuerUnitID: s.In.AssigneeUnitID,
-			DueAt: workflow.Now(ctx).Add(s.In.ReviewPeriod),
+			DueAt:   workflow.Now(ctx).Add(s.In.ReviewPeriod),
 			Context: domain.TaskContext{Content: s.In.Content, Round: s.Round, Result: work.Outcome.Result, Attachments: work.Outcome.Attachments},
 		}, approver{})
 		if err != nil {

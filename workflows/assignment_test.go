@@ -137,7 +137,9 @@ const (
 
 func approve(h *harness, d time.Duration, task string) {
 	var err error
-	h.at(d, func() { h.complete(task, "assignment.review", "yjj-office", map[string]string{"decision": "approve"}, &err) })
+	h.at(d, func() {
+		h.complete(task, "assignment.review", "yjj-office", map[string]string{"decision": "approve"}, &err)
+	})
 	h.t.Cleanup(func() {
 		if err != nil {
 			h.t.Errorf("approve %s: %v", task, err)
@@ -147,7 +149,9 @@ func approve(h *harness, d time.Duration, task string) {
 
 func submit(h *harness, d time.Duration, task string) {
 	var err error
-	h.at(d, func() { h.complete(task, "assignment.complete", "jcg-head", map[string]string{"result": "已排查液化气站3家，整改隐患5处。"}, &err) })
+	h.at(d, func() {
+		h.complete(task, "assignment.complete", "jcg-head", map[string]string{"result": "已排查液化气站3家，整改隐患5处。"}, &err)
+	})
 	h.t.Cleanup(func() {
 		if err != nil {
 			h.t.Errorf("submit %s: %v", task, err)
@@ -200,7 +204,7 @@ func TestLadderFiresEachRungAtItsOffset(t *testing.T) {
 func TestNoRungFiresAfterCompletion(t *testing.T) {
 	h := newHarness(t, domain.DefaultLadder())
 	submit(h, 10*day+2*day, work1) // two days late: both reminders, nothing else
-	approve(h, 40*day, review1)     // the review takes long; the ladder must stay quiet
+	approve(h, 40*day, review1)    // the review takes long; the ladder must stay quiet
 	h.run()
 	got := h.firedRungs()
 	if len(got) != 2 || got[0].Action != "remind" || got[1].Action != "remind" {

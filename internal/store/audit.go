@@ -34,19 +34,19 @@ const ActorEngine = "engine"
 
 // AuditEntry is a stored audit row.
 type AuditEntry struct {
-	Seq         int64           `db:"seq" json:"seq"`
-	Key         *string         `db:"key" json:"-"`
-	At          time.Time       `db:"at" json:"at"`
-	Actor       string          `db:"actor" json:"actor"`
-	Action      string          `db:"action" json:"action"`
-	SubjectType string          `db:"subject_type" json:"subject_type"`
-	SubjectID   string          `db:"subject_id" json:"subject_id"`
-	TaskID      *string         `db:"task_id" json:"task_id,omitempty"`
-	UnitID      *int64          `db:"unit_id" json:"unit_id,omitempty"`
-	Before      JSON            `db:"before" json:"before,omitempty"`
-	After       JSON            `db:"after" json:"after,omitempty"`
-	PrevHash    []byte          `db:"prev_hash" json:"-"`
-	Hash        []byte          `db:"hash" json:"-"`
+	Seq         int64     `db:"seq" json:"seq"`
+	Key         *string   `db:"key" json:"-"`
+	At          time.Time `db:"at" json:"at"`
+	Actor       string    `db:"actor" json:"actor"`
+	Action      string    `db:"action" json:"action"`
+	SubjectType string    `db:"subject_type" json:"subject_type"`
+	SubjectID   string    `db:"subject_id" json:"subject_id"`
+	TaskID      *string   `db:"task_id" json:"task_id,omitempty"`
+	UnitID      *int64    `db:"unit_id" json:"unit_id,omitempty"`
+	Before      JSON      `db:"before" json:"before,omitempty"`
+	After       JSON      `db:"after" json:"after,omitempty"`
+	PrevHash    []byte    `db:"prev_hash" json:"-"`
+	Hash        []byte    `db:"hash" json:"-"`
 }
 
 // auditLock serialises appends so the hash chain stays a single line.
