@@ -73,6 +73,8 @@ func fail(c *gin.Context, err error) {
 	switch {
 	case errors.As(err, &v):
 		problem(c, http.StatusUnprocessableEntity, TypeValidation, v.Error(), v.Fields...)
+	case errors.Is(err, errMediaType):
+		problem(c, http.StatusUnsupportedMediaType, TypeMediaType, "send Content-Type: application/json")
 	case errors.As(err, &mbe):
 		problem(c, http.StatusRequestEntityTooLarge, TypeTooLarge, "the body is over the 1 MiB limit")
 	case errors.Is(err, domain.ErrUnauthorized):

@@ -65,6 +65,15 @@ func New(d Deps) *gin.Engine {
 	v1.GET("/me", s.me)
 	v1.GET("/units", s.units)
 	v1.POST("/system/check", s.systemCheck)
+	v1.POST("/assignments", s.createAssignment)
+	v1.GET("/assignments/:id", s.getAssignment)
+	v1.GET("/inbox", s.inbox)
+	v1.GET("/tasks/:id", s.getTask)
+	v1.POST("/tasks/:id/complete", s.completeTask)
+	v1.POST("/tasks/:id/claim", s.claim)
+	v1.POST("/tasks/:id/release", s.release)
+	v1.POST("/tasks/:id/comments", s.comment)
+	v1.POST("/tasks/:id/extension", s.requestExtension)
 	return r
 }
 

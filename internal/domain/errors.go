@@ -1,6 +1,10 @@
 package domain
 
-import "errors"
+import (
+	"errors"
+	"slices"
+	"strings"
+)
 
 // Sentinel errors that the API maps to problem+json responses.
 var (
@@ -39,4 +43,9 @@ func (e *ValidationError) Err() error {
 		return nil
 	}
 	return e
+}
+
+// Sort orders the fields by name, so answers are stable.
+func (e *ValidationError) Sort() {
+	slices.SortFunc(e.Fields, func(a, b FieldError) int { return strings.Compare(a.Field, b.Field) })
 }

@@ -124,7 +124,7 @@ func DecodeCompletion(kind TaskKind, raw []byte) (Completion, error) {
 		}
 	}
 	if len(v.Fields) > 0 {
-		sortFields(v)
+		v.Sort()
 		return c, v
 	}
 	c.Result = strings.TrimSpace(c.Result)
@@ -170,10 +170,6 @@ func checkText(v *ValidationError, field, s string, required bool) {
 	case utf8.RuneCountInString(s) > maxText:
 		v.Add(field, fmt.Sprintf("at most %d characters", maxText))
 	}
-}
-
-func sortFields(v *ValidationError) {
-	slices.SortFunc(v.Fields, func(a, b FieldError) int { return strings.Compare(a.Field, b.Field) })
 }
 
 // TaskSpec is what a workflow asks of a person: who, what, by when. It becomes

@@ -1,0 +1,219 @@
+package api
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+	"github.com/jmoiron/sqlx"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/zeren-county/zeren/internal/domain"
+	"github.com/zeren-county/zeren/internal/store"
+	"github.com/zeren-county/zeren/workflows"
+)
+
+type reviewerBody struct {
+	Unit string `json:"unit"`
+	Role string `json:"role"`
+}
+
+type assignmentBody struct {
+	Title        string         `json:"title"`
+	Content      string         `json:"content"`
+	DueAt        *time.Time     `json:"due_at"`
+	AssigneeUnit string         `json:"assignee_unit"`
+	Ladder       *domain.Ladder `json:"ladder"`
+	Reviewer     *reviewerBody  `json:"reviewer"`
+}
+
+// createAssignment lets a leader or the safety office assign a matter (交办) to a
+// unit. The row and the workflow start together: if Temporal refuses the start,
+// the row is rolled back.
+func (s *Server) createAssignment(c *gin.Context) {
+	p := caller(c)
+	grant, ok := assigningGrant(p)
+	if !ok {
+		problem(c, http.StatusForbidden, TypeForbidden, "only leaders and the safety committee office assign matters")
+		return
+	}
+	key, ok := idempotencyKey(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	if key != "" {
+		if a, err := store.AssignmentByKey(ctx, s.Store.DB, p.ID, key); err == nil {
+			c.JSON(http.StatusOK, a)
+			return
+		} else if !errors.Is(err, domain.ErrNotFound) {
+			fail(c, err)
+			return
+		}
+	}
+	var b assignmentBody
+	if err := decodeJSON(c, &b); err != nil {
+		fail(c, err)
+		return
+	}
+	in, err := s.assignmentInput(ctx, p, grant, b)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if key != "" {
+		in.IdempotencyKey = key
+	}
+	record := store.Assignment{
+		Title: in.Title, Content: in.Content, DueAt: in.DueAt, IssuerUnitID: in.IssuerUnitID, AssignerID: in.AssignerID,
+		AssigneeUnitID: in.AssigneeUnitID, ReviewerUnitID: in.ReviewerUnitID, ReviewerRole: in.ReviewerRole.String(),
+		CreatedAt: in.CreatedAt,
+	}
+	ladderJSON, _ := json.Marshal(in.Ladder)
+	record.Ladder = ladderJSON
+	if key != "" {
+		record.IdempotencyKey = &key
+	}
+	err = s.Store.InTx(ctx, func(tx *sqlx.Tx) error {
+		id, err := store.NextAssignmentID(ctx, tx)
+		if err != nil {
+			return err
+		}
+		in.ID, record.ID = id, id
+		if _, err := store.UpsertAssignment(ctx, tx, record); err != nil {
+			return err
+		}
+		if _, err := store.Append(ctx, tx, store.Event{Key: fmt.Sprintf("assignment.created:%d", id), At: in.CreatedAt, Actor: p.Key,
+			Action: "assignment.created", SubjectType: "assignment", SubjectID: fmt.Sprint(id), UnitID: in.AssigneeUnitID,
+			After: map[string]any{"title": in.Title, "due_at": in.DueAt, "assignee_unit_id": in.AssigneeUnitID}}); err != nil {
+			return err
+		}
+		startCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		_, err = s.Temporal.ExecuteWorkflow(startCtx, client.StartWorkflowOptions{
+			ID: workflows.AssignmentID(id), TaskQueue: s.TaskQueue,
+			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		}, workflows.AssignmentWorkflow, in)
+		if err != nil {
+			return fmt.Errorf("%w: %w", errStart, err)
+		}
+		return nil
+	})
+	if errors.Is(err, errStart) {
+		unavailable(c, err)
+		return
+	}
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	a, err := store.AssignmentByID(ctx, s.Store.DB, in.ID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.Header("Location", fmt.Sprintf("/api/v1/assignments/%d", a.ID))
+	c.JSON(http.StatusCreated, a)
+}
+
+var errStart = errors.New("start workflow")
+
+// assignmentInput validates the body and resolves units; every invalid field is named.
+func (s *Server) assignmentInput(ctx context.Context, p domain.Person, grant domain.Grant, b assignmentBody) (workflows.AssignmentInput, error) {
+	v := &domain.ValidationError{}
+	now := time.Now()
+	in := workflows.AssignmentInput{
+		Title: strings.TrimSpace(b.Title), Content: strings.TrimSpace(b.Content), IssuerUnitID: grant.UnitID,
+		AssignerID: p.ID, AssignerKey: p.Key, CreatedAt: now.UTC().Truncate(time.Microsecond),
+		ReviewerUnitID: grant.UnitID, ReviewerRole: grant.Role, ReviewerID: p.ID,
+	}
+	switch n := utf8.RuneCountInString(in.Title); {
+	case n == 0:
+		v.Add("title", "required")
+	case n > 200:
+		v.Add("title", "at most 200 characters")
+	}
+	switch n := utf8.RuneCountInString(in.Content); {
+	case n == 0:
+		v.Add("content", "required")
+	case n > 20000:
+		v.Add("content", "at most 20000 characters")
+	}
+	switch {
+	case b.DueAt == nil:
+		v.Add("due_at", "required")
+	case !b.DueAt.After(now):
+		v.Add("due_at", "must be in the future")
+	default:
+		in.DueAt = b.DueAt.UTC()
+	}
+	if b.AssigneeUnit == "" {
+		v.Add("assignee_unit", "required (a unit code)")
+	} else if u, err := store.UnitByCode(ctx, s.Store.DB, b.AssigneeUnit); errors.Is(err, domain.ErrNotFound) {
+		v.Add("assignee_unit", "no unit with code "+strconv.Quote(b.AssigneeUnit))
+	} else if err != nil {
+		return in, err
+	} else {
+		in.AssigneeUnitID = u.ID
+	}
+	in.Ladder = domain.DefaultLadder()
+	if b.Ladder != nil {
+		in.Ladder = *b.Ladder
+	}
+	in.Ladder.Validate("ladder", v)
+	if b.Reviewer != nil {
+		in.ReviewerID = 0
+		role, err := domain.ParseRole(b.Reviewer.Role)
+		if err != nil {
+			v.Add("reviewer.role", "one of leader, safety_office, unit_head, staff, inspector, admin")
+		}
+		in.ReviewerRole = role
+		if u, err := store.UnitByCode(ctx, s.Store.DB, b.Reviewer.Unit); errors.Is(err, domain.ErrNotFound) {
+			v.Add("reviewer.unit", "no unit with code "+strconv.Quote(b.Reviewer.Unit))
+		} else if err != nil {
+			return in, err
+		} else {
+			in.ReviewerUnitID = u.ID
+		}
+	}
+	v.Sort()
+	return in, v.Err()
+}
+
+// getAssignment answers an assignment to those who may see it: the assigner's
+// side, the assignee unit's people, and the county-wide readers.
+func (s *Server) getAssignment(c *gin.Context) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		fail(c, domain.ErrNotFound)
+		return
+	}
+	a, err := store.AssignmentByID(c.Request.Context(), s.Store.DB, id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	p := caller(c)
+	if !p.CountyWide() && !inUnit(p, a.AssigneeUnitID) && !inUnit(p, a.IssuerUnitID) && p.ID != a.AssignerID {
+		fail(c, domain.ErrNotFound)
+		return
+	}
+	c.JSON(http.StatusOK, a)
+}
+
+func inUnit(p domain.Person, unitID int64) bool {
+	for _, g := range p.Grants {
+		if g.UnitID == unitID {
+			return true
+		}
+	}
+	return false
+}
