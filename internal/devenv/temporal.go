@@ -78,10 +78,7 @@ func StartTemporal(opts TemporalOptions) (*Temporal, error) {
 	}
 	if opts.DatabaseFile == "" {
 		sqlCfg.ConnectAttributes = map[string]string{"mode": "memory", "cache": "shared"}
-		sqlCfg.DatabaseName = fmt.Sprintf("zeren-%d", time.Now().UnixNano())
-		if err := sqlite.SetupSchema(sqlCfg); err != nil {
-			return nil, fmt.Errorf("temporal schema: %w", err)
-		}
+		sqlCfg.DatabaseName = fmt.Sprintf("zeren-%d", time.Now().UnixNano()) // the plugin sets up a memory store's schema itself
 	} else if _, err := os.Stat(opts.DatabaseFile); errors.Is(err, os.ErrNotExist) {
 		if err := os.MkdirAll(filepath.Dir(opts.DatabaseFile), 0o755); err != nil {
 			return nil, err
