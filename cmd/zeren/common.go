@@ -21,6 +21,7 @@ import (
 	"github.com/zeren-county/zeren/api"
 	"github.com/zeren-county/zeren/internal/config"
 	"github.com/zeren-county/zeren/internal/metrics"
+	"github.com/zeren-county/zeren/internal/notify"
 	"github.com/zeren-county/zeren/internal/store"
 	"github.com/zeren-county/zeren/workflows"
 )
@@ -93,6 +94,16 @@ func (w warnOnly) Enabled(ctx context.Context, l slog.Level) bool {
 	return l >= slog.LevelWarn && w.Handler.Enabled(ctx, l)
 }
 
+// startDispatcher drains the outbox in the background until ctx ends.
+func startDispatcher(ctx context.Context, cfg config.Config, s *store.Store, log *slog.Logger) {
+	var sender notify.Sender = notify.LogSender{Log: log}
+	if cfg.Notify.WebhookURL != "" {
+		sender = notify.WebhookSender{URL: cfg.Notify.WebhookURL}
+	}
+	d := &notify.Dispatcher{Store: s, Sender: sender, Log: log}
+	go d.Run(ctx, 2*time.Second)
+}
+
 func newWorker(c client.Client, cfg config.Config, s *store.Store) worker.Worker {
 	w := worker.New(c, cfg.Temporal.TaskQueue, worker.Options{})
 	workflows.Register(w, &activities.Activities{Store: s})
@@ -148,6 +159,7 @@ func runWorker(ctx context.Context, args []string) error {
 		return fmt.Errorf("start worker: %w", err)
 	}
 	defer w.Stop()
+	startDispatcher(ctx, cfg, s, log)
 	log.Info("worker polling", "task_queue", cfg.Temporal.TaskQueue, "metrics", cfg.Worker.MetricsListen)
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))

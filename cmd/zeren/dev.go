@@ -118,6 +118,7 @@ func runDev(ctx context.Context, args []string) error {
 		return fmt.Errorf("start worker: %w", err)
 	}
 	defer w.Stop()
+	startDispatcher(ctx, cfg, s, log)
 
 	tokens, err := demoTokens(ctx, s, people, filepath.Join(data, "demo-tokens.json"))
 	if err != nil {

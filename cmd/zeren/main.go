@@ -26,6 +26,7 @@ commands:
   migrate   apply database migrations (DATABASE_URL)
   seed      load the demo county (DATABASE_URL)
   token     issue a bearer token for a person: zeren token -person KEY
+  audit     verify the audit log's hash chain: zeren audit verify
 
 every command takes -config FILE (default temporal.yaml); environment variables
 override the file (see temporal.yaml).
@@ -56,6 +57,7 @@ func run(ctx context.Context, args []string) error {
 		"migrate": runMigrate,
 		"seed":    runSeed,
 		"token":   runToken,
+		"audit":   runAudit,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {

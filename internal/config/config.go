@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"regexp"
 	"strconv"
@@ -27,6 +28,7 @@ type Config struct {
 	Temporal    Temporal `yaml:"temporal"`
 	API         API      `yaml:"api"`
 	Worker      Worker   `yaml:"worker"`
+	Notify      Notify   `yaml:"notify"`
 	Dev         Dev      `yaml:"dev"`
 }
 
@@ -54,6 +56,11 @@ type API struct {
 // Worker is the worker process's settings.
 type Worker struct {
 	MetricsListen string `yaml:"metricsListen"`
+}
+
+// Notify says where notifications go: an HTTP webhook, or the log when empty.
+type Notify struct {
+	WebhookURL string `yaml:"webhookURL"`
 }
 
 // Dev is what `zeren dev` runs on one machine.
@@ -153,6 +160,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		{"ZEREN_API_LISTEN", &c.API.Listen},
 		{"ZEREN_WORKER_METRICS_LISTEN", &c.Worker.MetricsListen},
 		{"ZEREN_DATA_DIR", &c.Dev.DataDir},
+		{"ZEREN_NOTIFY_WEBHOOK", &c.Notify.WebhookURL},
 	}
 	for _, s := range strs {
 		if v := getenv(s.env); v != "" {
@@ -191,6 +199,11 @@ func (c Config) Validate() error {
 	}
 	if err := checkHostPort(c.Worker.MetricsListen, false); err != nil {
 		return bad("worker.metricsListen", err.Error())
+	}
+	if w := c.Notify.WebhookURL; w != "" {
+		if u, err := url.Parse(w); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return bad("notify.webhookURL", fmt.Sprintf("%q is not an http(s) URL", w))
+		}
 	}
 	if strings.TrimSpace(c.Dev.DataDir) == "" {
 		return bad("dev.dataDir", "must not be empty")

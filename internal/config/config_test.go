@@ -52,6 +52,7 @@ func TestLoad(t *testing.T) {
 		{name: "wrong type", body: "dev:\n  apiPort: eighty\n", wantErr: "temporal.yaml: line 2:"},
 		{name: "cert without key", body: "temporal:\n  tls:\n    certFile: /etc/hosts\n", wantErr: "temporal.yaml: temporal.tls: certFile and keyFile must be set together"},
 		{name: "unreadable ca file", body: "temporal:\n  tls:\n    caFile: /nonexistent/ca.pem\n", wantErr: "temporal.yaml: temporal.tls.caFile: cannot read /nonexistent/ca.pem"},
+		{name: "bad webhook", body: "notify:\n  webhookURL: ftp://x\n", wantErr: "temporal.yaml: notify.webhookURL: \"ftp://x\" is not an http(s) URL"},
 		{name: "bad environment value", body: good, env: map[string]string{"ZEREN_API_LISTEN": "nope"}, wantErr: "temporal.yaml: api.listen:"},
 	}
 	for _, tt := range tests {
