@@ -34,6 +34,8 @@ type Deps struct {
 	Registry prometheus.Registerer
 	Gatherer prometheus.Gatherer
 	Log      *slog.Logger
+	// UpdateTimeout bounds how long a request waits for a workflow to record an outcome; default 30s.
+	UpdateTimeout time.Duration
 }
 
 // Server holds the handlers' dependencies.
@@ -45,6 +47,9 @@ type Server struct {
 func New(d Deps) *gin.Engine {
 	if d.Log == nil {
 		d.Log = slog.Default()
+	}
+	if d.UpdateTimeout == 0 {
+		d.UpdateTimeout = 30 * time.Second
 	}
 	s := &Server{Deps: d}
 	r := gin.New()

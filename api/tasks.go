@@ -22,9 +22,6 @@ import (
 	"github.com/zeren-county/zeren/workflows"
 )
 
-// updateTimeout bounds how long a request waits for the workflow to record an outcome.
-const updateTimeout = 30 * time.Second
-
 var validIdempotencyKey = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,100}$`)
 
 // loadTask finds a task the caller may see: 404 for a task that does not exist
@@ -114,7 +111,7 @@ func (s *Server) completeTask(c *gin.Context) {
 	if updateID == "" {
 		updateID = "r:" + requestID(c)
 	}
-	ctx, cancel := context.WithTimeout(c.Request.Context(), updateTimeout)
+	ctx, cancel := context.WithTimeout(c.Request.Context(), s.UpdateTimeout)
 	defer cancel()
 	h, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID: t.WorkflowID, UpdateID: updateID, UpdateName: workflows.UpdateCompleteTask,
@@ -206,7 +203,7 @@ func (s *Server) requestExtension(c *gin.Context) {
 		return
 	}
 	p := caller(c)
-	ctx, cancel := context.WithTimeout(c.Request.Context(), updateTimeout)
+	ctx, cancel := context.WithTimeout(c.Request.Context(), s.UpdateTimeout)
 	defer cancel()
 	h, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
 		WorkflowID: t.WorkflowID, UpdateID: "x:" + requestID(c), UpdateName: workflows.UpdateRequestExtension,

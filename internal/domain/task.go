@@ -105,7 +105,11 @@ func DecodeCompletion(kind TaskKind, raw []byte) (Completion, error) {
 	}
 	for k, val := range body {
 		if !slices.Contains(allowed, k) {
-			v.Add(k, "unknown field for "+string(kind))
+			field := k
+			if field == "" {
+				field = "payload"
+			}
+			v.Add(field, fmt.Sprintf("unknown field %q for %s", k, kind))
 			continue
 		}
 		var err error
