@@ -240,6 +240,7 @@ func TestAssignmentOverHTTP(t *testing.T) {
 	if len(detail.Comments) != 1 {
 		t.Errorf("comments %+v", detail.Comments)
 	}
+	checkHistory(t, sys.client, fmt.Sprintf("assignment/%d", a.ID), "assignment-return-approve")
 	res, err := store.VerifyAudit(t.Context(), s.DB)
 	if err != nil || res.Broken || res.Rows == 0 {
 		t.Fatalf("audit chain: %+v %v", res, err)

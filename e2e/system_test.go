@@ -151,6 +151,8 @@ func TestTheWholeLoop(t *testing.T) {
 		t.Fatalf("answer %+v", ans)
 	}
 
+	checkHistory(t, sys.client, ans.WorkflowID, "system-check")
+
 	var prob api.Problem
 	if code := sys.call(t, "POST", "/api/v1/system/check", "gjh-head", &prob); code != 403 || prob.Type != api.TypeForbidden {
 		t.Fatalf("forbidden user: %d %+v", code, prob)

@@ -30,7 +30,9 @@ type assignment struct {
 // reviewer approves or returns it with a comment, and a returned matter goes
 // back to the unit under the same deadline.
 func Assignment(ctx workflow.Context, in AssignmentInput) (AssignmentResult, error) {
-	id := workflow.GetInfo(ctx).WorkflowExecution.ID
+	// The id comes from the input, not the execution, so a saved history
+	// replays whatever id the replayer gives the run.
+	id := AssignmentID(in.ID)
 	if in.ReviewPeriod <= 0 {
 		in.ReviewPeriod = DefaultReviewPeriod
 	}

@@ -6,15 +6,25 @@ import (
 	"github.com/zeren-county/zeren/activities"
 )
 
-// Registry is the part of a worker (or test environment) that takes registrations.
-type Registry interface {
+// WorkflowRegistry takes workflow registrations: a worker, a test environment, a replayer.
+type WorkflowRegistry interface {
 	RegisterWorkflowWithOptions(w interface{}, options workflow.RegisterOptions)
+}
+
+// Registry also takes activities.
+type Registry interface {
+	WorkflowRegistry
 	RegisterActivity(a interface{})
 }
 
-// Register registers every workflow under its contract name, and the activities.
-func Register(r Registry, a *activities.Activities) {
+// RegisterWorkflows registers every workflow under its contract name.
+func RegisterWorkflows(r WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(SystemCheck, workflow.RegisterOptions{Name: SystemCheckWorkflow})
 	r.RegisterWorkflowWithOptions(Assignment, workflow.RegisterOptions{Name: AssignmentWorkflow})
+}
+
+// Register registers every workflow and the activities.
+func Register(r Registry, a *activities.Activities) {
+	RegisterWorkflows(r)
 	r.RegisterActivity(a)
 }
