@@ -224,18 +224,15 @@ func DecodeCursor(s string) (Cursor, error) {
 	return Cursor{DueAt: t, ID: id}, nil
 }
 
-// inboxWhere builds the shared WHERE of the inbox and its counts; args are
-// positional, never spliced.
-func (q InboxQuery) where(withCursor bool) (string, []any, error) {
+// filter builds the WHERE shared by the inbox and its counts, without who the
+// task is addressed to; args are positional, never spliced. It starts at $1.
+func (q InboxQuery) filter(withCursor bool) (string, []any, error) {
 	status := q.Status
 	if status == "" {
 		status = domain.TaskOpen
 	}
-	args := []any{status, q.PersonID, pq.Array(q.UnitIDs), pq.Array(q.Roles)}
-	conds := []string{
-		"t.status = $1",
-		`(t.person_id = $2 OR (t.person_id IS NULL AND (t.unit_id, t.role) IN (SELECT * FROM unnest($3::bigint[], $4::text[]))))`,
-	}
+	args := []any{status}
+	conds := []string{"t.status = $1"}
 	add := func(cond string, v any) {
 		args = append(args, v)
 		conds = append(conds, strings.ReplaceAll(cond, "?", fmt.Sprintf("$%d", len(args))))
@@ -270,21 +267,34 @@ func (q InboxQuery) where(withCursor bool) (string, []any, error) {
 	return strings.Join(conds, " AND "), args, nil
 }
 
+// addressed is the union of the tasks addressed to the person by name and those
+// addressed to a (unit, role) they hold: each arm walks its own index in due
+// order. $a, $b, $c are the person id, unit ids and roles.
+func addressed(filter, selectList, tail string, a, b, c int) string {
+	return fmt.Sprintf(`(SELECT %[1]s FROM tasks t WHERE t.person_id = $%[3]d AND %[2]s %[4]s)
+UNION ALL
+(SELECT %[1]s FROM tasks t JOIN unnest($%[5]d::bigint[], $%[6]d::text[]) AS s(unit_id, role) ON t.unit_id = s.unit_id AND t.role = s.role
+ WHERE t.person_id IS NULL AND %[2]s %[4]s)`, selectList, filter, a, tail, b, c)
+}
+
 // Inbox returns one page of tasks sorted by due time, and the cursor of the next
 // page ("" at the end).
 func Inbox(ctx context.Context, db sqlx.ExtContext, q InboxQuery) ([]Task, string, error) {
-	where, args, err := q.where(true)
+	filter, args, err := q.filter(true)
 	if err != nil {
 		return nil, "", err
 	}
 	if q.Limit <= 0 || q.Limit > 200 {
 		q.Limit = 50
 	}
-	args = append(args, q.Limit+1)
+	args = append(args, q.PersonID, pq.Array(q.UnitIDs), pq.Array(q.Roles), q.Limit+1)
+	n := len(args)
+	tail := fmt.Sprintf("ORDER BY t.due_at, t.id LIMIT $%d", n)
+	query := `SELECT ` + strings.ReplaceAll(taskColumns, "t.", "x.") + ` FROM (` +
+		addressed(filter, "t.*", tail, n-3, n-2, n-1) +
+		`) x JOIN units u ON u.id = x.unit_id ORDER BY x.due_at, x.id LIMIT $` + fmt.Sprint(n)
 	var tasks []Task
-	err = sqlx.SelectContext(ctx, db, &tasks, `SELECT `+taskColumns+` FROM tasks t JOIN units u ON u.id = t.unit_id
-WHERE `+where+fmt.Sprintf(` ORDER BY t.due_at, t.id LIMIT $%d`, len(args)), args...)
-	if err != nil {
+	if err := sqlx.SelectContext(ctx, db, &tasks, query, args...); err != nil {
 		return nil, "", fmt.Errorf("inbox: %w", err)
 	}
 	next := ""
@@ -299,15 +309,16 @@ WHERE `+where+fmt.Sprintf(` ORDER BY t.due_at, t.id LIMIT $%d`, len(args)), args
 // InboxCounts counts the selected tasks per kind, and how many are overdue,
 // ignoring the cursor.
 func InboxCounts(ctx context.Context, db sqlx.ExtContext, q InboxQuery) ([]InboxCount, error) {
-	where, args, err := q.where(false)
+	filter, args, err := q.filter(false)
 	if err != nil {
 		return nil, err
 	}
-	args = append(args, q.Now)
+	args = append(args, q.PersonID, pq.Array(q.UnitIDs), pq.Array(q.Roles), q.Now)
+	n := len(args)
+	query := fmt.Sprintf(`SELECT x.kind, count(*) AS open, count(*) FILTER (WHERE x.due_at < $%d) AS overdue FROM (`, n) +
+		addressed(filter, "t.kind, t.due_at", "", n-3, n-2, n-1) + `) x GROUP BY x.kind ORDER BY x.kind`
 	var out []InboxCount
-	err = sqlx.SelectContext(ctx, db, &out, `SELECT t.kind, count(*) AS open, count(*) FILTER (WHERE t.due_at < $`+fmt.Sprint(len(args))+`) AS overdue
-FROM tasks t WHERE `+where+` GROUP BY t.kind ORDER BY t.kind`, args...)
-	if err != nil {
+	if err := sqlx.SelectContext(ctx, db, &out, query, args...); err != nil {
 		return nil, fmt.Errorf("inbox counts: %w", err)
 	}
 	return out, nil

@@ -22,8 +22,9 @@ CREATE TABLE tasks (
     outcome        jsonb,
     context        jsonb NOT NULL DEFAULT '{}'
 );
-CREATE INDEX tasks_open_unit_idx ON tasks (unit_id, role, due_at, id) WHERE status = 'open';
-CREATE INDEX tasks_open_person_idx ON tasks (person_id, due_at, id) WHERE status = 'open' AND person_id IS NOT NULL;
+-- The inbox walks one of these in due order: tasks for a role in a unit, tasks for one person.
+CREATE INDEX tasks_unit_inbox_idx ON tasks (unit_id, role, status, due_at, id) WHERE person_id IS NULL;
+CREATE INDEX tasks_person_inbox_idx ON tasks (person_id, status, due_at, id) WHERE person_id IS NOT NULL;
 CREATE INDEX tasks_subject_idx ON tasks (subject_type, subject_id);
 CREATE INDEX tasks_workflow_idx ON tasks (workflow_id);
 

@@ -1,0 +1,49 @@
+// Command bench measures zeren by hand (not part of `make test`):
+//
+//	go run ./cmd/testpg go run ./bench inbox      # inbox query over 1,000,000 tasks / 10,000 units
+//	go run ./cmd/testpg go run ./bench complete   # completion round trip vs a bare Update, embedded Temporal
+//
+// It prints p50/p99 figures for the README.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"time"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: bench inbox|complete")
+		os.Exit(2)
+	}
+	ctx := context.Background()
+	var err error
+	switch os.Args[1] {
+	case "inbox":
+		err = benchInbox(ctx)
+	case "complete":
+		err = benchComplete(ctx)
+	default:
+		err = fmt.Errorf("unknown benchmark %q", os.Args[1])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// percentiles answers p50 and p99 of the samples.
+func percentiles(d []time.Duration) (time.Duration, time.Duration) {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	at := func(p float64) time.Duration { return s[min(len(s)-1, int(p*float64(len(s))))] }
+	return at(0.50), at(0.99)
+}
+
+func report(name string, d []time.Duration) {
+	p50, p99 := percentiles(d)
+	fmt.Printf("%-40s n=%-6d p50=%-10v p99=%v\n", name, len(d), p50.Round(time.Microsecond), p99.Round(time.Microsecond))
+}
