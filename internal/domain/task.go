@@ -26,7 +26,7 @@ const (
 )
 
 // TaskKinds lists every kind.
-var TaskKinds = []TaskKind{KindAssignmentComplete, KindAssignmentReview, KindExtensionDecide}
+var TaskKinds = []TaskKind{KindAssignmentComplete, KindAssignmentReview, KindExtensionDecide, KindPledgeSign, KindPledgeCountersign}
 
 // Extendable says whether the assignee of this kind may ask for more time.
 func (k TaskKind) Extendable() bool { return k == KindAssignmentComplete }
@@ -66,6 +66,8 @@ type Completion struct {
 	// Result and Attachments: assignment.complete.
 	Result      string       `json:"result,omitempty"`
 	Attachments []Attachment `json:"attachments,omitempty"`
+	// Targets: a pledge signer's proposed changes.
+	Targets []Target `json:"targets,omitempty"`
 	// Decision and Comment: approvals.
 	Decision string `json:"decision,omitempty"`
 	Comment  string `json:"comment,omitempty"`
@@ -98,6 +100,8 @@ func DecodeCompletion(kind TaskKind, raw []byte) (Completion, error) {
 		KindAssignmentComplete: {"result", "attachments"},
 		KindAssignmentReview:   {"decision", "comment"},
 		KindExtensionDecide:    {"decision", "comment"},
+		KindPledgeSign:         {"decision", "targets", "comment"},
+		KindPledgeCountersign:  {"decision", "comment"},
 	}[kind]
 	if allowed == nil {
 		v.Add("kind", fmt.Sprintf("unknown task kind %q", kind))
@@ -122,6 +126,8 @@ func DecodeCompletion(kind TaskKind, raw []byte) (Completion, error) {
 			err = json.Unmarshal(val, &c.Decision)
 		case "comment":
 			err = json.Unmarshal(val, &c.Comment)
+		case "targets":
+			err = json.Unmarshal(val, &c.Targets)
 		}
 		if err != nil {
 			v.Add(k, "wrong type")
@@ -148,6 +154,28 @@ func DecodeCompletion(kind TaskKind, raw []byte) (Completion, error) {
 			}
 		}
 	case KindAssignmentReview:
+		switch c.Decision {
+		case DecisionApprove:
+		case DecisionReturn:
+			checkText(v, "comment", c.Comment, true)
+		default:
+			v.Add("decision", "must be approve or return")
+		}
+		checkText(v, "comment", c.Comment, false)
+	case KindPledgeSign:
+		switch c.Decision {
+		case DecisionSign:
+			if len(c.Targets) > 0 {
+				v.Add("targets", "only with decision propose")
+			}
+		case DecisionPropose:
+			ValidateTargets("targets", c.Targets, v)
+			checkText(v, "comment", c.Comment, true)
+		default:
+			v.Add("decision", "must be sign or propose")
+		}
+		checkText(v, "comment", c.Comment, false)
+	case KindPledgeCountersign:
 		switch c.Decision {
 		case DecisionApprove:
 		case DecisionReturn:

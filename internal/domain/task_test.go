@@ -25,7 +25,11 @@ func TestDecodeCompletion(t *testing.T) {
 		{KindAssignmentReview, `{"decision":"maybe"}`, "decision"},
 		{KindExtensionDecide, `{"decision":"refuse"}`, ""},
 		{KindExtensionDecide, `{"decision":"return"}`, "decision"},
-		{TaskKind("pledge.sign"), `{}`, "kind"},
+		{TaskKind("hazard.verify"), `{}`, "kind"},
+		{KindPledgeSign, `{"decision":"sign"}`, ""},
+		{KindPledgeSign, `{"decision":"propose","comment":"调整","targets":[{"text":"a","indicator":"b","target_value":"0","weight":60}]}`, "targets"},
+		{KindPledgeSign, `{"decision":"propose","comment":"调整","targets":[{"text":"a","indicator":"","target_value":"0","weight":100}]}`, "targets[0].indicator"},
+		{KindPledgeCountersign, `{"decision":"return"}`, "comment"},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.kind)+" "+tt.body, func(t *testing.T) {

@@ -5,7 +5,9 @@ package seed
 import (
 	"context"
 	_ "embed"
+	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"gopkg.in/yaml.v3"
@@ -53,6 +55,9 @@ type County struct {
 	Enterprises  []unitSpec   `yaml:"enterprises"`
 	Committees   []unitSpec   `yaml:"committees"`
 	OfficePeople []personSpec `yaml:"office_people"`
+	// PledgeTemplates and Duties by unit kind.
+	PledgeTemplates map[string][]domain.Target `yaml:"pledge_templates"`
+	Duties          map[string][]string        `yaml:"duties"`
 	Campaign     struct {
 		Name   string `yaml:"name"`
 		Start  string `yaml:"start"`
@@ -223,5 +228,53 @@ func load(ctx context.Context, tx *sqlx.Tx, c County) ([]Person, error) {
 			return nil, err
 		}
 	}
+	if err := loadCampaign(ctx, tx, c, ids); err != nil {
+		return nil, err
+	}
 	return people, nil
+}
+
+// DemoCampaignID is the id of the demo county's three-year campaign.
+const DemoCampaignID = "linyou-2020"
+
+// loadCampaign writes the demo campaign with the default policy, the pledge
+// templates and every unit's duty list; an edited template is left alone.
+func loadCampaign(ctx context.Context, tx *sqlx.Tx, c County, ids map[string]int64) error {
+	start, err := time.Parse("2006-01-02", c.Campaign.Start)
+	if err != nil {
+		return fmt.Errorf("seed: campaign start: %w", err)
+	}
+	end, err := time.Parse("2006-01-02", c.Campaign.End)
+	if err != nil {
+		return fmt.Errorf("seed: campaign end: %w", err)
+	}
+	policy, err := json.Marshal(store.CampaignPolicy{Pledge: domain.DefaultPledgePolicy()})
+	if err != nil {
+		return err
+	}
+	if err := store.UpsertCampaign(ctx, tx, store.Campaign{ID: DemoCampaignID, Name: c.Campaign.Name, TimeZone: c.County.TimeZone,
+		StartsOn: start, EndsOn: end, Policy: policy}); err != nil {
+		return err
+	}
+	for _, kind := range []string{"department", "town", "enterprise"} {
+		v := &domain.ValidationError{}
+		domain.ValidateTargets("pledge_templates."+kind, c.PledgeTemplates[kind], v)
+		if err := v.Err(); err != nil {
+			return fmt.Errorf("seed: %w", err)
+		}
+		if _, err := store.PledgeTemplateFor(ctx, tx, kind); err == nil {
+			continue
+		}
+		if err := store.SetPledgeTemplate(ctx, tx, kind, c.PledgeTemplates[kind], "seed"); err != nil {
+			return err
+		}
+	}
+	for kind, specs := range map[string][]unitSpec{"department": c.Departments, "town": c.Towns, "enterprise": c.Enterprises} {
+		for _, u := range specs {
+			if err := store.SetDuties(ctx, tx, ids[u.Code], c.Duties[kind]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

@@ -1,0 +1,142 @@
+package domain
+
+import (
+	"fmt"
+	"math"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Pledge task kinds.
+const (
+	// KindPledgeSign: the signer unit's head signs the pledge, or proposes changes to its targets.
+	KindPledgeSign TaskKind = "pledge.sign"
+	// KindPledgeCountersign: the issuer unit's head countersigns, or returns it with a comment.
+	KindPledgeCountersign TaskKind = "pledge.countersign"
+)
+
+// Signing decisions.
+const (
+	DecisionSign    = "sign"
+	DecisionPropose = "propose"
+)
+
+// Pledge statuses.
+const (
+	PledgeIssued   = "issued"
+	PledgeSigned   = "signed"
+	PledgeReturned = "returned"
+	PledgeInForce  = "in_force"
+)
+
+// Target is one line of a pledge: what, measured how, to what value, weighing how much.
+type Target struct {
+	Text        string  `json:"text" yaml:"text"`
+	Indicator   string  `json:"indicator" yaml:"indicator"`
+	TargetValue string  `json:"target_value" yaml:"target_value"`
+	Weight      float64 `json:"weight" yaml:"weight"`
+}
+
+// ValidateTargets checks a target list: at least one, each with text, indicator
+// and target value, weights > 0 that sum to 100.
+func ValidateTargets(prefix string, targets []Target, v *ValidationError) {
+	if len(targets) == 0 {
+		v.Add(prefix, "at least one target")
+		return
+	}
+	if len(targets) > 50 {
+		v.Add(prefix, "at most 50 targets")
+	}
+	sum := 0.0
+	for i, t := range targets {
+		at := fmt.Sprintf("%s[%d]", prefix, i)
+		for field, val := range map[string]string{"text": t.Text, "indicator": t.Indicator, "target_value": t.TargetValue} {
+			switch s := strings.TrimSpace(val); {
+			case s == "":
+				v.Add(at+"."+field, "required")
+			case utf8.RuneCountInString(s) > 2000:
+				v.Add(at+"."+field, "at most 2000 characters")
+			}
+		}
+		if !(t.Weight > 0) || math.IsInf(t.Weight, 0) {
+			v.Add(at+".weight", "must be > 0")
+		}
+		sum += t.Weight
+	}
+	if math.Abs(sum-100) > 1e-6 {
+		v.Add(prefix, fmt.Sprintf("weights sum to %g; they must sum to 100", sum))
+	}
+}
+
+// PledgePolicy is the part of a campaign's policy that pledges follow.
+type PledgePolicy struct {
+	// Deadline is the signing deadline in the campaign year, "MM-DD" at 18:00 campaign time; default "01-31".
+	Deadline string `json:"deadline"`
+	// CountersignDays is how long the issuer has to countersign; default 7.
+	CountersignDays int `json:"countersign_days"`
+	// MinSigningDays: a pledge issued later than the deadline allows still gets this many days; default 7.
+	MinSigningDays int `json:"min_signing_days"`
+	// Ladder escalates each step.
+	Ladder Ladder `json:"ladder"`
+}
+
+// DefaultPledgePolicy: sign by 31 January; reminders 7 days and 1 day before and
+// on the deadline; a notice at +7 days; an interview of the unit head and a
+// 2-point deduction at +15 days.
+func DefaultPledgePolicy() PledgePolicy {
+	return PledgePolicy{
+		Deadline: "01-31", CountersignDays: 7, MinSigningDays: 7,
+		Ladder: Ladder{
+			{Offset: days(-7), Action: ActionRemind},
+			{Offset: days(-1), Action: ActionRemind},
+			{Offset: 0, Action: ActionRemind},
+			{Offset: days(7), Action: ActionNotice},
+			{Offset: days(15), Action: ActionInterview},
+			{Offset: days(15), Action: ActionDeduct, Points: 2},
+		},
+	}
+}
+
+// WithDefaults fills what is unset.
+func (p PledgePolicy) WithDefaults() PledgePolicy {
+	d := DefaultPledgePolicy()
+	if p.Deadline == "" {
+		p.Deadline = d.Deadline
+	}
+	if p.CountersignDays <= 0 {
+		p.CountersignDays = d.CountersignDays
+	}
+	if p.MinSigningDays <= 0 {
+		p.MinSigningDays = d.MinSigningDays
+	}
+	if p.Ladder == nil {
+		p.Ladder = d.Ladder
+	}
+	return p
+}
+
+// Validate checks the policy, naming fields under prefix.
+func (p PledgePolicy) Validate(prefix string, v *ValidationError) {
+	if _, err := time.Parse("01-02", p.Deadline); err != nil {
+		v.Add(prefix+".deadline", `"MM-DD", e.g. "01-31"`)
+	}
+	if p.CountersignDays < 1 || p.CountersignDays > 90 {
+		v.Add(prefix+".countersign_days", "1 to 90")
+	}
+	p.Ladder.Validate(prefix+".ladder", v)
+}
+
+// SigningDeadline is the year's deadline in loc, or now + MinSigningDays when
+// the pledge is issued too late for it.
+func (p PledgePolicy) SigningDeadline(year int, loc *time.Location, now time.Time) time.Time {
+	md, err := time.Parse("01-02", p.Deadline)
+	if err != nil {
+		md = time.Date(0, 1, 31, 0, 0, 0, 0, time.UTC)
+	}
+	due := time.Date(year, md.Month(), md.Day(), 18, 0, 0, 0, loc)
+	if min := now.Add(time.Duration(p.MinSigningDays) * 24 * time.Hour); due.Before(min) {
+		return min
+	}
+	return due
+}
