@@ -150,3 +150,43 @@ type TaskView struct {
 	Status string    `json:"status"`
 	DueAt  time.Time `json:"due_at"`
 }
+
+// Pledge workflows: one per pledge, and one per campaign year that issues the county's.
+const (
+	// PledgeWorkflow runs one target-responsibility pledge: sign → countersign → in force → cascade.
+	PledgeWorkflow = "Pledge"
+	// PledgeYearWorkflow issues the county's pledges of a year and waits for the whole cascade.
+	PledgeYearWorkflow = "PledgeYear"
+)
+
+// PledgeID is the workflow id of a pledge: pledge/{campaign}/{year}/{unit}.
+func PledgeID(campaign string, year int, unitCode string) string {
+	return domain.PledgeWorkflowID(campaign, year, unitCode)
+}
+
+// PledgeYearID is the workflow id of a campaign year's pledges.
+func PledgeYearID(campaign string, year int) string {
+	return fmt.Sprintf("pledges/%s/%d", campaign, year)
+}
+
+// PledgeInput is one pledge to run.
+type PledgeInput = domain.PledgeSpec
+
+// PledgeResult is how a pledge ended, and how many pledges it cascaded to.
+type PledgeResult struct {
+	Status  string `json:"status"`
+	Rounds  int    `json:"rounds"`
+	Cascade int    `json:"cascade"`
+}
+
+// PledgeYearInput issues a year's pledges from the county.
+type PledgeYearInput struct {
+	CampaignID   string `json:"campaign_id"`
+	Year         int    `json:"year"`
+	IssuerUnitID int64  `json:"issuer_unit_id"`
+}
+
+// PledgeYearResult counts the pledges in force at the end of the cascade.
+type PledgeYearResult struct {
+	Pledges int `json:"pledges"`
+}

@@ -48,6 +48,9 @@ type rungTarget struct {
 // run fires the unfired rungs of the ladder in order, each when its time comes,
 // for as long as t is open. It returns when t closes or every rung has fired.
 func (l *ladder) run(ctx workflow.Context, t *humanTask, target rungTarget) error {
+	// Version 1: a reminder due at or before the task was opened is not sent
+	// (the new task's own notice says it); other rungs still fire when past.
+	skipStale := workflow.GetVersion(ctx, "ladder-skip-stale-reminders", workflow.DefaultVersion, 1) >= 1
 	for i := range l.Rungs {
 		if l.Fired[i] {
 			continue
@@ -71,6 +74,10 @@ func (l *ladder) run(ctx workflow.Context, t *humanTask, target rungTarget) erro
 		}
 		if !t.open() {
 			return nil
+		}
+		if skipStale && l.Rungs[i].Action == domain.ActionRemind && !t.Spec.DueAt.Add(l.Rungs[i].Offset.Duration()).After(t.Spec.CreatedAt) {
+			l.Fired[i] = true
+			continue
 		}
 		in := activities.FireRungInput{
 			Key: l.Key, Index: i, Rung: l.Rungs[i], WorkflowID: t.Spec.WorkflowID, TaskID: t.Spec.ID,

@@ -21,6 +21,8 @@ type Registry interface {
 func RegisterWorkflows(r WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(SystemCheck, workflow.RegisterOptions{Name: SystemCheckWorkflow})
 	r.RegisterWorkflowWithOptions(Assignment, workflow.RegisterOptions{Name: AssignmentWorkflow})
+	r.RegisterWorkflowWithOptions(Pledge, workflow.RegisterOptions{Name: PledgeWorkflow})
+	r.RegisterWorkflowWithOptions(PledgeYear, workflow.RegisterOptions{Name: PledgeYearWorkflow})
 }
 
 // Register registers every workflow and the activities.

@@ -140,3 +140,27 @@ func (p PledgePolicy) SigningDeadline(year int, loc *time.Location, now time.Tim
 	}
 	return due
 }
+
+// PledgeWorkflowID is the workflow id of one pledge: pledge/{campaign}/{year}/{unit code}.
+func PledgeWorkflowID(campaign string, year int, unitCode string) string {
+	return fmt.Sprintf("pledge/%s/%d/%s", campaign, year, unitCode)
+}
+
+// PledgeSpec is everything a pledge process needs: who issues, who signs, what, by when.
+type PledgeSpec struct {
+	ID           string    `json:"id"`
+	CampaignID   string    `json:"campaign_id"`
+	Year         int       `json:"year"`
+	Level        int       `json:"level"`
+	IssuerUnitID int64     `json:"issuer_unit_id"`
+	IssuerName   string    `json:"issuer_name"`
+	SignerUnitID int64     `json:"signer_unit_id"`
+	SignerCode   string    `json:"signer_code"`
+	SignerName   string    `json:"signer_name"`
+	Targets      []Target  `json:"targets"`
+	Duties       []string  `json:"duties"`
+	DueAt        time.Time `json:"due_at"`
+	// CountersignDays and Ladder come from the campaign's pledge policy.
+	CountersignDays int    `json:"countersign_days"`
+	Ladder          Ladder `json:"ladder"`
+}

@@ -58,7 +58,7 @@ type County struct {
 	// PledgeTemplates and Duties by unit kind.
 	PledgeTemplates map[string][]domain.Target `yaml:"pledge_templates"`
 	Duties          map[string][]string        `yaml:"duties"`
-	Campaign     struct {
+	Campaign        struct {
 		Name   string `yaml:"name"`
 		Start  string `yaml:"start"`
 		End    string `yaml:"end"`

@@ -159,7 +159,9 @@ type Pledge struct {
 }
 
 // Overdue says whether the pledge is not in force past its deadline.
-func (p Pledge) Overdue(now time.Time) bool { return p.Status != domain.PledgeInForce && now.After(p.DueAt) }
+func (p Pledge) Overdue(now time.Time) bool {
+	return p.Status != domain.PledgeInForce && now.After(p.DueAt)
+}
 
 const pledgeColumns = `p.id, p.campaign_id, p.year, p.level, p.issuer_unit_id, i.code AS issuer_code, i.name AS issuer_name,
 p.signer_unit_id, s.code AS signer_code, s.name AS signer_name, p.targets, p.duties, p.status, p.due_at, p.round,

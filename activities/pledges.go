@@ -1,0 +1,105 @@
+package activities
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/zeren-county/zeren/internal/domain"
+	"github.com/zeren-county/zeren/internal/store"
+)
+
+// PledgeSignersInput asks for the pledges an issuer signs in a year.
+type PledgeSignersInput struct {
+	CampaignID   string    `json:"campaign_id"`
+	Year         int       `json:"year"`
+	IssuerUnitID int64     `json:"issuer_unit_id"`
+	Level        int       `json:"level"`
+	Now          time.Time `json:"now"`
+}
+
+// PledgeSpecs builds the pledges an issuer signs with the units under it: the
+// county with its departments and towns, a department with the enterprises it
+// supervises. Targets come from the template of the signer's kind, duties from
+// its duty list, the deadline and ladder from the campaign's policy.
+func (a *Activities) PledgeSpecs(ctx context.Context, in PledgeSignersInput) ([]domain.PledgeSpec, error) {
+	c, err := store.CampaignByID(ctx, a.Store.DB, in.CampaignID)
+	if err != nil {
+		return nil, err
+	}
+	policy := c.PledgePolicy()
+	issuerName, err := store.UnitName(ctx, a.Store.DB, in.IssuerUnitID)
+	if err != nil {
+		return nil, err
+	}
+	signers, err := store.PledgeSigners(ctx, a.Store.DB, in.IssuerUnitID)
+	if err != nil {
+		return nil, err
+	}
+	specs := make([]domain.PledgeSpec, 0, len(signers))
+	for _, u := range signers {
+		tpl, err := store.PledgeTemplateFor(ctx, a.Store.DB, u.Kind.String())
+		if err != nil {
+			return nil, fmt.Errorf("no pledge template for %s units: %w", u.Kind, err)
+		}
+		duties, err := store.Duties(ctx, a.Store.DB, u.ID)
+		if err != nil {
+			return nil, err
+		}
+		specs = append(specs, domain.PledgeSpec{
+			ID: domain.PledgeWorkflowID(in.CampaignID, in.Year, u.Code), CampaignID: in.CampaignID, Year: in.Year, Level: in.Level,
+			IssuerUnitID: in.IssuerUnitID, IssuerName: issuerName, SignerUnitID: u.ID, SignerCode: u.Code, SignerName: u.Name,
+			Targets: tpl.Targets, Duties: duties, DueAt: policy.SigningDeadline(in.Year, c.Location(), in.Now),
+			CountersignDays: policy.CountersignDays, Ladder: policy.Ladder,
+		})
+	}
+	return specs, nil
+}
+
+// RecordPledge writes the issued pledge and its audit row, once.
+func (a *Activities) RecordPledge(ctx context.Context, spec domain.PledgeSpec, at time.Time) error {
+	targets, err := json.Marshal(spec.Targets)
+	if err != nil {
+		return err
+	}
+	duties, err := json.Marshal(spec.Duties)
+	if err != nil {
+		return err
+	}
+	return a.Store.InTx(ctx, func(tx *sqlx.Tx) error {
+		inserted, err := store.InsertPledge(ctx, tx, store.Pledge{ID: spec.ID, CampaignID: spec.CampaignID, Year: spec.Year, Level: spec.Level,
+			IssuerUnitID: spec.IssuerUnitID, SignerUnitID: spec.SignerUnitID, Targets: targets, Duties: duties, DueAt: spec.DueAt, CreatedAt: at})
+		if err != nil || !inserted {
+			return err
+		}
+		_, err = store.Append(ctx, tx, store.Event{Key: "pledge.issued:" + spec.ID, At: at, Actor: store.ActorEngine, Action: "pledge.issued",
+			SubjectType: "pledge", SubjectID: spec.ID, UnitID: spec.SignerUnitID,
+			After: map[string]any{"issuer_unit_id": spec.IssuerUnitID, "year": spec.Year, "due_at": spec.DueAt, "targets": spec.Targets}})
+		return err
+	})
+}
+
+// SetPledgeState records a step of a pledge (signed, returned, in force) with its audit row, once per round.
+func (a *Activities) SetPledgeState(ctx context.Context, u store.PledgeUpdate) error {
+	key := fmt.Sprintf("pledge.%s:%s:%d", u.Status, u.ID, u.Round)
+	return a.Store.InTx(ctx, func(tx *sqlx.Tx) error {
+		var seen int
+		if err := tx.GetContext(ctx, &seen, `SELECT count(*) FROM audit_log WHERE key = $1`, key); err != nil {
+			return err
+		}
+		if seen > 0 {
+			return nil // this step was recorded by an earlier try
+		}
+		before, after, err := store.UpdatePledge(ctx, tx, u)
+		if err != nil {
+			return err
+		}
+		_, err = store.Append(ctx, tx, store.Event{Key: key, At: u.At, Actor: u.By, Action: "pledge." + u.Status,
+			SubjectType: "pledge", SubjectID: u.ID, UnitID: after.SignerUnitID,
+			Before: map[string]any{"status": before.Status}, After: map[string]any{"status": after.Status, "round": u.Round, "comment": u.Comment, "proposal": u.Proposal}})
+		return err
+	})
+}

@@ -1,0 +1,157 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	enumspb "go.temporal.io/api/enums/v1"
+
+	"github.com/zeren-county/zeren/activities"
+	"github.com/zeren-county/zeren/internal/domain"
+	"github.com/zeren-county/zeren/internal/store"
+)
+
+// pledge is the state of one target-responsibility pledge (安全生产目标责任书).
+type pledge struct {
+	In          PledgeInput
+	Board       board
+	SignLadder  ladder
+	CountLadder ladder
+	Round       int
+}
+
+// Pledge runs one pledge: the signer unit's head signs (or proposes changed
+// targets with a comment) by the deadline; the issuer unit's head countersigns
+// (accepting a proposal) or returns it with a comment, which sends it back to
+// the signer under the same deadline; once in force, the pledges of the units
+// the signer supervises start (the cascade), and this process waits for them.
+// Each step has the policy's ladder beside it.
+func Pledge(ctx workflow.Context, in PledgeInput) (PledgeResult, error) {
+	s := &pledge{In: in, SignLadder: newLadder(in.ID+"#sign", in.Ladder), CountLadder: newLadder(in.ID+"#countersign", in.Ladder)}
+	return s.run(withActivityOptions(ctx))
+}
+
+func (s *pledge) run(ctx workflow.Context) (PledgeResult, error) {
+	if err := s.Board.install(ctx); err != nil {
+		return PledgeResult{}, err
+	}
+	if err := workflow.ExecuteActivity(ctx, acts.RecordPledge, s.In, workflow.Now(ctx)).Get(ctx, nil); err != nil {
+		return PledgeResult{}, err
+	}
+	in := s.In
+	title := fmt.Sprintf("签订%d年度安全生产目标责任书", in.Year)
+	signTarget := rungTarget{Title: title, SubjectType: "pledge", SubjectID: in.ID, CampaignID: in.CampaignID, UnitID: in.SignerUnitID, IssuerUnitID: in.IssuerUnitID}
+	countTarget := rungTarget{Title: fmt.Sprintf("会签%s%d年度安全生产目标责任书", in.SignerName, in.Year), SubjectType: "pledge", SubjectID: in.ID, CampaignID: in.CampaignID, UnitID: in.IssuerUnitID, IssuerUnitID: in.IssuerUnitID}
+	returnComment := ""
+	for s.Round = 1; ; s.Round++ {
+		sign, err := s.step(ctx, domain.TaskSpec{
+			ID: TaskID(in.ID, "sign", s.Round), Kind: domain.KindPledgeSign, Title: title,
+			UnitID: in.SignerUnitID, Role: domain.RoleUnitHead, IssuerUnitID: in.IssuerUnitID, DueAt: in.DueAt,
+			Context: domain.TaskContext{Content: in.IssuerName + "与" + in.SignerName + "签订", Round: s.Round, ReturnComment: returnComment},
+		}, &s.SignLadder, signTarget)
+		if err != nil {
+			return PledgeResult{}, err
+		}
+		proposal := sign.Outcome.Targets
+		if err := s.setState(ctx, store.PledgeUpdate{Status: domain.PledgeSigned, By: sign.CompletedBy, Proposal: proposal, Comment: sign.Outcome.Comment}); err != nil {
+			return PledgeResult{}, err
+		}
+		counter, err := s.step(ctx, domain.TaskSpec{
+			ID: TaskID(in.ID, "countersign", s.Round), Kind: domain.KindPledgeCountersign, Title: countTarget.Title,
+			UnitID: in.IssuerUnitID, Role: domain.RoleUnitHead, IssuerUnitID: in.SignerUnitID,
+			DueAt:   workflow.Now(ctx).Add(time.Duration(in.CountersignDays) * 24 * time.Hour),
+			Context: domain.TaskContext{Content: sign.Outcome.Comment, Round: s.Round},
+		}, &s.CountLadder, countTarget)
+		if err != nil {
+			return PledgeResult{}, err
+		}
+		if counter.Outcome.Decision == domain.DecisionApprove {
+			if err := s.setState(ctx, store.PledgeUpdate{Status: domain.PledgeInForce, By: counter.CompletedBy, Targets: proposal}); err != nil {
+				return PledgeResult{}, err
+			}
+			break
+		}
+		returnComment = counter.Outcome.Comment
+		if err := s.setState(ctx, store.PledgeUpdate{Status: domain.PledgeReturned, By: counter.CompletedBy, Comment: returnComment}); err != nil {
+			return PledgeResult{}, err
+		}
+	}
+	n, err := cascade(ctx, activities.PledgeSignersInput{CampaignID: in.CampaignID, Year: in.Year, IssuerUnitID: in.SignerUnitID, Level: in.Level + 1, Now: workflow.Now(ctx)})
+	if err != nil {
+		return PledgeResult{}, err
+	}
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return PledgeResult{}, err
+	}
+	return PledgeResult{Status: domain.PledgeInForce, Rounds: s.Round, Cascade: n}, nil
+}
+
+// step opens a human task with the ladder beside it and waits for both.
+func (s *pledge) step(ctx workflow.Context, spec domain.TaskSpec, l *ladder, target rungTarget) (*humanTask, error) {
+	spec.WorkflowID, spec.SubjectType, spec.SubjectID, spec.CampaignID = s.In.ID, "pledge", s.In.ID, s.In.CampaignID
+	t, err := s.Board.openTask(ctx, spec, approver{})
+	if err != nil {
+		return nil, err
+	}
+	var ladderErr error
+	done := false
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		ladderErr = l.run(ctx, t, target)
+		done = true
+	})
+	if err := workflow.Await(ctx, func() bool { return !t.open() && done }); err != nil {
+		return nil, err
+	}
+	return t, ladderErr
+}
+
+func (s *pledge) setState(ctx workflow.Context, u store.PledgeUpdate) error {
+	u.ID, u.Round, u.At = s.In.ID, s.Round, workflow.Now(ctx)
+	return workflow.ExecuteActivity(ctx, acts.SetPledgeState, u).Get(ctx, nil)
+}
+
+// cascade starts the pledges an issuer signs with the units under it and waits
+// for all of them. They are abandoned on close, so a cancelled parent leaves
+// them running; one already started (by hand, or by an earlier run) is left as is.
+func cascade(ctx workflow.Context, in activities.PledgeSignersInput) (int, error) {
+	var specs []domain.PledgeSpec
+	if err := workflow.ExecuteActivity(ctx, acts.PledgeSpecs, in).Get(ctx, &specs); err != nil {
+		return 0, err
+	}
+	futures := make([]workflow.ChildWorkflowFuture, 0, len(specs))
+	for _, spec := range specs {
+		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
+			WorkflowID:        spec.ID,
+			ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON,
+		})
+		futures = append(futures, workflow.ExecuteChildWorkflow(cctx, PledgeWorkflow, spec))
+	}
+	n := 0
+	var errs []error
+	for i, f := range futures {
+		var res PledgeResult
+		err := f.Get(ctx, &res)
+		var started *temporal.ChildWorkflowExecutionAlreadyStartedError
+		switch {
+		case errors.As(err, &started):
+			n++ // someone else runs it
+		case err != nil:
+			errs = append(errs, fmt.Errorf("pledge %s: %w", specs[i].ID, err))
+		default:
+			n += 1 + res.Cascade
+		}
+	}
+	return n, errors.Join(errs...)
+}
+
+// PledgeYear issues the county's pledges of a campaign year (departments and
+// towns) and waits until the whole cascade is in force.
+func PledgeYear(ctx workflow.Context, in PledgeYearInput) (PledgeYearResult, error) {
+	ctx = withActivityOptions(ctx)
+	n, err := cascade(ctx, activities.PledgeSignersInput{CampaignID: in.CampaignID, Year: in.Year, IssuerUnitID: in.IssuerUnitID, Level: 1, Now: workflow.Now(ctx)})
+	return PledgeYearResult{Pledges: n}, err
+}
