@@ -79,6 +79,13 @@ func New(d Deps) *gin.Engine {
 	v1.POST("/tasks/:id/release", s.release)
 	v1.POST("/tasks/:id/comments", s.comment)
 	v1.POST("/tasks/:id/extension", s.requestExtension)
+	v1.POST("/campaigns/:id/pledges", s.startPledges)
+	v1.GET("/campaigns/:id/pledges", s.listPledges)
+	v1.GET("/campaigns/:id/pledges/progress", s.pledgeProgress)
+	v1.GET("/pledges/:campaign/:year/:unit", s.getPledge)
+	v1.GET("/pledges/:campaign/:year/:unit/document", s.pledgeDocument)
+	v1.GET("/pledge-templates/:kind", s.getPledgeTemplate)
+	v1.PUT("/pledge-templates/:kind", s.putPledgeTemplate)
 	return r
 }
 

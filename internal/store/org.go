@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/zeren-county/zeren/internal/domain"
 )
@@ -264,4 +265,29 @@ func UnitName(ctx context.Context, db sqlx.ExtContext, id int64) (string, error)
 		return "", fmt.Errorf("unit %d: %w", id, mapError(err))
 	}
 	return name, nil
+}
+
+// PersonNames maps person keys to names, for documents.
+func PersonNames(ctx context.Context, db sqlx.ExtContext, keys []string) (map[string]string, error) {
+	var rows []struct {
+		Key  string `db:"key"`
+		Name string `db:"name"`
+	}
+	if err := sqlx.SelectContext(ctx, db, &rows, `SELECT key, name FROM people WHERE key = ANY($1)`, pq.Array(keys)); err != nil {
+		return nil, fmt.Errorf("people: %w", err)
+	}
+	out := make(map[string]string, len(rows))
+	for _, r := range rows {
+		out[r.Key] = r.Name
+	}
+	return out, nil
+}
+
+// CountyUnit is the root unit of kind county.
+func CountyUnit(ctx context.Context, db sqlx.ExtContext) (domain.Unit, error) {
+	var r unitRow
+	if err := sqlx.GetContext(ctx, db, &r, `SELECT id, code, name, kind, parent_id FROM units WHERE kind = 'county' ORDER BY id LIMIT 1`); err != nil {
+		return domain.Unit{}, fmt.Errorf("county unit: %w", mapError(err))
+	}
+	return r.toDomain()
 }

@@ -1,0 +1,300 @@
+package api
+
+import (
+	"embed"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+
+	"github.com/zeren-county/zeren/internal/domain"
+	"github.com/zeren-county/zeren/internal/store"
+	"github.com/zeren-county/zeren/workflows"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+var pledgeDoc = template.Must(template.New("pledge.html").Funcs(template.FuncMap{"inc": func(i int) int { return i + 1 }}).
+	ParseFS(templateFS, "templates/pledge.html"))
+
+type startPledgesBody struct {
+	Year *int `json:"year"`
+}
+
+// startPledges issues a campaign year's pledges from the county (leaders and
+// the safety office). Starting the same year again changes nothing.
+func (s *Server) startPledges(c *gin.Context) {
+	p := caller(c)
+	if _, ok := assigningGrant(p); !ok {
+		problem(c, http.StatusForbidden, TypeForbidden, "only leaders and the safety committee office issue pledges")
+		return
+	}
+	ctx := c.Request.Context()
+	camp, err := store.CampaignByID(ctx, s.Store.DB, c.Param("id"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	var b startPledgesBody
+	if err := decodeJSON(c, &b); err != nil {
+		fail(c, err)
+		return
+	}
+	v := &domain.ValidationError{}
+	if b.Year == nil {
+		v.Add("year", "required")
+	} else if *b.Year < camp.StartsOn.Year() || *b.Year > camp.EndsOn.Year() {
+		v.Add("year", fmt.Sprintf("the campaign runs %d to %d", camp.StartsOn.Year(), camp.EndsOn.Year()))
+	}
+	if err := v.Err(); err != nil {
+		fail(c, err)
+		return
+	}
+	county, err := store.CountyUnit(ctx, s.Store.DB)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	id := workflows.PledgeYearID(camp.ID, *b.Year)
+	_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID: id, TaskQueue: s.TaskQueue, WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+	}, workflows.PledgeYearWorkflow, workflows.PledgeYearInput{CampaignID: camp.ID, Year: *b.Year, IssuerUnitID: county.ID})
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	switch {
+	case errors.As(err, &started):
+		c.JSON(http.StatusOK, gin.H{"workflow_id": id, "started": false})
+	case err != nil:
+		unavailable(c, err)
+	default:
+		c.JSON(http.StatusAccepted, gin.H{"workflow_id": id, "started": true})
+	}
+}
+
+func yearParam(c *gin.Context) (int, bool) {
+	y, err := strconv.Atoi(c.Query("year"))
+	if err != nil || y < 1900 || y > 3000 {
+		problem(c, http.StatusUnprocessableEntity, TypeValidation, "year: required, e.g. ?year=2021", domain.FieldError{Field: "year", Detail: "required, e.g. ?year=2021"})
+		return 0, false
+	}
+	return y, true
+}
+
+// listPledges lists a year's pledges; status=unsigned shows those not in force
+// (leaders watch these), overdue=true those past their deadline.
+func (s *Server) listPledges(c *gin.Context) {
+	year, ok := yearParam(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	camp, err := store.CampaignByID(ctx, s.Store.DB, c.Param("id"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	q := store.PledgeQuery{CampaignID: camp.ID, Year: year, Status: c.Query("status"), Now: time.Now()}
+	switch q.Status {
+	case "", "unsigned", domain.PledgeIssued, domain.PledgeSigned, domain.PledgeReturned, domain.PledgeInForce:
+	default:
+		problem(c, http.StatusUnprocessableEntity, TypeValidation, "status: one of issued, signed, returned, in_force, unsigned",
+			domain.FieldError{Field: "status", Detail: "one of issued, signed, returned, in_force, unsigned"})
+		return
+	}
+	q.Overdue = c.Query("overdue") == "true"
+	if code := c.Query("unit"); code != "" {
+		u, err := store.UnitByCode(ctx, s.Store.DB, code)
+		if err != nil {
+			problem(c, http.StatusUnprocessableEntity, TypeValidation, "unit: no such unit", domain.FieldError{Field: "unit", Detail: "no such unit"})
+			return
+		}
+		q.UnitID = u.ID
+	}
+	list, err := store.Pledges(ctx, s.Store.DB, q)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	p := caller(c)
+	out := make([]gin.H, 0, len(list))
+	for _, pl := range list {
+		if p.CountyWide() || inUnit(p, pl.SignerUnitID) || inUnit(p, pl.IssuerUnitID) {
+			out = append(out, gin.H{"pledge": pl, "overdue": pl.Overdue(q.Now)})
+		}
+	}
+	c.JSON(http.StatusOK, gin.H{"pledges": out})
+}
+
+// pledgeProgress counts, per level, pledges issued, signed, countersigned and overdue.
+func (s *Server) pledgeProgress(c *gin.Context) {
+	year, ok := yearParam(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	camp, err := store.CampaignByID(ctx, s.Store.DB, c.Param("id"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	levels, err := store.PledgeProgressOf(ctx, s.Store.DB, camp.ID, year, time.Now())
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"campaign_id": camp.ID, "year": year, "levels": emptyIfNil(levels)})
+}
+
+// loadPledge finds a pledge the caller may read: county-wide readers, the
+// signer's and the issuer's people.
+func (s *Server) loadPledge(c *gin.Context) (store.Pledge, bool) {
+	year, err := strconv.Atoi(c.Param("year"))
+	if err != nil {
+		fail(c, domain.ErrNotFound)
+		return store.Pledge{}, false
+	}
+	pl, err := store.PledgeByID(c.Request.Context(), s.Store.DB, workflows.PledgeID(c.Param("campaign"), year, c.Param("unit")))
+	if err != nil {
+		fail(c, err)
+		return pl, false
+	}
+	p := caller(c)
+	if !p.CountyWide() && !inUnit(p, pl.SignerUnitID) && !inUnit(p, pl.IssuerUnitID) {
+		fail(c, domain.ErrNotFound)
+		return pl, false
+	}
+	return pl, true
+}
+
+func (s *Server) getPledge(c *gin.Context) {
+	pl, ok := s.loadPledge(c)
+	if !ok {
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"pledge": pl, "overdue": pl.Overdue(time.Now())})
+}
+
+// pledgeDocument renders the pledge as a printable formal document in Chinese.
+func (s *Server) pledgeDocument(c *gin.Context) {
+	pl, ok := s.loadPledge(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	camp, err := store.CampaignByID(ctx, s.Store.DB, pl.CampaignID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	var keys []string
+	for _, k := range []*string{pl.SignedBy, pl.CountersignedBy} {
+		if k != nil {
+			keys = append(keys, *k)
+		}
+	}
+	names, err := store.PersonNames(ctx, s.Store.DB, keys)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	var targets []domain.Target
+	var duties []string
+	_ = json.Unmarshal(pl.Targets, &targets)
+	_ = json.Unmarshal(pl.Duties, &duties)
+	loc := camp.Location()
+	when := func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.In(loc).Format("2006年1月2日 15:04")
+	}
+	who := func(k *string) string {
+		if k == nil {
+			return ""
+		}
+		return names[*k]
+	}
+	labels := map[string]string{domain.PledgeIssued: "待签订", domain.PledgeSigned: "已签订、待会签", domain.PledgeReturned: "已退回修改", domain.PledgeInForce: "已生效"}
+	data := map[string]any{
+		"Year": pl.Year, "CampaignName": camp.Name, "IssuerName": pl.IssuerName, "SignerName": pl.SignerName,
+		"Targets": targets, "Duties": duties, "InForce": pl.Status == domain.PledgeInForce, "StatusLabel": labels[pl.Status],
+		"SignedBy": who(pl.SignedBy), "SignedAt": when(pl.SignedAt), "CountersignedBy": who(pl.CountersignedBy), "CountersignedAt": when(pl.CountersignedAt),
+	}
+	c.Header("Content-Type", "text/html; charset=utf-8")
+	c.Status(http.StatusOK)
+	if err := pledgeDoc.Execute(c.Writer, data); err != nil {
+		logError(c, err)
+	}
+}
+
+type templateBody struct {
+	Targets []domain.Target `json:"targets"`
+}
+
+func validTemplateKind(c *gin.Context) (string, bool) {
+	kind := c.Param("kind")
+	switch kind {
+	case "department", "town", "enterprise":
+		return kind, true
+	}
+	fail(c, domain.ErrNotFound)
+	return "", false
+}
+
+func (s *Server) getPledgeTemplate(c *gin.Context) {
+	kind, ok := validTemplateKind(c)
+	if !ok {
+		return
+	}
+	t, err := store.PledgeTemplateFor(c.Request.Context(), s.Store.DB, kind)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, t)
+}
+
+// putPledgeTemplate lets the safety office edit a kind's default targets; pledges
+// issued afterwards carry them.
+func (s *Server) putPledgeTemplate(c *gin.Context) {
+	p := caller(c)
+	if !p.HasAny(domain.RoleSafetyOffice) {
+		problem(c, http.StatusForbidden, TypeForbidden, "only the safety committee office edits pledge templates")
+		return
+	}
+	kind, ok := validTemplateKind(c)
+	if !ok {
+		return
+	}
+	var b templateBody
+	if err := decodeJSON(c, &b); err != nil {
+		fail(c, err)
+		return
+	}
+	v := &domain.ValidationError{}
+	domain.ValidateTargets("targets", b.Targets, v)
+	v.Sort()
+	if err := v.Err(); err != nil {
+		fail(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	if err := store.SetPledgeTemplate(ctx, s.Store.DB, kind, b.Targets, p.Key); err != nil {
+		fail(c, err)
+		return
+	}
+	t, err := store.PledgeTemplateFor(ctx, s.Store.DB, kind)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, t)
+}
