@@ -67,6 +67,7 @@ func (s *Server) startPledges(c *gin.Context) {
 	id := workflows.PledgeYearID(camp.ID, *b.Year)
 	_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID: id, TaskQueue: s.TaskQueue, WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
 	}, workflows.PledgeYearWorkflow, workflows.PledgeYearInput{CampaignID: camp.ID, Year: *b.Year, IssuerUnitID: county.ID})
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	switch {
