@@ -46,6 +46,11 @@ type system struct {
 func start(t *testing.T, temporalFile string, s *store.Store, tokens map[string]string) *system {
 	t.Helper()
 	gin.SetMode(gin.TestMode)
+	if temporalFile == "" {
+		// A file with WAL, as `zeren dev` runs it: the shared-cache in-memory store
+		// has shown torn history reads under the load of the concurrency tests.
+		temporalFile = filepath.Join(t.TempDir(), "temporal.db")
+	}
 	ts, err := devenv.StartTemporal(devenv.TemporalOptions{DatabaseFile: temporalFile, Namespace: "default"})
 	if err != nil {
 		t.Fatal(err)

@@ -76,13 +76,17 @@ func withActivityOptions(ctx workflow.Context) workflow.Context {
 var acts *activities.Activities
 
 // openTask writes the task's inbox row and puts it on the board.
+//
+// The task is on the board before the activity runs: its row becomes visible in
+// the inbox when the activity commits, which can be before the workflow hears the
+// activity finished, and a completion arriving in that gap must find the task.
 func (b *board) openTask(ctx workflow.Context, spec domain.TaskSpec, ap approver) (*humanTask, error) {
 	spec.CreatedAt = workflow.Now(ctx)
+	t := &humanTask{Spec: spec, Status: domain.TaskOpen, Approver: ap}
+	b.Tasks = append(b.Tasks, t)
 	if err := workflow.ExecuteActivity(ctx, acts.CreateTask, spec).Get(ctx, nil); err != nil {
 		return nil, err
 	}
-	t := &humanTask{Spec: spec, Status: domain.TaskOpen, Approver: ap}
-	b.Tasks = append(b.Tasks, t)
 	return t, nil
 }
 
