@@ -59,26 +59,14 @@ func (s *assignment) run(ctx workflow.Context) (AssignmentResult, error) {
 	target := rungTarget{Title: s.In.Title, SubjectType: "assignment", SubjectID: subject, UnitID: s.In.AssigneeUnitID, IssuerUnitID: s.In.IssuerUnitID}
 	returnComment := ""
 	for s.Round = 1; ; s.Round++ {
-		work, err := s.Board.openTask(ctx, domain.TaskSpec{
+		work, err := s.Board.escalated(ctx, domain.TaskSpec{
 			ID: TaskID(s.ID, "complete", s.Round), WorkflowID: s.ID, Kind: domain.KindAssignmentComplete,
 			Title: s.In.Title, SubjectType: "assignment", SubjectID: subject,
 			UnitID: s.In.AssigneeUnitID, Role: domain.RoleUnitHead, IssuerUnitID: s.In.IssuerUnitID, DueAt: s.Due,
 			Context: domain.TaskContext{Content: s.In.Content, Round: s.Round, ReturnComment: returnComment},
-		}, approver{UnitID: s.In.ReviewerUnitID, Role: s.In.ReviewerRole, PersonID: s.In.ReviewerID})
+		}, approver{UnitID: s.In.ReviewerUnitID, Role: s.In.ReviewerRole, PersonID: s.In.ReviewerID}, &s.Ladder, target)
 		if err != nil {
 			return AssignmentResult{}, err
-		}
-		var ladderErr error
-		ladderDone := false
-		workflow.Go(ctx, func(ctx workflow.Context) {
-			ladderErr = s.Ladder.run(ctx, work, target)
-			ladderDone = true
-		})
-		if err := workflow.Await(ctx, func() bool { return !work.open() && ladderDone }); err != nil {
-			return AssignmentResult{}, err
-		}
-		if ladderErr != nil {
-			return AssignmentResult{}, ladderErr
 		}
 		s.Due = work.Spec.DueAt
 		if err := s.setState(ctx, "submitted", work); err != nil {

@@ -91,3 +91,22 @@ func (l *ladder) run(ctx workflow.Context, t *humanTask, target rungTarget) erro
 	}
 	return nil
 }
+
+// escalated opens a human task with the ladder running beside it, and waits
+// until the task is closed and the ladder has stopped.
+func (b *board) escalated(ctx workflow.Context, spec domain.TaskSpec, ap approver, l *ladder, target rungTarget) (*humanTask, error) {
+	t, err := b.openTask(ctx, spec, ap)
+	if err != nil {
+		return nil, err
+	}
+	var ladderErr error
+	done := false
+	workflow.Go(ctx, func(ctx workflow.Context) {
+		ladderErr = l.run(ctx, t, target)
+		done = true
+	})
+	if err := workflow.Await(ctx, func() bool { return !t.open() && done }); err != nil {
+		return nil, err
+	}
+	return t, ladderErr
+}

@@ -90,23 +90,10 @@ func (s *pledge) run(ctx workflow.Context) (PledgeResult, error) {
 	return PledgeResult{Status: domain.PledgeInForce, Rounds: s.Round, Cascade: n}, nil
 }
 
-// step opens a human task with the ladder beside it and waits for both.
+// step opens a pledge task with the ladder beside it and waits for both.
 func (s *pledge) step(ctx workflow.Context, spec domain.TaskSpec, l *ladder, target rungTarget) (*humanTask, error) {
 	spec.WorkflowID, spec.SubjectType, spec.SubjectID, spec.CampaignID = s.In.ID, "pledge", s.In.ID, s.In.CampaignID
-	t, err := s.Board.openTask(ctx, spec, approver{})
-	if err != nil {
-		return nil, err
-	}
-	var ladderErr error
-	done := false
-	workflow.Go(ctx, func(ctx workflow.Context) {
-		ladderErr = l.run(ctx, t, target)
-		done = true
-	})
-	if err := workflow.Await(ctx, func() bool { return !t.open() && done }); err != nil {
-		return nil, err
-	}
-	return t, ladderErr
+	return s.Board.escalated(ctx, spec, approver{}, l, target)
 }
 
 func (s *pledge) setState(ctx workflow.Context, u store.PledgeUpdate) error {

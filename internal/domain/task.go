@@ -26,10 +26,10 @@ const (
 )
 
 // TaskKinds lists every kind.
-var TaskKinds = []TaskKind{KindAssignmentComplete, KindAssignmentReview, KindExtensionDecide, KindPledgeSign, KindPledgeCountersign}
+var TaskKinds = []TaskKind{KindAssignmentComplete, KindAssignmentReview, KindExtensionDecide, KindPledgeSign, KindPledgeCountersign, KindReportSubmit, KindReportReview}
 
 // Extendable says whether the assignee of this kind may ask for more time.
-func (k TaskKind) Extendable() bool { return k == KindAssignmentComplete }
+func (k TaskKind) Extendable() bool { return k == KindAssignmentComplete || k == KindReportSubmit }
 
 // ParseTaskKind checks a kind name.
 func ParseTaskKind(s string) (TaskKind, error) {
@@ -53,6 +53,7 @@ const (
 	DecisionApprove = "approve"
 	DecisionReturn  = "return"
 	DecisionRefuse  = "refuse"
+	DecisionAccept  = "accept"
 )
 
 // Attachment is a reference to a file kept elsewhere (a document system).
@@ -68,6 +69,8 @@ type Completion struct {
 	Attachments []Attachment `json:"attachments,omitempty"`
 	// Targets: a pledge signer's proposed changes.
 	Targets []Target `json:"targets,omitempty"`
+	// Report: a monthly report.
+	Report *Report `json:"report,omitempty"`
 	// Decision and Comment: approvals.
 	Decision string `json:"decision,omitempty"`
 	Comment  string `json:"comment,omitempty"`
@@ -102,6 +105,8 @@ func DecodeCompletion(kind TaskKind, raw []byte) (Completion, error) {
 		KindExtensionDecide:    {"decision", "comment"},
 		KindPledgeSign:         {"decision", "targets", "comment"},
 		KindPledgeCountersign:  {"decision", "comment"},
+		KindReportSubmit:       {"figures", "progress", "problems", "next_steps"},
+		KindReportReview:       {"decision", "comment"},
 	}[kind]
 	if allowed == nil {
 		v.Add("kind", fmt.Sprintf("unknown task kind %q", kind))
@@ -128,6 +133,11 @@ func DecodeCompletion(kind TaskKind, raw []byte) (Completion, error) {
 			err = json.Unmarshal(val, &c.Comment)
 		case "targets":
 			err = json.Unmarshal(val, &c.Targets)
+		case "figures", "progress", "problems", "next_steps":
+			if c.Report == nil {
+				c.Report = &Report{}
+			}
+			err = decodeReportField(k, val, c.Report, v)
 		}
 		if err != nil {
 			v.Add(k, "wrong type")
@@ -182,6 +192,20 @@ func DecodeCompletion(kind TaskKind, raw []byte) (Completion, error) {
 			checkText(v, "comment", c.Comment, true)
 		default:
 			v.Add("decision", "must be approve or return")
+		}
+		checkText(v, "comment", c.Comment, false)
+	case KindReportSubmit:
+		if c.Report == nil {
+			c.Report = &Report{}
+		}
+		c.Report.Validate(v)
+	case KindReportReview:
+		switch c.Decision {
+		case DecisionAccept:
+		case DecisionReturn:
+			checkText(v, "comment", c.Comment, true)
+		default:
+			v.Add("decision", "must be accept or return")
 		}
 		checkText(v, "comment", c.Comment, false)
 	case KindExtensionDecide:
@@ -239,4 +263,59 @@ type TaskContext struct {
 	ExtensionOf  string     `json:"extension_of,omitempty"`
 	Reason       string     `json:"reason,omitempty"`
 	RequestedDue *time.Time `json:"requested_due,omitempty"`
+}
+
+// decodeReportField reads one field of a report strictly: unknown keys, unknown
+// hazard sources and wrong types are named by their path.
+func decodeReportField(k string, raw json.RawMessage, r *Report, v *ValidationError) error {
+	switch k {
+	case "problems":
+		return json.Unmarshal(raw, &r.Problems)
+	case "next_steps":
+		return json.Unmarshal(raw, &r.NextSteps)
+	case "progress":
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		return dec.Decode(&r.Progress)
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return err
+	}
+	ints := map[string]*int{
+		"inspections": &r.Figures.Inspections, "units_inspected": &r.Figures.UnitsInspected,
+		"violations_filed": &r.Figures.ViolationsFiled, "stop_orders": &r.Figures.StopOrders,
+		"training_sessions": &r.Figures.TrainingSessions, "people_trained": &r.Figures.PeopleTrained,
+	}
+	hazards := map[string]*HazardCounts{"hazards_found": &r.Figures.HazardsFound, "hazards_rectified": &r.Figures.HazardsRectified}
+	for name, val := range fields {
+		if dst, ok := ints[name]; ok {
+			if json.Unmarshal(val, dst) != nil {
+				v.Add("figures."+name, "must be a whole number")
+			}
+			continue
+		}
+		h, ok := hazards[name]
+		if !ok {
+			v.Add("figures."+name, "unknown figure")
+			continue
+		}
+		var bySource map[string]json.RawMessage
+		if json.Unmarshal(val, &bySource) != nil {
+			v.Add("figures."+name, "an object of counts by source: "+strings.Join(HazardSources, ", "))
+			continue
+		}
+		dsts := map[string]*int{"ventilation": &h.Ventilation, "rock_burst": &h.RockBurst, "daily": &h.Daily, "other": &h.Other}
+		for src, n := range bySource {
+			dst, ok := dsts[src]
+			if !ok {
+				v.Add("figures."+name+"."+src, "unknown source: one of "+strings.Join(HazardSources, ", "))
+				continue
+			}
+			if json.Unmarshal(n, dst) != nil {
+				v.Add("figures."+name+"."+src, "must be a whole number")
+			}
+		}
+	}
+	return nil
 }

@@ -24,7 +24,21 @@ type Campaign struct {
 
 // CampaignPolicy is the policy a campaign stores.
 type CampaignPolicy struct {
-	Pledge domain.PledgePolicy `json:"pledge"`
+	Pledge    domain.PledgePolicy `json:"pledge"`
+	Report    domain.ReportPolicy `json:"report"`
+	BaseScore float64             `json:"base_score"`
+}
+
+// FullPolicy reads the campaign's whole policy with defaults filled in.
+func (c Campaign) FullPolicy() CampaignPolicy {
+	var p CampaignPolicy
+	_ = json.Unmarshal(c.Policy, &p)
+	p.Pledge = p.Pledge.WithDefaults()
+	p.Report = p.Report.WithDefaults()
+	if p.BaseScore == 0 {
+		p.BaseScore = 100
+	}
+	return p
 }
 
 // PledgePolicy reads the campaign's pledge policy with defaults filled in.

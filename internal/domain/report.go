@@ -1,0 +1,160 @@
+package domain
+
+import (
+	"fmt"
+	"time"
+)
+
+// Monthly report task kinds.
+const (
+	// KindReportSubmit: the unit's head submits the month's report.
+	KindReportSubmit TaskKind = "report.submit"
+	// KindReportReview: the safety office accepts it or returns it with a comment.
+	KindReportReview TaskKind = "report.review"
+)
+
+// Report statuses.
+const (
+	ReportDue       = "due"
+	ReportSubmitted = "submitted"
+	ReportReturned  = "returned"
+	ReportAccepted  = "accepted"
+)
+
+// HazardSources are where hazards come from, as the county counts them.
+var HazardSources = []string{"ventilation", "rock_burst", "daily", "other"}
+
+// HazardCounts counts hazards by source: 一通三防 (ventilation, gas, dust, fire)
+// special supervision, rock-burst (冲击地压) supervision, daily supervision, other.
+type HazardCounts struct {
+	Ventilation int `json:"ventilation"`
+	RockBurst   int `json:"rock_burst"`
+	Daily       int `json:"daily"`
+	Other       int `json:"other"`
+}
+
+func (h HazardCounts) bySource() []int { return []int{h.Ventilation, h.RockBurst, h.Daily, h.Other} }
+
+// Figures are a report's numbers, which the dashboard sums.
+type Figures struct {
+	Inspections      int          `json:"inspections"`
+	UnitsInspected   int          `json:"units_inspected"`
+	HazardsFound     HazardCounts `json:"hazards_found"`
+	HazardsRectified HazardCounts `json:"hazards_rectified"`
+	ViolationsFiled  int          `json:"violations_filed"`
+	StopOrders       int          `json:"stop_orders"`
+	TrainingSessions int          `json:"training_sessions"`
+	PeopleTrained    int          `json:"people_trained"`
+}
+
+// Progress is the progress text on one plan task the unit owns.
+type Progress struct {
+	PlanTask string `json:"plan_task"`
+	Text     string `json:"text"`
+}
+
+// Report is what a unit submits for a month.
+type Report struct {
+	Figures   Figures    `json:"figures"`
+	Progress  []Progress `json:"progress,omitempty"`
+	Problems  string     `json:"problems"`
+	NextSteps string     `json:"next_steps"`
+}
+
+// Validate checks a report: counts ≥ 0, rectified ≤ found per source, texts present and bounded.
+func (r Report) Validate(v *ValidationError) {
+	f := r.Figures
+	for name, n := range map[string]int{"inspections": f.Inspections, "units_inspected": f.UnitsInspected,
+		"violations_filed": f.ViolationsFiled, "stop_orders": f.StopOrders, "training_sessions": f.TrainingSessions, "people_trained": f.PeopleTrained} {
+		if n < 0 {
+			v.Add("figures."+name, "must be ≥ 0")
+		}
+	}
+	found, fixed := f.HazardsFound.bySource(), f.HazardsRectified.bySource()
+	for i, src := range HazardSources {
+		if found[i] < 0 {
+			v.Add("figures.hazards_found."+src, "must be ≥ 0")
+		}
+		if fixed[i] < 0 {
+			v.Add("figures.hazards_rectified."+src, "must be ≥ 0")
+		}
+		if fixed[i] > found[i] {
+			v.Add("figures.hazards_rectified."+src, fmt.Sprintf("%d rectified is more than the %d found", fixed[i], found[i]))
+		}
+	}
+	if len(r.Progress) > 100 {
+		v.Add("progress", "at most 100 entries")
+	}
+	for i, p := range r.Progress {
+		checkText(v, fmt.Sprintf("progress[%d].text", i), p.Text, true)
+	}
+	checkText(v, "problems", r.Problems, false)
+	checkText(v, "next_steps", r.NextSteps, true)
+	v.Sort()
+}
+
+// ReportPolicy is the part of a campaign's policy that monthly reports follow.
+type ReportPolicy struct {
+	// DeadlineDay and DeadlineHour of the next month, campaign time; default the 5th, 18:00.
+	DeadlineDay  int    `json:"deadline_day"`
+	DeadlineHour int    `json:"deadline_hour"`
+	Ladder       Ladder `json:"ladder"`
+}
+
+// DefaultReportPolicy: due the 5th of the next month at 18:00; reminders 3 days
+// before and on the deadline; 1 point off a late report; a public notice at +3
+// days; a summons interview of the unit head and 3 more points off at +10 days.
+func DefaultReportPolicy() ReportPolicy {
+	return ReportPolicy{DeadlineDay: 5, DeadlineHour: 18, Ladder: Ladder{
+		{Offset: days(-3), Action: ActionRemind},
+		{Offset: 0, Action: ActionRemind},
+		{Offset: Offset(time.Second), Action: ActionDeduct, Points: 1},
+		{Offset: days(3), Action: ActionNotice},
+		{Offset: days(10), Action: ActionInterview},
+		{Offset: days(10), Action: ActionDeduct, Points: 3},
+	}}
+}
+
+// WithDefaults fills what is unset.
+func (p ReportPolicy) WithDefaults() ReportPolicy {
+	d := DefaultReportPolicy()
+	if p.DeadlineDay == 0 {
+		p.DeadlineDay = d.DeadlineDay
+	}
+	if p.DeadlineHour == 0 {
+		p.DeadlineHour = d.DeadlineHour
+	}
+	if p.Ladder == nil {
+		p.Ladder = d.Ladder
+	}
+	return p
+}
+
+// ReportDeadline is when the report for period ("2021-03") is due, in loc.
+func (p ReportPolicy) ReportDeadline(period string, loc *time.Location) (time.Time, error) {
+	m, err := time.ParseInLocation("2006-01", period, loc)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("period %q: want YYYY-MM", period)
+	}
+	next := m.AddDate(0, 1, 0)
+	return time.Date(next.Year(), next.Month(), p.DeadlineDay, p.DeadlineHour, 0, 0, 0, loc), nil
+}
+
+// ReportWorkflowID is report/{campaign}/{unit code}/{YYYY-MM}.
+func ReportWorkflowID(campaign, unitCode, period string) string {
+	return fmt.Sprintf("report/%s/%s/%s", campaign, unitCode, period)
+}
+
+// ReportSpec is everything a monthly report process needs.
+type ReportSpec struct {
+	ID           string    `json:"id"`
+	CampaignID   string    `json:"campaign_id"`
+	Period       string    `json:"period"`
+	UnitID       int64     `json:"unit_id"`
+	UnitCode     string    `json:"unit_code"`
+	UnitName     string    `json:"unit_name"`
+	OfficeUnitID int64     `json:"office_unit_id"`
+	DueAt        time.Time `json:"due_at"`
+	Ladder       Ladder    `json:"ladder"`
+	ReviewDays   int       `json:"review_days"`
+}
