@@ -190,3 +190,44 @@ type PledgeYearInput struct {
 type PledgeYearResult struct {
 	Pledges int `json:"pledges"`
 }
+
+// Monthly report workflows.
+const (
+	// MonthlyReportWorkflow runs one unit's report for one month: submit → review (accept or return, loop).
+	MonthlyReportWorkflow = "MonthlyReport"
+	// ReportMonthWorkflow starts every reporting unit's report for a month and waits for them.
+	ReportMonthWorkflow = "ReportMonth"
+)
+
+// ReportID is report/{campaign}/{unit}/{YYYY-MM}.
+func ReportID(campaign, unitCode, period string) string {
+	return domain.ReportWorkflowID(campaign, unitCode, period)
+}
+
+// ReportMonthID is the workflow id of a campaign month's reports.
+func ReportMonthID(campaign, period string) string {
+	return fmt.Sprintf("reports/%s/%s", campaign, period)
+}
+
+// ReportInput is one monthly report to run.
+type ReportInput = domain.ReportSpec
+
+// ReportResult says how a report ended: when accepted, after how many rounds, how late.
+type ReportResult struct {
+	Status      string    `json:"status"`
+	Rounds      int       `json:"rounds"`
+	AcceptedAt  time.Time `json:"accepted_at"`
+	LateSeconds int64     `json:"late_seconds"`
+}
+
+// ReportMonthInput starts a month's reports.
+type ReportMonthInput struct {
+	CampaignID string `json:"campaign_id"`
+	Period     string `json:"period"`
+}
+
+// ReportMonthResult counts the month's reports and the late ones.
+type ReportMonthResult struct {
+	Reports int `json:"reports"`
+	Late    int `json:"late"`
+}

@@ -23,6 +23,8 @@ func RegisterWorkflows(r WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(Assignment, workflow.RegisterOptions{Name: AssignmentWorkflow})
 	r.RegisterWorkflowWithOptions(Pledge, workflow.RegisterOptions{Name: PledgeWorkflow})
 	r.RegisterWorkflowWithOptions(PledgeYear, workflow.RegisterOptions{Name: PledgeYearWorkflow})
+	r.RegisterWorkflowWithOptions(MonthlyReport, workflow.RegisterOptions{Name: MonthlyReportWorkflow})
+	r.RegisterWorkflowWithOptions(ReportMonth, workflow.RegisterOptions{Name: ReportMonthWorkflow})
 }
 
 // Register registers every workflow and the activities.

@@ -1,0 +1,126 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/zeren-county/zeren/activities"
+	"github.com/zeren-county/zeren/internal/domain"
+	"github.com/zeren-county/zeren/internal/store"
+)
+
+// report is the state of one monthly report.
+type report struct {
+	In     ReportInput
+	Board  board
+	Ladder ladder
+	Round  int
+}
+
+// MonthlyReport runs one unit's report for a month: the unit's head submits it
+// by the deadline while the lateness ladder runs; the safety office accepts it
+// or returns it with a comment, and the unit revises and resubmits under the
+// original deadline. A report accepted after its deadline is recorded as late.
+func MonthlyReport(ctx workflow.Context, in ReportInput) (ReportResult, error) {
+	s := &report{In: in, Ladder: newLadder(in.ID, in.Ladder)}
+	return s.run(withActivityOptions(ctx))
+}
+
+func (s *report) run(ctx workflow.Context) (ReportResult, error) {
+	in := s.In
+	if err := s.Board.install(ctx); err != nil {
+		return ReportResult{}, err
+	}
+	if err := workflow.ExecuteActivity(ctx, acts.RecordReport, in, workflow.Now(ctx)).Get(ctx, nil); err != nil {
+		return ReportResult{}, err
+	}
+	title := fmt.Sprintf("报送%s三年行动工作进展（%s）", in.UnitName, in.Period)
+	target := rungTarget{Title: title, SubjectType: "report", SubjectID: in.ID, CampaignID: in.CampaignID, UnitID: in.UnitID, IssuerUnitID: in.OfficeUnitID}
+	returnComment := ""
+	for s.Round = 1; ; s.Round++ {
+		submit, err := s.Board.escalated(ctx, domain.TaskSpec{
+			ID: TaskID(in.ID, "submit", s.Round), WorkflowID: in.ID, Kind: domain.KindReportSubmit, Title: title,
+			SubjectType: "report", SubjectID: in.ID, CampaignID: in.CampaignID,
+			UnitID: in.UnitID, Role: domain.RoleUnitHead, IssuerUnitID: in.OfficeUnitID, DueAt: in.DueAt,
+			Context: domain.TaskContext{Round: s.Round, ReturnComment: returnComment},
+		}, approver{UnitID: in.OfficeUnitID, Role: domain.RoleSafetyOffice}, &s.Ladder, target)
+		if err != nil {
+			return ReportResult{}, err
+		}
+		if err := s.setState(ctx, store.ReportUpdate{Status: domain.ReportSubmitted, By: submit.CompletedBy, Report: submit.Outcome.Report}); err != nil {
+			return ReportResult{}, err
+		}
+		review, err := s.Board.openTask(ctx, domain.TaskSpec{
+			ID: TaskID(in.ID, "review", s.Round), WorkflowID: in.ID, Kind: domain.KindReportReview, Title: "审核：" + title,
+			SubjectType: "report", SubjectID: in.ID, CampaignID: in.CampaignID,
+			UnitID: in.OfficeUnitID, Role: domain.RoleSafetyOffice, IssuerUnitID: in.UnitID,
+			DueAt:   workflow.Now(ctx).Add(time.Duration(in.ReviewDays) * 24 * time.Hour),
+			Context: domain.TaskContext{Round: s.Round},
+		}, approver{})
+		if err != nil {
+			return ReportResult{}, err
+		}
+		if err := s.Board.wait(ctx, review); err != nil {
+			return ReportResult{}, err
+		}
+		if review.Outcome.Decision == domain.DecisionAccept {
+			if err := s.setState(ctx, store.ReportUpdate{Status: domain.ReportAccepted, By: review.CompletedBy}); err != nil {
+				return ReportResult{}, err
+			}
+			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+				return ReportResult{}, err
+			}
+			late := int64(0)
+			if review.CompletedAt.After(in.DueAt) {
+				late = int64(review.CompletedAt.Sub(in.DueAt) / time.Second)
+			}
+			return ReportResult{Status: domain.ReportAccepted, Rounds: s.Round, AcceptedAt: review.CompletedAt, LateSeconds: late}, nil
+		}
+		returnComment = review.Outcome.Comment
+		if err := s.setState(ctx, store.ReportUpdate{Status: domain.ReportReturned, By: review.CompletedBy, Comment: returnComment}); err != nil {
+			return ReportResult{}, err
+		}
+	}
+}
+
+func (s *report) setState(ctx workflow.Context, u store.ReportUpdate) error {
+	u.ID, u.Round, u.At = s.In.ID, s.Round, workflow.Now(ctx)
+	return workflow.ExecuteActivity(ctx, acts.SetReportState, u).Get(ctx, nil)
+}
+
+// ReportMonth starts every reporting unit's report for a month (abandoned on
+// close, so they outlive it) and waits until all are accepted.
+func ReportMonth(ctx workflow.Context, in ReportMonthInput) (ReportMonthResult, error) {
+	ctx = withActivityOptions(ctx)
+	var specs []domain.ReportSpec
+	if err := workflow.ExecuteActivity(ctx, acts.ReportSpecs, activities.ReportSpecsInput{CampaignID: in.CampaignID, Period: in.Period}).Get(ctx, &specs); err != nil {
+		return ReportMonthResult{}, err
+	}
+	futures := make([]workflow.ChildWorkflowFuture, 0, len(specs))
+	for _, spec := range specs {
+		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{WorkflowID: spec.ID, ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON})
+		futures = append(futures, workflow.ExecuteChildWorkflow(cctx, MonthlyReportWorkflow, spec))
+	}
+	var res ReportMonthResult
+	var errs []error
+	for i, f := range futures {
+		var r ReportResult
+		err := f.Get(ctx, &r)
+		var started *temporal.ChildWorkflowExecutionAlreadyStartedError
+		switch {
+		case errors.As(err, &started):
+		case err != nil:
+			errs = append(errs, fmt.Errorf("report %s: %w", specs[i].ID, err))
+			continue
+		case r.LateSeconds > 0:
+			res.Late++
+		}
+		res.Reports++
+	}
+	return res, errors.Join(errs...)
+}
