@@ -86,6 +86,12 @@ func New(d Deps) *gin.Engine {
 	v1.GET("/pledges/:campaign/:year/:unit/document", s.pledgeDocument)
 	v1.GET("/pledge-templates/:kind", s.getPledgeTemplate)
 	v1.PUT("/pledge-templates/:kind", s.putPledgeTemplate)
+	v1.POST("/campaigns/:id/reports", s.startReports)
+	v1.GET("/campaigns/:id/reports", s.listReports)
+	v1.GET("/reports/:campaign/:unit/:period", s.getReport)
+	v1.GET("/campaigns/:id/scores", s.scores)
+	v1.GET("/notices", s.listNotices)
+	v1.POST("/notices", s.issueNotice)
 	return r
 }
 

@@ -81,13 +81,16 @@ type Notice struct {
 	Reason       string  `db:"reason"`
 	SubjectType  string  `db:"subject_type"`
 	SubjectID    string  `db:"subject_id"`
+	// IssuedBy is the person key of a notice issued by hand; empty for the engine.
+	IssuedBy string `db:"issued_by"`
 }
 
 // AddNotice publishes a notice once per key.
 func AddNotice(ctx context.Context, tx sqlx.ExtContext, n Notice) (bool, error) {
 	res, err := tx.ExecContext(ctx, `
-INSERT INTO notices (key, issuer_unit_id, unit_ids, reason, subject_type, subject_id) VALUES ($1, $2, $3, $4, $5, $6)
-ON CONFLICT (key) DO NOTHING`, n.Key, n.IssuerUnitID, pq.Array(n.UnitIDs), n.Reason, n.SubjectType, n.SubjectID)
+INSERT INTO notices (key, issuer_unit_id, unit_ids, reason, subject_type, subject_id, issued_by)
+VALUES ($1, $2, $3, $4, $5, $6, COALESCE(NULLIF($7, ''), 'engine'))
+ON CONFLICT (key) DO NOTHING`, n.Key, n.IssuerUnitID, pq.Array(n.UnitIDs), n.Reason, n.SubjectType, n.SubjectID, n.IssuedBy)
 	if err != nil {
 		return false, fmt.Errorf("notice %s: %w", n.Key, mapError(err))
 	}
