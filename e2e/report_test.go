@@ -1,0 +1,120 @@
+package e2e
+
+import (
+	"testing"
+	"time"
+
+	"github.com/zeren-county/zeren/api"
+	"github.com/zeren-county/zeren/internal/seed"
+	"github.com/zeren-county/zeren/internal/store"
+	"github.com/zeren-county/zeren/workflows"
+)
+
+// TestMonthlyReportOverHTTP: a month's reports start; 九成宫镇 submits bad
+// figures (refused, naming the field), then a real report; the safety office
+// returns it (a comment is required), the town resubmits, the office accepts.
+// The month is long past, so the report is late: the ledger and the notices show it.
+func TestMonthlyReportOverHTTP(t *testing.T) {
+	s, tokens := seeded(t)
+	sys := start(t, "", s, tokens)
+	const campaign, period = seed.DemoCampaignID, "2022-12"
+	path := "/api/v1/campaigns/" + campaign + "/reports"
+	if p := sys.send(t, "POST", path, "yjj-office", map[string]any{"period": "2019-01"}).want(t, 422).problem(t); p.Errors[0].Field != "period" {
+		t.Fatalf("problem %+v", p)
+	}
+	sys.send(t, "POST", path, "yjj-office", map[string]any{"period": period}).want(t, 202)
+	sys.send(t, "POST", path, "yjj-office", map[string]any{"period": period}).want(t, 200)
+
+	rid := workflows.ReportID(campaign, "jcg", period)
+	submit1 := workflows.TaskID(rid, "submit", 1)
+	sys.awaitTask(t, "jcg-head", submit1)
+	report := map[string]any{
+		"figures":    map[string]any{"inspections": 5, "units_inspected": 4, "hazards_found": map[string]int{"daily": 8}, "hazards_rectified": map[string]int{"daily": 7}, "training_sessions": 1, "people_trained": 60},
+		"problems":   "一处隐患整改未完成",
+		"next_steps": "督促整改到位",
+	}
+	for field, bad := range map[string]map[string]any{
+		"figures.inspections":             {"figures": map[string]any{"inspections": -2}, "next_steps": "x"},
+		"figures.hazards_rectified.daily": {"figures": map[string]any{"hazards_found": map[string]int{"daily": 1}, "hazards_rectified": map[string]int{"daily": 2}}, "next_steps": "x"},
+		"figures.hazards_found.gas":       {"figures": map[string]any{"hazards_found": map[string]int{"gas": 1}}, "next_steps": "x"},
+	} {
+		if p := sys.send(t, "POST", "/api/v1/tasks/"+submit1+"/complete", "jcg-head", bad).want(t, 422).problem(t); p.Errors[0].Field != field {
+			t.Errorf("want %s named: %+v", field, p.Errors)
+		}
+	}
+	// The month is long past: every rung past its time fires at once (stale
+	// reminders skipped). Let the ladder reach its last rung before submitting.
+	jcg, _ := store.UnitByCode(t.Context(), s.DB, "jcg")
+	for wait := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		var n int
+		_ = s.DB.Get(&n, `SELECT count(*) FROM score_ledger WHERE unit_id = $1`, jcg.ID)
+		if n == 2 {
+			break
+		}
+		if time.Now().After(wait) {
+			t.Fatalf("the ladder made %d deductions, want 2", n)
+		}
+	}
+	sys.send(t, "POST", "/api/v1/tasks/"+submit1+"/complete", "jcg-head", report).want(t, 200)
+
+	review1 := workflows.TaskID(rid, "review", 1)
+	sys.awaitTask(t, "yjj-office", review1)
+	if p := sys.send(t, "POST", "/api/v1/tasks/"+review1+"/complete", "yjj-office", map[string]any{"decision": "return"}).want(t, 422).problem(t); p.Errors[0].Field != "comment" {
+		t.Fatalf("problem %+v", p)
+	}
+	sys.send(t, "POST", "/api/v1/tasks/"+review1+"/complete", "yjj-office", map[string]any{"decision": "return", "comment": "请补充未整改隐患的整改时限"}).want(t, 200)
+	submit2 := workflows.TaskID(rid, "submit", 2)
+	sys.awaitTask(t, "jcg-head", submit2)
+	report["problems"] = "一处隐患整改未完成，限期2023年1月10日前整改到位"
+	sys.send(t, "POST", "/api/v1/tasks/"+submit2+"/complete", "jcg-head", report).want(t, 200)
+	review2 := workflows.TaskID(rid, "review", 2)
+	sys.awaitTask(t, "yjj-office", review2)
+	sys.send(t, "POST", "/api/v1/tasks/"+review2+"/complete", "yjj-office", map[string]any{"decision": "accept"}).want(t, 200)
+	// A second submission after acceptance is refused.
+	sys.send(t, "POST", "/api/v1/tasks/"+submit2+"/complete", "jcg-head", report).want(t, 409)
+
+	var r store.Report
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		sys.send(t, "GET", "/api/v1/reports/"+campaign+"/jcg/"+period, "jcg-head", nil).want(t, 200).decode(t, &r)
+		if r.Status == "accepted" {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if r.Status != "accepted" || r.Round != 2 || r.LateSeconds == nil || *r.LateSeconds <= 0 {
+		t.Fatalf("report %+v", r)
+	}
+	sys.send(t, "GET", "/api/v1/reports/"+campaign+"/jcg/"+period, "cm-head", nil).want(t, 404)
+
+	// Long past its deadline: the late deduction, the notice, the interview and its deduction.
+	var scores struct {
+		Units []store.UnitScore `json:"units"`
+	}
+	sys.send(t, "GET", "/api/v1/campaigns/"+campaign+"/scores?year=2023", "linyou-secretary", nil).want(t, 200).decode(t, &scores)
+	for _, u := range scores.Units {
+		if u.UnitCode == "jcg" && (u.Score != 96 || len(u.Entries) != 2) {
+			t.Fatalf("jcg score %+v; want 96 from two entries", u)
+		}
+	}
+	var notices struct {
+		Notices []store.NoticeRow `json:"notices"`
+	}
+	sys.send(t, "GET", "/api/v1/notices?unit=jcg", "jcg-head", nil).want(t, 200).decode(t, &notices)
+	if len(notices.Notices) == 0 {
+		t.Fatal("no notice names 九成宫镇")
+	}
+
+	// Notices by hand: the safety office only, named units must exist.
+	sys.send(t, "POST", "/api/v1/notices", "jcg-head", map[string]any{"units": []string{"cm"}, "reason": "x"}).want(t, 403)
+	if p := sys.send(t, "POST", "/api/v1/notices", "yjj-office", map[string]any{"units": []string{"nowhere"}, "reason": "推进措施不力"}).want(t, 422).problem(t); p.Errors[0].Field != "units[0]" {
+		t.Fatalf("problem %+v", p)
+	}
+	var n store.NoticeRow
+	sys.send(t, "POST", "/api/v1/notices", "yjj-office", map[string]any{"units": []string{"cm", "zx"}, "reason": "三年行动整治不重视、推进措施不力、成效不明显，予以通报。"}).want(t, 201).decode(t, &n)
+	if len(n.UnitIDs) != 2 || n.IssuedBy != "yjj-office" {
+		t.Fatalf("notice %+v", n)
+	}
+	_ = api.Problem{}
+	checkHistory(t, sys.client, rid, "report-return-accept")
+}
