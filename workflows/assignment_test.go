@@ -31,6 +31,12 @@ type harness struct {
 	in    workflows.AssignmentInput
 }
 
+func newSuite() *testsuite.WorkflowTestSuite { return &testsuite.WorkflowTestSuite{} }
+
+func startOptions(assignment int64) client.StartWorkflowOptions {
+	return client.StartWorkflowOptions{ID: workflows.AssignmentID(assignment)}
+}
+
 func newHarness(t *testing.T, ladder domain.Ladder) *harness {
 	t.Helper()
 	ctx := context.Background()
@@ -47,11 +53,11 @@ func newHarness(t *testing.T, ladder domain.Ladder) *harness {
 	for _, p := range people {
 		h.ids[p.Key] = p.ID
 	}
-	var suite testsuite.WorkflowTestSuite
+	suite := newSuite()
 	h.env = suite.NewTestWorkflowEnvironment()
 	workflows.Register(h.env, &activities.Activities{Store: s})
 	h.env.SetStartTime(t0)
-	h.env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: workflows.AssignmentID(7)})
+	h.env.SetStartWorkflowOptions(startOptions(7))
 	h.in = workflows.AssignmentInput{
 		ID: 7, Title: "排查整治九成宫镇液化气站隐患", Content: "对辖区液化气站开展全面排查，形成问题清单并整改。",
 		DueAt: t0.Add(10 * day), IssuerUnitID: h.units["yjj"], AssignerID: h.ids["yjj-office"], AssignerKey: "yjj-office",
