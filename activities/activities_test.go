@@ -43,7 +43,7 @@ func TestActivitiesAreIdempotent(t *testing.T) {
 		in := activities.FireRungInput{Key: "assignment/9", Index: i, Rung: rung, WorkflowID: "assignment/9", TaskID: spec.ID,
 			Title: "排查", SubjectType: "assignment", SubjectID: "9", UnitID: jcg.ID, IssuerUnitID: yjj.ID, DueAt: at, At: at.Add(time.Hour)}
 		for range 3 {
-			if err := a.FireRung(ctx, in); err != nil {
+			if _, err := a.FireRung(ctx, in); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -71,8 +71,9 @@ func TestActivitiesAreIdempotent(t *testing.T) {
 		`SELECT count(*) FROM score_ledger`:                               1,
 		`SELECT count(*) FROM notices`:                                    1,
 		`SELECT count(*) FROM supervision_letters`:                        1,
-		`SELECT count(*) FROM interview_summons`:                          1,
-		`SELECT count(*) FROM outbox`:                                     6, // the new task and five rungs
+		`SELECT count(*) FROM interviews`:                                 1,
+		`SELECT count(*) FROM interview_triggers`:                         1,
+		`SELECT count(*) FROM outbox`:                                     7, // the new task, five rungs, the interview notice
 		`SELECT count(*) FROM audit_log WHERE action = 'rung.fired'`:      5,
 		`SELECT count(*) FROM audit_log WHERE action = 'points.deducted'`: 1,
 		`SELECT count(*) FROM audit_log WHERE action = 'task.completed'`:  1,

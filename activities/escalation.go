@@ -33,11 +33,18 @@ type FireRungInput struct {
 // RungKey is the idempotency key of one rung of one ladder.
 func RungKey(ladderKey string, index int) string { return ladderKey + "#" + strconv.Itoa(index) }
 
+// FireRungResult names the interview an interview rung summoned, and whether
+// the workflow must start its process.
+type FireRungResult struct {
+	Summons *SummonResult `json:"summons,omitempty"`
+}
+
 // FireRung does what the rung says — remind, letter, notice, interview summons,
 // deduction — in one transaction, once per rung key, with its audit row.
-func (a *Activities) FireRung(ctx context.Context, in FireRungInput) error {
+func (a *Activities) FireRung(ctx context.Context, in FireRungInput) (FireRungResult, error) {
 	key := RungKey(in.Key, in.Index)
-	return a.Store.InTx(ctx, func(tx *sqlx.Tx) error {
+	var res FireRungResult
+	err := a.Store.InTx(ctx, func(tx *sqlx.Tx) error {
 		unit, err := store.UnitName(ctx, tx, in.UnitID)
 		if err != nil {
 			return err
@@ -73,9 +80,12 @@ func (a *Activities) FireRung(ctx context.Context, in FireRungInput) error {
 			notify.Title, notify.Body = "【通报】"+in.Title, reason
 		case domain.ActionInterview:
 			reason := fmt.Sprintf("因未按期完成“%s”（期限%s），约谈%s主要负责人。", in.Title, due, unit)
-			if _, err := store.AddSummons(ctx, tx, key, in.UnitID, reason, in.SubjectType, in.SubjectID); err != nil {
+			summons, err := summon(ctx, tx, store.Summons{Key: key, CampaignID: in.CampaignID, UnitID: in.UnitID,
+				ReasonKey: "lateness:" + in.SubjectType, Reason: reason, Source: "ladder", At: in.At})
+			if err != nil {
 				return err
 			}
+			res.Summons = &summons
 			notify.Title, notify.Body = "【约谈】"+in.Title, reason
 		case domain.ActionDeduct:
 			reason := fmt.Sprintf("%s未按期完成“%s”（期限%s），年度目标考核扣%g分。", unit, in.Title, due, in.Rung.Points)
@@ -106,4 +116,5 @@ func (a *Activities) FireRung(ctx context.Context, in FireRungInput) error {
 			SubjectType: in.SubjectType, SubjectID: in.SubjectID, TaskID: in.TaskID, UnitID: in.UnitID, After: after})
 		return err
 	})
+	return res, err
 }

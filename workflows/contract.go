@@ -231,3 +231,18 @@ type ReportMonthResult struct {
 	Reports int `json:"reports"`
 	Late    int `json:"late"`
 }
+
+// InterviewWorkflow runs a summons interview (约谈): schedule → acknowledge → minutes → commitments → confirm.
+const InterviewWorkflow = "Interview"
+
+// InterviewID is interview/{id}.
+func InterviewID(id int64) string { return domain.InterviewWorkflowID(id) }
+
+// InterviewInput is one interview to run.
+type InterviewInput = domain.InterviewSpec
+
+// InterviewResult says how an interview ended.
+type InterviewResult struct {
+	Status string `json:"status"`
+	Rounds int    `json:"rounds"`
+}

@@ -84,10 +84,17 @@ func (l *ladder) run(ctx workflow.Context, t *humanTask, target rungTarget) erro
 			Title: target.Title, SubjectType: target.SubjectType, SubjectID: target.SubjectID, CampaignID: target.CampaignID,
 			UnitID: target.UnitID, IssuerUnitID: target.IssuerUnitID, DueAt: t.Spec.DueAt, At: workflow.Now(ctx),
 		}
-		if err := workflow.ExecuteActivity(ctx, acts.FireRung, in).Get(ctx, nil); err != nil {
+		var res activities.FireRungResult
+		if err := workflow.ExecuteActivity(ctx, acts.FireRung, in).Get(ctx, &res); err != nil {
 			return err
 		}
 		l.Fired[i] = true
+		// Version 1: an interview rung starts the interview process it summoned.
+		if res.Summons != nil && res.Summons.Created && workflow.GetVersion(ctx, "ladder-starts-interviews", workflow.DefaultVersion, 1) >= 1 {
+			if err := startInterview(ctx, res.Summons.Spec); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

@@ -25,6 +25,7 @@ func RegisterWorkflows(r WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(PledgeYear, workflow.RegisterOptions{Name: PledgeYearWorkflow})
 	r.RegisterWorkflowWithOptions(MonthlyReport, workflow.RegisterOptions{Name: MonthlyReportWorkflow})
 	r.RegisterWorkflowWithOptions(ReportMonth, workflow.RegisterOptions{Name: ReportMonthWorkflow})
+	r.RegisterWorkflowWithOptions(Interview, workflow.RegisterOptions{Name: InterviewWorkflow})
 }
 
 // Register registers every workflow and the activities.

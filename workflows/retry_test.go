@@ -20,17 +20,18 @@ type crashAfterCommit struct {
 	crashed map[string]int
 }
 
-func (c *crashAfterCommit) FireRung(ctx context.Context, in activities.FireRungInput) error {
-	if err := c.Activities.FireRung(ctx, in); err != nil {
-		return err
+func (c *crashAfterCommit) FireRung(ctx context.Context, in activities.FireRungInput) (activities.FireRungResult, error) {
+	res, err := c.Activities.FireRung(ctx, in)
+	if err != nil {
+		return res, err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.crashed[activities.RungKey(in.Key, in.Index)]++
 	if c.crashed[activities.RungKey(in.Key, in.Index)] == 1 {
-		return errors.New("worker lost after commit")
+		return activities.FireRungResult{}, errors.New("worker lost after commit")
 	}
-	return nil
+	return res, nil
 }
 
 func TestLedgerIsIdempotentUnderActivityRetry(t *testing.T) {
@@ -46,6 +47,7 @@ func TestLedgerIsIdempotentUnderActivityRetry(t *testing.T) {
 	h.env.RegisterActivity(flaky)
 	h.env.SetStartTime(t0)
 	h.env.SetStartWorkflowOptions(startOptions(7))
+	h.env.SetDetachedChildWait(false) // interviews the ladder starts outlive the test's subject
 	submit(h, 15*day, work1)
 	approve(h, 16*day, review1)
 	h.run()

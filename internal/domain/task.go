@@ -26,7 +26,8 @@ const (
 )
 
 // TaskKinds lists every kind.
-var TaskKinds = []TaskKind{KindAssignmentComplete, KindAssignmentReview, KindExtensionDecide, KindPledgeSign, KindPledgeCountersign, KindReportSubmit, KindReportReview}
+var TaskKinds = []TaskKind{KindAssignmentComplete, KindAssignmentReview, KindExtensionDecide, KindPledgeSign, KindPledgeCountersign, KindReportSubmit, KindReportReview,
+	KindInterviewSchedule, KindInterviewAcknowledge, KindInterviewMinutes, KindInterviewCommitments, KindInterviewConfirm}
 
 // Extendable says whether the assignee of this kind may ask for more time.
 func (k TaskKind) Extendable() bool { return k == KindAssignmentComplete || k == KindReportSubmit }
@@ -69,6 +70,8 @@ type Completion struct {
 	Attachments []Attachment `json:"attachments,omitempty"`
 	// Targets: a pledge signer's proposed changes.
 	Targets []Target `json:"targets,omitempty"`
+	// Interview steps.
+	InterviewCompletion
 	// Report: a monthly report.
 	Report *Report `json:"report,omitempty"`
 	// Decision and Comment: approvals.
@@ -100,13 +103,18 @@ func DecodeCompletion(kind TaskKind, raw []byte) (Completion, error) {
 		return c, v
 	}
 	allowed := map[TaskKind][]string{
-		KindAssignmentComplete: {"result", "attachments"},
-		KindAssignmentReview:   {"decision", "comment"},
-		KindExtensionDecide:    {"decision", "comment"},
-		KindPledgeSign:         {"decision", "targets", "comment"},
-		KindPledgeCountersign:  {"decision", "comment"},
-		KindReportSubmit:       {"figures", "progress", "problems", "next_steps"},
-		KindReportReview:       {"decision", "comment"},
+		KindAssignmentComplete:   {"result", "attachments"},
+		KindAssignmentReview:     {"decision", "comment"},
+		KindExtensionDecide:      {"decision", "comment"},
+		KindPledgeSign:           {"decision", "targets", "comment"},
+		KindPledgeCountersign:    {"decision", "comment"},
+		KindReportSubmit:         {"figures", "progress", "problems", "next_steps"},
+		KindReportReview:         {"decision", "comment"},
+		KindInterviewSchedule:    {"scheduled_at", "place", "leader"},
+		KindInterviewAcknowledge: {"note"},
+		KindInterviewMinutes:     {"minutes"},
+		KindInterviewCommitments: {"commitments", "commitments_due"},
+		KindInterviewConfirm:     {"decision", "comment"},
 	}[kind]
 	if allowed == nil {
 		v.Add("kind", fmt.Sprintf("unknown task kind %q", kind))
@@ -133,6 +141,20 @@ func DecodeCompletion(kind TaskKind, raw []byte) (Completion, error) {
 			err = json.Unmarshal(val, &c.Comment)
 		case "targets":
 			err = json.Unmarshal(val, &c.Targets)
+		case "scheduled_at":
+			err = json.Unmarshal(val, &c.ScheduledAt)
+		case "commitments_due":
+			err = json.Unmarshal(val, &c.CommitmentsDue)
+		case "place":
+			err = json.Unmarshal(val, &c.Place)
+		case "leader":
+			err = json.Unmarshal(val, &c.Leader)
+		case "note":
+			err = json.Unmarshal(val, &c.Note)
+		case "minutes":
+			err = json.Unmarshal(val, &c.Minutes)
+		case "commitments":
+			err = json.Unmarshal(val, &c.Commitments)
 		case "figures", "progress", "problems", "next_steps":
 			if c.Report == nil {
 				c.Report = &Report{}
@@ -206,6 +228,36 @@ func DecodeCompletion(kind TaskKind, raw []byte) (Completion, error) {
 			checkText(v, "comment", c.Comment, true)
 		default:
 			v.Add("decision", "must be accept or return")
+		}
+		checkText(v, "comment", c.Comment, false)
+	case KindInterviewSchedule:
+		if c.ScheduledAt == nil {
+			v.Add("scheduled_at", "required")
+		}
+		checkText(v, "place", c.Place, true)
+		checkText(v, "leader", c.Leader, true)
+	case KindInterviewAcknowledge:
+		checkText(v, "note", c.Note, false)
+	case KindInterviewMinutes:
+		checkText(v, "minutes", c.Minutes, true)
+	case KindInterviewCommitments:
+		if len(c.Commitments) == 0 {
+			v.Add("commitments", "at least one commitment")
+		}
+		for i := range c.Commitments {
+			c.Commitments[i] = strings.TrimSpace(c.Commitments[i])
+			checkText(v, fmt.Sprintf("commitments[%d]", i), c.Commitments[i], true)
+		}
+		if c.CommitmentsDue == nil {
+			v.Add("commitments_due", "required")
+		}
+	case KindInterviewConfirm:
+		switch c.Decision {
+		case DecisionConfirm:
+		case DecisionReturn:
+			checkText(v, "comment", c.Comment, true)
+		default:
+			v.Add("decision", "must be confirm or return")
 		}
 		checkText(v, "comment", c.Comment, false)
 	case KindExtensionDecide:

@@ -109,15 +109,3 @@ ON CONFLICT (key) DO NOTHING`, key, issuerUnitID, unitID, body, subjectType, sub
 	c, _ := res.RowsAffected()
 	return c == 1, nil
 }
-
-// AddSummons records a summons to interview (约谈) once per key.
-func AddSummons(ctx context.Context, tx sqlx.ExtContext, key string, unitID int64, reason, subjectType, subjectID string) (bool, error) {
-	res, err := tx.ExecContext(ctx, `
-INSERT INTO interview_summons (key, unit_id, reason, subject_type, subject_id) VALUES ($1, $2, $3, $4, $5)
-ON CONFLICT (key) DO NOTHING`, key, unitID, reason, subjectType, subjectID)
-	if err != nil {
-		return false, fmt.Errorf("summons %s: %w", key, mapError(err))
-	}
-	c, _ := res.RowsAffected()
-	return c == 1, nil
-}

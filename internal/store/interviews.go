@@ -1,0 +1,163 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/zeren-county/zeren/internal/domain"
+)
+
+// Interview is a summons interview (约谈).
+type Interview struct {
+	ID             int64      `db:"id" json:"id"`
+	CampaignID     *string    `db:"campaign_id" json:"campaign_id,omitempty"`
+	UnitID         int64      `db:"unit_id" json:"unit_id"`
+	UnitCode       string     `db:"unit_code" json:"unit_code"`
+	UnitName       string     `db:"unit_name" json:"unit_name"`
+	ReasonKey      string     `db:"reason_key" json:"reason_key"`
+	Reason         string     `db:"reason" json:"reason"`
+	Source         string     `db:"source" json:"source"`
+	Status         string     `db:"status" json:"status"`
+	ScheduledAt    *time.Time `db:"scheduled_at" json:"scheduled_at,omitempty"`
+	Place          *string    `db:"place" json:"place,omitempty"`
+	Leader         *string    `db:"leader" json:"leader,omitempty"`
+	Minutes        *string    `db:"minutes" json:"minutes,omitempty"`
+	Commitments    JSON       `db:"commitments" json:"commitments,omitempty"`
+	CommitmentsDue *time.Time `db:"commitments_due" json:"commitments_due,omitempty"`
+	CreatedAt      time.Time  `db:"created_at" json:"created_at"`
+	UpdatedAt      time.Time  `db:"updated_at" json:"updated_at"`
+	ClosedAt       *time.Time `db:"closed_at" json:"closed_at,omitempty"`
+	Triggers       int        `db:"triggers" json:"triggers"`
+}
+
+const interviewColumns = `i.id, i.campaign_id, i.unit_id, u.code AS unit_code, u.name AS unit_name, i.reason_key, i.reason, i.source, i.status,
+i.scheduled_at, i.place, i.leader, i.minutes, i.commitments, i.commitments_due, i.created_at, i.updated_at, i.closed_at,
+(SELECT count(*) FROM interview_triggers t WHERE t.interview_id = i.id) AS triggers`
+
+// Summons asks for an interview of a unit's head for a reason.
+type Summons struct {
+	// Key identifies this trigger (a rung key, a ranking, a request): the same key twice is one trigger.
+	Key        string
+	CampaignID string
+	UnitID     int64
+	// ReasonKey groups triggers: one open interview per unit and reason key.
+	ReasonKey string
+	Reason    string
+	Source    string // ladder, ranking, manual
+	At        time.Time
+}
+
+// OpenInterview records a summons: it joins the unit's open interview for the
+// same reason, or opens a new one (created=true, and the caller starts its process).
+func OpenInterview(ctx context.Context, tx *sqlx.Tx, s Summons) (id int64, created bool, err error) {
+	// Serialise summonses of one unit, so two triggers cannot both open one.
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(716161602, $1::int)`, s.UnitID); err != nil {
+		return 0, false, fmt.Errorf("summons lock: %w", err)
+	}
+	var first string
+	err = tx.GetContext(ctx, &id, `SELECT t.interview_id FROM interview_triggers t WHERE t.key = $1`, s.Key)
+	if err == nil {
+		// A retry of a recorded trigger answers as the first try did.
+		if err := tx.GetContext(ctx, &first, `SELECT first_trigger FROM interviews WHERE id = $1`, id); err != nil {
+			return 0, false, err
+		}
+		return id, first == s.Key, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return 0, false, fmt.Errorf("summons %s: %w", s.Key, err)
+	}
+	err = tx.GetContext(ctx, &id, `SELECT id FROM interviews WHERE unit_id = $1 AND reason_key = $2 AND status <> 'closed'`, s.UnitID, s.ReasonKey)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if err := tx.GetContext(ctx, &id, `SELECT nextval('interviews_id_seq')`); err != nil {
+			return 0, false, err
+		}
+		var campaign any
+		if s.CampaignID != "" {
+			campaign = s.CampaignID
+		}
+		if _, err := tx.ExecContext(ctx, `
+INSERT INTO interviews (id, campaign_id, unit_id, reason_key, reason, source, first_trigger, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
+			id, campaign, s.UnitID, s.ReasonKey, s.Reason, s.Source, s.Key, s.At); err != nil {
+			return 0, false, fmt.Errorf("interview: %w", mapError(err))
+		}
+		created = true
+	case err != nil:
+		return 0, false, fmt.Errorf("open interview: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO interview_triggers (key, interview_id, source, reason, created_at) VALUES ($1, $2, $3, $4, $5)`,
+		s.Key, id, s.Source, s.Reason, s.At); err != nil {
+		return 0, false, fmt.Errorf("interview trigger: %w", mapError(err))
+	}
+	return id, created, nil
+}
+
+// InterviewByID loads an interview.
+func InterviewByID(ctx context.Context, db sqlx.ExtContext, id int64) (Interview, error) {
+	var i Interview
+	if err := sqlx.GetContext(ctx, db, &i, `SELECT `+interviewColumns+` FROM interviews i JOIN units u ON u.id = i.unit_id WHERE i.id = $1`, id); err != nil {
+		return i, fmt.Errorf("interview %d: %w", id, mapError(err))
+	}
+	return i, nil
+}
+
+// Interviews lists interviews, newest first; unitID 0 lists all.
+func Interviews(ctx context.Context, db sqlx.ExtContext, unitID int64) ([]Interview, error) {
+	var out []Interview
+	err := sqlx.SelectContext(ctx, db, &out, `SELECT `+interviewColumns+` FROM interviews i JOIN units u ON u.id = i.unit_id
+WHERE $1 = 0 OR i.unit_id = $1 ORDER BY i.id DESC LIMIT 500`, unitID)
+	if err != nil {
+		return nil, fmt.Errorf("interviews: %w", err)
+	}
+	return out, nil
+}
+
+// InterviewUpdate is a step of an interview.
+type InterviewUpdate struct {
+	ID     int64
+	Status string
+	Step   domain.InterviewCompletion
+	At     time.Time
+}
+
+// UpdateInterview applies a step and answers the interview before and after.
+func UpdateInterview(ctx context.Context, tx sqlx.ExtContext, u InterviewUpdate) (Interview, Interview, error) {
+	before, err := InterviewByID(ctx, tx, u.ID)
+	if err != nil {
+		return before, before, err
+	}
+	var commitments any
+	if len(u.Step.Commitments) > 0 {
+		b, _ := json.Marshal(u.Step.Commitments)
+		commitments = string(b)
+	}
+	nullStr := func(s string) any {
+		if s == "" {
+			return nil
+		}
+		return s
+	}
+	var closed any
+	if u.Status == domain.InterviewClosed {
+		closed = u.At
+	}
+	_, err = tx.ExecContext(ctx, `
+UPDATE interviews SET status = $2, updated_at = $3,
+  scheduled_at = COALESCE($4, scheduled_at), place = COALESCE($5, place), leader = COALESCE($6, leader),
+  minutes = COALESCE($7, minutes), commitments = COALESCE($8::jsonb, commitments), commitments_due = COALESCE($9, commitments_due),
+  closed_at = COALESCE($10, closed_at)
+WHERE id = $1`, u.ID, u.Status, u.At, u.Step.ScheduledAt, nullStr(u.Step.Place), nullStr(u.Step.Leader), nullStr(u.Step.Minutes),
+		commitments, u.Step.CommitmentsDue, closed)
+	if err != nil {
+		return before, before, fmt.Errorf("interview %d: %w", u.ID, err)
+	}
+	after, err := InterviewByID(ctx, tx, u.ID)
+	return before, after, err
+}

@@ -1,0 +1,130 @@
+package workflows
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/zeren-county/zeren/activities"
+	"github.com/zeren-county/zeren/internal/domain"
+)
+
+// interview is the state of one summons interview.
+type interview struct {
+	In     InterviewInput
+	ID     string
+	Board  board
+	Ladder ladder
+	Step   int
+}
+
+// Interview runs a summons interview of a unit's head: the safety office
+// schedules it (time, place, the leader who holds it); the interviewee
+// acknowledges; once held, the safety office records the minutes; the
+// interviewee submits written rectification commitments with a deadline; the
+// safety office confirms they are done or returns them, with a ladder on the
+// interviewee if the commitments run late.
+func Interview(ctx workflow.Context, in InterviewInput) (InterviewResult, error) {
+	id := InterviewID(in.ID)
+	s := &interview{In: in, ID: id, Ladder: newLadder(id+"#commitments", in.Ladder)}
+	return s.run(withActivityOptions(ctx))
+}
+
+func (s *interview) task(ctx workflow.Context, kind domain.TaskKind, step string, round int, unit int64, role domain.Role, due time.Time, title string) (*humanTask, error) {
+	t, err := s.Board.openTask(ctx, s.spec(kind, step, round, unit, role, due, title), approver{})
+	if err != nil {
+		return nil, err
+	}
+	return t, s.Board.wait(ctx, t)
+}
+
+func (s *interview) spec(kind domain.TaskKind, step string, round int, unit int64, role domain.Role, due time.Time, title string) domain.TaskSpec {
+	issuer := s.In.OfficeUnitID
+	if unit == s.In.OfficeUnitID {
+		issuer = s.In.UnitID
+	}
+	return domain.TaskSpec{ID: TaskID(s.ID, step, round), WorkflowID: s.ID, Kind: kind, Title: title,
+		SubjectType: "interview", SubjectID: fmt.Sprint(s.In.ID), CampaignID: s.In.CampaignID,
+		UnitID: unit, Role: role, IssuerUnitID: issuer, DueAt: due, Context: domain.TaskContext{Content: s.In.Reason, Round: round}}
+}
+
+func (s *interview) record(ctx workflow.Context, status string, t *humanTask, round int) error {
+	in := activities.InterviewStateInput{Key: fmt.Sprintf("interview.%s:%d:%d", status, s.In.ID, round), ID: s.In.ID, Status: status,
+		Step: t.Outcome.InterviewCompletion, By: t.CompletedBy, At: workflow.Now(ctx)}
+	return workflow.ExecuteActivity(ctx, acts.SetInterviewState, in).Get(ctx, nil)
+}
+
+func (s *interview) run(ctx workflow.Context) (InterviewResult, error) {
+	in := s.In
+	if err := s.Board.install(ctx); err != nil {
+		return InterviewResult{}, err
+	}
+	day := 24 * time.Hour
+	name := in.UnitName + "主要负责人"
+	sched, err := s.task(ctx, domain.KindInterviewSchedule, "schedule", 1, in.OfficeUnitID, domain.RoleSafetyOffice, workflow.Now(ctx).Add(3*day), "安排约谈："+name)
+	if err != nil {
+		return InterviewResult{}, err
+	}
+	if err := s.record(ctx, domain.InterviewScheduled, sched, 1); err != nil {
+		return InterviewResult{}, err
+	}
+	at := *sched.Outcome.ScheduledAt
+	ack, err := s.task(ctx, domain.KindInterviewAcknowledge, "acknowledge", 1, in.UnitID, domain.RoleUnitHead, at,
+		fmt.Sprintf("约谈通知：请于%s到%s接受约谈", at.In(activities.CampaignZone).Format("2006年1月2日15:04"), sched.Outcome.Place))
+	if err != nil {
+		return InterviewResult{}, err
+	}
+	if err := s.record(ctx, domain.InterviewAcknowledged, ack, 1); err != nil {
+		return InterviewResult{}, err
+	}
+	mins, err := s.task(ctx, domain.KindInterviewMinutes, "minutes", 1, in.OfficeUnitID, domain.RoleSafetyOffice, at.Add(day), "记录约谈纪要："+name)
+	if err != nil {
+		return InterviewResult{}, err
+	}
+	if err := s.record(ctx, domain.InterviewHeld, mins, 1); err != nil {
+		return InterviewResult{}, err
+	}
+	target := rungTarget{Title: "落实约谈整改承诺", SubjectType: "interview", SubjectID: fmt.Sprint(in.ID), CampaignID: in.CampaignID,
+		UnitID: in.UnitID, IssuerUnitID: in.OfficeUnitID}
+	for round := 1; ; round++ {
+		commit, err := s.task(ctx, domain.KindInterviewCommitments, "commitments", round, in.UnitID, domain.RoleUnitHead,
+			workflow.Now(ctx).Add(7*day), "提交约谈整改承诺")
+		if err != nil {
+			return InterviewResult{}, err
+		}
+		if err := s.record(ctx, domain.InterviewCommitted, commit, round); err != nil {
+			return InterviewResult{}, err
+		}
+		// The office confirms; the ladder presses the interviewee while the commitments run late.
+		confirm, err := s.Board.escalated(ctx, s.spec(domain.KindInterviewConfirm, "confirm", round, in.OfficeUnitID, domain.RoleSafetyOffice,
+			*commit.Outcome.CommitmentsDue, "确认约谈整改承诺落实："+in.UnitName), approver{}, &s.Ladder, target)
+		if err != nil {
+			return InterviewResult{}, err
+		}
+		if confirm.Outcome.Decision == domain.DecisionConfirm {
+			if err := s.record(ctx, domain.InterviewClosed, confirm, round); err != nil {
+				return InterviewResult{}, err
+			}
+			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+				return InterviewResult{}, err
+			}
+			return InterviewResult{Status: domain.InterviewClosed, Rounds: round}, nil
+		}
+	}
+}
+
+// startInterview starts a new interview's process, abandoned on close so it
+// outlives whatever summoned it; one already running is left as it is.
+func startInterview(ctx workflow.Context, spec domain.InterviewSpec) error {
+	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{WorkflowID: InterviewID(spec.ID), ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON})
+	err := workflow.ExecuteChildWorkflow(cctx, InterviewWorkflow, spec).GetChildWorkflowExecution().Get(ctx, nil)
+	var started *temporal.ChildWorkflowExecutionAlreadyStartedError
+	if errors.As(err, &started) {
+		return nil
+	}
+	return err
+}
