@@ -36,7 +36,7 @@ func RungKey(ladderKey string, index int) string { return ladderKey + "#" + strc
 // FireRungResult names the interview an interview rung summoned, and whether
 // the workflow must start its process.
 type FireRungResult struct {
-	Summons *SummonResult `json:"summons,omitempty"`
+	Summons *store.SummonResult `json:"summons,omitempty"`
 }
 
 // FireRung does what the rung says — remind, letter, notice, interview summons,
@@ -80,7 +80,7 @@ func (a *Activities) FireRung(ctx context.Context, in FireRungInput) (FireRungRe
 			notify.Title, notify.Body = "【通报】"+in.Title, reason
 		case domain.ActionInterview:
 			reason := fmt.Sprintf("因未按期完成“%s”（期限%s），约谈%s主要负责人。", in.Title, due, unit)
-			summons, err := summon(ctx, tx, store.Summons{Key: key, CampaignID: in.CampaignID, UnitID: in.UnitID,
+			summons, err := store.Summon(ctx, tx, store.Summons{Key: key, CampaignID: in.CampaignID, UnitID: in.UnitID,
 				ReasonKey: "lateness:" + in.SubjectType, Reason: reason, Source: "ladder", At: in.At})
 			if err != nil {
 				return err

@@ -11,52 +11,12 @@ import (
 	"github.com/zeren-county/zeren/internal/store"
 )
 
-// SummonResult says which interview a summons joined, and whether it is new
-// (then the caller starts its process with Spec).
-type SummonResult struct {
-	InterviewID int64                `json:"interview_id"`
-	Created     bool                 `json:"created"`
-	Spec        domain.InterviewSpec `json:"spec"`
-}
-
-// summon records a summons inside tx and, for a new interview, tells the unit
-// and builds its process spec.
-func summon(ctx context.Context, tx *sqlx.Tx, s store.Summons) (SummonResult, error) {
-	id, created, err := store.OpenInterview(ctx, tx, s)
-	if err != nil {
-		return SummonResult{}, err
-	}
-	res := SummonResult{InterviewID: id, Created: created}
-	if !created {
-		_, err = store.Append(ctx, tx, store.Event{Key: "interview.joined:" + s.Key, At: s.At, Actor: store.ActorEngine, Action: "interview.joined",
-			SubjectType: "interview", SubjectID: fmt.Sprint(id), UnitID: s.UnitID, After: map[string]any{"reason": s.Reason, "source": s.Source}})
-		return res, err
-	}
-	name, err := store.UnitName(ctx, tx, s.UnitID)
-	if err != nil {
-		return res, err
-	}
-	office, err := safetyOfficeUnit(ctx, tx)
-	if err != nil {
-		return res, err
-	}
-	res.Spec = domain.InterviewSpec{ID: id, CampaignID: s.CampaignID, UnitID: s.UnitID, UnitName: name, Reason: s.Reason,
-		OfficeUnitID: office, Ladder: domain.DefaultInterviewLadder()}
-	if _, err := store.Enqueue(ctx, tx, store.Notification{Key: "interview:" + fmt.Sprint(id), UnitID: s.UnitID, Kind: "interview",
-		Title: "【约谈通知】" + name + "主要负责人", Body: s.Reason}); err != nil {
-		return res, err
-	}
-	_, err = store.Append(ctx, tx, store.Event{Key: "interview.summoned:" + s.Key, At: s.At, Actor: store.ActorEngine, Action: "interview.summoned",
-		SubjectType: "interview", SubjectID: fmt.Sprint(id), UnitID: s.UnitID, After: map[string]any{"reason": s.Reason, "source": s.Source}})
-	return res, err
-}
-
 // Summon records a summons from outside a ladder (the annual ranking, a leader).
-func (a *Activities) Summon(ctx context.Context, s store.Summons) (SummonResult, error) {
-	var res SummonResult
+func (a *Activities) Summon(ctx context.Context, s store.Summons) (store.SummonResult, error) {
+	var res store.SummonResult
 	err := a.Store.InTx(ctx, func(tx *sqlx.Tx) error {
 		var err error
-		res, err = summon(ctx, tx, s)
+		res, err = store.Summon(ctx, tx, s)
 		return err
 	})
 	return res, err

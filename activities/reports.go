@@ -29,7 +29,7 @@ func (a *Activities) ReportSpecs(ctx context.Context, in ReportSpecsInput) ([]do
 	if err != nil {
 		return nil, err
 	}
-	office, err := safetyOfficeUnit(ctx, a.Store.DB)
+	office, err := store.SafetyOfficeUnit(ctx, a.Store.DB)
 	if err != nil {
 		return nil, err
 	}
@@ -43,15 +43,6 @@ func (a *Activities) ReportSpecs(ctx context.Context, in ReportSpecsInput) ([]do
 			UnitID: u.ID, UnitCode: u.Code, UnitName: u.Name, OfficeUnitID: office, DueAt: due, Ladder: policy.Ladder, ReviewDays: 5})
 	}
 	return specs, nil
-}
-
-// safetyOfficeUnit is the unit where the safety office (安委办) sits.
-func safetyOfficeUnit(ctx context.Context, db sqlx.ExtContext) (int64, error) {
-	var id int64
-	if err := sqlx.GetContext(ctx, db, &id, `SELECT unit_id FROM role_grants WHERE role = 'safety_office' ORDER BY unit_id LIMIT 1`); err != nil {
-		return 0, fmt.Errorf("no unit holds the safety office role: %w", err)
-	}
-	return id, nil
 }
 
 // RecordReport writes a due report and its audit row, once.

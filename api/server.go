@@ -92,6 +92,9 @@ func New(d Deps) *gin.Engine {
 	v1.GET("/campaigns/:id/scores", s.scores)
 	v1.GET("/notices", s.listNotices)
 	v1.POST("/notices", s.issueNotice)
+	v1.POST("/interviews", s.summonInterview)
+	v1.GET("/interviews", s.listInterviews)
+	v1.GET("/interviews/:id", s.getInterview)
 	return r
 }
 

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -117,4 +118,54 @@ func TestMonthlyReportOverHTTP(t *testing.T) {
 	}
 	_ = api.Problem{}
 	checkHistory(t, sys.client, rid, "report-return-accept")
+}
+
+// TestInterviewOverHTTP: a leader summons a head; a second summons for the same
+// reason joins it; the steps run from the inbox to the close.
+func TestInterviewOverHTTP(t *testing.T) {
+	s, tokens := seeded(t)
+	sys := start(t, "", s, tokens)
+	body := map[string]any{"unit": "lt", "reason": "三年行动推进措施不力、成效不明显", "reason_key": "poor-measures"}
+	sys.send(t, "POST", "/api/v1/interviews", "yjj-office", body).want(t, 403)
+	if p := sys.send(t, "POST", "/api/v1/interviews", "linyou-deputy", map[string]any{"unit": "nowhere", "reason": ""}).want(t, 422).problem(t); len(p.Errors) != 2 {
+		t.Fatalf("problem %+v", p)
+	}
+	var first, second struct {
+		Interview store.Interview `json:"interview"`
+		Joined    bool            `json:"joined"`
+	}
+	sys.send(t, "POST", "/api/v1/interviews", "linyou-deputy", body).want(t, 201).decode(t, &first)
+	sys.send(t, "POST", "/api/v1/interviews", "linyou-secretary", body).want(t, 200).decode(t, &second)
+	if !second.Joined || second.Interview.ID != first.Interview.ID || second.Interview.Triggers != 2 {
+		t.Fatalf("second summons %+v", second)
+	}
+	wid := workflows.InterviewID(first.Interview.ID)
+	step := func(name string, round int, person string, payload any) {
+		t.Helper()
+		id := workflows.TaskID(wid, name, round)
+		sys.awaitTask(t, person, id)
+		sys.send(t, "POST", "/api/v1/tasks/"+id+"/complete", person, payload).want(t, 200)
+	}
+	at := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Second)
+	step("schedule", 1, "yjj-office", map[string]any{"scheduled_at": at, "place": "县应急管理局三楼会议室", "leader": "分管安全生产副县长"})
+	step("acknowledge", 1, "lt-head", map[string]any{"note": "按时参加"})
+	step("minutes", 1, "yjj-office", map[string]any{"minutes": "约谈指出问题三项，要求限期整改。"})
+	sys.awaitTask(t, "lt-head", workflows.TaskID(wid, "commitments", 1))
+	if p := sys.send(t, "POST", "/api/v1/tasks/"+workflows.TaskID(wid, "commitments", 1)+"/complete", "lt-head", map[string]any{"commitments": []string{}}).problem(t); p.Status != 422 {
+		t.Fatalf("empty commitments: %+v", p)
+	}
+	step("commitments", 1, "lt-head", map[string]any{"commitments": []string{"一周内完成隐患台账整改"}, "commitments_due": at.Add(7 * 24 * time.Hour)})
+	step("confirm", 1, "yjj-office", map[string]any{"decision": "confirm"})
+	var iv store.Interview
+	for wait := time.Now().Add(10 * time.Second); time.Now().Before(wait); time.Sleep(50 * time.Millisecond) {
+		sys.send(t, "GET", fmt.Sprintf("/api/v1/interviews/%d", first.Interview.ID), "lt-head", nil).want(t, 200).decode(t, &iv)
+		if iv.Status == "closed" {
+			break
+		}
+	}
+	if iv.Status != "closed" || iv.Place == nil || iv.Minutes == nil {
+		t.Fatalf("interview %+v", iv)
+	}
+	sys.send(t, "GET", fmt.Sprintf("/api/v1/interviews/%d", first.Interview.ID), "cm-head", nil).want(t, 404)
+	checkHistory(t, sys.client, wid, "interview")
 }

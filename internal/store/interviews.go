@@ -161,3 +161,52 @@ WHERE id = $1`, u.ID, u.Status, u.At, u.Step.ScheduledAt, nullStr(u.Step.Place),
 	after, err := InterviewByID(ctx, tx, u.ID)
 	return before, after, err
 }
+
+// SummonResult says which interview a summons joined, and whether it is new
+// (then the caller starts its process with Spec).
+type SummonResult struct {
+	InterviewID int64                `json:"interview_id"`
+	Created     bool                 `json:"created"`
+	Spec        domain.InterviewSpec `json:"spec"`
+}
+
+// Summon records a summons inside tx and, for a new interview, tells the unit
+// and builds its process spec.
+func Summon(ctx context.Context, tx *sqlx.Tx, s Summons) (SummonResult, error) {
+	id, created, err := OpenInterview(ctx, tx, s)
+	if err != nil {
+		return SummonResult{}, err
+	}
+	res := SummonResult{InterviewID: id, Created: created}
+	if !created {
+		_, err = Append(ctx, tx, Event{Key: "interview.joined:" + s.Key, At: s.At, Actor: ActorEngine, Action: "interview.joined",
+			SubjectType: "interview", SubjectID: fmt.Sprint(id), UnitID: s.UnitID, After: map[string]any{"reason": s.Reason, "source": s.Source}})
+		return res, err
+	}
+	name, err := UnitName(ctx, tx, s.UnitID)
+	if err != nil {
+		return res, err
+	}
+	office, err := SafetyOfficeUnit(ctx, tx)
+	if err != nil {
+		return res, err
+	}
+	res.Spec = domain.InterviewSpec{ID: id, CampaignID: s.CampaignID, UnitID: s.UnitID, UnitName: name, Reason: s.Reason,
+		OfficeUnitID: office, Ladder: domain.DefaultInterviewLadder()}
+	if _, err := Enqueue(ctx, tx, Notification{Key: "interview:" + fmt.Sprint(id), UnitID: s.UnitID, Kind: "interview",
+		Title: "【约谈通知】" + name + "主要负责人", Body: s.Reason}); err != nil {
+		return res, err
+	}
+	_, err = Append(ctx, tx, Event{Key: "interview.summoned:" + s.Key, At: s.At, Actor: ActorEngine, Action: "interview.summoned",
+		SubjectType: "interview", SubjectID: fmt.Sprint(id), UnitID: s.UnitID, After: map[string]any{"reason": s.Reason, "source": s.Source}})
+	return res, err
+}
+
+// SafetyOfficeUnit is the unit where the safety office (安委办) sits.
+func SafetyOfficeUnit(ctx context.Context, db sqlx.ExtContext) (int64, error) {
+	var id int64
+	if err := sqlx.GetContext(ctx, db, &id, `SELECT unit_id FROM role_grants WHERE role = 'safety_office' ORDER BY unit_id LIMIT 1`); err != nil {
+		return 0, fmt.Errorf("no unit holds the safety office role: %w", err)
+	}
+	return id, nil
+}

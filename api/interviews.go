@@ -1,0 +1,157 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+	"github.com/jmoiron/sqlx"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/client"
+
+	"github.com/zeren-county/zeren/internal/domain"
+	"github.com/zeren-county/zeren/internal/store"
+	"github.com/zeren-county/zeren/workflows"
+)
+
+type interviewBody struct {
+	Unit      string `json:"unit"`
+	Reason    string `json:"reason"`
+	ReasonKey string `json:"reason_key"`
+	Campaign  string `json:"campaign"`
+}
+
+var validReasonKey = regexp.MustCompile(`^[a-z0-9][a-z0-9:._-]{0,62}$`)
+
+// summonInterview lets a leader summon a unit's head by hand. A second summons
+// of the same unit for the same reason joins the open interview (200) instead
+// of starting another (201).
+func (s *Server) summonInterview(c *gin.Context) {
+	p := caller(c)
+	if !p.HasAny(domain.RoleLeader) {
+		problem(c, http.StatusForbidden, TypeForbidden, "only leaders summon interviews")
+		return
+	}
+	var b interviewBody
+	if err := decodeJSON(c, &b); err != nil {
+		fail(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	v := &domain.ValidationError{}
+	b.Reason = strings.TrimSpace(b.Reason)
+	if b.Reason == "" {
+		v.Add("reason", "required")
+	} else if utf8.RuneCountInString(b.Reason) > 2000 {
+		v.Add("reason", "at most 2000 characters")
+	}
+	if b.ReasonKey == "" {
+		b.ReasonKey = "manual"
+	} else if !validReasonKey.MatchString(b.ReasonKey) {
+		v.Add("reason_key", "lower-case letters, digits and : . _ -")
+	}
+	u, err := store.UnitByCode(ctx, s.Store.DB, b.Unit)
+	if err != nil {
+		v.Add("unit", "no unit with code "+strconv.Quote(b.Unit))
+	}
+	if b.Campaign != "" {
+		if _, err := store.CampaignByID(ctx, s.Store.DB, b.Campaign); err != nil {
+			v.Add("campaign", "no such campaign")
+		}
+	}
+	if err := v.Err(); err != nil {
+		fail(c, err)
+		return
+	}
+	key := fmt.Sprintf("manual:%d:%s", p.ID, requestID(c))
+	if k := c.GetHeader("Idempotency-Key"); validIdempotencyKey.MatchString(k) {
+		key = fmt.Sprintf("manual:%d:%s", p.ID, k)
+	}
+	var res store.SummonResult
+	err = s.Store.InTx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		res, err = store.Summon(ctx, tx, store.Summons{Key: key, CampaignID: b.Campaign, UnitID: u.ID, ReasonKey: b.ReasonKey,
+			Reason: b.Reason, Source: "manual", At: time.Now()})
+		if err != nil || !res.Created {
+			return err
+		}
+		startCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		defer cancel()
+		_, err = s.Temporal.ExecuteWorkflow(startCtx, client.StartWorkflowOptions{ID: workflows.InterviewID(res.InterviewID), TaskQueue: s.TaskQueue,
+			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE}, workflows.InterviewWorkflow, res.Spec)
+		if err != nil {
+			return fmt.Errorf("%w: %w", errStart, err)
+		}
+		return nil
+	})
+	if errors.Is(err, errStart) {
+		unavailable(c, err)
+		return
+	}
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	iv, err := store.InterviewByID(ctx, s.Store.DB, res.InterviewID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	status := http.StatusOK
+	if res.Created {
+		status = http.StatusCreated
+	}
+	c.JSON(status, gin.H{"interview": iv, "joined": !res.Created})
+}
+
+// listInterviews lists interviews: all for county-wide readers, a unit's own for its people.
+func (s *Server) listInterviews(c *gin.Context) {
+	p := caller(c)
+	ctx := c.Request.Context()
+	var unitID int64
+	if code := c.Query("unit"); code != "" {
+		u, err := store.UnitByCode(ctx, s.Store.DB, code)
+		if err != nil {
+			problem(c, http.StatusUnprocessableEntity, TypeValidation, "unit: no such unit", domain.FieldError{Field: "unit", Detail: "no such unit"})
+			return
+		}
+		unitID = u.ID
+	}
+	list, err := store.Interviews(ctx, s.Store.DB, unitID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := make([]store.Interview, 0, len(list))
+	for _, iv := range list {
+		if p.CountyWide() || inUnit(p, iv.UnitID) {
+			out = append(out, iv)
+		}
+	}
+	c.JSON(http.StatusOK, gin.H{"interviews": out})
+}
+
+func (s *Server) getInterview(c *gin.Context) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		fail(c, domain.ErrNotFound)
+		return
+	}
+	iv, err := store.InterviewByID(c.Request.Context(), s.Store.DB, id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if p := caller(c); !p.CountyWide() && !inUnit(p, iv.UnitID) {
+		fail(c, domain.ErrNotFound)
+		return
+	}
+	c.JSON(http.StatusOK, iv)
+}

@@ -1,0 +1,108 @@
+package workflows_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/zeren-county/zeren/activities"
+	"github.com/zeren-county/zeren/internal/domain"
+	"github.com/zeren-county/zeren/internal/seed"
+	"github.com/zeren-county/zeren/internal/store"
+	"github.com/zeren-county/zeren/internal/testdb"
+	"github.com/zeren-county/zeren/workflows"
+)
+
+// A summons interview from two triggers (they join one interview), through all
+// its steps; the commitments are returned once, and the ladder reminds the
+// interviewee before and on their first deadline, never after confirmation.
+func TestInterviewFromSummonsToClose(t *testing.T) {
+	ctx := context.Background()
+	s := testdb.New(t)
+	people, err := seed.Load(ctx, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]int64{}
+	for _, p := range people {
+		ids[p.Key] = p.ID
+	}
+	a := &activities.Activities{Store: s}
+	zx, _ := store.UnitByCode(ctx, s.DB, "zx")
+	first, err := a.Summon(ctx, store.Summons{Key: "report/x/zx/2021-05#4", UnitID: zx.ID, ReasonKey: "lateness:report", Reason: "5月工作进展逾期10天未报送", Source: "ladder", At: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := a.Summon(ctx, store.Summons{Key: "report/x/zx/2021-06#4", UnitID: zx.ID, ReasonKey: "lateness:report", Reason: "6月工作进展逾期10天未报送", Source: "ladder", At: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := a.Summon(ctx, store.Summons{Key: "report/x/zx/2021-05#4", UnitID: zx.ID, ReasonKey: "lateness:report", Reason: "5月工作进展逾期10天未报送", Source: "ladder", At: t0})
+	if !first.Created || second.Created || second.InterviewID != first.InterviewID || !again.Created || again.InterviewID != first.InterviewID {
+		t.Fatalf("summons: first %+v, second %+v, retry of first %+v", first, second, again)
+	}
+	other, _ := a.Summon(ctx, store.Summons{Key: "manual:1", UnitID: zx.ID, ReasonKey: "manual", Reason: "整治不重视", Source: "manual", At: t0})
+	if !other.Created || other.InterviewID == first.InterviewID {
+		t.Fatalf("another reason must open its own interview: %+v", other)
+	}
+
+	env := newSuite().NewTestWorkflowEnvironment()
+	workflows.Register(env, a)
+	env.SetStartTime(t0)
+	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: workflows.InterviewID(first.InterviewID)})
+	wid := workflows.InterviewID(first.InterviewID)
+	var errs []error
+	act := func(d time.Duration, step string, round int, kind, person string, payload any) {
+		env.RegisterDelayedCallback(func() {
+			raw, _ := json.Marshal(payload)
+			id := workflows.TaskID(wid, step, round)
+			env.UpdateWorkflow(workflows.UpdateCompleteTask, id, &testsuite.TestUpdateCallback{
+				OnAccept: func() {}, OnReject: func(err error) { errs = append(errs, fmt.Errorf("%s: %w", id, err)) },
+				OnComplete: func(_ any, err error) {
+					if err != nil {
+						errs = append(errs, fmt.Errorf("%s: %w", id, err))
+					}
+				},
+			}, workflows.CompleteTaskRequest{TaskID: id, Kind: kind, PersonID: ids[person], PersonKey: person, Payload: raw})
+		}, d)
+	}
+	at := t0.Add(5 * day)
+	act(day, "schedule", 1, "interview.schedule", "yjj-office", map[string]any{"scheduled_at": at, "place": "县应急管理局三楼会议室", "leader": "分管安全生产副县长"})
+	act(2*day, "acknowledge", 1, "interview.acknowledge", "zx-head", map[string]any{"note": "按时参加"})
+	act(5*day+3*time.Hour, "minutes", 1, "interview.minutes", "yjj-office", map[string]any{"minutes": "指出月报连续逾期问题，要求建立专人负责制度。"})
+	act(6*day, "commitments", 1, "interview.commitments", "zx-head", map[string]any{"commitments": []string{"明确专人按月报送", "每月3日前完成初稿"}, "commitments_due": t0.Add(20 * day)})
+	act(21*day, "confirm", 1, "interview.confirm", "yjj-office", map[string]any{"decision": "return", "comment": "专人制度未见文件，请补充"})
+	act(22*day, "commitments", 2, "interview.commitments", "zx-head", map[string]any{"commitments": []string{"印发专人负责制度文件"}, "commitments_due": t0.Add(30 * day)})
+	act(29*day, "confirm", 2, "interview.confirm", "yjj-office", map[string]any{"decision": "confirm"})
+	env.ExecuteWorkflow(workflows.InterviewWorkflow, first.Spec)
+	for _, err := range errs {
+		t.Error(err)
+	}
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	var res workflows.InterviewResult
+	if err := env.GetWorkflowResult(&res); err != nil || res.Status != domain.InterviewClosed || res.Rounds != 2 {
+		t.Fatalf("result %+v (%v)", res, err)
+	}
+	iv, err := store.InterviewByID(ctx, s.DB, first.InterviewID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if iv.Status != domain.InterviewClosed || iv.Triggers != 2 || iv.ScheduledAt == nil || !iv.ScheduledAt.Equal(at) ||
+		iv.Minutes == nil || iv.CommitmentsDue == nil || !iv.CommitmentsDue.Equal(t0.Add(30*day)) {
+		t.Fatalf("interview %+v", iv)
+	}
+	var fired []time.Time
+	if err := s.DB.Select(&fired, `SELECT at FROM audit_log WHERE action = 'rung.fired' ORDER BY seq`); err != nil {
+		t.Fatal(err)
+	}
+	if len(fired) != 2 || !fired[0].Equal(t0.Add(19*day)) || !fired[1].Equal(t0.Add(20*day)) {
+		t.Fatalf("rungs fired at %v; want reminders at day 19 and day 20", fired)
+	}
+}
