@@ -45,7 +45,7 @@ func TestPledgeCascadeForTheDemoCounty(t *testing.T) {
 	start := time.Date(2021, 1, 4, 9, 0, 0, 0, cst)
 	env.SetStartTime(start)
 	env.SetTestTimeout(2 * time.Minute) // 25 processes with real database activities
-	env.SetDetachedChildWait(false) // interviews the ladder starts outlive the test's subject
+	env.SetDetachedChildWait(false)     // interviews the ladder starts outlive the test's subject
 	const campaign, year = seed.DemoCampaignID, 2021
 	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: workflows.PledgeYearID(campaign, year)})
 
