@@ -34,11 +34,7 @@ type InterviewStateInput struct {
 
 // SetInterviewState records a step of an interview with its audit row.
 func (a *Activities) SetInterviewState(ctx context.Context, in InterviewStateInput) error {
-	return a.Store.InTx(ctx, func(tx *sqlx.Tx) error {
-		var seen int
-		if err := tx.GetContext(ctx, &seen, `SELECT count(*) FROM audit_log WHERE key = $1`, in.Key); err != nil || seen > 0 {
-			return err
-		}
+	return a.recordOnce(ctx, in.Key, func(tx *sqlx.Tx) error {
 		before, after, err := store.UpdateInterview(ctx, tx, store.InterviewUpdate{ID: in.ID, Status: in.Status, Step: in.Step, At: in.At})
 		if err != nil {
 			return err

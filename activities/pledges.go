@@ -85,14 +85,7 @@ func (a *Activities) RecordPledge(ctx context.Context, spec domain.PledgeSpec, a
 // SetPledgeState records a step of a pledge (signed, returned, in force) with its audit row, once per round.
 func (a *Activities) SetPledgeState(ctx context.Context, u store.PledgeUpdate) error {
 	key := fmt.Sprintf("pledge.%s:%s:%d", u.Status, u.ID, u.Round)
-	return a.Store.InTx(ctx, func(tx *sqlx.Tx) error {
-		var seen int
-		if err := tx.GetContext(ctx, &seen, `SELECT count(*) FROM audit_log WHERE key = $1`, key); err != nil {
-			return err
-		}
-		if seen > 0 {
-			return nil // this step was recorded by an earlier try
-		}
+	return a.recordOnce(ctx, key, func(tx *sqlx.Tx) error {
 		before, after, err := store.UpdatePledge(ctx, tx, u)
 		if err != nil {
 			return err

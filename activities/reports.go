@@ -61,11 +61,7 @@ func (a *Activities) RecordReport(ctx context.Context, spec domain.ReportSpec, a
 // SetReportState records a step of a report with its audit row, once per round and status.
 func (a *Activities) SetReportState(ctx context.Context, u store.ReportUpdate) error {
 	key := fmt.Sprintf("report.%s:%s:%d", u.Status, u.ID, u.Round)
-	return a.Store.InTx(ctx, func(tx *sqlx.Tx) error {
-		var seen int
-		if err := tx.GetContext(ctx, &seen, `SELECT count(*) FROM audit_log WHERE key = $1`, key); err != nil || seen > 0 {
-			return err
-		}
+	return a.recordOnce(ctx, key, func(tx *sqlx.Tx) error {
 		before, after, err := store.UpdateReport(ctx, tx, u)
 		if err != nil {
 			return err

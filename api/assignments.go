@@ -13,8 +13,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/jmoiron/sqlx"
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/sdk/client"
 
 	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/store"
@@ -96,23 +94,10 @@ func (s *Server) createAssignment(c *gin.Context) {
 			After: map[string]any{"title": in.Title, "due_at": in.DueAt, "assignee_unit_id": in.AssigneeUnitID}}); err != nil {
 			return err
 		}
-		startCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
-		defer cancel()
-		_, err = s.Temporal.ExecuteWorkflow(startCtx, client.StartWorkflowOptions{
-			ID: workflows.AssignmentID(id), TaskQueue: s.TaskQueue,
-			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		}, workflows.AssignmentWorkflow, in)
-		if err != nil {
-			return fmt.Errorf("%w: %w", errStart, err)
-		}
-		return nil
+		return s.startInTx(ctx, workflows.AssignmentID(id), workflows.AssignmentWorkflow, in)
 	})
-	if errors.Is(err, errStart) {
-		unavailable(c, err)
-		return
-	}
 	if err != nil {
-		fail(c, err)
+		failStart(c, err)
 		return
 	}
 	a, err := store.AssignmentByID(ctx, s.Store.DB, in.ID)
@@ -123,8 +108,6 @@ func (s *Server) createAssignment(c *gin.Context) {
 	c.Header("Location", fmt.Sprintf("/api/v1/assignments/%d", a.ID))
 	c.JSON(http.StatusCreated, a)
 }
-
-var errStart = errors.New("start workflow")
 
 // assignmentInput validates the body and resolves units; every invalid field is named.
 func (s *Server) assignmentInput(ctx context.Context, p domain.Person, grant domain.Grant, b assignmentBody) (workflows.AssignmentInput, error) {

@@ -1,8 +1,6 @@
 package api
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -13,8 +11,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/jmoiron/sqlx"
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/sdk/client"
 
 	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/store"
@@ -82,21 +78,10 @@ func (s *Server) summonInterview(c *gin.Context) {
 		if err != nil || !res.Created {
 			return err
 		}
-		startCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
-		defer cancel()
-		_, err = s.Temporal.ExecuteWorkflow(startCtx, client.StartWorkflowOptions{ID: workflows.InterviewID(res.InterviewID), TaskQueue: s.TaskQueue,
-			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE}, workflows.InterviewWorkflow, res.Spec)
-		if err != nil {
-			return fmt.Errorf("%w: %w", errStart, err)
-		}
-		return nil
+		return s.startInTx(ctx, workflows.InterviewID(res.InterviewID), workflows.InterviewWorkflow, res.Spec)
 	})
-	if errors.Is(err, errStart) {
-		unavailable(c, err)
-		return
-	}
 	if err != nil {
-		fail(c, err)
+		failStart(c, err)
 		return
 	}
 	iv, err := store.InterviewByID(ctx, s.Store.DB, res.InterviewID)

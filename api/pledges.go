@@ -3,7 +3,6 @@ package api
 import (
 	"embed"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -11,9 +10,6 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/sdk/client"
 
 	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/store"
@@ -64,20 +60,8 @@ func (s *Server) startPledges(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	id := workflows.PledgeYearID(camp.ID, *b.Year)
-	_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: id, TaskQueue: s.TaskQueue, WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		WorkflowExecutionErrorWhenAlreadyStarted: true,
-	}, workflows.PledgeYearWorkflow, workflows.PledgeYearInput{CampaignID: camp.ID, Year: *b.Year, IssuerUnitID: county.ID})
-	var started *serviceerror.WorkflowExecutionAlreadyStarted
-	switch {
-	case errors.As(err, &started):
-		c.JSON(http.StatusOK, gin.H{"workflow_id": id, "started": false})
-	case err != nil:
-		unavailable(c, err)
-	default:
-		c.JSON(http.StatusAccepted, gin.H{"workflow_id": id, "started": true})
-	}
+	s.startOnce(c, workflows.PledgeYearID(camp.ID, *b.Year), workflows.PledgeYearWorkflow,
+		workflows.PledgeYearInput{CampaignID: camp.ID, Year: *b.Year, IssuerUnitID: county.ID})
 }
 
 func yearParam(c *gin.Context) (int, bool) {

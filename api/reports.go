@@ -11,9 +11,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/jmoiron/sqlx"
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/api/serviceerror"
-	"go.temporal.io/sdk/client"
 
 	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/store"
@@ -48,20 +45,8 @@ func (s *Server) startReports(c *gin.Context) {
 			domain.FieldError{Field: "period", Detail: fmt.Sprintf("a month from %s to %s, YYYY-MM", camp.StartsOn.Format("2006-01"), camp.EndsOn.Format("2006-01"))})
 		return
 	}
-	id := workflows.ReportMonthID(camp.ID, b.Period)
-	_, err = s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID: id, TaskQueue: s.TaskQueue, WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		WorkflowExecutionErrorWhenAlreadyStarted: true,
-	}, workflows.ReportMonthWorkflow, workflows.ReportMonthInput{CampaignID: camp.ID, Period: b.Period})
-	var started *serviceerror.WorkflowExecutionAlreadyStarted
-	switch {
-	case errors.As(err, &started):
-		c.JSON(http.StatusOK, gin.H{"workflow_id": id, "started": false})
-	case err != nil:
-		unavailable(c, err)
-	default:
-		c.JSON(http.StatusAccepted, gin.H{"workflow_id": id, "started": true})
-	}
+	s.startOnce(c, workflows.ReportMonthID(camp.ID, b.Period), workflows.ReportMonthWorkflow,
+		workflows.ReportMonthInput{CampaignID: camp.ID, Period: b.Period})
 }
 
 // listReports lists a campaign's reports (of a period), those the caller may read.

@@ -1,14 +1,10 @@
 package workflows
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
-
-	enumspb "go.temporal.io/api/enums/v1"
 
 	"github.com/zeren-county/zeren/activities"
 	"github.com/zeren-county/zeren/internal/domain"
@@ -109,30 +105,21 @@ func cascade(ctx workflow.Context, in activities.PledgeSignersInput) (int, error
 	if err := workflow.ExecuteActivity(ctx, acts.PledgeSpecs, in).Get(ctx, &specs); err != nil {
 		return 0, err
 	}
-	futures := make([]workflow.ChildWorkflowFuture, 0, len(specs))
-	for _, spec := range specs {
-		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{
-			WorkflowID:        spec.ID,
-			ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON,
-		})
-		futures = append(futures, workflow.ExecuteChildWorkflow(cctx, PledgeWorkflow, spec))
+	ids := make([]string, len(specs))
+	inputs := make([]any, len(specs))
+	for i, spec := range specs {
+		ids[i], inputs[i] = spec.ID, spec
 	}
+	results, elsewhere, err := runChildren[PledgeResult](ctx, PledgeWorkflow, ids, inputs)
 	n := 0
-	var errs []error
-	for i, f := range futures {
-		var res PledgeResult
-		err := f.Get(ctx, &res)
-		var started *temporal.ChildWorkflowExecutionAlreadyStartedError
-		switch {
-		case errors.As(err, &started):
+	for i, res := range results {
+		if elsewhere[i] {
 			n++ // someone else runs it
-		case err != nil:
-			errs = append(errs, fmt.Errorf("pledge %s: %w", specs[i].ID, err))
-		default:
+		} else {
 			n += 1 + res.Cascade
 		}
 	}
-	return n, errors.Join(errs...)
+	return n, err
 }
 
 // PledgeYear issues the county's pledges of a campaign year (departments and

@@ -1,12 +1,9 @@
 package workflows
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/zeren-county/zeren/activities"
@@ -101,26 +98,17 @@ func ReportMonth(ctx workflow.Context, in ReportMonthInput) (ReportMonthResult, 
 	if err := workflow.ExecuteActivity(ctx, acts.ReportSpecs, activities.ReportSpecsInput{CampaignID: in.CampaignID, Period: in.Period}).Get(ctx, &specs); err != nil {
 		return ReportMonthResult{}, err
 	}
-	futures := make([]workflow.ChildWorkflowFuture, 0, len(specs))
-	for _, spec := range specs {
-		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{WorkflowID: spec.ID, ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON})
-		futures = append(futures, workflow.ExecuteChildWorkflow(cctx, MonthlyReportWorkflow, spec))
+	ids := make([]string, len(specs))
+	inputs := make([]any, len(specs))
+	for i, spec := range specs {
+		ids[i], inputs[i] = spec.ID, spec
 	}
-	var res ReportMonthResult
-	var errs []error
-	for i, f := range futures {
-		var r ReportResult
-		err := f.Get(ctx, &r)
-		var started *temporal.ChildWorkflowExecutionAlreadyStartedError
-		switch {
-		case errors.As(err, &started):
-		case err != nil:
-			errs = append(errs, fmt.Errorf("report %s: %w", specs[i].ID, err))
-			continue
-		case r.LateSeconds > 0:
+	results, _, err := runChildren[ReportResult](ctx, MonthlyReportWorkflow, ids, inputs)
+	res := ReportMonthResult{Reports: len(results)}
+	for _, r := range results {
+		if r.LateSeconds > 0 {
 			res.Late++
 		}
-		res.Reports++
 	}
-	return res, errors.Join(errs...)
+	return res, err
 }

@@ -186,14 +186,7 @@ func DecodeCompletion(kind TaskKind, raw []byte) (Completion, error) {
 			}
 		}
 	case KindAssignmentReview:
-		switch c.Decision {
-		case DecisionApprove:
-		case DecisionReturn:
-			checkText(v, "comment", c.Comment, true)
-		default:
-			v.Add("decision", "must be approve or return")
-		}
-		checkText(v, "comment", c.Comment, false)
+		checkApproval(v, c, DecisionApprove)
 	case KindPledgeSign:
 		switch c.Decision {
 		case DecisionSign:
@@ -208,28 +201,14 @@ func DecodeCompletion(kind TaskKind, raw []byte) (Completion, error) {
 		}
 		checkText(v, "comment", c.Comment, false)
 	case KindPledgeCountersign:
-		switch c.Decision {
-		case DecisionApprove:
-		case DecisionReturn:
-			checkText(v, "comment", c.Comment, true)
-		default:
-			v.Add("decision", "must be approve or return")
-		}
-		checkText(v, "comment", c.Comment, false)
+		checkApproval(v, c, DecisionApprove)
 	case KindReportSubmit:
 		if c.Report == nil {
 			c.Report = &Report{}
 		}
 		c.Report.Validate(v)
 	case KindReportReview:
-		switch c.Decision {
-		case DecisionAccept:
-		case DecisionReturn:
-			checkText(v, "comment", c.Comment, true)
-		default:
-			v.Add("decision", "must be accept or return")
-		}
-		checkText(v, "comment", c.Comment, false)
+		checkApproval(v, c, DecisionAccept)
 	case KindInterviewSchedule:
 		if c.ScheduledAt == nil {
 			v.Add("scheduled_at", "required")
@@ -252,14 +231,7 @@ func DecodeCompletion(kind TaskKind, raw []byte) (Completion, error) {
 			v.Add("commitments_due", "required")
 		}
 	case KindInterviewConfirm:
-		switch c.Decision {
-		case DecisionConfirm:
-		case DecisionReturn:
-			checkText(v, "comment", c.Comment, true)
-		default:
-			v.Add("decision", "must be confirm or return")
-		}
-		checkText(v, "comment", c.Comment, false)
+		checkApproval(v, c, DecisionConfirm)
 	case KindExtensionDecide:
 		if c.Decision != DecisionApprove && c.Decision != DecisionRefuse {
 			v.Add("decision", "must be approve or refuse")
@@ -370,4 +342,17 @@ func decodeReportField(k string, raw json.RawMessage, r *Report, v *ValidationEr
 		}
 	}
 	return nil
+}
+
+// checkApproval checks an approval: the positive decision, or return with a
+// required comment.
+func checkApproval(v *ValidationError, c Completion, positive string) {
+	switch c.Decision {
+	case positive:
+	case DecisionReturn:
+		checkText(v, "comment", c.Comment, true)
+	default:
+		v.Add("decision", "must be "+positive+" or return")
+	}
+	checkText(v, "comment", c.Comment, false)
 }

@@ -1,0 +1,59 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+)
+
+var errStart = errors.New("start workflow")
+
+// startOnce starts a workflow whose id names what it does (a campaign year's
+// pledges, a month's reports): 202 when it starts, 200 with started=false when
+// it already ran or runs, so a repeated request changes nothing.
+func (s *Server) startOnce(c *gin.Context, id, workflowType string, input any) {
+	_, err := s.Temporal.ExecuteWorkflow(c.Request.Context(), client.StartWorkflowOptions{
+		ID: id, TaskQueue: s.TaskQueue, WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowExecutionErrorWhenAlreadyStarted: true,
+	}, workflowType, input)
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	switch {
+	case errors.As(err, &started):
+		c.JSON(http.StatusOK, gin.H{"workflow_id": id, "started": false})
+	case err != nil:
+		unavailable(c, err)
+	default:
+		c.JSON(http.StatusAccepted, gin.H{"workflow_id": id, "started": true})
+	}
+}
+
+// startInTx starts the process of a record written in the caller's transaction:
+// a refused start fails the transaction (wrapped in errStart), so no record is
+// left without its process.
+func (s *Server) startInTx(ctx context.Context, id, workflowType string, input any) error {
+	startCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	_, err := s.Temporal.ExecuteWorkflow(startCtx, client.StartWorkflowOptions{
+		ID: id, TaskQueue: s.TaskQueue, WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+	}, workflowType, input)
+	if err != nil {
+		return fmt.Errorf("%w: %w", errStart, err)
+	}
+	return nil
+}
+
+// failStart answers a failed create: 503 when Temporal refused the start, else as fail does.
+func failStart(c *gin.Context, err error) {
+	if errors.Is(err, errStart) {
+		unavailable(c, err)
+		return
+	}
+	fail(c, err)
+}
