@@ -39,8 +39,13 @@ func (a *Activities) ReportSpecs(ctx context.Context, in ReportSpecsInput) ([]do
 	}
 	specs := make([]domain.ReportSpec, 0, len(units))
 	for _, u := range units {
+		planTasks, err := store.OpenPlanTaskTitles(ctx, a.Store.DB, c.ID, u.ID)
+		if err != nil {
+			return nil, err
+		}
 		specs = append(specs, domain.ReportSpec{ID: domain.ReportWorkflowID(c.ID, u.Code, in.Period), CampaignID: c.ID, Period: in.Period,
-			UnitID: u.ID, UnitCode: u.Code, UnitName: u.Name, OfficeUnitID: office, DueAt: due, Ladder: policy.Ladder, ReviewDays: 5})
+			UnitID: u.ID, UnitCode: u.Code, UnitName: u.Name, OfficeUnitID: office, DueAt: due, Ladder: policy.Ladder, ReviewDays: 5,
+			PlanTasks: planTasks})
 	}
 	return specs, nil
 }

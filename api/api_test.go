@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/gin-gonic/gin"
+	"github.com/jmoiron/sqlx"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
 	"gopkg.in/yaml.v3"
@@ -27,6 +28,7 @@ type fixture struct {
 	h      http.Handler
 	router *gin.Engine
 	logs   *bytes.Buffer
+	db     *sqlx.DB
 	tokens map[string]string // person key → token
 }
 
@@ -41,7 +43,7 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{logs: &bytes.Buffer{}, tokens: map[string]string{}}
+	f := &fixture{logs: &bytes.Buffer{}, tokens: map[string]string{}, db: s.DB}
 	for _, p := range people {
 		if _, ok := f.tokens[p.Key]; ok {
 			continue

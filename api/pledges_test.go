@@ -3,6 +3,7 @@ package api_test
 import (
 	"bytes"
 	"encoding/json"
+	"strconv"
 	"testing"
 
 	"github.com/zeren-county/zeren/api"
@@ -56,5 +57,38 @@ func TestPledgeTemplateRules(t *testing.T) {
 	}
 	if rec := f.do(t, "GET", "/api/v1/pledge-templates/county", "jcg-head", nil); rec.Code != 404 {
 		t.Fatalf("unknown kind: %d", rec.Code)
+	}
+}
+
+func TestPlanTaskNeedsItsFourClears(t *testing.T) {
+	f := newFixture(t)
+	rec := f.do(t, "GET", "/api/v1/campaigns/linyou-2020/plans", "jcg-head", nil)
+	var plans struct {
+		Plans []struct {
+			ID   int64
+			Kind string
+		}
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &plans); err != nil || len(plans.Plans) != 17 || plans.Plans[0].Kind != "overall" {
+		t.Fatalf("plans: %s", rec.Body)
+	}
+	path := "/api/v1/plans/" + strconv.FormatInt(plans.Plans[3].ID, 10) + "/tasks"
+	b, _ := json.Marshal(map[string]any{"content": " ", "owner_unit": "", "measures": ""})
+	rec = f.do(t, "POST", path, "yjj-office", bytes.NewReader(b))
+	var p api.Problem
+	_ = json.Unmarshal(rec.Body.Bytes(), &p)
+	got := map[string]bool{}
+	for _, e := range p.Errors {
+		got[e.Field] = true
+	}
+	if rec.Code != 422 || !got["content"] || !got["owner_unit"] || !got["deadline"] || !got["measures"] {
+		t.Fatalf("%d %+v; want 422 naming all four clears", rec.Code, p)
+	}
+	if rec := f.do(t, "POST", path, "jcg-head", bytes.NewReader(b)); rec.Code != 403 {
+		t.Fatalf("a town head wrote a plan task: %d", rec.Code)
+	}
+	var n int
+	if err := f.db.Get(&n, `SELECT count(*) FROM plan_tasks`); err != nil || n != 0 {
+		t.Fatalf("refused plan tasks left %d rows (%v)", n, err)
 	}
 }

@@ -95,6 +95,9 @@ func New(d Deps) *gin.Engine {
 	v1.POST("/interviews", s.summonInterview)
 	v1.GET("/interviews", s.listInterviews)
 	v1.GET("/interviews/:id", s.getInterview)
+	v1.POST("/campaigns/:id/plans", s.createPlan)
+	v1.GET("/campaigns/:id/plans", s.listPlans)
+	v1.POST("/plans/:id/tasks", s.addPlanTask)
 	return r
 }
 

@@ -246,3 +246,12 @@ type InterviewResult struct {
 	Status string `json:"status"`
 	Rounds int    `json:"rounds"`
 }
+
+// PlanTaskWorkflow runs one plan task: its owner reports it done by the deadline, the ladder escalating.
+const PlanTaskWorkflow = "PlanTask"
+
+// PlanTaskID is plan-task/{id}.
+func PlanTaskID(id int64) string { return domain.PlanTaskWorkflowID(id) }
+
+// PlanTaskInput is one plan task to run.
+type PlanTaskInput = domain.PlanTaskSpec

@@ -26,6 +26,7 @@ func RegisterWorkflows(r WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(MonthlyReport, workflow.RegisterOptions{Name: MonthlyReportWorkflow})
 	r.RegisterWorkflowWithOptions(ReportMonth, workflow.RegisterOptions{Name: ReportMonthWorkflow})
 	r.RegisterWorkflowWithOptions(Interview, workflow.RegisterOptions{Name: InterviewWorkflow})
+	r.RegisterWorkflowWithOptions(PlanTask, workflow.RegisterOptions{Name: PlanTaskWorkflow})
 }
 
 // Register registers every workflow and the activities.

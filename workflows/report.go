@@ -44,7 +44,7 @@ func (s *report) run(ctx workflow.Context) (ReportResult, error) {
 			ID: TaskID(in.ID, "submit", s.Round), WorkflowID: in.ID, Kind: domain.KindReportSubmit, Title: title,
 			SubjectType: "report", SubjectID: in.ID, CampaignID: in.CampaignID,
 			UnitID: in.UnitID, Role: domain.RoleUnitHead, IssuerUnitID: in.OfficeUnitID, DueAt: in.DueAt,
-			Context: domain.TaskContext{Round: s.Round, ReturnComment: returnComment},
+			Context: domain.TaskContext{Round: s.Round, ReturnComment: returnComment, PlanTasks: in.PlanTasks},
 		}, approver{UnitID: in.OfficeUnitID, Role: domain.RoleSafetyOffice}, &s.Ladder, target)
 		if err != nil {
 			return ReportResult{}, err

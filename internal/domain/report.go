@@ -157,4 +157,6 @@ type ReportSpec struct {
 	DueAt        time.Time `json:"due_at"`
 	Ladder       Ladder    `json:"ladder"`
 	ReviewDays   int       `json:"review_days"`
+	// PlanTasks are the open plan tasks the unit owns: its report gives progress on each.
+	PlanTasks []string `json:"plan_tasks,omitempty"`
 }

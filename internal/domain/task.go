@@ -27,10 +27,13 @@ const (
 
 // TaskKinds lists every kind.
 var TaskKinds = []TaskKind{KindAssignmentComplete, KindAssignmentReview, KindExtensionDecide, KindPledgeSign, KindPledgeCountersign, KindReportSubmit, KindReportReview,
-	KindInterviewSchedule, KindInterviewAcknowledge, KindInterviewMinutes, KindInterviewCommitments, KindInterviewConfirm}
+	KindInterviewSchedule, KindInterviewAcknowledge, KindInterviewMinutes, KindInterviewCommitments, KindInterviewConfirm,
+	KindPlanTaskDone}
 
 // Extendable says whether the assignee of this kind may ask for more time.
-func (k TaskKind) Extendable() bool { return k == KindAssignmentComplete || k == KindReportSubmit }
+func (k TaskKind) Extendable() bool {
+	return k == KindAssignmentComplete || k == KindReportSubmit || k == KindPlanTaskDone
+}
 
 // ParseTaskKind checks a kind name.
 func ParseTaskKind(s string) (TaskKind, error) {
@@ -115,6 +118,7 @@ func DecodeCompletion(kind TaskKind, raw []byte) (Completion, error) {
 		KindInterviewMinutes:     {"minutes"},
 		KindInterviewCommitments: {"commitments", "commitments_due"},
 		KindInterviewConfirm:     {"decision", "comment"},
+		KindPlanTaskDone:         {"result", "attachments"},
 	}[kind]
 	if allowed == nil {
 		v.Add("kind", fmt.Sprintf("unknown task kind %q", kind))
@@ -172,7 +176,7 @@ func DecodeCompletion(kind TaskKind, raw []byte) (Completion, error) {
 	c.Result = strings.TrimSpace(c.Result)
 	c.Comment = strings.TrimSpace(c.Comment)
 	switch kind {
-	case KindAssignmentComplete:
+	case KindAssignmentComplete, KindPlanTaskDone:
 		checkText(v, "result", c.Result, true)
 		if len(c.Attachments) > maxAttachments {
 			v.Add("attachments", fmt.Sprintf("at most %d", maxAttachments))
@@ -283,6 +287,10 @@ type TaskContext struct {
 	Attachments []Attachment `json:"attachments,omitempty"`
 	// For a returned item: the reviewer's comment.
 	ReturnComment string `json:"return_comment,omitempty"`
+	// Measures: a plan task's measures (措施).
+	Measures string `json:"measures,omitempty"`
+	// PlanTasks: for a monthly report, the open plan tasks the unit owns, to report progress on.
+	PlanTasks []string `json:"plan_tasks,omitempty"`
 	// For an extension decision: which task, why, and to when.
 	ExtensionOf  string     `json:"extension_of,omitempty"`
 	Reason       string     `json:"reason,omitempty"`

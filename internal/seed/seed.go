@@ -7,6 +7,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -266,6 +267,21 @@ func loadCampaign(ctx context.Context, tx *sqlx.Tx, c County, ids map[string]int
 			continue
 		}
 		if err := store.SetPledgeTemplate(ctx, tx, kind, c.PledgeTemplates[kind], "seed"); err != nil {
+			return err
+		}
+	}
+	// 1 overall plan, 2 thematic plans, 14 sector plans (one per specialist committee).
+	if _, err := store.UpsertPlan(ctx, tx, store.Plan{CampaignID: DemoCampaignID, Kind: "overall", Title: c.Campaign.Name + "总体方案"}); err != nil {
+		return err
+	}
+	for _, t := range c.Campaign.ThematicPlans {
+		if _, err := store.UpsertPlan(ctx, tx, store.Plan{CampaignID: DemoCampaignID, Kind: "thematic", Title: t + "专题方案"}); err != nil {
+			return err
+		}
+	}
+	for _, cm := range c.Committees {
+		id := ids[cm.Code]
+		if _, err := store.UpsertPlan(ctx, tx, store.Plan{CampaignID: DemoCampaignID, Kind: "sector", Title: strings.TrimSuffix(cm.Name, "专业委员会") + "专项整治方案", CommitteeUnitID: &id}); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,165 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/zeren-county/zeren/internal/domain"
+	"github.com/zeren-county/zeren/internal/store"
+	"github.com/zeren-county/zeren/workflows"
+)
+
+type planBody struct {
+	Kind      string `json:"kind"`
+	Title     string `json:"title"`
+	Committee string `json:"committee"`
+}
+
+// createPlan adds a plan to a campaign (leaders and the safety office).
+func (s *Server) createPlan(c *gin.Context) {
+	if _, ok := assigningGrant(caller(c)); !ok {
+		problem(c, http.StatusForbidden, TypeForbidden, "only leaders and the safety committee office write plans")
+		return
+	}
+	ctx := c.Request.Context()
+	camp, err := store.CampaignByID(ctx, s.Store.DB, c.Param("id"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	var b planBody
+	if err := decodeJSON(c, &b); err != nil {
+		fail(c, err)
+		return
+	}
+	v := &domain.ValidationError{}
+	switch b.Kind {
+	case "overall", "thematic", "sector":
+	default:
+		v.Add("kind", "one of overall, thematic, sector")
+	}
+	b.Title = strings.TrimSpace(b.Title)
+	if b.Title == "" || utf8.RuneCountInString(b.Title) > 200 {
+		v.Add("title", "required, at most 200 characters")
+	}
+	plan := store.Plan{CampaignID: camp.ID, Kind: b.Kind, Title: b.Title}
+	if b.Committee != "" {
+		u, err := store.UnitByCode(ctx, s.Store.DB, b.Committee)
+		if err != nil || u.Kind != domain.KindCommittee {
+			v.Add("committee", "no committee with code "+strconv.Quote(b.Committee))
+		} else {
+			plan.CommitteeUnitID = &u.ID
+		}
+	}
+	if err := v.Err(); err != nil {
+		fail(c, err)
+		return
+	}
+	id, err := store.UpsertPlan(ctx, s.Store.DB, plan)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out, err := store.PlanByID(ctx, s.Store.DB, id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out.Tasks = []store.PlanTask{}
+	c.JSON(http.StatusCreated, out)
+}
+
+// listPlans answers a campaign's plans with their tasks.
+func (s *Server) listPlans(c *gin.Context) {
+	ctx := c.Request.Context()
+	camp, err := store.CampaignByID(ctx, s.Store.DB, c.Param("id"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	plans, err := store.Plans(ctx, s.Store.DB, camp.ID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"plans": emptyIfNil(plans)})
+}
+
+// addPlanTask adds a task to a plan — refused without any of its four clears —
+// and starts its process: the owner's inbox, the deadline, the ladder.
+func (s *Server) addPlanTask(c *gin.Context) {
+	p := caller(c)
+	grant, ok := assigningGrant(p)
+	if !ok {
+		problem(c, http.StatusForbidden, TypeForbidden, "only leaders and the safety committee office write plans")
+		return
+	}
+	ctx := c.Request.Context()
+	planID, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		fail(c, domain.ErrNotFound)
+		return
+	}
+	plan, err := store.PlanByID(ctx, s.Store.DB, planID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	var in domain.PlanTaskInput
+	if err := decodeJSON(c, &in); err != nil {
+		fail(c, err)
+		return
+	}
+	v := &domain.ValidationError{}
+	in.Validate(time.Now(), v)
+	var owner domain.Unit
+	if in.OwnerUnit != "" {
+		if owner, err = store.UnitByCode(ctx, s.Store.DB, in.OwnerUnit); err != nil {
+			v.Add("owner_unit", "no unit with code "+strconv.Quote(in.OwnerUnit))
+		}
+	}
+	if err := v.Err(); err != nil {
+		fail(c, err)
+		return
+	}
+	office, err := store.SafetyOfficeUnit(ctx, s.Store.DB)
+	if err != nil {
+		office = grant.UnitID
+	}
+	var task store.PlanTask
+	err = s.Store.InTx(ctx, func(tx *sqlx.Tx) error {
+		id, err := store.NextPlanTaskID(ctx, tx)
+		if err != nil {
+			return err
+		}
+		task = store.PlanTask{ID: id, PlanID: plan.ID, Content: in.Content, OwnerUnitID: owner.ID, Deadline: in.Deadline.UTC(), Measures: in.Measures, CreatedBy: p.Key}
+		if err := store.InsertPlanTask(ctx, tx, task); err != nil {
+			return err
+		}
+		if _, err := store.Append(ctx, tx, store.Event{Key: "plan-task.created:" + strconv.FormatInt(id, 10), Actor: p.Key, Action: "plan-task.created",
+			SubjectType: "plan-task", SubjectID: strconv.FormatInt(id, 10), UnitID: owner.ID,
+			After: map[string]any{"content": in.Content, "deadline": in.Deadline, "measures": in.Measures, "plan": plan.Title}}); err != nil {
+			return err
+		}
+		return s.startInTx(ctx, workflows.PlanTaskID(id), workflows.PlanTaskWorkflow, domain.PlanTaskSpec{
+			ID: id, CampaignID: plan.CampaignID, PlanTitle: plan.Title, Content: in.Content, Measures: in.Measures,
+			OwnerUnitID: owner.ID, IssuerUnitID: office, Deadline: in.Deadline.UTC(), Ladder: domain.DefaultPlanLadder(),
+		})
+	})
+	if err != nil {
+		failStart(c, err)
+		return
+	}
+	out, err := store.PlanTaskByID(ctx, s.Store.DB, task.ID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, out)
+}

@@ -1,0 +1,65 @@
+package domain
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// KindPlanTaskDone: the owner unit's head reports a plan task done.
+const KindPlanTaskDone TaskKind = "plan.done"
+
+// Plan kinds: 1 overall, thematic and sector plans per campaign.
+var PlanKinds = []string{"overall", "thematic", "sector"}
+
+// PlanTaskInput is a plan task as a leader writes it: the four clears —
+// deadline (时间清), content (任务清), owner unit (责任清), measures (措施清).
+type PlanTaskInput struct {
+	Content   string     `json:"content"`
+	OwnerUnit string     `json:"owner_unit"`
+	Deadline  *time.Time `json:"deadline"`
+	Measures  string     `json:"measures"`
+}
+
+// Validate refuses a plan task without any of its four clears.
+func (p *PlanTaskInput) Validate(now time.Time, v *ValidationError) {
+	p.Content, p.Measures, p.OwnerUnit = strings.TrimSpace(p.Content), strings.TrimSpace(p.Measures), strings.TrimSpace(p.OwnerUnit)
+	for field, val := range map[string]string{"content": p.Content, "measures": p.Measures, "owner_unit": p.OwnerUnit} {
+		switch {
+		case val == "":
+			v.Add(field, "required (时间清、任务清、责任清、措施清)")
+		case utf8.RuneCountInString(val) > 5000:
+			v.Add(field, "at most 5000 characters")
+		}
+	}
+	if p.Deadline == nil {
+		v.Add("deadline", "required (时间清、任务清、责任清、措施清)")
+	} else if !p.Deadline.After(now) {
+		v.Add("deadline", "must be in the future")
+	}
+	v.Sort()
+}
+
+// DefaultPlanLadder escalates a plan task not done by its deadline: reminders a
+// week and a day before and on it, a notice at +7 days, an interview at +15.
+func DefaultPlanLadder() Ladder {
+	return Ladder{{Offset: days(-7), Action: ActionRemind}, {Offset: days(-1), Action: ActionRemind}, {Offset: 0, Action: ActionRemind},
+		{Offset: days(7), Action: ActionNotice}, {Offset: days(15), Action: ActionInterview}}
+}
+
+// PlanTaskWorkflowID is plan-task/{id}.
+func PlanTaskWorkflowID(id int64) string { return fmt.Sprintf("plan-task/%d", id) }
+
+// PlanTaskSpec is what a plan task process needs.
+type PlanTaskSpec struct {
+	ID           int64     `json:"id"`
+	CampaignID   string    `json:"campaign_id"`
+	PlanTitle    string    `json:"plan_title"`
+	Content      string    `json:"content"`
+	Measures     string    `json:"measures"`
+	OwnerUnitID  int64     `json:"owner_unit_id"`
+	IssuerUnitID int64     `json:"issuer_unit_id"`
+	Deadline     time.Time `json:"deadline"`
+	Ladder       Ladder    `json:"ladder"`
+}
