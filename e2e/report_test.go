@@ -169,3 +169,43 @@ func TestInterviewOverHTTP(t *testing.T) {
 	sys.send(t, "GET", fmt.Sprintf("/api/v1/interviews/%d", first.Interview.ID), "cm-head", nil).want(t, 404)
 	checkHistory(t, sys.client, wid, "interview")
 }
+
+// TestPlanTaskOverHTTP: a plan task reaches its owner's inbox and is done from there.
+func TestPlanTaskOverHTTP(t *testing.T) {
+	s, tokens := seeded(t)
+	sys := start(t, "", s, tokens)
+	var plans struct {
+		Plans []store.Plan `json:"plans"`
+	}
+	sys.send(t, "GET", "/api/v1/campaigns/"+seed.DemoCampaignID+"/plans", "zjj-head", nil).want(t, 200).decode(t, &plans)
+	var gas store.Plan
+	for _, p := range plans.Plans {
+		if p.Title == "城镇燃气安全专项整治方案" {
+			gas = p
+		}
+	}
+	var pt store.PlanTask
+	sys.send(t, "POST", fmt.Sprintf("/api/v1/plans/%d/tasks", gas.ID), "yjj-office", map[string]any{
+		"content": "完成城镇燃气管网隐患排查", "owner_unit": "zjj", "deadline": time.Now().Add(30 * 24 * time.Hour), "measures": "逐户排查、建立台账、限期整改",
+	}).want(t, 201).decode(t, &pt)
+	task := workflows.TaskID(workflows.PlanTaskID(pt.ID), "done", 1)
+	sys.awaitTask(t, "zjj-head", task)
+	sys.send(t, "POST", "/api/v1/tasks/"+task+"/complete", "zjj-head", map[string]any{"result": "排查燃气用户1200户，整改隐患37处"}).want(t, 200)
+	for wait := time.Now().Add(10 * time.Second); time.Now().Before(wait); time.Sleep(50 * time.Millisecond) {
+		sys.send(t, "GET", "/api/v1/campaigns/"+seed.DemoCampaignID+"/plans", "zjj-head", nil).want(t, 200).decode(t, &plans)
+		for _, p := range plans.Plans {
+			for _, x := range p.Tasks {
+				if x.ID == pt.ID {
+					pt = x
+				}
+			}
+		}
+		if pt.Status == "done" {
+			break
+		}
+	}
+	if pt.Status != "done" {
+		t.Fatalf("plan task %+v", pt)
+	}
+	checkHistory(t, sys.client, workflows.PlanTaskID(pt.ID), "plan-task")
+}
