@@ -255,3 +255,24 @@ func PlanTaskID(id int64) string { return domain.PlanTaskWorkflowID(id) }
 
 // PlanTaskInput is one plan task to run.
 type PlanTaskInput = domain.PlanTaskSpec
+
+// AssessmentWorkflow runs a campaign year's assessment: compute, leader approval (return → recompute), publish, interviews.
+const AssessmentWorkflow = "Assessment"
+
+// AssessmentID is assessment/{campaign}/{year}.
+func AssessmentID(campaign string, year int) string {
+	return domain.AssessmentWorkflowID(campaign, year)
+}
+
+// AssessmentInput is one year to assess.
+type AssessmentInput struct {
+	CampaignID   string `json:"campaign_id"`
+	Year         int    `json:"year"`
+	LeaderUnitID int64  `json:"leader_unit_id"`
+}
+
+// AssessmentResult is the published ranking.
+type AssessmentResult struct {
+	Rounds  int                   `json:"rounds"`
+	Results []domain.AssessedUnit `json:"results"`
+}

@@ -27,6 +27,7 @@ func RegisterWorkflows(r WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(ReportMonth, workflow.RegisterOptions{Name: ReportMonthWorkflow})
 	r.RegisterWorkflowWithOptions(Interview, workflow.RegisterOptions{Name: InterviewWorkflow})
 	r.RegisterWorkflowWithOptions(PlanTask, workflow.RegisterOptions{Name: PlanTaskWorkflow})
+	r.RegisterWorkflowWithOptions(Assessment, workflow.RegisterOptions{Name: AssessmentWorkflow})
 }
 
 // Register registers every workflow and the activities.

@@ -28,7 +28,7 @@ const (
 // TaskKinds lists every kind.
 var TaskKinds = []TaskKind{KindAssignmentComplete, KindAssignmentReview, KindExtensionDecide, KindPledgeSign, KindPledgeCountersign, KindReportSubmit, KindReportReview,
 	KindInterviewSchedule, KindInterviewAcknowledge, KindInterviewMinutes, KindInterviewCommitments, KindInterviewConfirm,
-	KindPlanTaskDone}
+	KindPlanTaskDone, KindAssessmentApprove}
 
 // Extendable says whether the assignee of this kind may ask for more time.
 func (k TaskKind) Extendable() bool {
@@ -119,6 +119,7 @@ func DecodeCompletion(kind TaskKind, raw []byte) (Completion, error) {
 		KindInterviewCommitments: {"commitments", "commitments_due"},
 		KindInterviewConfirm:     {"decision", "comment"},
 		KindPlanTaskDone:         {"result", "attachments"},
+		KindAssessmentApprove:    {"decision", "comment"},
 	}[kind]
 	if allowed == nil {
 		v.Add("kind", fmt.Sprintf("unknown task kind %q", kind))
@@ -236,6 +237,8 @@ func DecodeCompletion(kind TaskKind, raw []byte) (Completion, error) {
 		}
 	case KindInterviewConfirm:
 		checkApproval(v, c, DecisionConfirm)
+	case KindAssessmentApprove:
+		checkApproval(v, c, DecisionApprove)
 	case KindExtensionDecide:
 		if c.Decision != DecisionApprove && c.Decision != DecisionRefuse {
 			v.Add("decision", "must be approve or refuse")

@@ -24,9 +24,10 @@ type Campaign struct {
 
 // CampaignPolicy is the policy a campaign stores.
 type CampaignPolicy struct {
-	Pledge    domain.PledgePolicy `json:"pledge"`
-	Report    domain.ReportPolicy `json:"report"`
-	BaseScore float64             `json:"base_score"`
+	Pledge     domain.PledgePolicy     `json:"pledge"`
+	Report     domain.ReportPolicy     `json:"report"`
+	BaseScore  float64                 `json:"base_score"`
+	Assessment domain.AssessmentPolicy `json:"assessment"`
 }
 
 // FullPolicy reads the campaign's whole policy with defaults filled in.
@@ -38,6 +39,7 @@ func (c Campaign) FullPolicy() CampaignPolicy {
 	if p.BaseScore == 0 {
 		p.BaseScore = 100
 	}
+	p.Assessment = p.Assessment.WithDefaults()
 	return p
 }
 

@@ -1,0 +1,99 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/zeren-county/zeren/internal/domain"
+	"github.com/zeren-county/zeren/internal/store"
+)
+
+// AssessmentInput names a campaign year's assessment.
+type AssessmentInput struct {
+	CampaignID string    `json:"campaign_id"`
+	Year       int       `json:"year"`
+	Round      int       `json:"round"`
+	By         string    `json:"by,omitempty"`
+	At         time.Time `json:"at"`
+}
+
+// ComputeAssessment scores every unit from the ledger, applies the one-vote
+// veto, grades and ranks within kind, and stores the computation. A published
+// year answers its frozen results.
+func (a *Activities) ComputeAssessment(ctx context.Context, in AssessmentInput) ([]domain.AssessedUnit, error) {
+	if prev, err := store.AssessmentOf(ctx, a.Store.DB, in.CampaignID, in.Year); err == nil && prev.Status == "published" {
+		return prev.Results, nil
+	} else if err != nil && !errors.Is(err, domain.ErrNotFound) {
+		return nil, err
+	}
+	c, err := store.CampaignByID(ctx, a.Store.DB, in.CampaignID)
+	if err != nil {
+		return nil, err
+	}
+	policy := c.FullPolicy()
+	scores, err := store.Scores(ctx, a.Store.DB, in.CampaignID, in.Year, policy.BaseScore)
+	if err != nil {
+		return nil, err
+	}
+	vetoes, err := store.Vetoes(ctx, a.Store.DB, in.CampaignID, in.Year)
+	if err != nil {
+		return nil, err
+	}
+	units := make([]domain.AssessedUnit, 0, len(scores))
+	for _, s := range scores {
+		veto, vetoed := vetoes[s.UnitID]
+		units = append(units, domain.AssessedUnit{UnitID: s.UnitID, UnitCode: s.UnitCode, UnitName: s.UnitName, Kind: s.Kind, Score: s.Score, Vetoed: vetoed, Veto: veto})
+	}
+	ranked := policy.Assessment.RankWithinKind(units)
+	err = a.Store.InTx(ctx, func(tx *sqlx.Tx) error {
+		if err := store.SaveComputed(ctx, tx, in.CampaignID, in.Year, in.Round, ranked, in.At); err != nil {
+			return err
+		}
+		_, err := store.Append(ctx, tx, store.Event{Key: fmt.Sprintf("assessment.computed:%s:%d:%d", in.CampaignID, in.Year, in.Round), At: in.At,
+			Actor: store.ActorEngine, Action: "assessment.computed", SubjectType: "assessment", SubjectID: fmt.Sprintf("%s/%d", in.CampaignID, in.Year),
+			After: map[string]any{"round": in.Round, "units": len(ranked)}})
+		return err
+	})
+	return ranked, err
+}
+
+// PublishAssessment freezes the approved results and summons the bottom units'
+// heads, answering the interviews to start.
+func (a *Activities) PublishAssessment(ctx context.Context, in AssessmentInput) ([]store.SummonResult, error) {
+	var out []store.SummonResult
+	err := a.Store.InTx(ctx, func(tx *sqlx.Tx) error {
+		published, err := store.PublishAssessment(ctx, tx, in.CampaignID, in.Year, in.By, in.At)
+		if err != nil {
+			return err
+		}
+		res, err := store.AssessmentOf(ctx, tx, in.CampaignID, in.Year)
+		if err != nil {
+			return err
+		}
+		if published {
+			if _, err := store.Append(ctx, tx, store.Event{Key: fmt.Sprintf("assessment.published:%s:%d", in.CampaignID, in.Year), At: in.At,
+				Actor: in.By, Action: "assessment.published", SubjectType: "assessment", SubjectID: fmt.Sprintf("%s/%d", in.CampaignID, in.Year),
+				After: map[string]any{"round": res.Round}}); err != nil {
+				return err
+			}
+		}
+		for _, u := range res.Results {
+			if !u.Summoned {
+				continue
+			}
+			reason := fmt.Sprintf("%d年度安全生产目标责任考核中%s在同类单位中排名第%d（%.1f分），约谈主要负责人。", in.Year, u.UnitName, u.Rank, u.Score)
+			s, err := store.Summon(ctx, tx, store.Summons{Key: fmt.Sprintf("ranking:%s:%d:%d", in.CampaignID, in.Year, u.UnitID), CampaignID: in.CampaignID,
+				UnitID: u.UnitID, ReasonKey: fmt.Sprintf("ranking:%d", in.Year), Reason: reason, Source: "ranking", At: in.At})
+			if err != nil {
+				return err
+			}
+			out = append(out, s)
+		}
+		return nil
+	})
+	return out, err
+}
