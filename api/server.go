@@ -98,6 +98,9 @@ func New(d Deps) *gin.Engine {
 	v1.POST("/campaigns/:id/plans", s.createPlan)
 	v1.GET("/campaigns/:id/plans", s.listPlans)
 	v1.POST("/plans/:id/tasks", s.addPlanTask)
+	v1.POST("/campaigns/:id/accidents", s.recordAccident)
+	v1.POST("/campaigns/:id/assessments", s.startAssessment)
+	v1.GET("/campaigns/:id/assessments/:year", s.getAssessment)
 	return r
 }
 

@@ -1,0 +1,128 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+	"github.com/jmoiron/sqlx"
+
+	"github.com/zeren-county/zeren/internal/domain"
+	"github.com/zeren-county/zeren/internal/store"
+	"github.com/zeren-county/zeren/workflows"
+)
+
+type accidentBody struct {
+	Unit       string `json:"unit"`
+	OccurredOn string `json:"occurred_on"`
+	Reason     string `json:"reason"`
+}
+
+// recordAccident records a major accident (leaders): the unit fails the year's
+// assessment whatever its score (一票否决).
+func (s *Server) recordAccident(c *gin.Context) {
+	p := caller(c)
+	if !p.HasAny(domain.RoleLeader) {
+		problem(c, http.StatusForbidden, TypeForbidden, "only leaders record accidents")
+		return
+	}
+	ctx := c.Request.Context()
+	camp, err := store.CampaignByID(ctx, s.Store.DB, c.Param("id"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	var b accidentBody
+	if err := decodeJSON(c, &b); err != nil {
+		fail(c, err)
+		return
+	}
+	v := &domain.ValidationError{}
+	u, err := store.UnitByCode(ctx, s.Store.DB, b.Unit)
+	if err != nil {
+		v.Add("unit", "no unit with code "+strconv.Quote(b.Unit))
+	}
+	on, err := time.Parse("2006-01-02", b.OccurredOn)
+	if err != nil {
+		v.Add("occurred_on", "a date, YYYY-MM-DD")
+	} else if on.Before(camp.StartsOn) || on.After(camp.EndsOn) || on.After(time.Now()) {
+		v.Add("occurred_on", "a past date within the campaign")
+	}
+	b.Reason = strings.TrimSpace(b.Reason)
+	if b.Reason == "" || utf8.RuneCountInString(b.Reason) > 2000 {
+		v.Add("reason", "required, at most 2000 characters")
+	}
+	v.Sort()
+	if err := v.Err(); err != nil {
+		fail(c, err)
+		return
+	}
+	var id int64
+	err = s.Store.InTx(ctx, func(tx *sqlx.Tx) error {
+		if id, err = store.RecordAccident(ctx, tx, camp.ID, u.ID, on, b.Reason, p.Key); err != nil {
+			return err
+		}
+		_, err := store.Append(ctx, tx, store.Event{Key: fmt.Sprintf("accident.recorded:%d", id), Actor: p.Key, Action: "accident.recorded",
+			SubjectType: "accident", SubjectID: fmt.Sprint(id), UnitID: u.ID, After: map[string]any{"occurred_on": b.OccurredOn, "reason": b.Reason}})
+		return err
+	})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, gin.H{"id": id, "unit": u.Code, "year": on.Year(), "occurred_on": b.OccurredOn, "reason": b.Reason})
+}
+
+type assessmentBody struct {
+	Year *int `json:"year"`
+}
+
+// startAssessment starts a year's assessment (leaders, safety office); again is a no-op.
+func (s *Server) startAssessment(c *gin.Context) {
+	if _, ok := assigningGrant(caller(c)); !ok {
+		problem(c, http.StatusForbidden, TypeForbidden, "only leaders and the safety committee office start assessments")
+		return
+	}
+	ctx := c.Request.Context()
+	camp, err := store.CampaignByID(ctx, s.Store.DB, c.Param("id"))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	var b assessmentBody
+	if err := decodeJSON(c, &b); err != nil {
+		fail(c, err)
+		return
+	}
+	if b.Year == nil || *b.Year < camp.StartsOn.Year() || *b.Year > camp.EndsOn.Year() {
+		problem(c, http.StatusUnprocessableEntity, TypeValidation, "year: a year of the campaign",
+			domain.FieldError{Field: "year", Detail: fmt.Sprintf("a year from %d to %d", camp.StartsOn.Year(), camp.EndsOn.Year())})
+		return
+	}
+	county, err := store.CountyUnit(ctx, s.Store.DB)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	s.startOnce(c, workflows.AssessmentID(camp.ID, *b.Year), workflows.AssessmentWorkflow,
+		workflows.AssessmentInput{CampaignID: camp.ID, Year: *b.Year, LeaderUnitID: county.ID})
+}
+
+// getAssessment answers a year's results: computed (awaiting a leader) or published.
+func (s *Server) getAssessment(c *gin.Context) {
+	year, err := strconv.Atoi(c.Param("year"))
+	if err != nil {
+		fail(c, domain.ErrNotFound)
+		return
+	}
+	a, err := store.AssessmentOf(c.Request.Context(), s.Store.DB, c.Param("id"), year)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, a)
+}
