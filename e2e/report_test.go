@@ -209,3 +209,38 @@ func TestPlanTaskOverHTTP(t *testing.T) {
 	}
 	checkHistory(t, sys.client, workflows.PlanTaskID(pt.ID), "plan-task")
 }
+
+// TestAssessmentOverHTTP: a leader records an accident, the year's assessment
+// runs, the magistrate approves from the inbox, the results are published.
+func TestAssessmentOverHTTP(t *testing.T) {
+	s, tokens := seeded(t)
+	sys := start(t, "", s, tokens)
+	camp := "/api/v1/campaigns/" + seed.DemoCampaignID
+	sys.send(t, "POST", camp+"/accidents", "yjj-office", map[string]any{"unit": "zx", "occurred_on": "2021-08-03", "reason": "x"}).want(t, 403)
+	if p := sys.send(t, "POST", camp+"/accidents", "linyou-secretary", map[string]any{"unit": "zx", "occurred_on": "2031-01-01", "reason": ""}).want(t, 422).problem(t); len(p.Errors) != 2 {
+		t.Fatalf("problem %+v", p)
+	}
+	sys.send(t, "POST", camp+"/accidents", "linyou-secretary", map[string]any{"unit": "zx", "occurred_on": "2021-08-03", "reason": "招贤镇发生一起较大道路运输事故"}).want(t, 201)
+	sys.send(t, "POST", camp+"/assessments", "yjj-office", map[string]any{"year": 2021}).want(t, 202)
+	sys.send(t, "POST", camp+"/assessments", "yjj-office", map[string]any{"year": 2021}).want(t, 200)
+	wid := workflows.AssessmentID(seed.DemoCampaignID, 2021)
+	task := workflows.TaskID(wid, "approve", 1)
+	sys.awaitTask(t, "linyou-magistrate", task)
+	sys.send(t, "POST", "/api/v1/tasks/"+task+"/complete", "linyou-magistrate", map[string]any{"decision": "approve"}).want(t, 200)
+	var a store.Assessment
+	for wait := time.Now().Add(10 * time.Second); time.Now().Before(wait); time.Sleep(50 * time.Millisecond) {
+		sys.send(t, "GET", camp+"/assessments/2021", "linyou-secretary", nil).want(t, 200).decode(t, &a)
+		if a.Status == "published" {
+			break
+		}
+	}
+	if a.Status != "published" || len(a.Results) != 25 {
+		t.Fatalf("assessment %+v", a)
+	}
+	for _, u := range a.Results {
+		if u.UnitCode == "zx" && (!u.Vetoed || u.Grade != "fail" || !u.Summoned) {
+			t.Fatalf("vetoed town %+v", u)
+		}
+	}
+	checkHistory(t, sys.client, wid, "assessment")
+}
