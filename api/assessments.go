@@ -83,21 +83,12 @@ type assessmentBody struct {
 
 // startAssessment starts a year's assessment (leaders, safety office); again is a no-op.
 func (s *Server) startAssessment(c *gin.Context) {
-	if _, ok := assigningGrant(caller(c)); !ok {
-		problem(c, http.StatusForbidden, TypeForbidden, "only leaders and the safety committee office start assessments")
+	var b assessmentBody
+	camp, ok := s.campaignAction(c, "start assessments", &b)
+	if !ok {
 		return
 	}
 	ctx := c.Request.Context()
-	camp, err := store.CampaignByID(ctx, s.Store.DB, c.Param("id"))
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	var b assessmentBody
-	if err := decodeJSON(c, &b); err != nil {
-		fail(c, err)
-		return
-	}
 	if b.Year == nil || *b.Year < camp.StartsOn.Year() || *b.Year > camp.EndsOn.Year() {
 		problem(c, http.StatusUnprocessableEntity, TypeValidation, "year: a year of the campaign",
 			domain.FieldError{Field: "year", Detail: fmt.Sprintf("a year from %d to %d", camp.StartsOn.Year(), camp.EndsOn.Year())})

@@ -23,21 +23,12 @@ type planBody struct {
 
 // createPlan adds a plan to a campaign (leaders and the safety office).
 func (s *Server) createPlan(c *gin.Context) {
-	if _, ok := assigningGrant(caller(c)); !ok {
-		problem(c, http.StatusForbidden, TypeForbidden, "only leaders and the safety committee office write plans")
+	var b planBody
+	camp, ok := s.campaignAction(c, "write plans", &b)
+	if !ok {
 		return
 	}
 	ctx := c.Request.Context()
-	camp, err := store.CampaignByID(ctx, s.Store.DB, c.Param("id"))
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	var b planBody
-	if err := decodeJSON(c, &b); err != nil {
-		fail(c, err)
-		return
-	}
 	v := &domain.ValidationError{}
 	switch b.Kind {
 	case "overall", "thematic", "sector":

@@ -29,22 +29,12 @@ type startPledgesBody struct {
 // startPledges issues a campaign year's pledges from the county (leaders and
 // the safety office). Starting the same year again changes nothing.
 func (s *Server) startPledges(c *gin.Context) {
-	p := caller(c)
-	if _, ok := assigningGrant(p); !ok {
-		problem(c, http.StatusForbidden, TypeForbidden, "only leaders and the safety committee office issue pledges")
+	var b startPledgesBody
+	camp, ok := s.campaignAction(c, "issue pledges", &b)
+	if !ok {
 		return
 	}
 	ctx := c.Request.Context()
-	camp, err := store.CampaignByID(ctx, s.Store.DB, c.Param("id"))
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	var b startPledgesBody
-	if err := decodeJSON(c, &b); err != nil {
-		fail(c, err)
-		return
-	}
 	v := &domain.ValidationError{}
 	if b.Year == nil {
 		v.Add("year", "required")

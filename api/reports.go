@@ -24,19 +24,9 @@ type startReportsBody struct {
 // startReports starts a month's reports for every reporting unit (leaders and
 // the safety office); starting the same month again changes nothing.
 func (s *Server) startReports(c *gin.Context) {
-	if _, ok := assigningGrant(caller(c)); !ok {
-		problem(c, http.StatusForbidden, TypeForbidden, "only leaders and the safety committee office start monthly reports")
-		return
-	}
-	ctx := c.Request.Context()
-	camp, err := store.CampaignByID(ctx, s.Store.DB, c.Param("id"))
-	if err != nil {
-		fail(c, err)
-		return
-	}
 	var b startReportsBody
-	if err := decodeJSON(c, &b); err != nil {
-		fail(c, err)
+	camp, ok := s.campaignAction(c, "start monthly reports", &b)
+	if !ok {
 		return
 	}
 	m, err := time.Parse("2006-01", b.Period)

@@ -11,6 +11,8 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
+
+	"github.com/zeren-county/zeren/internal/store"
 )
 
 var errStart = errors.New("start workflow")
@@ -56,4 +58,24 @@ func failStart(c *gin.Context, err error) {
 		return
 	}
 	fail(c, err)
+}
+
+// campaignAction opens a campaign action of leaders and the safety office: it
+// checks the caller's role, loads the campaign and decodes the body into body.
+// False means the answer is already written.
+func (s *Server) campaignAction(c *gin.Context, what string, body any) (store.Campaign, bool) {
+	if _, ok := assigningGrant(caller(c)); !ok {
+		problem(c, http.StatusForbidden, TypeForbidden, "only leaders and the safety committee office "+what)
+		return store.Campaign{}, false
+	}
+	camp, err := store.CampaignByID(c.Request.Context(), s.Store.DB, c.Param("id"))
+	if err != nil {
+		fail(c, err)
+		return camp, false
+	}
+	if err := decodeJSON(c, body); err != nil {
+		fail(c, err)
+		return camp, false
+	}
+	return camp, true
 }
