@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"net/url"
+	"os"
 	"testing"
 
 	"github.com/jmoiron/sqlx"
@@ -45,7 +46,7 @@ func URL(t testing.TB) string {
 // BaseURL is DATABASE_URL; without it the test fails with how to run it.
 func BaseURL(t testing.TB) string {
 	t.Helper()
-	base := getenv("DATABASE_URL")
+	base := os.Getenv("DATABASE_URL")
 	if base == "" {
 		t.Fatal("DATABASE_URL is not set: run the tests with `make test`, which starts a throw-away PostgreSQL")
 	}

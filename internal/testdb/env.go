@@ -1,5 +1,0 @@
-package testdb
-
-import "os"
-
-var getenv = os.Getenv
