@@ -31,5 +31,30 @@ func runChildren[R any](ctx workflow.Context, workflowType string, ids []string,
 			errs = append(errs, fmt.Errorf("%s: %w", ids[i], err))
 		}
 	}
+	if ctx.Err() != nil {
+		// Cancelled: the children were abandoned, so pass the cancellation on.
+		cancelAll(ctx, ids)
+	}
 	return results, elsewhere, errors.Join(errs...)
+}
+
+// cancelAll asks each workflow to cancel, from a context that survives the
+// caller's own cancellation. One already closed answers not-found: that is fine.
+func cancelAll(ctx workflow.Context, ids []string) {
+	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	for _, id := range ids {
+		_ = workflow.RequestCancelExternalWorkflow(dctx, id, "").Get(dctx, nil)
+	}
+}
+
+// startDetached starts a workflow as an abandoned child and waits only until it
+// has started; one already running under the id is left as it is.
+func startDetached(ctx workflow.Context, id, workflowType string, input any) error {
+	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{WorkflowID: id, ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON})
+	err := workflow.ExecuteChildWorkflow(cctx, workflowType, input).GetChildWorkflowExecution().Get(ctx, nil)
+	var started *temporal.ChildWorkflowExecutionAlreadyStartedError
+	if errors.As(err, &started) {
+		return nil
+	}
+	return err
 }

@@ -276,3 +276,52 @@ type AssessmentResult struct {
 	Rounds  int                   `json:"rounds"`
 	Results []domain.AssessedUnit `json:"results"`
 }
+
+// Campaign workflow: the calendar of a three-year campaign.
+const (
+	// CampaignWorkflow runs the campaign's calendar: pledges each year, reports each month, the assessment after each year.
+	CampaignWorkflow = "Campaign"
+	// UpdatePause, UpdateResume and UpdateEnd steer a campaign.
+	UpdatePause  = "pause"
+	UpdateResume = "resume"
+	UpdateEnd    = "end"
+	// QueryProgress answers a campaign's CampaignProgress.
+	QueryProgress = "progress"
+)
+
+// CampaignID is campaign/{id}.
+func CampaignID(id string) string { return "campaign/" + id }
+
+// CalendarEvent is one thing the campaign starts at a time: a year's pledges,
+// a month's reports, a year's assessment.
+type CalendarEvent struct {
+	At       time.Time `json:"at"`
+	Kind     string    `json:"kind"` // pledges, reports, assessment
+	Year     int       `json:"year"`
+	Period   string    `json:"period,omitempty"`
+	Workflow string    `json:"workflow"`
+}
+
+// CampaignInput starts (or continues) a campaign; Next, Paused and PausedFor carry state across continue-as-new.
+type CampaignInput struct {
+	ID           string          `json:"id"`
+	LeaderUnitID int64           `json:"leader_unit_id"`
+	Calendar     []CalendarEvent `json:"calendar"`
+	Next         int             `json:"next"`
+	// PausedFor is the total time the campaign has been paused: every later event moves by it.
+	PausedFor time.Duration `json:"paused_for"`
+	Paused    bool          `json:"paused"`
+	PausedAt  time.Time     `json:"paused_at"`
+	Ended     bool          `json:"ended"`
+}
+
+// CampaignProgress is what the progress query answers.
+type CampaignProgress struct {
+	Next      int            `json:"next"`
+	Total     int            `json:"total"`
+	NextEvent *CalendarEvent `json:"next_event,omitempty"`
+	Last      *CalendarEvent `json:"last,omitempty"`
+	Paused    bool           `json:"paused"`
+	Ended     bool           `json:"ended"`
+	PausedFor time.Duration  `json:"paused_for"`
+}

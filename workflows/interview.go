@@ -1,12 +1,9 @@
 package workflows
 
 import (
-	"errors"
 	"fmt"
 	"time"
 
-	enumspb "go.temporal.io/api/enums/v1"
-	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/zeren-county/zeren/activities"
@@ -120,11 +117,5 @@ func (s *interview) run(ctx workflow.Context) (InterviewResult, error) {
 // startInterview starts a new interview's process, abandoned on close so it
 // outlives whatever summoned it; one already running is left as it is.
 func startInterview(ctx workflow.Context, spec domain.InterviewSpec) error {
-	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{WorkflowID: InterviewID(spec.ID), ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON})
-	err := workflow.ExecuteChildWorkflow(cctx, InterviewWorkflow, spec).GetChildWorkflowExecution().Get(ctx, nil)
-	var started *temporal.ChildWorkflowExecutionAlreadyStartedError
-	if errors.As(err, &started) {
-		return nil
-	}
-	return err
+	return startDetached(ctx, InterviewID(spec.ID), InterviewWorkflow, spec)
 }

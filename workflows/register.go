@@ -28,6 +28,7 @@ func RegisterWorkflows(r WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(Interview, workflow.RegisterOptions{Name: InterviewWorkflow})
 	r.RegisterWorkflowWithOptions(PlanTask, workflow.RegisterOptions{Name: PlanTaskWorkflow})
 	r.RegisterWorkflowWithOptions(Assessment, workflow.RegisterOptions{Name: AssessmentWorkflow})
+	r.RegisterWorkflowWithOptions(Campaign, workflow.RegisterOptions{Name: CampaignWorkflow})
 }
 
 // Register registers every workflow and the activities.

@@ -1,0 +1,195 @@
+package workflows
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"go.temporal.io/sdk/converter"
+	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
+)
+
+// BuildCalendar lays out a campaign from its first to its last day in loc: the
+// year's pledges on its first day (or the campaign's), each month's reports on
+// the month's first day, and each year's assessment on 16 January after it —
+// once December's reports are past their deadline and its ladder's +10-day rung.
+func BuildCalendar(id string, start, end time.Time, loc *time.Location) []CalendarEvent {
+	var out []CalendarEvent
+	first := time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, loc)
+	last := time.Date(end.Year(), end.Month(), end.Day(), 0, 0, 0, 0, loc)
+	for y := first.Year(); y <= last.Year(); y++ {
+		at := time.Date(y, 1, 1, 0, 0, 0, 0, loc)
+		if at.Before(first) {
+			at = first
+		}
+		out = append(out, CalendarEvent{At: at, Kind: "pledges", Year: y, Workflow: PledgeYearWorkflow})
+		for m := time.January; m <= time.December; m++ {
+			mat := time.Date(y, m, 1, 0, 0, 0, 0, loc)
+			if mat.AddDate(0, 1, 0).Before(first.AddDate(0, 0, 1)) || mat.After(last) {
+				continue
+			}
+			if mat.Before(first) {
+				mat = first
+			}
+			out = append(out, CalendarEvent{At: mat.Add(time.Minute), Kind: "reports", Year: y, Period: fmt.Sprintf("%d-%02d", y, m), Workflow: ReportMonthWorkflow})
+		}
+		out = append(out, CalendarEvent{At: time.Date(y+1, 1, 16, 9, 0, 0, 0, loc), Kind: "assessment", Year: y, Workflow: AssessmentWorkflow})
+	}
+	slices.SortStableFunc(out, func(a, b CalendarEvent) int { return a.At.Compare(b.At) })
+	return out
+}
+
+// campaign is the state of a running campaign.
+type campaign struct {
+	In CampaignInput
+}
+
+// Campaign runs a campaign's calendar: it starts each event's process when its
+// time comes (abandoned, so they outlive each run), continues as new after each
+// month's reports (and whenever Temporal suggests it), can be paused — every
+// later event moves by the pause — resumed and ended early, and, when
+// cancelled, cancels the processes it started.
+func Campaign(ctx workflow.Context, in CampaignInput) (CampaignProgress, error) {
+	s := &campaign{In: in}
+	return s.run(ctx)
+}
+
+func (s *campaign) progress() CampaignProgress {
+	p := CampaignProgress{Next: s.In.Next, Total: len(s.In.Calendar), Paused: s.In.Paused, Ended: s.In.Ended, PausedFor: s.In.PausedFor}
+	if s.In.Next < len(s.In.Calendar) {
+		e := s.In.Calendar[s.In.Next]
+		e.At = e.At.Add(s.In.PausedFor)
+		p.NextEvent = &e
+	}
+	if s.In.Next > 0 {
+		e := s.In.Calendar[s.In.Next-1]
+		p.Last = &e
+	}
+	return p
+}
+
+func (s *campaign) install(ctx workflow.Context) error {
+	if err := workflow.SetQueryHandler(ctx, QueryProgress, func() (CampaignProgress, error) { return s.progress(), nil }); err != nil {
+		return err
+	}
+	steer := func(name string, ok func() error, apply func(ctx workflow.Context)) error {
+		return workflow.SetUpdateHandlerWithOptions(ctx, name, func(ctx workflow.Context) (CampaignProgress, error) {
+			apply(ctx)
+			return s.progress(), nil
+		}, workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context) error { return ok() }})
+	}
+	notEnded := func() error {
+		if s.In.Ended {
+			return temporal.NewApplicationError("the campaign has ended", ErrTaskClosed)
+		}
+		return nil
+	}
+	if err := steer(UpdatePause, func() error {
+		if err := notEnded(); err != nil {
+			return err
+		}
+		if s.In.Paused {
+			return temporal.NewApplicationError("the campaign is already paused", ErrTaskClosed)
+		}
+		return nil
+	}, func(ctx workflow.Context) { s.In.Paused, s.In.PausedAt = true, workflow.Now(ctx) }); err != nil {
+		return err
+	}
+	if err := steer(UpdateResume, func() error {
+		if err := notEnded(); err != nil {
+			return err
+		}
+		if !s.In.Paused {
+			return temporal.NewApplicationError("the campaign is not paused", ErrTaskClosed)
+		}
+		return nil
+	}, func(ctx workflow.Context) {
+		s.In.PausedFor += workflow.Now(ctx).Sub(s.In.PausedAt)
+		s.In.Paused = false
+	}); err != nil {
+		return err
+	}
+	return steer(UpdateEnd, notEnded, func(workflow.Context) { s.In.Ended = true })
+}
+
+func (s *campaign) run(ctx workflow.Context) (CampaignProgress, error) {
+	if err := s.install(ctx); err != nil {
+		return CampaignProgress{}, err
+	}
+	started := 0
+	for s.In.Next < len(s.In.Calendar) && !s.In.Ended {
+		e := s.In.Calendar[s.In.Next]
+		// Wait for the event's time, moved by pauses; while paused, wait for the resume.
+		for !s.In.Ended {
+			if s.In.Paused {
+				if err := workflow.Await(ctx, func() bool { return !s.In.Paused || s.In.Ended }); err != nil {
+					return s.cancelled(ctx, err)
+				}
+				continue
+			}
+			wait := e.At.Add(s.In.PausedFor).Sub(workflow.Now(ctx))
+			if wait <= 0 {
+				break
+			}
+			if _, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return s.In.Paused || s.In.Ended }); err != nil {
+				return s.cancelled(ctx, err)
+			}
+		}
+		if s.In.Ended {
+			break
+		}
+		if err := s.start(ctx, e); err != nil {
+			return CampaignProgress{}, err
+		}
+		s.In.Next++
+		started++
+		// Continue as new after each month's reports, or when Temporal suggests it.
+		if s.In.Next < len(s.In.Calendar) && (e.Kind == "reports" || workflow.GetInfo(ctx).GetContinueAsNewSuggested()) {
+			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+				return CampaignProgress{}, err
+			}
+			return CampaignProgress{}, workflow.NewContinueAsNewError(ctx, CampaignWorkflow, s.In)
+		}
+	}
+	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+		return CampaignProgress{}, err
+	}
+	return s.progress(), nil
+}
+
+// process names an event's workflow id and input.
+func (s *campaign) process(e CalendarEvent) (string, any) {
+	c := s.In.ID
+	switch e.Kind {
+	case "pledges":
+		return PledgeYearID(c, e.Year), PledgeYearInput{CampaignID: c, Year: e.Year, IssuerUnitID: s.In.LeaderUnitID}
+	case "reports":
+		return ReportMonthID(c, e.Period), ReportMonthInput{CampaignID: c, Period: e.Period}
+	default:
+		return AssessmentID(c, e.Year), AssessmentInput{CampaignID: c, Year: e.Year, LeaderUnitID: s.In.LeaderUnitID}
+	}
+}
+
+// start starts an event's process and waits only until it has started.
+func (s *campaign) start(ctx workflow.Context, e CalendarEvent) error {
+	id, input := s.process(e)
+	return startDetached(ctx, id, e.Workflow, input)
+}
+
+// cancelled asks every process the campaign started to cancel (they were
+// abandoned, so Temporal does not), then reports the cancellation.
+func (s *campaign) cancelled(ctx workflow.Context, cause error) (CampaignProgress, error) {
+	ids := make([]string, 0, s.In.Next)
+	for _, e := range s.In.Calendar[:s.In.Next] {
+		id, _ := s.process(e)
+		ids = append(ids, id)
+	}
+	cancelAll(ctx, ids)
+	return CampaignProgress{}, cause
+}
+
+// DecodeCampaignInput reads the input a campaign continued as new with (tests and tools).
+func DecodeCampaignInput(can *workflow.ContinueAsNewError, in *CampaignInput) error {
+	return converter.GetDefaultDataConverter().FromPayloads(can.Input, in)
+}

@@ -1,0 +1,117 @@
+package workflows_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/zeren-county/zeren/workflows"
+)
+
+type startedAt struct {
+	kind string
+	at   time.Time
+}
+
+// runCampaign runs the calendar workflow run after run (the test environment
+// hands back each continue-as-new), with stand-ins for the processes it starts
+// that only note when they started; steer is called on each run's environment.
+func runCampaign(t *testing.T, in workflows.CampaignInput, steer func(env *testsuite.TestWorkflowEnvironment, run int)) ([]startedAt, workflows.CampaignProgress, int) {
+	t.Helper()
+	var got []startedAt
+	now := in.Calendar[0].At.Add(-time.Hour)
+	for run := 1; ; run++ {
+		env := newSuite().NewTestWorkflowEnvironment()
+		env.SetStartTime(now)
+		env.SetDetachedChildWait(false)
+		for _, name := range []string{workflows.PledgeYearWorkflow, workflows.ReportMonthWorkflow, workflows.AssessmentWorkflow} {
+			env.RegisterWorkflowWithOptions(func(ctx workflow.Context, _ any) error {
+				got = append(got, startedAt{name, workflow.Now(ctx)})
+				return nil
+			}, workflow.RegisterOptions{Name: name})
+		}
+		env.RegisterWorkflowWithOptions(workflows.Campaign, workflow.RegisterOptions{Name: workflows.CampaignWorkflow})
+		if steer != nil {
+			steer(env, run)
+		}
+		env.ExecuteWorkflow(workflows.CampaignWorkflow, in)
+		err := env.GetWorkflowError()
+		var can *workflow.ContinueAsNewError
+		if errors.As(err, &can) {
+			if err := workflows.DecodeCampaignInput(can, &in); err != nil {
+				t.Fatal(err)
+			}
+			now = env.Now()
+			if run > 100 {
+				t.Fatal("the campaign does not end")
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p workflows.CampaignProgress
+		if err := env.GetWorkflowResult(&p); err != nil {
+			t.Fatal(err)
+		}
+		return got, p, run
+	}
+}
+
+func TestCampaignCalendar(t *testing.T) {
+	start, end := time.Date(2021, 11, 15, 0, 0, 0, 0, cst), time.Date(2022, 2, 28, 0, 0, 0, 0, cst)
+	cal := workflows.BuildCalendar("c", start, end, cst)
+	got, p, runs := runCampaign(t, workflows.CampaignInput{ID: "c", LeaderUnitID: 1, Calendar: cal}, nil)
+	want := []startedAt{
+		{workflows.PledgeYearWorkflow, start},
+		{workflows.ReportMonthWorkflow, start.Add(time.Minute)},
+		{workflows.ReportMonthWorkflow, time.Date(2021, 12, 1, 0, 1, 0, 0, cst)},
+		{workflows.PledgeYearWorkflow, time.Date(2022, 1, 1, 0, 0, 0, 0, cst)},
+		{workflows.ReportMonthWorkflow, time.Date(2022, 1, 1, 0, 1, 0, 0, cst)},
+		{workflows.AssessmentWorkflow, time.Date(2022, 1, 16, 9, 0, 0, 0, cst)},
+		{workflows.ReportMonthWorkflow, time.Date(2022, 2, 1, 0, 1, 0, 0, cst)},
+		{workflows.AssessmentWorkflow, time.Date(2023, 1, 16, 9, 0, 0, 0, cst)},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("started %v\nwant %v", got, want)
+	}
+	for i := range want {
+		if got[i].kind != want[i].kind || !got[i].at.Equal(want[i].at) {
+			t.Errorf("event %d: %s at %v, want %s at %v", i, got[i].kind, got[i].at.In(cst), want[i].kind, want[i].at)
+		}
+	}
+	if p.Next != len(cal) || p.Ended {
+		t.Fatalf("progress %+v", p)
+	}
+	if runs != 5 { // one run per month of reports, then the last
+		t.Fatalf("%d runs, want 5 (continue-as-new after each month's reports)", runs)
+	}
+}
+
+// A ten-day pause moves every later event by ten days; ending stops the calendar.
+func TestCampaignPauseResumeEnd(t *testing.T) {
+	start, end := time.Date(2021, 11, 15, 0, 0, 0, 0, cst), time.Date(2022, 2, 28, 0, 0, 0, 0, cst)
+	cal := workflows.BuildCalendar("c", start, end, cst)
+	update := func(env *testsuite.TestWorkflowEnvironment, name string) {
+		env.UpdateWorkflow(name, name, &testsuite.TestUpdateCallback{OnAccept: func() {}, OnReject: func(err error) { t.Errorf("%s: %v", name, err) }, OnComplete: func(any, error) {}})
+	}
+	got, p, _ := runCampaign(t, workflows.CampaignInput{ID: "c", LeaderUnitID: 1, Calendar: cal}, func(env *testsuite.TestWorkflowEnvironment, run int) {
+		switch run {
+		case 2: // after November's reports: pause on 20 November for ten days
+			env.RegisterDelayedCallback(func() { update(env, workflows.UpdatePause) }, 5*24*time.Hour)
+			env.RegisterDelayedCallback(func() { update(env, workflows.UpdateResume) }, 15*24*time.Hour)
+		case 4: // after January's reports: end the campaign
+			env.RegisterDelayedCallback(func() { update(env, workflows.UpdateEnd) }, 24*time.Hour)
+		}
+	})
+	shifted := time.Date(2021, 12, 11, 0, 1, 0, 0, cst) // 1 December + 10 days
+	if len(got) != 5 || !got[2].at.Equal(shifted) || !got[3].at.Equal(time.Date(2022, 1, 11, 0, 0, 0, 0, cst)) {
+		t.Fatalf("started %v; want December's reports at %v and 5 events before the end", got, shifted)
+	}
+	if !p.Ended || p.PausedFor != 10*24*time.Hour {
+		t.Fatalf("progress %+v", p)
+	}
+}
