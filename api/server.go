@@ -17,6 +17,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/zeren-county/zeren/internal/store"
+	"github.com/zeren-county/zeren/workflows"
 )
 
 //go:embed openapi.yaml
@@ -99,6 +100,12 @@ func New(d Deps) *gin.Engine {
 	v1.GET("/campaigns/:id/plans", s.listPlans)
 	v1.POST("/plans/:id/tasks", s.addPlanTask)
 	v1.POST("/campaigns/:id/accidents", s.recordAccident)
+	v1.POST("/campaigns", s.createCampaign)
+	v1.GET("/campaigns/:id", s.getCampaign)
+	v1.POST("/campaigns/:id/run", s.runCampaign)
+	v1.POST("/campaigns/:id/pause", s.steerCampaign(workflows.UpdatePause))
+	v1.POST("/campaigns/:id/resume", s.steerCampaign(workflows.UpdateResume))
+	v1.POST("/campaigns/:id/end", s.steerCampaign(workflows.UpdateEnd))
 	v1.POST("/campaigns/:id/assessments", s.startAssessment)
 	v1.GET("/campaigns/:id/assessments/:year", s.getAssessment)
 	return r

@@ -61,7 +61,8 @@ func failStart(c *gin.Context, err error) {
 }
 
 // campaignAction opens a campaign action of leaders and the safety office: it
-// checks the caller's role, loads the campaign and decodes the body into body.
+// checks the caller's role, loads the campaign and decodes the body into body
+// (none when body is nil).
 // False means the answer is already written.
 func (s *Server) campaignAction(c *gin.Context, what string, body any) (store.Campaign, bool) {
 	if _, ok := assigningGrant(caller(c)); !ok {
@@ -72,6 +73,9 @@ func (s *Server) campaignAction(c *gin.Context, what string, body any) (store.Ca
 	if err != nil {
 		fail(c, err)
 		return camp, false
+	}
+	if body == nil {
+		return camp, true
 	}
 	if err := decodeJSON(c, body); err != nil {
 		fail(c, err)

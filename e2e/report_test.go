@@ -244,3 +244,60 @@ func TestAssessmentOverHTTP(t *testing.T) {
 	}
 	checkHistory(t, sys.client, wid, "assessment")
 }
+
+// TestCampaignOverHTTP: the safety office creates a campaign (its policy is
+// checked), runs its calendar — this year's pledges and this month's reports
+// start at once — then pauses, resumes and ends it.
+func TestCampaignOverHTTP(t *testing.T) {
+	s, tokens := seeded(t)
+	sys := start(t, "", s, tokens)
+	today := time.Now().In(time.FixedZone("CST", 8*3600)).Format("2006-01-02")
+	bad := map[string]any{"id": "e2e", "name": "测试行动", "starts_on": today, "ends_on": "2000-01-01",
+		"policy": map[string]any{"report": map[string]any{"ladder": []map[string]any{{"offset": "0", "action": "shout"}}}}}
+	p := sys.send(t, "POST", "/api/v1/campaigns", "yjj-office", bad).want(t, 422).problem(t)
+	fields := map[string]bool{}
+	for _, e := range p.Errors {
+		fields[e.Field] = true
+	}
+	if !fields["ends_on"] || !fields["policy.report.ladder[0].action"] {
+		t.Fatalf("problem %+v", p.Errors)
+	}
+	sys.send(t, "POST", "/api/v1/campaigns", "jcg-head", map[string]any{"id": "e2e", "name": "x", "starts_on": today}).want(t, 403)
+	sys.send(t, "POST", "/api/v1/campaigns", "yjj-office", map[string]any{"id": "e2e", "name": "测试行动", "starts_on": today}).want(t, 201)
+	sys.send(t, "POST", "/api/v1/campaigns", "yjj-office", map[string]any{"id": "e2e", "name": "测试行动", "starts_on": today}).want(t, 409)
+	sys.send(t, "POST", "/api/v1/campaigns/e2e/run", "yjj-office", nil).want(t, 202)
+	sys.send(t, "POST", "/api/v1/campaigns/e2e/run", "yjj-office", nil).want(t, 200)
+
+	type view struct {
+		Running  bool                       `json:"running"`
+		Progress workflows.CampaignProgress `json:"progress"`
+		Counts   store.CampaignCounts       `json:"counts"`
+	}
+	var v view
+	for wait := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		sys.send(t, "GET", "/api/v1/campaigns/e2e", "linyou-secretary", nil).want(t, 200).decode(t, &v)
+		if v.Progress.Next >= 2 && v.Counts.Open >= 21+25 { // 21 pledges from the county, 25 reports
+			break
+		}
+		if time.Now().After(wait) {
+			t.Fatalf("the calendar did not start this year's pledges and this month's reports: %+v", v)
+		}
+	}
+	if !v.Running || v.Progress.NextEvent == nil {
+		t.Fatalf("campaign %+v", v)
+	}
+	var prog workflows.CampaignProgress
+	sys.send(t, "POST", "/api/v1/campaigns/e2e/pause", "yjj-office", nil).want(t, 200).decode(t, &prog)
+	if !prog.Paused {
+		t.Fatalf("after pause: %+v", prog)
+	}
+	sys.send(t, "POST", "/api/v1/campaigns/e2e/pause", "yjj-office", nil).want(t, 409)
+	sys.send(t, "POST", "/api/v1/campaigns/e2e/resume", "yjj-office", nil).want(t, 200).decode(t, &prog)
+	if prog.Paused || prog.PausedFor <= 0 {
+		t.Fatalf("after resume: %+v", prog)
+	}
+	sys.send(t, "POST", "/api/v1/campaigns/e2e/end", "linyou-deputy", nil).want(t, 200).decode(t, &prog)
+	if !prog.Ended {
+		t.Fatalf("after end: %+v", prog)
+	}
+}

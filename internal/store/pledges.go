@@ -349,3 +349,21 @@ ORDER BY u.id`, issuerID)
 	}
 	return out, nil
 }
+
+// CampaignCounts counts a campaign's human tasks: open, done, and open past their deadline.
+type CampaignCounts struct {
+	Open    int `db:"open" json:"open"`
+	Done    int `db:"done" json:"done"`
+	Overdue int `db:"overdue" json:"overdue"`
+}
+
+// CountCampaignTasks counts the tasks of a campaign at now.
+func CountCampaignTasks(ctx context.Context, db sqlx.ExtContext, campaignID string, now time.Time) (CampaignCounts, error) {
+	var c CampaignCounts
+	err := sqlx.GetContext(ctx, db, &c, `SELECT count(*) FILTER (WHERE status = 'open') AS open, count(*) FILTER (WHERE status = 'completed') AS done,
+count(*) FILTER (WHERE status = 'open' AND due_at < $2) AS overdue FROM tasks WHERE campaign_id = $1`, campaignID, now)
+	if err != nil {
+		return c, fmt.Errorf("campaign counts: %w", err)
+	}
+	return c, nil
+}
