@@ -300,4 +300,6 @@ func TestCampaignOverHTTP(t *testing.T) {
 	if !prog.Ended {
 		t.Fatalf("after end: %+v", prog)
 	}
+	time.Sleep(300 * time.Millisecond) // the run closes once its handlers finish
+	checkHistory(t, sys.client, workflows.CampaignID("e2e"), "campaign")
 }
