@@ -4,9 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/jmoiron/sqlx"
@@ -52,10 +50,7 @@ func (s *Server) recordAccident(c *gin.Context) {
 	} else if on.Before(camp.StartsOn) || on.After(camp.EndsOn) || on.After(time.Now()) {
 		v.Add("occurred_on", "a past date within the campaign")
 	}
-	b.Reason = strings.TrimSpace(b.Reason)
-	if b.Reason == "" || utf8.RuneCountInString(b.Reason) > 2000 {
-		v.Add("reason", "required, at most 2000 characters")
-	}
+	v.Text("reason", &b.Reason, true, 2000)
 	v.Sort()
 	if err := v.Err(); err != nil {
 		fail(c, err)

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/jmoiron/sqlx"
@@ -118,18 +117,8 @@ func (s *Server) assignmentInput(ctx context.Context, p domain.Person, grant dom
 		AssignerID: p.ID, AssignerKey: p.Key, CreatedAt: now.UTC().Truncate(time.Microsecond),
 		ReviewerUnitID: grant.UnitID, ReviewerRole: grant.Role, ReviewerID: p.ID,
 	}
-	switch n := utf8.RuneCountInString(in.Title); {
-	case n == 0:
-		v.Add("title", "required")
-	case n > 200:
-		v.Add("title", "at most 200 characters")
-	}
-	switch n := utf8.RuneCountInString(in.Content); {
-	case n == 0:
-		v.Add("content", "required")
-	case n > 20000:
-		v.Add("content", "at most 20000 characters")
-	}
+	v.Text("title", &in.Title, true, 200)
+	v.Text("content", &in.Content, true, 20000)
 	switch {
 	case b.DueAt == nil:
 		v.Add("due_at", "required")

@@ -5,9 +5,7 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/jmoiron/sqlx"
@@ -42,12 +40,7 @@ func (s *Server) summonInterview(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	v := &domain.ValidationError{}
-	b.Reason = strings.TrimSpace(b.Reason)
-	if b.Reason == "" {
-		v.Add("reason", "required")
-	} else if utf8.RuneCountInString(b.Reason) > 2000 {
-		v.Add("reason", "at most 2000 characters")
-	}
+	v.Text("reason", &b.Reason, true, 2000)
 	if b.ReasonKey == "" {
 		b.ReasonKey = "manual"
 	} else if !validReasonKey.MatchString(b.ReasonKey) {

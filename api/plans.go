@@ -3,9 +3,7 @@ package api
 import (
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/jmoiron/sqlx"
@@ -35,10 +33,7 @@ func (s *Server) createPlan(c *gin.Context) {
 	default:
 		v.Add("kind", "one of overall, thematic, sector")
 	}
-	b.Title = strings.TrimSpace(b.Title)
-	if b.Title == "" || utf8.RuneCountInString(b.Title) > 200 {
-		v.Add("title", "required, at most 200 characters")
-	}
+	v.Text("title", &b.Title, true, 200)
 	plan := store.Plan{CampaignID: camp.ID, Kind: b.Kind, Title: b.Title}
 	if b.Committee != "" {
 		u, err := store.UnitByCode(ctx, s.Store.DB, b.Committee)

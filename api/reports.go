@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/jmoiron/sqlx"
@@ -119,12 +117,7 @@ func (s *Server) issueNotice(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	v := &domain.ValidationError{}
-	b.Reason = strings.TrimSpace(b.Reason)
-	if b.Reason == "" {
-		v.Add("reason", "required")
-	} else if utf8.RuneCountInString(b.Reason) > 5000 {
-		v.Add("reason", "at most 5000 characters")
-	}
+	v.Text("reason", &b.Reason, true, 5000)
 	if len(b.Units) == 0 {
 		v.Add("units", "name at least one unit")
 	}

@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/jmoiron/sqlx"
@@ -180,12 +179,7 @@ func (s *Server) requestExtension(c *gin.Context) {
 		return
 	}
 	v := &domain.ValidationError{}
-	b.Reason = strings.TrimSpace(b.Reason)
-	if b.Reason == "" {
-		v.Add("reason", "required: say why more time is needed")
-	} else if utf8.RuneCountInString(b.Reason) > 2000 {
-		v.Add("reason", "at most 2000 characters")
-	}
+	v.Text("reason", &b.Reason, true, 2000)
 	if b.DueAt == nil {
 		v.Add("due_at", "required")
 	} else if !b.DueAt.After(t.DueAt) {
@@ -305,13 +299,8 @@ func (s *Server) comment(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	b.Body = strings.TrimSpace(b.Body)
 	v := &domain.ValidationError{}
-	if b.Body == "" {
-		v.Add("body", "required")
-	} else if utf8.RuneCountInString(b.Body) > 5000 {
-		v.Add("body", "at most 5000 characters")
-	}
+	v.Text("body", &b.Body, true, 5000)
 	if err := v.Err(); err != nil {
 		fail(c, err)
 		return

@@ -2,8 +2,10 @@ package domain
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Sentinel errors that the API maps to problem+json responses.
@@ -48,4 +50,17 @@ func (e *ValidationError) Err() error {
 // Sort orders the fields by name, so answers are stable.
 func (e *ValidationError) Sort() {
 	slices.SortFunc(e.Fields, func(a, b FieldError) int { return strings.Compare(a.Field, b.Field) })
+}
+
+// Text trims *s and checks it: present when required, valid UTF-8, at most max characters.
+func (e *ValidationError) Text(field string, s *string, required bool, max int) {
+	*s = strings.TrimSpace(*s)
+	switch {
+	case required && *s == "":
+		e.Add(field, "required")
+	case !utf8.ValidString(*s):
+		e.Add(field, "must be valid UTF-8")
+	case utf8.RuneCountInString(*s) > max:
+		e.Add(field, fmt.Sprintf("at most %d characters", max))
+	}
 }

@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // TaskKind names what a human task asks for; each kind has its own payload.
@@ -249,14 +248,7 @@ func DecodeCompletion(kind TaskKind, raw []byte) (Completion, error) {
 }
 
 func checkText(v *ValidationError, field, s string, required bool) {
-	switch {
-	case required && s == "":
-		v.Add(field, "required")
-	case !utf8.ValidString(s):
-		v.Add(field, "must be valid UTF-8")
-	case utf8.RuneCountInString(s) > maxText:
-		v.Add(field, fmt.Sprintf("at most %d characters", maxText))
-	}
+	v.Text(field, &s, required, maxText)
 }
 
 // TaskSpec is what a workflow asks of a person: who, what, by when. It becomes

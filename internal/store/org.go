@@ -96,9 +96,14 @@ type UnitHead struct {
 
 // Units lists every unit ordered by id.
 func Units(ctx context.Context, db sqlx.ExtContext) ([]domain.Unit, error) {
+	return selectUnits(ctx, db, "list units", `SELECT id, code, name, kind, parent_id FROM units ORDER BY id`)
+}
+
+// selectUnits runs a query for unit rows and converts them.
+func selectUnits(ctx context.Context, db sqlx.ExtContext, what, query string, args ...any) ([]domain.Unit, error) {
 	var rows []unitRow
-	if err := sqlx.SelectContext(ctx, db, &rows, `SELECT id, code, name, kind, parent_id FROM units ORDER BY id`); err != nil {
-		return nil, fmt.Errorf("list units: %w", err)
+	if err := sqlx.SelectContext(ctx, db, &rows, query, args...); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	units := make([]domain.Unit, 0, len(rows))
 	for _, r := range rows {

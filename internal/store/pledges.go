@@ -330,24 +330,11 @@ FROM pledges WHERE campaign_id = $1 AND year = $2 GROUP BY level ORDER BY level`
 // PledgeSigners lists the units an issuer signs pledges with: for the county,
 // its departments and towns; for any other unit, the units it supervises.
 func PledgeSigners(ctx context.Context, db sqlx.ExtContext, issuerID int64) ([]domain.Unit, error) {
-	var rows []unitRow
-	err := sqlx.SelectContext(ctx, db, &rows, `
+	return selectUnits(ctx, db, fmt.Sprintf("pledge signers of %d", issuerID), `
 SELECT u.id, u.code, u.name, u.kind, u.parent_id FROM units u
 WHERE (EXISTS (SELECT 1 FROM units c WHERE c.id = $1 AND c.kind = 'county') AND u.parent_id = $1 AND u.kind IN ('department', 'town'))
    OR u.id IN (SELECT supervised_id FROM supervision WHERE supervisor_id = $1)
 ORDER BY u.id`, issuerID)
-	if err != nil {
-		return nil, fmt.Errorf("pledge signers of %d: %w", issuerID, err)
-	}
-	out := make([]domain.Unit, 0, len(rows))
-	for _, r := range rows {
-		u, err := r.toDomain()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, nil
 }
 
 // CampaignCounts counts a campaign's human tasks: open, done, and open past their deadline.

@@ -121,19 +121,7 @@ ORDER BY r.period, u.kind, u.id`, campaignID, period, pq.Array(unitIDs))
 
 // ReportingUnits are the units that report monthly in a campaign: departments, towns and enterprises.
 func ReportingUnits(ctx context.Context, db sqlx.ExtContext) ([]domain.Unit, error) {
-	var rows []unitRow
-	if err := sqlx.SelectContext(ctx, db, &rows, `SELECT id, code, name, kind, parent_id FROM units WHERE kind IN ('department', 'town', 'enterprise') ORDER BY id`); err != nil {
-		return nil, fmt.Errorf("reporting units: %w", err)
-	}
-	out := make([]domain.Unit, 0, len(rows))
-	for _, r := range rows {
-		u, err := r.toDomain()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, nil
+	return selectUnits(ctx, db, "reporting units", `SELECT id, code, name, kind, parent_id FROM units WHERE kind IN ('department', 'town', 'enterprise') ORDER BY id`)
 }
 
 // NoticeRow is a public notice as listed.
