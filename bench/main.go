@@ -2,6 +2,7 @@
 //
 //	go run ./cmd/testpg go run ./bench inbox      # inbox query over 1,000,000 tasks / 10,000 units
 //	go run ./cmd/testpg go run ./bench complete   # completion round trip vs a bare Update, embedded Temporal
+//	go run ./cmd/testpg go run ./bench reports    # one month of reports for 10,000 units on the embedded server
 //
 // It prints p50/p99 figures for the README.
 package main
@@ -16,7 +17,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: bench inbox|complete")
+		fmt.Fprintln(os.Stderr, "usage: bench inbox|complete|reports")
 		os.Exit(2)
 	}
 	ctx := context.Background()
@@ -26,6 +27,8 @@ func main() {
 		err = benchInbox(ctx)
 	case "complete":
 		err = benchComplete(ctx)
+	case "reports":
+		err = benchReports(ctx)
 	default:
 		err = fmt.Errorf("unknown benchmark %q", os.Args[1])
 	}

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/zeren-county/zeren/activities"
+	"github.com/zeren-county/zeren/internal/devenv"
+	"github.com/zeren-county/zeren/internal/seed"
+	"github.com/zeren-county/zeren/internal/store"
+	"github.com/zeren-county/zeren/workflows"
+)
+
+// benchReports adds towns until 10,000 units report, starts one month of
+// monthly reports on the embedded server (file store, as `zeren dev` runs it)
+// and measures how fast the report workflows start, and the process's memory
+// with them all open (server and worker share this process).
+func benchReports(ctx context.Context) error {
+	url := os.Getenv("DATABASE_URL")
+	if url == "" {
+		return fmt.Errorf("DATABASE_URL is not set: run through go run ./cmd/testpg")
+	}
+	s, err := store.Open(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if _, err := s.Migrate(ctx); err != nil {
+		return err
+	}
+	if _, err := seed.Load(ctx, s); err != nil {
+		return err
+	}
+	for _, q := range []string{
+		`INSERT INTO units (code, name, kind, parent_id) SELECT 'b' || g, '基准单位' || g, 'town', (SELECT id FROM units WHERE kind = 'county')
+		 FROM generate_series(1, 9975) g ON CONFLICT DO NOTHING`,
+		`INSERT INTO people (key, name, unit_id) SELECT u.code || '-head', u.name || '主要负责人', u.id FROM units u WHERE u.code LIKE 'b%' ON CONFLICT DO NOTHING`,
+		`INSERT INTO role_grants (person_id, role, unit_id) SELECT p.id, 'unit_head', p.unit_id FROM people p WHERE p.key LIKE 'b%-head' ON CONFLICT DO NOTHING`,
+	} {
+		if _, err := s.DB.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	units, err := store.ReportingUnits(ctx, s.DB)
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "zeren-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	ts, err := devenv.StartTemporal(devenv.TemporalOptions{DatabaseFile: dir + "/temporal.db", Namespace: "default"})
+	if err != nil {
+		return err
+	}
+	defer ts.Stop()
+	c, err := client.Dial(client.Options{HostPort: ts.HostPort})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	w := worker.New(c, "bench", worker.Options{})
+	workflows.Register(w, &activities.Activities{Store: s})
+	if err := w.Start(); err != nil {
+		return err
+	}
+	defer w.Stop()
+
+	period := time.Now().Format("2006-01")
+	start := time.Now()
+	if _, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.ReportMonthID(seed.DemoCampaignID, period), TaskQueue: "bench"},
+		workflows.ReportMonthWorkflow, workflows.ReportMonthInput{CampaignID: seed.DemoCampaignID, Period: period}); err != nil {
+		return err
+	}
+	for {
+		var n int
+		if err := s.DB.Get(&n, `SELECT count(*) FROM tasks WHERE kind = 'report.submit'`); err != nil {
+			return err
+		}
+		if n >= len(units) {
+			break
+		}
+		if time.Since(start) > 30*time.Minute {
+			return fmt.Errorf("only %d of %d reports open after 30 minutes", n, len(units))
+		}
+		time.Sleep(time.Second)
+	}
+	took := time.Since(start)
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	fmt.Printf("%d monthly-report workflows started and waiting on their inbox task in %v: %.0f workflows/s\n",
+		len(units), took.Round(time.Second), float64(len(units))/took.Seconds())
+	fmt.Printf("memory with them open (Temporal server + worker + API client in one process): heap in use %d MiB, RSS %s\n",
+		m.HeapInuse>>20, rss())
+	return nil
+}
+
+// rss reads the process's resident set size from /proc.
+func rss() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "unknown"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmRSS:") {
+			f := strings.Fields(line)
+			if len(f) >= 2 {
+				kb, _ := strconv.Atoi(f[1])
+				return fmt.Sprintf("%d MiB", kb>>10)
+			}
+		}
+	}
+	return "unknown"
+}
