@@ -13,7 +13,6 @@ import (
 	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/store"
-	"github.com/zeren-county/zeren/internal/testdb"
 	"github.com/zeren-county/zeren/workflows"
 )
 
@@ -23,15 +22,7 @@ import (
 // bottom unit of each kind is summoned.
 func TestAnnualAssessment(t *testing.T) {
 	ctx := context.Background()
-	s := testdb.New(t)
-	people, err := seed.Load(ctx, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ids := map[string]int64{}
-	for _, p := range people {
-		ids[p.Key] = p.ID
-	}
+	s, ids := seededCounty(t)
 	unit := func(code string) int64 {
 		u, err := store.UnitByCode(ctx, s.DB, code)
 		if err != nil {

@@ -31,6 +31,22 @@ type harness struct {
 	in    workflows.AssignmentInput
 }
 
+// seededCounty is a fresh database with the demo county, and the id of each
+// seeded person by key.
+func seededCounty(t *testing.T) (*store.Store, map[string]int64) {
+	t.Helper()
+	s := testdb.New(t)
+	people, err := seed.Load(context.Background(), s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]int64{}
+	for _, p := range people {
+		ids[p.Key] = p.ID
+	}
+	return s, ids
+}
+
 func newSuite() *testsuite.WorkflowTestSuite { return &testsuite.WorkflowTestSuite{} }
 
 func startOptions(assignment int64) client.StartWorkflowOptions {
@@ -40,18 +56,11 @@ func startOptions(assignment int64) client.StartWorkflowOptions {
 func newHarness(t *testing.T, ladder domain.Ladder) *harness {
 	t.Helper()
 	ctx := context.Background()
-	s := testdb.New(t)
-	people, err := seed.Load(ctx, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := &harness{t: t, s: s, units: map[string]int64{}, ids: map[string]int64{}}
+	s, ids := seededCounty(t)
+	h := &harness{t: t, s: s, units: map[string]int64{}, ids: ids}
 	units, _ := store.Units(ctx, s.DB)
 	for _, u := range units {
 		h.units[u.Code] = u.ID
-	}
-	for _, p := range people {
-		h.ids[p.Key] = p.ID
 	}
 	suite := newSuite()
 	h.env = suite.NewTestWorkflowEnvironment()

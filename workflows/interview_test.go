@@ -12,9 +12,7 @@ import (
 
 	"github.com/zeren-county/zeren/activities"
 	"github.com/zeren-county/zeren/internal/domain"
-	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/store"
-	"github.com/zeren-county/zeren/internal/testdb"
 	"github.com/zeren-county/zeren/workflows"
 )
 
@@ -23,15 +21,7 @@ import (
 // interviewee before and on their first deadline, never after confirmation.
 func TestInterviewFromSummonsToClose(t *testing.T) {
 	ctx := context.Background()
-	s := testdb.New(t)
-	people, err := seed.Load(ctx, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ids := map[string]int64{}
-	for _, p := range people {
-		ids[p.Key] = p.ID
-	}
+	s, ids := seededCounty(t)
 	a := &activities.Activities{Store: s}
 	zx, _ := store.UnitByCode(ctx, s.DB, "zx")
 	first, err := a.Summon(ctx, store.Summons{Key: "report/x/zx/2021-05#4", UnitID: zx.ID, ReasonKey: "lateness:report", Reason: "5月工作进展逾期10天未报送", Source: "ladder", At: t0})

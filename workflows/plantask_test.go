@@ -13,7 +13,6 @@ import (
 	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/store"
-	"github.com/zeren-county/zeren/internal/testdb"
 	"github.com/zeren-county/zeren/workflows"
 )
 
@@ -21,17 +20,8 @@ import (
 // plan ladder at their offsets, and nothing after it is reported done.
 func TestPlanTaskLadder(t *testing.T) {
 	ctx := context.Background()
-	s := testdb.New(t)
-	people, err := seed.Load(ctx, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var head int64
-	for _, p := range people {
-		if p.Key == "zjj-head" {
-			head = p.ID
-		}
-	}
+	s, ids := seededCounty(t)
+	head := ids["zjj-head"]
 	plans, err := store.Plans(ctx, s.DB, seed.DemoCampaignID)
 	if err != nil || len(plans) != 17 {
 		t.Fatalf("%d demo plans (%v), want 17", len(plans), err)

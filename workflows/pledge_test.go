@@ -15,7 +15,6 @@ import (
 	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/store"
-	"github.com/zeren-county/zeren/internal/testdb"
 	"github.com/zeren-county/zeren/workflows"
 )
 
@@ -29,15 +28,7 @@ var cst = time.FixedZone("CST", 8*3600)
 // returned and re-signs; one department proposes changed targets that are accepted.
 func TestPledgeCascadeForTheDemoCounty(t *testing.T) {
 	ctx := context.Background()
-	s := testdb.New(t)
-	people, err := seed.Load(ctx, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ids := map[string]int64{}
-	for _, p := range people {
-		ids[p.Key] = p.ID
-	}
+	s, ids := seededCounty(t)
 	county, _ := store.UnitByCode(ctx, s.DB, "linyou")
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()

@@ -15,7 +15,6 @@ import (
 	"github.com/zeren-county/zeren/activities"
 	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/store"
-	"github.com/zeren-county/zeren/internal/testdb"
 	"github.com/zeren-county/zeren/workflows"
 )
 
@@ -54,15 +53,7 @@ func yearOfReports(ctx workflow.Context, campaign string, year int) (workflows.R
 // interviews and deductions happen, when, and the scores.
 func TestAYearOfMonthlyReports(t *testing.T) {
 	ctx := context.Background()
-	s := testdb.New(t)
-	people, err := seed.Load(ctx, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ids := map[string]int64{}
-	for _, p := range people {
-		ids[p.Key] = p.ID
-	}
+	s, ids := seededCounty(t)
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()
 	workflows.Register(env, &activities.Activities{Store: s})
