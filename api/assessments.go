@@ -72,30 +72,14 @@ func (s *Server) recordAccident(c *gin.Context) {
 	c.JSON(http.StatusCreated, gin.H{"id": id, "unit": u.Code, "year": on.Year(), "occurred_on": b.OccurredOn, "reason": b.Reason})
 }
 
-type assessmentBody struct {
-	Year *int `json:"year"`
-}
-
 // startAssessment starts a year's assessment (leaders, safety office); again is a no-op.
 func (s *Server) startAssessment(c *gin.Context) {
-	var b assessmentBody
-	camp, ok := s.campaignAction(c, "start assessments", &b)
+	camp, year, county, ok := s.campaignYear(c, "start assessments")
 	if !ok {
 		return
 	}
-	ctx := c.Request.Context()
-	if b.Year == nil || *b.Year < camp.StartsOn.Year() || *b.Year > camp.EndsOn.Year() {
-		problem(c, http.StatusUnprocessableEntity, TypeValidation, "year: a year of the campaign",
-			domain.FieldError{Field: "year", Detail: fmt.Sprintf("a year from %d to %d", camp.StartsOn.Year(), camp.EndsOn.Year())})
-		return
-	}
-	county, err := store.CountyUnit(ctx, s.Store.DB)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	s.startOnce(c, workflows.AssessmentID(camp.ID, *b.Year), workflows.AssessmentWorkflow,
-		workflows.AssessmentInput{CampaignID: camp.ID, Year: *b.Year, LeaderUnitID: county.ID})
+	s.startOnce(c, workflows.AssessmentID(camp.ID, year), workflows.AssessmentWorkflow,
+		workflows.AssessmentInput{CampaignID: camp.ID, Year: year, LeaderUnitID: county})
 }
 
 // getAssessment answers a year's results: computed (awaiting a leader) or published.

@@ -3,7 +3,6 @@ package api
 import (
 	"embed"
 	"encoding/json"
-	"fmt"
 	"html/template"
 	"net/http"
 	"strconv"
@@ -22,36 +21,15 @@ var templateFS embed.FS
 var pledgeDoc = template.Must(template.New("pledge.html").Funcs(template.FuncMap{"inc": func(i int) int { return i + 1 }}).
 	ParseFS(templateFS, "templates/pledge.html"))
 
-type startPledgesBody struct {
-	Year *int `json:"year"`
-}
-
 // startPledges issues a campaign year's pledges from the county (leaders and
 // the safety office). Starting the same year again changes nothing.
 func (s *Server) startPledges(c *gin.Context) {
-	var b startPledgesBody
-	camp, ok := s.campaignAction(c, "issue pledges", &b)
+	camp, year, county, ok := s.campaignYear(c, "issue pledges")
 	if !ok {
 		return
 	}
-	ctx := c.Request.Context()
-	v := &domain.ValidationError{}
-	if b.Year == nil {
-		v.Add("year", "required")
-	} else if *b.Year < camp.StartsOn.Year() || *b.Year > camp.EndsOn.Year() {
-		v.Add("year", fmt.Sprintf("the campaign runs %d to %d", camp.StartsOn.Year(), camp.EndsOn.Year()))
-	}
-	if err := v.Err(); err != nil {
-		fail(c, err)
-		return
-	}
-	county, err := store.CountyUnit(ctx, s.Store.DB)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	s.startOnce(c, workflows.PledgeYearID(camp.ID, *b.Year), workflows.PledgeYearWorkflow,
-		workflows.PledgeYearInput{CampaignID: camp.ID, Year: *b.Year, IssuerUnitID: county.ID})
+	s.startOnce(c, workflows.PledgeYearID(camp.ID, year), workflows.PledgeYearWorkflow,
+		workflows.PledgeYearInput{CampaignID: camp.ID, Year: year, IssuerUnitID: county})
 }
 
 func yearParam(c *gin.Context) (int, bool) {

@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
+	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/store"
 )
 
@@ -82,4 +83,33 @@ func (s *Server) campaignAction(c *gin.Context, what string, body any) (store.Ca
 		return camp, false
 	}
 	return camp, true
+}
+
+// campaignYear opens a campaign action on one of its years ({"year": 2021}):
+// the year must be one the campaign runs in. It answers the county's unit,
+// which issues pledges and whose leaders approve assessments.
+func (s *Server) campaignYear(c *gin.Context, what string) (store.Campaign, int, int64, bool) {
+	var b struct {
+		Year *int `json:"year"`
+	}
+	camp, ok := s.campaignAction(c, what, &b)
+	if !ok {
+		return camp, 0, 0, false
+	}
+	v := &domain.ValidationError{}
+	if b.Year == nil {
+		v.Add("year", "required")
+	} else if *b.Year < camp.StartsOn.Year() || *b.Year > camp.EndsOn.Year() {
+		v.Add("year", fmt.Sprintf("the campaign runs %d to %d", camp.StartsOn.Year(), camp.EndsOn.Year()))
+	}
+	if err := v.Err(); err != nil {
+		fail(c, err)
+		return camp, 0, 0, false
+	}
+	county, err := store.CountyUnit(c.Request.Context(), s.Store.DB)
+	if err != nil {
+		fail(c, err)
+		return camp, 0, 0, false
+	}
+	return camp, *b.Year, county.ID, true
 }
