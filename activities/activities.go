@@ -4,6 +4,8 @@
 package activities
 
 import (
+	"go.temporal.io/sdk/client"
+
 	"context"
 
 	"github.com/jmoiron/sqlx"
@@ -14,6 +16,8 @@ import (
 // Activities holds the dependencies of every activity.
 type Activities struct {
 	Store *store.Store
+	// Temporal lets an activity reach other processes (a campaign's pause); nil in workflow unit tests.
+	Temporal client.Client
 }
 
 // Census is a count of the organisation and the schema version.

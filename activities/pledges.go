@@ -14,11 +14,12 @@ import (
 
 // PledgeSignersInput asks for the pledges an issuer signs in a year.
 type PledgeSignersInput struct {
-	CampaignID   string    `json:"campaign_id"`
-	Year         int       `json:"year"`
-	IssuerUnitID int64     `json:"issuer_unit_id"`
-	Level        int       `json:"level"`
-	Now          time.Time `json:"now"`
+	CampaignID   string `json:"campaign_id"`
+	Year         int    `json:"year"`
+	IssuerUnitID int64  `json:"issuer_unit_id"`
+	Level        int    `json:"level"`
+	// Now is workflow (wall) time; the campaign's clock turns it into campaign time.
+	Now time.Time `json:"now"`
 }
 
 // PledgeSpecs builds the pledges an issuer signs with the units under it: the
@@ -35,7 +36,7 @@ func (a *Activities) PledgeSpecs(ctx context.Context, in PledgeSignersInput) ([]
 	if err != nil {
 		return nil, err
 	}
-	signers, err := store.PledgeSigners(ctx, a.Store.DB, in.IssuerUnitID)
+	signers, err := store.PledgeSigners(ctx, a.Store.DB, c.ID, in.IssuerUnitID)
 	if err != nil {
 		return nil, err
 	}
@@ -52,8 +53,8 @@ func (a *Activities) PledgeSpecs(ctx context.Context, in PledgeSignersInput) ([]
 		specs = append(specs, domain.PledgeSpec{
 			ID: domain.PledgeWorkflowID(in.CampaignID, in.Year, u.Code), CampaignID: in.CampaignID, Year: in.Year, Level: in.Level,
 			IssuerUnitID: in.IssuerUnitID, IssuerName: issuerName, SignerUnitID: u.ID, SignerCode: u.Code, SignerName: u.Name,
-			Targets: tpl.Targets, Duties: duties, DueAt: policy.SigningDeadline(in.Year, c.Location(), in.Now),
-			CountersignDays: policy.CountersignDays, Ladder: policy.Ladder,
+			Targets: tpl.Targets, Duties: duties, DueAt: policy.SigningDeadline(in.Year, c.Location(), c.Now(in.Now)),
+			CountersignDays: policy.CountersignDays, Ladder: policy.Ladder, Clock: c.Clock(),
 		})
 	}
 	return specs, nil

@@ -33,7 +33,7 @@ func (a *Activities) ReportSpecs(ctx context.Context, in ReportSpecsInput) ([]do
 	if err != nil {
 		return nil, err
 	}
-	units, err := store.ReportingUnits(ctx, a.Store.DB)
+	units, err := store.ReportingUnits(ctx, a.Store.DB, c.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -44,7 +44,7 @@ func (a *Activities) ReportSpecs(ctx context.Context, in ReportSpecsInput) ([]do
 			return nil, err
 		}
 		specs = append(specs, domain.ReportSpec{ID: domain.ReportWorkflowID(c.ID, u.Code, in.Period), CampaignID: c.ID, Period: in.Period,
-			UnitID: u.ID, UnitCode: u.Code, UnitName: u.Name, OfficeUnitID: office, DueAt: due, Ladder: policy.Ladder, ReviewDays: 5,
+			UnitID: u.ID, UnitCode: u.Code, UnitName: u.Name, OfficeUnitID: office, DueAt: due, Ladder: policy.Ladder, ReviewDays: 5, Clock: c.Clock(),
 			PlanTasks: planTasks})
 	}
 	return specs, nil

@@ -47,7 +47,7 @@ func (s *Server) recordAccident(c *gin.Context) {
 	on, err := time.Parse("2006-01-02", b.OccurredOn)
 	if err != nil {
 		v.Add("occurred_on", "a date, YYYY-MM-DD")
-	} else if on.Before(camp.StartsOn) || on.After(camp.EndsOn) || on.After(time.Now()) {
+	} else if on.Before(camp.StartsOn) || on.After(camp.EndsOn) || on.After(camp.Now(time.Now())) {
 		v.Add("occurred_on", "a past date within the campaign")
 	}
 	v.Text("reason", &b.Reason, true, 2000)

@@ -3,12 +3,16 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
 	"net/http"
 	"regexp"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/jmoiron/sqlx"
 	"go.temporal.io/sdk/client"
 
 	"github.com/zeren-county/zeren/internal/domain"
@@ -27,8 +31,14 @@ func (s *Server) runCampaign(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	// The clock starts at the first run; a repeated run keeps it.
+	if camp, err = store.StartClock(c.Request.Context(), s.Store.DB, camp.ID, time.Now()); err != nil {
+		fail(c, err)
+		return
+	}
 	cal := workflows.BuildCalendar(camp.ID, camp.StartsOn, camp.EndsOn, camp.Location())
-	s.startOnce(c, workflows.CampaignID(camp.ID), workflows.CampaignWorkflow, workflows.CampaignInput{ID: camp.ID, LeaderUnitID: county.ID, Calendar: cal})
+	s.startOnce(c, workflows.CampaignID(camp.ID), workflows.CampaignWorkflow,
+		workflows.CampaignInput{ID: camp.ID, LeaderUnitID: county.ID, Calendar: cal, Clock: camp.Clock()})
 }
 
 // steerCampaign pauses, resumes or ends a running campaign (leaders and the safety office).
@@ -54,7 +64,8 @@ func (s *Server) steerCampaign(update string) gin.HandlerFunc {
 	}
 }
 
-// getCampaign answers the campaign, its calendar's progress and the counts of its tasks.
+// getCampaign answers the campaign, its time and phase, its participants, its
+// calendar's progress and the counts of its tasks.
 func (s *Server) getCampaign(c *gin.Context) {
 	ctx := c.Request.Context()
 	camp, err := store.CampaignByID(ctx, s.Store.DB, c.Param("id"))
@@ -62,12 +73,24 @@ func (s *Server) getCampaign(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	counts, err := store.CountCampaignTasks(ctx, s.Store.DB, camp.ID, time.Now())
+	now := camp.Now(time.Now())
+	counts, err := store.CountCampaignTasks(ctx, s.Store.DB, camp.ID, now)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	out := gin.H{"campaign": camp, "counts": counts, "running": false}
+	units, err := store.Participants(ctx, s.Store.DB, camp.ID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	participants := map[string]int{}
+	for _, u := range units {
+		participants[u.Kind.String()]++
+	}
+	phases := camp.FullPolicy().Phases
+	out := gin.H{"campaign": camp, "counts": counts, "running": false, "now": now.In(camp.Location()),
+		"phase": domain.PhaseAt(phases, now.In(camp.Location())), "phases": phases, "participants": participants}
 	qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if v, err := s.Temporal.QueryWorkflow(qctx, workflows.CampaignID(camp.ID), "", workflows.QueryProgress); err == nil {
@@ -89,6 +112,10 @@ type campaignBody struct {
 	EndsOn   string                `json:"ends_on"`
 	TimeZone string                `json:"time_zone"`
 	Policy   *store.CampaignPolicy `json:"policy"`
+	// ClockSpeed runs the campaign faster than real time (a demo); 1 by default.
+	ClockSpeed *float64 `json:"clock_speed"`
+	// Participants are unit codes; by default every department, town and enterprise.
+	Participants []string `json:"participants"`
 }
 
 var validCampaignID = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
@@ -101,6 +128,7 @@ func (s *Server) createCampaign(c *gin.Context) {
 		problem(c, http.StatusForbidden, TypeForbidden, "only the safety committee office creates campaigns")
 		return
 	}
+	ctx := c.Request.Context()
 	var b campaignBody
 	if err := decodeJSON(c, &b); err != nil {
 		fail(c, err)
@@ -154,19 +182,39 @@ func (s *Server) createCampaign(c *gin.Context) {
 	if policy.BaseScore < 0 {
 		v.Add("policy.base_score", "must be ≥ 0")
 	}
+	if len(policy.Phases) == 0 {
+		policy.Phases = domain.DefaultPhases(start, end)
+	}
+	domain.ValidatePhases("policy.phases", policy.Phases, start, end, v)
+	speed := 1.0
+	if b.ClockSpeed != nil {
+		if speed = *b.ClockSpeed; speed < 1 || speed > domain.MaxClockSpeed {
+			v.Add("clock_speed", fmt.Sprintf("1 (real time) to %d", domain.MaxClockSpeed))
+		}
+	}
+	participants, err := s.participants(ctx, b.Participants, v)
+	if err != nil {
+		fail(c, err)
+		return
+	}
 	v.Sort()
 	if err := v.Err(); err != nil {
 		fail(c, err)
 		return
 	}
 	raw, _ := json.Marshal(policy)
-	ctx := c.Request.Context()
 	if _, err := store.CampaignByID(ctx, s.Store.DB, b.ID); err == nil {
 		problem(c, http.StatusConflict, TypeConflict, "a campaign with this id exists", domain.FieldError{Field: "id", Detail: "taken"})
 		return
 	}
-	camp := store.Campaign{ID: b.ID, Name: strings.TrimSpace(b.Name), TimeZone: b.TimeZone, StartsOn: start, EndsOn: end, Policy: raw}
-	if err := store.UpsertCampaign(ctx, s.Store.DB, camp); err != nil {
+	camp := store.Campaign{ID: b.ID, Name: strings.TrimSpace(b.Name), TimeZone: b.TimeZone, StartsOn: start, EndsOn: end, Policy: raw, ClockSpeed: speed}
+	err = s.Store.InTx(ctx, func(tx *sqlx.Tx) error {
+		if err := store.UpsertCampaign(ctx, tx, camp); err != nil {
+			return err
+		}
+		return store.SetParticipants(ctx, tx, camp.ID, participants)
+	})
+	if err != nil {
 		fail(c, err)
 		return
 	}
@@ -176,4 +224,35 @@ func (s *Server) createCampaign(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusCreated, out)
+}
+
+// participants resolves the unit codes of a campaign's participants; none
+// given means every department, town and enterprise.
+func (s *Server) participants(ctx context.Context, codes []string, v *domain.ValidationError) ([]int64, error) {
+	if len(codes) == 0 {
+		units, err := store.AllReportingUnits(ctx, s.Store.DB)
+		if err != nil {
+			return nil, err
+		}
+		ids := make([]int64, len(units))
+		for i, u := range units {
+			ids[i] = u.ID
+		}
+		return ids, nil
+	}
+	ids := make([]int64, 0, len(codes))
+	for i, code := range codes {
+		u, err := store.UnitByCode(ctx, s.Store.DB, code)
+		switch {
+		case errors.Is(err, domain.ErrNotFound):
+			v.Add(fmt.Sprintf("participants[%d]", i), "no unit with code "+strconv.Quote(code))
+		case err != nil:
+			return nil, err
+		case u.Kind != domain.KindDepartment && u.Kind != domain.KindTown && u.Kind != domain.KindEnterprise:
+			v.Add(fmt.Sprintf("participants[%d]", i), "a department, town or enterprise")
+		default:
+			ids = append(ids, u.ID)
+		}
+	}
+	return ids, nil
 }

@@ -102,8 +102,13 @@ func (s *Server) addPlanTask(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	camp, err := store.CampaignByID(ctx, s.Store.DB, plan.CampaignID)
+	if err != nil {
+		fail(c, err)
+		return
+	}
 	v := &domain.ValidationError{}
-	in.Validate(time.Now(), v)
+	in.Validate(camp.Now(time.Now()), v)
 	var owner domain.Unit
 	if in.OwnerUnit != "" {
 		if owner, err = store.UnitByCode(ctx, s.Store.DB, in.OwnerUnit); err != nil {
@@ -135,7 +140,7 @@ func (s *Server) addPlanTask(c *gin.Context) {
 		}
 		return s.startInTx(ctx, workflows.PlanTaskID(id), workflows.PlanTaskWorkflow, domain.PlanTaskSpec{
 			ID: id, CampaignID: plan.CampaignID, PlanTitle: plan.Title, Content: in.Content, Measures: in.Measures,
-			OwnerUnitID: owner.ID, IssuerUnitID: office, Deadline: in.Deadline.UTC(), Ladder: domain.DefaultPlanLadder(),
+			OwnerUnitID: owner.ID, IssuerUnitID: office, Deadline: in.Deadline.UTC(), Ladder: domain.DefaultPlanLadder(), Clock: camp.Clock(),
 		})
 	})
 	if err != nil {

@@ -54,7 +54,7 @@ func (s *Server) listPledges(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	q := store.PledgeQuery{CampaignID: camp.ID, Year: year, Status: c.Query("status"), Now: time.Now()}
+	q := store.PledgeQuery{CampaignID: camp.ID, Year: year, Status: c.Query("status"), Now: camp.Now(time.Now())}
 	switch q.Status {
 	case "", "unsigned", domain.PledgeIssued, domain.PledgeSigned, domain.PledgeReturned, domain.PledgeInForce:
 	default:
@@ -98,7 +98,7 @@ func (s *Server) pledgeProgress(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	levels, err := store.PledgeProgressOf(ctx, s.Store.DB, camp.ID, year, time.Now())
+	levels, err := store.PledgeProgressOf(ctx, s.Store.DB, camp.ID, year, camp.Now(time.Now()))
 	if err != nil {
 		fail(c, err)
 		return
@@ -132,7 +132,7 @@ func (s *Server) getPledge(c *gin.Context) {
 	if !ok {
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"pledge": pl, "overdue": pl.Overdue(time.Now())})
+	c.JSON(http.StatusOK, gin.H{"pledge": pl, "overdue": pl.Overdue(s.campaignNow(c.Request.Context(), pl.CampaignID))})
 }
 
 // pledgeDocument renders the pledge as a printable formal document in Chinese.

@@ -368,7 +368,7 @@ func (s *Server) getTask(c *gin.Context) {
 	}
 	p := caller(c)
 	c.JSON(http.StatusOK, gin.H{
-		"task": t, "overdue": t.Overdue(time.Now()), "can_act": canAct(p, t) && t.Status == domain.TaskOpen,
+		"task": t, "overdue": t.Overdue(s.taskNow(ctx, t)), "can_act": canAct(p, t) && t.Status == domain.TaskOpen,
 		"subject": subject, "timeline": timeline, "comments": emptyIfNil(comments), "notifications": emptyIfNil(notes),
 	})
 }
@@ -433,6 +433,12 @@ func (s *Server) inbox(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
+	clocks, err := store.FastClocks(ctx, s.Store.DB)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	q.Clocks = clocks
 	tasks, next, err := store.Inbox(ctx, s.Store.DB, q)
 	if err != nil {
 		fail(c, err)
@@ -457,5 +463,32 @@ func (s *Server) inbox(c *gin.Context) {
 		"tasks": emptyIfNil(tasks), "next_cursor": next,
 		"counts":        gin.H{"total": total, "overdue": overdue, "by_kind": emptyIfNil(counts)},
 		"notifications": emptyIfNil(notes),
+		"campaign_time": campaignTimes(q.Clocks, q.Now),
 	})
+}
+
+// campaignTimes answers the time of each campaign that runs faster than real time.
+func campaignTimes(clocks store.Clocks, wall time.Time) map[string]time.Time {
+	out := map[string]time.Time{}
+	for id := range clocks {
+		out[id] = clocks.Now(id, wall)
+	}
+	return out
+}
+
+// taskNow is the time a task's deadline is measured against: its campaign's time.
+func (s *Server) taskNow(ctx context.Context, t store.Task) time.Time {
+	if t.CampaignID == nil {
+		return time.Now()
+	}
+	return s.campaignNow(ctx, *t.CampaignID)
+}
+
+// campaignNow is a campaign's time now (the wall clock if it cannot be read).
+func (s *Server) campaignNow(ctx context.Context, campaignID string) time.Time {
+	camp, err := store.CampaignByID(ctx, s.Store.DB, campaignID)
+	if err != nil {
+		return time.Now()
+	}
+	return camp.Now(time.Now())
 }

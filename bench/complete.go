@@ -77,7 +77,7 @@ func benchComplete(ctx context.Context) error {
 	}
 	defer c.Close()
 	w := worker.New(c, "bench", worker.Options{})
-	workflows.Register(w, &activities.Activities{Store: s})
+	workflows.Register(w, &activities.Activities{Store: s, Temporal: c})
 	w.RegisterWorkflowWithOptions(bareUpdate, workflow.RegisterOptions{Name: "BareUpdate"})
 	if err := w.Start(); err != nil {
 		return err

@@ -44,12 +44,13 @@ func benchReports(ctx context.Context) error {
 		 FROM generate_series(1, 9975) g ON CONFLICT DO NOTHING`,
 		`INSERT INTO people (key, name, unit_id) SELECT u.code || '-head', u.name || '主要负责人', u.id FROM units u WHERE u.code LIKE 'b%' ON CONFLICT DO NOTHING`,
 		`INSERT INTO role_grants (person_id, role, unit_id) SELECT p.id, 'unit_head', p.unit_id FROM people p WHERE p.key LIKE 'b%-head' ON CONFLICT DO NOTHING`,
+		`INSERT INTO campaign_participants (campaign_id, unit_id) SELECT 'linyou-2020', id FROM units WHERE code LIKE 'b%' ON CONFLICT DO NOTHING`,
 	} {
 		if _, err := s.DB.ExecContext(ctx, q); err != nil {
 			return err
 		}
 	}
-	units, err := store.ReportingUnits(ctx, s.DB)
+	units, err := store.ReportingUnits(ctx, s.DB, seed.DemoCampaignID)
 	if err != nil {
 		return err
 	}
@@ -69,7 +70,7 @@ func benchReports(ctx context.Context) error {
 	}
 	defer c.Close()
 	w := worker.New(c, "bench", worker.Options{})
-	workflows.Register(w, &activities.Activities{Store: s})
+	workflows.Register(w, &activities.Activities{Store: s, Temporal: c})
 	if err := w.Start(); err != nil {
 		return err
 	}

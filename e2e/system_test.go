@@ -63,7 +63,7 @@ func start(t *testing.T, temporalFile string, s *store.Store, tokens map[string]
 		t.Fatal(err)
 	}
 	w := worker.New(c, taskQueue, worker.Options{})
-	workflows.Register(w, &activities.Activities{Store: s})
+	workflows.Register(w, &activities.Activities{Store: s, Temporal: c})
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -19,19 +19,19 @@ import (
 func Assessment(ctx workflow.Context, in AssessmentInput) (AssessmentResult, error) {
 	ctx = withActivityOptions(ctx)
 	id := AssessmentID(in.CampaignID, in.Year)
-	var b board
+	b := board{Clock: in.Clock}
 	if err := b.install(ctx); err != nil {
 		return AssessmentResult{}, err
 	}
 	for round := 1; ; round++ {
 		var results []domain.AssessedUnit
-		if err := workflow.ExecuteActivity(ctx, acts.ComputeAssessment, activities.AssessmentInput{CampaignID: in.CampaignID, Year: in.Year, Round: round, At: workflow.Now(ctx)}).Get(ctx, &results); err != nil {
+		if err := workflow.ExecuteActivity(ctx, acts.ComputeAssessment, activities.AssessmentInput{CampaignID: in.CampaignID, Year: in.Year, Round: round, At: b.now(ctx)}).Get(ctx, &results); err != nil {
 			return AssessmentResult{}, err
 		}
 		title := fmt.Sprintf("审定%d年度安全生产目标责任考核结果", in.Year)
 		t, err := b.openTask(ctx, domain.TaskSpec{ID: TaskID(id, "approve", round), WorkflowID: id, Kind: domain.KindAssessmentApprove, Title: title,
 			SubjectType: "assessment", SubjectID: fmt.Sprintf("%s/%d", in.CampaignID, in.Year), CampaignID: in.CampaignID,
-			UnitID: in.LeaderUnitID, Role: domain.RoleLeader, IssuerUnitID: in.LeaderUnitID, DueAt: workflow.Now(ctx).Add(7 * 24 * time.Hour),
+			UnitID: in.LeaderUnitID, Role: domain.RoleLeader, IssuerUnitID: in.LeaderUnitID, DueAt: b.now(ctx).Add(7 * 24 * time.Hour),
 			Context: domain.TaskContext{Round: round}}, approver{})
 		if err != nil {
 			return AssessmentResult{}, err
@@ -43,7 +43,7 @@ func Assessment(ctx workflow.Context, in AssessmentInput) (AssessmentResult, err
 			continue
 		}
 		var summons []store.SummonResult
-		if err := workflow.ExecuteActivity(ctx, acts.PublishAssessment, activities.AssessmentInput{CampaignID: in.CampaignID, Year: in.Year, Round: round, By: t.CompletedBy, At: workflow.Now(ctx)}).Get(ctx, &summons); err != nil {
+		if err := workflow.ExecuteActivity(ctx, acts.PublishAssessment, activities.AssessmentInput{CampaignID: in.CampaignID, Year: in.Year, Round: round, By: t.CompletedBy, At: b.now(ctx)}).Get(ctx, &summons); err != nil {
 			return AssessmentResult{}, err
 		}
 		for _, s := range summons {

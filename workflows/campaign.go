@@ -8,6 +8,8 @@ import (
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/zeren-county/zeren/activities"
 )
 
 // BuildCalendar lays out a campaign from its first to its last day in loc: the
@@ -55,6 +57,25 @@ func Campaign(ctx workflow.Context, in CampaignInput) (CampaignProgress, error) 
 	return s.run(ctx)
 }
 
+// now is campaign time.
+func (s *campaign) now(ctx workflow.Context) time.Time { return s.In.Clock.Now(workflow.Now(ctx)) }
+
+// pauseKey names the current pause, so each process shifts its deadlines for it once.
+func (s *campaign) pauseKey() string {
+	return fmt.Sprintf("pause:%s:%d", s.In.ID, s.In.PausedAt.UnixNano())
+}
+
+// steerProcesses tells every process of the campaign with an open task that
+// the campaign paused (hold the ladders) or resumed (move the deadlines).
+func (s *campaign) steerProcesses(ctx workflow.Context, req CampaignPauseRequest) error {
+	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: 30 * time.Minute, HeartbeatTimeout: time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute},
+	})
+	in := activities.SteerInput{CampaignID: s.In.ID, Paused: req.Paused, ShiftBy: req.ShiftBy, Key: req.Key, Update: UpdateCampaignPause}
+	return workflow.ExecuteActivity(ctx, acts.SteerCampaignProcesses, in).Get(ctx, nil)
+}
+
 func (s *campaign) progress() CampaignProgress {
 	p := CampaignProgress{Next: s.In.Next, Total: len(s.In.Calendar), Paused: s.In.Paused, Ended: s.In.Ended, PausedFor: s.In.PausedFor}
 	if s.In.Next < len(s.In.Calendar) {
@@ -73,9 +94,11 @@ func (s *campaign) install(ctx workflow.Context) error {
 	if err := workflow.SetQueryHandler(ctx, QueryProgress, func() (CampaignProgress, error) { return s.progress(), nil }); err != nil {
 		return err
 	}
-	steer := func(name string, ok func() error, apply func(ctx workflow.Context)) error {
+	steer := func(name string, ok func() error, apply func(ctx workflow.Context) error) error {
 		return workflow.SetUpdateHandlerWithOptions(ctx, name, func(ctx workflow.Context) (CampaignProgress, error) {
-			apply(ctx)
+			if err := apply(withActivityOptions(ctx)); err != nil {
+				return CampaignProgress{}, err
+			}
 			return s.progress(), nil
 		}, workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context) error { return ok() }})
 	}
@@ -93,7 +116,10 @@ func (s *campaign) install(ctx workflow.Context) error {
 			return temporal.NewApplicationError("the campaign is already paused", ErrTaskClosed)
 		}
 		return nil
-	}, func(ctx workflow.Context) { s.In.Paused, s.In.PausedAt = true, workflow.Now(ctx) }); err != nil {
+	}, func(ctx workflow.Context) error {
+		s.In.Paused, s.In.PausedAt = true, s.now(ctx)
+		return s.steerProcesses(ctx, CampaignPauseRequest{Paused: true, Key: s.pauseKey()})
+	}); err != nil {
 		return err
 	}
 	if err := steer(UpdateResume, func() error {
@@ -104,13 +130,15 @@ func (s *campaign) install(ctx workflow.Context) error {
 			return temporal.NewApplicationError("the campaign is not paused", ErrTaskClosed)
 		}
 		return nil
-	}, func(ctx workflow.Context) {
-		s.In.PausedFor += workflow.Now(ctx).Sub(s.In.PausedAt)
+	}, func(ctx workflow.Context) error {
+		shift, key := s.now(ctx).Sub(s.In.PausedAt), s.pauseKey()
+		s.In.PausedFor += shift
 		s.In.Paused = false
+		return s.steerProcesses(ctx, CampaignPauseRequest{ShiftBy: shift, Key: key})
 	}); err != nil {
 		return err
 	}
-	return steer(UpdateEnd, notEnded, func(workflow.Context) { s.In.Ended = true })
+	return steer(UpdateEnd, notEnded, func(workflow.Context) error { s.In.Ended = true; return nil })
 }
 
 func (s *campaign) run(ctx workflow.Context) (CampaignProgress, error) {
@@ -128,11 +156,11 @@ func (s *campaign) run(ctx workflow.Context) (CampaignProgress, error) {
 				}
 				continue
 			}
-			wait := e.At.Add(s.In.PausedFor).Sub(workflow.Now(ctx))
+			wait := e.At.Add(s.In.PausedFor).Sub(s.now(ctx))
 			if wait <= 0 {
 				break
 			}
-			if _, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return s.In.Paused || s.In.Ended }); err != nil {
+			if _, err := workflow.AwaitWithTimeout(ctx, s.In.Clock.Wall(wait), func() bool { return s.In.Paused || s.In.Ended }); err != nil {
 				return s.cancelled(ctx, err)
 			}
 		}
@@ -167,7 +195,7 @@ func (s *campaign) process(e CalendarEvent) (string, any) {
 	case "reports":
 		return ReportMonthID(c, e.Period), ReportMonthInput{CampaignID: c, Period: e.Period}
 	default:
-		return AssessmentID(c, e.Year), AssessmentInput{CampaignID: c, Year: e.Year, LeaderUnitID: s.In.LeaderUnitID}
+		return AssessmentID(c, e.Year), AssessmentInput{CampaignID: c, Year: e.Year, LeaderUnitID: s.In.LeaderUnitID, Clock: s.In.Clock}
 	}
 }
 

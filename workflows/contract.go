@@ -54,7 +54,18 @@ const (
 	UpdateRequestExtension = "request-extension"
 	// QueryTasks answers the process's human tasks and fired rungs.
 	QueryTasks = "tasks"
+	// UpdateCampaignPause tells a process its campaign paused (hold the ladders) or resumed (shift deadlines).
+	UpdateCampaignPause = "campaign-pause"
 )
+
+// CampaignPauseRequest is the campaign-pause Update's argument: Paused holds
+// the process's ladders; a resume releases them and moves every open task's
+// deadline by ShiftBy, once per Key.
+type CampaignPauseRequest struct {
+	Paused  bool          `json:"paused"`
+	ShiftBy time.Duration `json:"shift_by,omitempty"`
+	Key     string        `json:"key,omitempty"`
+}
 
 // Application error types a workflow's validators and handlers return; the API maps them.
 const (
@@ -269,6 +280,8 @@ type AssessmentInput struct {
 	CampaignID   string `json:"campaign_id"`
 	Year         int    `json:"year"`
 	LeaderUnitID int64  `json:"leader_unit_id"`
+	// Clock is the campaign's clock (nil: real time).
+	Clock *domain.Clock `json:"clock,omitempty"`
 }
 
 // AssessmentResult is the published ranking.
@@ -313,6 +326,8 @@ type CampaignInput struct {
 	Paused    bool          `json:"paused"`
 	PausedAt  time.Time     `json:"paused_at"`
 	Ended     bool          `json:"ended"`
+	// Clock is the campaign's clock (nil: real time); calendar times and pauses are campaign time.
+	Clock *domain.Clock `json:"clock,omitempty"`
 }
 
 // CampaignProgress is what the progress query answers.

@@ -47,7 +47,7 @@ type rungTarget struct {
 
 // run fires the unfired rungs of the ladder in order, each when its time comes,
 // for as long as t is open. It returns when t closes or every rung has fired.
-func (l *ladder) run(ctx workflow.Context, t *humanTask, target rungTarget) error {
+func (l *ladder) run(ctx workflow.Context, b *board, t *humanTask, target rungTarget) error {
 	// Version 1: a reminder due at or before the task was opened is not sent
 	// (the new task's own notice says it); other rungs still fire when past.
 	skipStale := workflow.GetVersion(ctx, "ladder-skip-stale-reminders", workflow.DefaultVersion, 1) >= 1
@@ -60,11 +60,18 @@ func (l *ladder) run(ctx workflow.Context, t *humanTask, target rungTarget) erro
 				return nil
 			}
 			version := t.DueVersion
-			wait := t.Spec.DueAt.Add(l.Rungs[i].Offset.Duration()).Sub(workflow.Now(ctx))
+			wait := t.Spec.DueAt.Add(l.Rungs[i].Offset.Duration()).Sub(b.now(ctx))
 			if wait <= 0 {
-				break
+				if !b.Held {
+					break
+				}
+				// The campaign is paused: hold the rung until it resumes (and moves the deadline).
+				if err := workflow.Await(ctx, func() bool { return !t.open() || !b.Held || t.DueVersion != version }); err != nil {
+					return err
+				}
+				continue
 			}
-			moved, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return !t.open() || t.DueVersion != version })
+			moved, err := workflow.AwaitWithTimeout(ctx, b.Clock.Wall(wait), func() bool { return !t.open() || t.DueVersion != version })
 			if err != nil {
 				return err
 			}
@@ -82,7 +89,7 @@ func (l *ladder) run(ctx workflow.Context, t *humanTask, target rungTarget) erro
 		in := activities.FireRungInput{
 			Key: l.Key, Index: i, Rung: l.Rungs[i], WorkflowID: t.Spec.WorkflowID, TaskID: t.Spec.ID,
 			Title: target.Title, SubjectType: target.SubjectType, SubjectID: target.SubjectID, CampaignID: target.CampaignID,
-			UnitID: target.UnitID, IssuerUnitID: target.IssuerUnitID, DueAt: t.Spec.DueAt, At: workflow.Now(ctx),
+			UnitID: target.UnitID, IssuerUnitID: target.IssuerUnitID, DueAt: t.Spec.DueAt, At: b.now(ctx),
 		}
 		var res activities.FireRungResult
 		if err := workflow.ExecuteActivity(ctx, acts.FireRung, in).Get(ctx, &res); err != nil {
@@ -109,7 +116,7 @@ func (b *board) escalated(ctx workflow.Context, spec domain.TaskSpec, ap approve
 	var ladderErr error
 	done := false
 	workflow.Go(ctx, func(ctx workflow.Context) {
-		ladderErr = l.run(ctx, t, target)
+		ladderErr = l.run(ctx, b, t, target)
 		done = true
 	})
 	if err := workflow.Await(ctx, func() bool { return !t.open() && done }); err != nil {

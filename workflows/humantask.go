@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 
 	"github.com/zeren-county/zeren/activities"
 	"github.com/zeren-county/zeren/internal/domain"
+	"github.com/zeren-county/zeren/internal/store"
 )
 
 // The human-task primitive. A process keeps a board of its tasks in its state;
@@ -20,7 +22,16 @@ import (
 // board holds a process's human tasks, in the order they were opened.
 type board struct {
 	Tasks []*humanTask
+	// Clock is the campaign's clock the process runs on (nil: real time).
+	Clock *domain.Clock
+	// Held is true while the campaign is paused: no rung fires.
+	Held bool
+	// Shifts counts the deadline shifts applied, by their keys, so a repeated one is not applied twice.
+	Shifts []string
 }
+
+// now is the process's time: campaign time on the campaign's clock.
+func (b *board) now(ctx workflow.Context) time.Time { return b.Clock.Now(workflow.Now(ctx)) }
 
 // humanTask is one task as the workflow holds it.
 type humanTask struct {
@@ -81,7 +92,7 @@ var acts *activities.Activities
 // the inbox when the activity commits, which can be before the workflow hears the
 // activity finished, and a completion arriving in that gap must find the task.
 func (b *board) openTask(ctx workflow.Context, spec domain.TaskSpec, ap approver) (*humanTask, error) {
-	spec.CreatedAt = workflow.Now(ctx)
+	spec.CreatedAt = b.now(ctx)
 	t := &humanTask{Spec: spec, Status: domain.TaskOpen, Approver: ap}
 	b.Tasks = append(b.Tasks, t)
 	if err := workflow.ExecuteActivity(ctx, acts.CreateTask, spec).Get(ctx, nil); err != nil {
@@ -106,7 +117,7 @@ func (b *board) cancelPending(ctx workflow.Context, t *humanTask) error {
 		return nil
 	}
 	d.Status = domain.TaskCancelled
-	return workflow.ExecuteActivity(ctx, acts.CancelTask, activities.CancelTaskInput{TaskID: d.Spec.ID, Reason: "任务已办结，延期申请不再需要决定", At: workflow.Now(ctx)}).Get(ctx, nil)
+	return workflow.ExecuteActivity(ctx, acts.CancelTask, activities.CancelTaskInput{TaskID: d.Spec.ID, Reason: "任务已办结，延期申请不再需要决定", At: b.now(ctx)}).Get(ctx, nil)
 }
 
 func appError(typ, msg string) error { return temporal.NewApplicationError(msg, typ) }
@@ -121,9 +132,42 @@ func (b *board) install(ctx workflow.Context) error {
 	}); err != nil {
 		return err
 	}
-	return workflow.SetUpdateHandlerWithOptions(ctx, UpdateRequestExtension, b.requestExtension, workflow.UpdateHandlerOptions{
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateRequestExtension, b.requestExtension, workflow.UpdateHandlerOptions{
 		Validator: b.validateExtension,
-	})
+	}); err != nil {
+		return err
+	}
+	return workflow.SetUpdateHandler(ctx, UpdateCampaignPause, b.campaignPause)
+}
+
+// campaignPause holds the ladders while the campaign is paused and, on resume,
+// moves every open task's deadline by the pause (once per shift key).
+func (b *board) campaignPause(ctx workflow.Context, req CampaignPauseRequest) (int, error) {
+	ctx = withActivityOptions(ctx)
+	if req.Paused {
+		b.Held = true
+		return 0, nil
+	}
+	b.Held = false
+	if req.ShiftBy <= 0 || slices.Contains(b.Shifts, req.Key) {
+		return 0, nil
+	}
+	b.Shifts = append(b.Shifts, req.Key)
+	moved := 0
+	for _, t := range b.Tasks {
+		if !t.open() {
+			continue
+		}
+		due := t.Spec.DueAt.Add(req.ShiftBy)
+		in := activities.MoveDueInput{TaskID: t.Spec.ID, DueAt: due, DecisionTaskID: req.Key + ":" + t.Spec.ID, PersonKey: store.ActorEngine, At: b.now(ctx)}
+		if err := workflow.ExecuteActivity(ctx, acts.MoveTaskDue, in).Get(ctx, nil); err != nil {
+			return moved, err
+		}
+		t.Spec.DueAt = due
+		t.DueVersion++
+		moved++
+	}
+	return moved, nil
 }
 
 func (b *board) view() (TasksView, error) {
@@ -164,7 +208,7 @@ func (b *board) complete(ctx workflow.Context, req CompleteTaskRequest) (Complet
 	}
 	t.Completing = true
 	defer func() { t.Completing = false }()
-	now := workflow.Now(ctx)
+	now := b.now(ctx)
 	updateID := ""
 	if info := workflow.GetCurrentUpdateInfo(ctx); info != nil {
 		updateID = info.ID
@@ -195,7 +239,7 @@ func (b *board) decideExtension(ctx workflow.Context, d *humanTask, outcome doma
 	if outcome.Decision != domain.DecisionApprove || !target.open() {
 		return nil
 	}
-	in := activities.MoveDueInput{TaskID: target.Spec.ID, DueAt: d.RequestedDue, DecisionTaskID: d.Spec.ID, PersonKey: by, At: workflow.Now(ctx)}
+	in := activities.MoveDueInput{TaskID: target.Spec.ID, DueAt: d.RequestedDue, DecisionTaskID: d.Spec.ID, PersonKey: by, At: b.now(ctx)}
 	if err := workflow.ExecuteActivity(ctx, acts.MoveTaskDue, in).Get(ctx, nil); err != nil {
 		return err
 	}
@@ -245,7 +289,7 @@ func (b *board) requestExtension(ctx workflow.Context, req ExtensionRequest) (Ex
 		SubjectType: t.Spec.SubjectType, SubjectID: t.Spec.SubjectID, CampaignID: t.Spec.CampaignID,
 		UnitID: t.Approver.UnitID, Role: t.Approver.Role, PersonID: t.Approver.PersonID,
 		IssuerUnitID: t.Spec.UnitID,
-		DueAt:        workflow.Now(ctx).Add(3 * 24 * time.Hour),
+		DueAt:        b.now(ctx).Add(3 * 24 * time.Hour),
 		Context:      domain.TaskContext{ExtensionOf: t.Spec.ID, Reason: strings.TrimSpace(req.Reason), RequestedDue: &due},
 	}
 	t.Pending = spec.ID // reserve before the activity yields, so a racing request is refused

@@ -27,7 +27,7 @@ type interview struct {
 // interviewee if the commitments run late.
 func Interview(ctx workflow.Context, in InterviewInput) (InterviewResult, error) {
 	id := InterviewID(in.ID)
-	s := &interview{In: in, ID: id, Ladder: newLadder(id+"#commitments", in.Ladder)}
+	s := &interview{In: in, ID: id, Board: board{Clock: in.Clock}, Ladder: newLadder(id+"#commitments", in.Ladder)}
 	return s.run(withActivityOptions(ctx))
 }
 
@@ -51,7 +51,7 @@ func (s *interview) spec(kind domain.TaskKind, step string, round int, unit int6
 
 func (s *interview) record(ctx workflow.Context, status string, t *humanTask, round int) error {
 	in := activities.InterviewStateInput{Key: fmt.Sprintf("interview.%s:%d:%d", status, s.In.ID, round), ID: s.In.ID, Status: status,
-		Step: t.Outcome.InterviewCompletion, By: t.CompletedBy, At: workflow.Now(ctx)}
+		Step: t.Outcome.InterviewCompletion, By: t.CompletedBy, At: s.Board.now(ctx)}
 	return workflow.ExecuteActivity(ctx, acts.SetInterviewState, in).Get(ctx, nil)
 }
 
@@ -62,7 +62,7 @@ func (s *interview) run(ctx workflow.Context) (InterviewResult, error) {
 	}
 	day := 24 * time.Hour
 	name := in.UnitName + "主要负责人"
-	sched, err := s.task(ctx, domain.KindInterviewSchedule, "schedule", 1, in.OfficeUnitID, domain.RoleSafetyOffice, workflow.Now(ctx).Add(3*day), "安排约谈："+name)
+	sched, err := s.task(ctx, domain.KindInterviewSchedule, "schedule", 1, in.OfficeUnitID, domain.RoleSafetyOffice, s.Board.now(ctx).Add(3*day), "安排约谈："+name)
 	if err != nil {
 		return InterviewResult{}, err
 	}
@@ -89,7 +89,7 @@ func (s *interview) run(ctx workflow.Context) (InterviewResult, error) {
 		UnitID: in.UnitID, IssuerUnitID: in.OfficeUnitID}
 	for round := 1; ; round++ {
 		commit, err := s.task(ctx, domain.KindInterviewCommitments, "commitments", round, in.UnitID, domain.RoleUnitHead,
-			workflow.Now(ctx).Add(7*day), "提交约谈整改承诺")
+			s.Board.now(ctx).Add(7*day), "提交约谈整改承诺")
 		if err != nil {
 			return InterviewResult{}, err
 		}

@@ -14,7 +14,7 @@ import (
 func PlanTask(ctx workflow.Context, in PlanTaskInput) (string, error) {
 	ctx = withActivityOptions(ctx)
 	id := PlanTaskID(in.ID)
-	var b board
+	b := board{Clock: in.Clock}
 	if err := b.install(ctx); err != nil {
 		return "", err
 	}

@@ -27,7 +27,7 @@ type pledge struct {
 // the signer supervises start (the cascade), and this process waits for them.
 // Each step has the policy's ladder beside it.
 func Pledge(ctx workflow.Context, in PledgeInput) (PledgeResult, error) {
-	s := &pledge{In: in, SignLadder: newLadder(in.ID+"#sign", in.Ladder), CountLadder: newLadder(in.ID+"#countersign", in.Ladder)}
+	s := &pledge{In: in, Board: board{Clock: in.Clock}, SignLadder: newLadder(in.ID+"#sign", in.Ladder), CountLadder: newLadder(in.ID+"#countersign", in.Ladder)}
 	return s.run(withActivityOptions(ctx))
 }
 
@@ -35,7 +35,7 @@ func (s *pledge) run(ctx workflow.Context) (PledgeResult, error) {
 	if err := s.Board.install(ctx); err != nil {
 		return PledgeResult{}, err
 	}
-	if err := workflow.ExecuteActivity(ctx, acts.RecordPledge, s.In, workflow.Now(ctx)).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(ctx, acts.RecordPledge, s.In, s.Board.now(ctx)).Get(ctx, nil); err != nil {
 		return PledgeResult{}, err
 	}
 	in := s.In
@@ -59,7 +59,7 @@ func (s *pledge) run(ctx workflow.Context) (PledgeResult, error) {
 		counter, err := s.step(ctx, domain.TaskSpec{
 			ID: TaskID(in.ID, "countersign", s.Round), Kind: domain.KindPledgeCountersign, Title: countTarget.Title,
 			UnitID: in.IssuerUnitID, Role: domain.RoleUnitHead, IssuerUnitID: in.SignerUnitID,
-			DueAt:   workflow.Now(ctx).Add(time.Duration(in.CountersignDays) * 24 * time.Hour),
+			DueAt:   s.Board.now(ctx).Add(time.Duration(in.CountersignDays) * 24 * time.Hour),
 			Context: domain.TaskContext{Content: sign.Outcome.Comment, Round: s.Round},
 		}, &s.CountLadder, countTarget)
 		if err != nil {
@@ -93,7 +93,7 @@ func (s *pledge) step(ctx workflow.Context, spec domain.TaskSpec, l *ladder, tar
 }
 
 func (s *pledge) setState(ctx workflow.Context, u store.PledgeUpdate) error {
-	u.ID, u.Round, u.At = s.In.ID, s.Round, workflow.Now(ctx)
+	u.ID, u.Round, u.At = s.In.ID, s.Round, s.Board.now(ctx)
 	return workflow.ExecuteActivity(ctx, acts.SetPledgeState, u).Get(ctx, nil)
 }
 

@@ -24,7 +24,7 @@ type report struct {
 // or returns it with a comment, and the unit revises and resubmits under the
 // original deadline. A report accepted after its deadline is recorded as late.
 func MonthlyReport(ctx workflow.Context, in ReportInput) (ReportResult, error) {
-	s := &report{In: in, Ladder: newLadder(in.ID, in.Ladder)}
+	s := &report{In: in, Board: board{Clock: in.Clock}, Ladder: newLadder(in.ID, in.Ladder)}
 	return s.run(withActivityOptions(ctx))
 }
 
@@ -33,7 +33,7 @@ func (s *report) run(ctx workflow.Context) (ReportResult, error) {
 	if err := s.Board.install(ctx); err != nil {
 		return ReportResult{}, err
 	}
-	if err := workflow.ExecuteActivity(ctx, acts.RecordReport, in, workflow.Now(ctx)).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(ctx, acts.RecordReport, in, s.Board.now(ctx)).Get(ctx, nil); err != nil {
 		return ReportResult{}, err
 	}
 	title := fmt.Sprintf("报送%s三年行动工作进展（%s）", in.UnitName, in.Period)
@@ -56,7 +56,7 @@ func (s *report) run(ctx workflow.Context) (ReportResult, error) {
 			ID: TaskID(in.ID, "review", s.Round), WorkflowID: in.ID, Kind: domain.KindReportReview, Title: "审核：" + title,
 			SubjectType: "report", SubjectID: in.ID, CampaignID: in.CampaignID,
 			UnitID: in.OfficeUnitID, Role: domain.RoleSafetyOffice, IssuerUnitID: in.UnitID,
-			DueAt:   workflow.Now(ctx).Add(time.Duration(in.ReviewDays) * 24 * time.Hour),
+			DueAt:   s.Board.now(ctx).Add(time.Duration(in.ReviewDays) * 24 * time.Hour),
 			Context: domain.TaskContext{Round: s.Round},
 		}, approver{})
 		if err != nil {
@@ -86,7 +86,7 @@ func (s *report) run(ctx workflow.Context) (ReportResult, error) {
 }
 
 func (s *report) setState(ctx workflow.Context, u store.ReportUpdate) error {
-	u.ID, u.Round, u.At = s.In.ID, s.Round, workflow.Now(ctx)
+	u.ID, u.Round, u.At = s.In.ID, s.Round, s.Board.now(ctx)
 	return workflow.ExecuteActivity(ctx, acts.SetReportState, u).Get(ctx, nil)
 }
 

@@ -106,7 +106,7 @@ func startDispatcher(ctx context.Context, cfg config.Config, s *store.Store, log
 
 func newWorker(c client.Client, cfg config.Config, s *store.Store) worker.Worker {
 	w := worker.New(c, cfg.Temporal.TaskQueue, worker.Options{})
-	workflows.Register(w, &activities.Activities{Store: s})
+	workflows.Register(w, &activities.Activities{Store: s, Temporal: c})
 	return w
 }
 

@@ -44,6 +44,8 @@ type InterviewSpec struct {
 	Reason       string `json:"reason"`
 	OfficeUnitID int64  `json:"office_unit_id"`
 	Ladder       Ladder `json:"ladder"`
+	// Clock is the campaign's clock (nil: real time).
+	Clock *Clock `json:"clock,omitempty"`
 }
 
 // DefaultInterviewLadder escalates late commitments: reminders a day before and

@@ -62,4 +62,6 @@ type PlanTaskSpec struct {
 	IssuerUnitID int64     `json:"issuer_unit_id"`
 	Deadline     time.Time `json:"deadline"`
 	Ladder       Ladder    `json:"ladder"`
+	// Clock is the campaign's clock (nil: real time).
+	Clock *Clock `json:"clock,omitempty"`
 }

@@ -163,4 +163,6 @@ type PledgeSpec struct {
 	// CountersignDays and Ladder come from the campaign's pledge policy.
 	CountersignDays int    `json:"countersign_days"`
 	Ladder          Ladder `json:"ladder"`
+	// Clock is the campaign's clock (nil: real time).
+	Clock *Clock `json:"clock,omitempty"`
 }

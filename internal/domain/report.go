@@ -156,7 +156,9 @@ type ReportSpec struct {
 	OfficeUnitID int64     `json:"office_unit_id"`
 	DueAt        time.Time `json:"due_at"`
 	Ladder       Ladder    `json:"ladder"`
-	ReviewDays   int       `json:"review_days"`
+	// Clock is the campaign's clock (nil: real time).
+	Clock      *Clock `json:"clock,omitempty"`
+	ReviewDays int    `json:"review_days"`
 	// PlanTasks are the open plan tasks the unit owns: its report gives progress on each.
 	PlanTasks []string `json:"plan_tasks,omitempty"`
 }

@@ -60,15 +60,11 @@ type County struct {
 	PledgeTemplates map[string][]domain.Target `yaml:"pledge_templates"`
 	Duties          map[string][]string        `yaml:"duties"`
 	Campaign        struct {
-		Name   string `yaml:"name"`
-		Start  string `yaml:"start"`
-		End    string `yaml:"end"`
-		Phases []struct {
-			Name string `yaml:"name"`
-			From string `yaml:"from"`
-			To   string `yaml:"to"`
-		} `yaml:"phases"`
-		ThematicPlans []string `yaml:"thematic_plans"`
+		Name          string         `yaml:"name"`
+		Start         string         `yaml:"start"`
+		End           string         `yaml:"end"`
+		Phases        []domain.Phase `yaml:"phases"`
+		ThematicPlans []string       `yaml:"thematic_plans"`
 	} `yaml:"campaign"`
 }
 
@@ -249,12 +245,19 @@ func loadCampaign(ctx context.Context, tx *sqlx.Tx, c County, ids map[string]int
 	if err != nil {
 		return fmt.Errorf("seed: campaign end: %w", err)
 	}
-	policy, err := json.Marshal(store.CampaignPolicy{Pledge: domain.DefaultPledgePolicy()})
+	policy, err := json.Marshal(store.CampaignPolicy{Pledge: domain.DefaultPledgePolicy(), Phases: c.Campaign.Phases})
 	if err != nil {
 		return err
 	}
 	if err := store.UpsertCampaign(ctx, tx, store.Campaign{ID: DemoCampaignID, Name: c.Campaign.Name, TimeZone: c.County.TimeZone,
 		StartsOn: start, EndsOn: end, Policy: policy}); err != nil {
+		return err
+	}
+	units, err := store.AllReportingUnits(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if err := store.SetParticipants(ctx, tx, DemoCampaignID, unitIDs(units)); err != nil {
 		return err
 	}
 	for _, kind := range []string{"department", "town", "enterprise"} {
@@ -293,4 +296,12 @@ func loadCampaign(ctx context.Context, tx *sqlx.Tx, c County, ids map[string]int
 		}
 	}
 	return nil
+}
+
+func unitIDs(units []domain.Unit) []int64 {
+	ids := make([]int64, len(units))
+	for i, u := range units {
+		ids[i] = u.ID
+	}
+	return ids
 }

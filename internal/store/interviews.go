@@ -193,6 +193,13 @@ func Summon(ctx context.Context, tx *sqlx.Tx, s Summons) (SummonResult, error) {
 	}
 	res.Spec = domain.InterviewSpec{ID: id, CampaignID: s.CampaignID, UnitID: s.UnitID, UnitName: name, Reason: s.Reason,
 		OfficeUnitID: office, Ladder: domain.DefaultInterviewLadder()}
+	if s.CampaignID != "" {
+		camp, err := CampaignByID(ctx, tx, s.CampaignID)
+		if err != nil {
+			return res, err
+		}
+		res.Spec.Clock = camp.Clock()
+	}
 	if _, err := Enqueue(ctx, tx, Notification{Key: "interview:" + fmt.Sprint(id), UnitID: s.UnitID, Kind: "interview",
 		Title: "【约谈通知】" + name + "主要负责人", Body: s.Reason}); err != nil {
 		return res, err

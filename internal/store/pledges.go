@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/zeren-county/zeren/internal/domain"
 )
@@ -20,7 +21,24 @@ type Campaign struct {
 	EndsOn    time.Time `db:"ends_on" json:"ends_on"`
 	Policy    JSON      `db:"policy" json:"policy"`
 	CreatedAt time.Time `db:"created_at" json:"created_at"`
+	// ClockSpeed is how many times faster than real time the campaign runs (1: real time).
+	ClockSpeed float64 `db:"clock_speed" json:"clock_speed"`
+	// ClockAnchor is the wall time the campaign's clock started from, set when it is first run.
+	ClockAnchor *time.Time `db:"clock_anchor" json:"clock_anchor,omitempty"`
 }
+
+// Clock is the campaign's clock: nil while it runs in real time or has not been run.
+func (c Campaign) Clock() *domain.Clock {
+	if c.ClockSpeed <= 1 || c.ClockAnchor == nil {
+		return nil
+	}
+	loc := c.Location()
+	start := time.Date(c.StartsOn.Year(), c.StartsOn.Month(), c.StartsOn.Day(), 0, 0, 0, 0, loc)
+	return &domain.Clock{Anchor: *c.ClockAnchor, Start: start, Speed: c.ClockSpeed}
+}
+
+// Now is the campaign's time at wall time wall.
+func (c Campaign) Now(wall time.Time) time.Time { return c.Clock().Now(wall) }
 
 // CampaignPolicy is the policy a campaign stores.
 type CampaignPolicy struct {
@@ -28,6 +46,8 @@ type CampaignPolicy struct {
 	Report     domain.ReportPolicy     `json:"report"`
 	BaseScore  float64                 `json:"base_score"`
 	Assessment domain.AssessmentPolicy `json:"assessment"`
+	// Phases are the campaign's stages; by default the national action's four over its span.
+	Phases []domain.Phase `json:"phases"`
 }
 
 // FullPolicy reads the campaign's whole policy with defaults filled in.
@@ -40,6 +60,9 @@ func (c Campaign) FullPolicy() CampaignPolicy {
 		p.BaseScore = 100
 	}
 	p.Assessment = p.Assessment.WithDefaults()
+	if len(p.Phases) == 0 {
+		p.Phases = domain.DefaultPhases(c.StartsOn, c.EndsOn)
+	}
 	return p
 }
 
@@ -62,9 +85,10 @@ func (c Campaign) Location() *time.Location {
 // UpsertCampaign creates or updates a campaign by id.
 func UpsertCampaign(ctx context.Context, db sqlx.ExtContext, c Campaign) error {
 	_, err := db.ExecContext(ctx, `
-INSERT INTO campaigns (id, name, time_zone, starts_on, ends_on, policy) VALUES ($1, $2, $3, $4, $5, $6)
+INSERT INTO campaigns (id, name, time_zone, starts_on, ends_on, policy, clock_speed) VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, time_zone = EXCLUDED.time_zone, starts_on = EXCLUDED.starts_on,
-  ends_on = EXCLUDED.ends_on, policy = EXCLUDED.policy`, c.ID, c.Name, c.TimeZone, c.StartsOn, c.EndsOn, string(c.Policy))
+  ends_on = EXCLUDED.ends_on, policy = EXCLUDED.policy, clock_speed = EXCLUDED.clock_speed`,
+		c.ID, c.Name, c.TimeZone, c.StartsOn, c.EndsOn, string(c.Policy), max(c.ClockSpeed, 1))
 	if err != nil {
 		return fmt.Errorf("campaign %s: %w", c.ID, mapError(err))
 	}
@@ -74,11 +98,36 @@ ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, time_zone = EXCLUDED.time_z
 // CampaignByID loads a campaign.
 func CampaignByID(ctx context.Context, db sqlx.ExtContext, id string) (Campaign, error) {
 	var c Campaign
-	err := sqlx.GetContext(ctx, db, &c, `SELECT id, name, time_zone, starts_on, ends_on, policy, created_at FROM campaigns WHERE id = $1`, id)
+	err := sqlx.GetContext(ctx, db, &c, `SELECT id, name, time_zone, starts_on, ends_on, policy, created_at, clock_speed, clock_anchor FROM campaigns WHERE id = $1`, id)
 	if err != nil {
 		return c, fmt.Errorf("campaign %s: %w", id, mapError(err))
 	}
 	return c, nil
+}
+
+// StartClock sets the campaign's clock anchor to at unless it is set already,
+// and answers the campaign as stored: running a campaign twice keeps its clock.
+func StartClock(ctx context.Context, db sqlx.ExtContext, id string, at time.Time) (Campaign, error) {
+	if _, err := db.ExecContext(ctx, `UPDATE campaigns SET clock_anchor = $2 WHERE id = $1 AND clock_anchor IS NULL`, id, at); err != nil {
+		return Campaign{}, fmt.Errorf("campaign %s clock: %w", id, err)
+	}
+	return CampaignByID(ctx, db, id)
+}
+
+// SetParticipants records the units taking part in a campaign.
+func SetParticipants(ctx context.Context, db sqlx.ExtContext, campaignID string, unitIDs []int64) error {
+	_, err := db.ExecContext(ctx, `INSERT INTO campaign_participants (campaign_id, unit_id) SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING`,
+		campaignID, pq.Array(unitIDs))
+	if err != nil {
+		return fmt.Errorf("campaign %s participants: %w", campaignID, mapError(err))
+	}
+	return nil
+}
+
+// Participants lists the units taking part in a campaign.
+func Participants(ctx context.Context, db sqlx.ExtContext, campaignID string) ([]domain.Unit, error) {
+	return selectUnits(ctx, db, "participants of "+campaignID, `SELECT u.id, u.code, u.name, u.kind, u.parent_id FROM units u
+JOIN campaign_participants p ON p.unit_id = u.id AND p.campaign_id = $1 ORDER BY u.id`, campaignID)
 }
 
 // PledgeTemplate is the default target list for a kind of signer unit.
@@ -329,12 +378,13 @@ FROM pledges WHERE campaign_id = $1 AND year = $2 GROUP BY level ORDER BY level`
 
 // PledgeSigners lists the units an issuer signs pledges with: for the county,
 // its departments and towns; for any other unit, the units it supervises.
-func PledgeSigners(ctx context.Context, db sqlx.ExtContext, issuerID int64) ([]domain.Unit, error) {
+func PledgeSigners(ctx context.Context, db sqlx.ExtContext, campaignID string, issuerID int64) ([]domain.Unit, error) {
 	return selectUnits(ctx, db, fmt.Sprintf("pledge signers of %d", issuerID), `
 SELECT u.id, u.code, u.name, u.kind, u.parent_id FROM units u
+JOIN campaign_participants p ON p.unit_id = u.id AND p.campaign_id = $2
 WHERE (EXISTS (SELECT 1 FROM units c WHERE c.id = $1 AND c.kind = 'county') AND u.parent_id = $1 AND u.kind IN ('department', 'town'))
    OR u.id IN (SELECT supervised_id FROM supervision WHERE supervisor_id = $1)
-ORDER BY u.id`, issuerID)
+ORDER BY u.id`, issuerID, campaignID)
 }
 
 // CampaignCounts counts a campaign's human tasks: open, done, and open past their deadline.
@@ -342,6 +392,16 @@ type CampaignCounts struct {
 	Open    int `db:"open" json:"open"`
 	Done    int `db:"done" json:"done"`
 	Overdue int `db:"overdue" json:"overdue"`
+}
+
+// OpenCampaignProcesses lists the workflow ids of a campaign's processes that hold an open task.
+func OpenCampaignProcesses(ctx context.Context, db sqlx.ExtContext, campaignID string) ([]string, error) {
+	var ids []string
+	err := sqlx.SelectContext(ctx, db, &ids, `SELECT DISTINCT workflow_id FROM tasks WHERE campaign_id = $1 AND status = 'open' ORDER BY workflow_id`, campaignID)
+	if err != nil {
+		return nil, fmt.Errorf("open processes of %s: %w", campaignID, err)
+	}
+	return ids, nil
 }
 
 // CountCampaignTasks counts the tasks of a campaign at now.

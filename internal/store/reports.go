@@ -119,8 +119,16 @@ ORDER BY r.period, u.kind, u.id`, campaignID, period, pq.Array(unitIDs))
 	return out, nil
 }
 
-// ReportingUnits are the units that report monthly in a campaign: departments, towns and enterprises.
-func ReportingUnits(ctx context.Context, db sqlx.ExtContext) ([]domain.Unit, error) {
+// ReportingUnits are the units that report monthly in a campaign: its
+// participating departments, towns and enterprises.
+func ReportingUnits(ctx context.Context, db sqlx.ExtContext, campaignID string) ([]domain.Unit, error) {
+	return selectUnits(ctx, db, "reporting units", `SELECT u.id, u.code, u.name, u.kind, u.parent_id FROM units u
+JOIN campaign_participants p ON p.unit_id = u.id AND p.campaign_id = $1
+WHERE u.kind IN ('department', 'town', 'enterprise') ORDER BY u.id`, campaignID)
+}
+
+// AllReportingUnits lists every department, town and enterprise: a campaign's participants by default.
+func AllReportingUnits(ctx context.Context, db sqlx.ExtContext) ([]domain.Unit, error) {
 	return selectUnits(ctx, db, "reporting units", `SELECT id, code, name, kind, parent_id FROM units WHERE kind IN ('department', 'town', 'enterprise') ORDER BY id`)
 }
 
@@ -175,7 +183,7 @@ type UnitScore struct {
 // Scores computes every reporting unit's score for a campaign year from the
 // ledger and ranks them, highest first (ties share a rank).
 func Scores(ctx context.Context, db sqlx.ExtContext, campaignID string, year int, base float64) ([]UnitScore, error) {
-	units, err := ReportingUnits(ctx, db)
+	units, err := ReportingUnits(ctx, db, campaignID)
 	if err != nil {
 		return nil, err
 	}

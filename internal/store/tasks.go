@@ -181,6 +181,8 @@ type InboxQuery struct {
 	DueAfter   *time.Time
 	CampaignID string
 	Now        time.Time
+	// Clocks turn Now into campaign time for tasks of campaigns that run fast.
+	Clocks Clocks
 	// Paging: after the cursor, at most Limit rows.
 	Cursor string
 	Limit  int
@@ -250,10 +252,11 @@ func (q InboxQuery) filter(withCursor bool) (string, []any, error) {
 		add("t.due_at > ?", *q.DueAfter)
 	}
 	if q.Overdue != nil {
+		now := q.Clocks.nowExpr(q.Now, &args)
 		if *q.Overdue {
-			add("t.due_at < ?", q.Now)
+			conds = append(conds, "t.due_at < "+now)
 		} else {
-			add("t.due_at >= ?", q.Now)
+			conds = append(conds, "t.due_at >= "+now)
 		}
 	}
 	if withCursor && q.Cursor != "" {
@@ -313,10 +316,11 @@ func InboxCounts(ctx context.Context, db sqlx.ExtContext, q InboxQuery) ([]Inbox
 	if err != nil {
 		return nil, err
 	}
-	args = append(args, q.PersonID, pq.Array(q.UnitIDs), pq.Array(q.Roles), q.Now)
+	late := "t.due_at < " + q.Clocks.nowExpr(q.Now, &args)
+	args = append(args, q.PersonID, pq.Array(q.UnitIDs), pq.Array(q.Roles))
 	n := len(args)
-	query := fmt.Sprintf(`SELECT x.kind, count(*) AS open, count(*) FILTER (WHERE x.due_at < $%d) AS overdue FROM (`, n) +
-		addressed(filter, "t.kind, t.due_at", "", n-3, n-2, n-1) + `) x GROUP BY x.kind ORDER BY x.kind`
+	query := `SELECT x.kind, count(*) AS open, count(*) FILTER (WHERE x.late) AS overdue FROM (` +
+		addressed(filter, "t.kind, "+late+" AS late", "", n-2, n-1, n) + `) x GROUP BY x.kind ORDER BY x.kind`
 	var out []InboxCount
 	if err := sqlx.SelectContext(ctx, db, &out, query, args...); err != nil {
 		return nil, fmt.Errorf("inbox counts: %w", err)

@@ -1,0 +1,48 @@
+package domain
+
+import (
+	"math"
+	"time"
+)
+
+// Clock is a campaign's clock. Campaign time is Start + (wall − Anchor) × Speed,
+// where wall is workflow time (or the API's clock): a demo's three years can
+// pass in under an hour with real timers. A nil Clock, or one of speed 1, is
+// real time, so a process started without one keeps its old behaviour.
+type Clock struct {
+	// Anchor is the wall time at which campaign time was Start.
+	Anchor time.Time `json:"anchor"`
+	Start  time.Time `json:"start"`
+	Speed  float64   `json:"speed"`
+}
+
+// MaxClockSpeed bounds a campaign's speed: at 100,000 a campaign day passes in under a second.
+const MaxClockSpeed = 100000
+
+// Real says the clock is wall time.
+func (c *Clock) Real() bool { return c == nil || c.Speed == 0 || c.Speed == 1 }
+
+// Now is the campaign time at wall time wall.
+func (c *Clock) Now(wall time.Time) time.Time {
+	if c.Real() {
+		return wall
+	}
+	return c.Start.Add(time.Duration(float64(wall.Sub(c.Anchor)) * c.Speed))
+}
+
+// Wall is how much wall time passes while d of campaign time does, rounded up
+// so a timer never fires before its campaign time.
+func (c *Clock) Wall(d time.Duration) time.Duration {
+	if c.Real() || d <= 0 {
+		return d
+	}
+	return time.Duration(math.Ceil(float64(d) / c.Speed))
+}
+
+// Campaign is the campaign duration that passes in wall duration d.
+func (c *Clock) Campaign(d time.Duration) time.Duration {
+	if c.Real() {
+		return d
+	}
+	return time.Duration(float64(d) * c.Speed)
+}
