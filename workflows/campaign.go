@@ -68,6 +68,10 @@ func (s *campaign) pauseKey() string {
 // steerProcesses tells every process of the campaign with an open task that
 // the campaign paused (hold the ladders) or resumed (move the deadlines).
 func (s *campaign) steerProcesses(ctx workflow.Context, req CampaignPauseRequest) error {
+	// Version 1: a pause holds the processes' ladders and a resume moves their deadlines.
+	if workflow.GetVersion(ctx, "campaign-steers-processes", workflow.DefaultVersion, 1) < 1 {
+		return nil
+	}
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Minute, HeartbeatTimeout: time.Minute,
 		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute},

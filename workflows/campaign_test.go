@@ -1,13 +1,17 @@
 package workflows_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/zeren-county/zeren/activities"
+	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/workflows"
 )
 
@@ -23,6 +27,9 @@ func runCampaign(t *testing.T, in workflows.CampaignInput, steer func(env *tests
 	t.Helper()
 	var got []startedAt
 	now := in.Calendar[0].At.Add(-time.Hour)
+	if in.Clock != nil {
+		now = in.Clock.Anchor
+	}
 	for run := 1; ; run++ {
 		env := newSuite().NewTestWorkflowEnvironment()
 		env.SetStartTime(now)
@@ -98,7 +105,13 @@ func TestCampaignPauseResumeEnd(t *testing.T) {
 	update := func(env *testsuite.TestWorkflowEnvironment, name string) {
 		env.UpdateWorkflow(name, name, &testsuite.TestUpdateCallback{OnAccept: func() {}, OnReject: func(err error) { t.Errorf("%s: %v", name, err) }, OnComplete: func(any, error) {}})
 	}
+	var steered []activities.SteerInput
 	got, p, _ := runCampaign(t, workflows.CampaignInput{ID: "c", LeaderUnitID: 1, Calendar: cal}, func(env *testsuite.TestWorkflowEnvironment, run int) {
+		// The processes the campaign started hear of the pause and the resume.
+		env.RegisterActivityWithOptions(func(_ context.Context, in activities.SteerInput) error {
+			steered = append(steered, in)
+			return nil
+		}, activity.RegisterOptions{Name: "SteerCampaignProcesses"})
 		switch run {
 		case 2: // after November's reports: pause on 20 November for ten days
 			env.RegisterDelayedCallback(func() { update(env, workflows.UpdatePause) }, 5*24*time.Hour)
@@ -113,5 +126,30 @@ func TestCampaignPauseResumeEnd(t *testing.T) {
 	}
 	if !p.Ended || p.PausedFor != 10*24*time.Hour {
 		t.Fatalf("progress %+v", p)
+	}
+	if len(steered) != 2 || !steered[0].Paused || steered[1].Paused || steered[1].ShiftBy != 10*24*time.Hour || steered[0].Key != steered[1].Key {
+		t.Fatalf("processes steered %+v; want a hold, then a resume moving deadlines by ten days under the same key", steered)
+	}
+}
+
+// At clock speed 1,000 a campaign day passes in 86.4 seconds of workflow time:
+// each event starts when campaign time reaches it.
+func TestCampaignFastClock(t *testing.T) {
+	start, end := time.Date(2021, 11, 15, 0, 0, 0, 0, cst), time.Date(2022, 1, 31, 0, 0, 0, 0, cst)
+	cal := workflows.BuildCalendar("c", start, end, cst)
+	anchor := time.Date(2026, 11, 28, 9, 0, 0, 0, cst)
+	clock := &domain.Clock{Anchor: anchor, Start: start, Speed: 1000}
+	got, _, _ := runCampaign(t, workflows.CampaignInput{ID: "c", LeaderUnitID: 1, Calendar: cal, Clock: clock}, nil)
+	if len(got) != len(cal) {
+		t.Fatalf("started %d events, want %d", len(got), len(cal))
+	}
+	for i, e := range cal {
+		wall := anchor.Add(clock.Wall(e.At.Sub(start)))
+		if got[i].kind != e.Workflow || got[i].at.Before(wall) || got[i].at.After(wall.Add(time.Second)) {
+			t.Errorf("event %d (%s %v): started at %v, want %v", i, e.Kind, e.At, got[i].at, wall)
+		}
+		if campaignAt := clock.Now(got[i].at); campaignAt.Sub(e.At) > 1000*time.Second {
+			t.Errorf("event %d started at campaign time %v, want %v", i, campaignAt, e.At)
+		}
 	}
 }
