@@ -2,10 +2,15 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	enumspb "go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/activity"
+	"go.temporal.io/sdk/client"
 
 	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/store"
@@ -15,6 +20,83 @@ import (
 type ReportSpecsInput struct {
 	CampaignID string `json:"campaign_id"`
 	Period     string `json:"period"`
+}
+
+// ReportPlan is how a month's reports fan out: the specs themselves for a
+// county (started as child processes), or only their number when there are
+// too many for one workflow's history and children (a province): then
+// StartReportProcesses starts them through the client.
+type ReportPlan struct {
+	Specs []domain.ReportSpec `json:"specs,omitempty"`
+	Total int                 `json:"total"`
+	Clock *domain.Clock       `json:"clock,omitempty"`
+}
+
+// MaxChildReports is the most reports a month starts as its own children; above
+// it they are started from an activity (Temporal caps pending children at 2,000
+// per workflow and a payload at 2 MB).
+const MaxChildReports = 500
+
+// PlanReports counts the month's reports and, for a county, builds them.
+func (a *Activities) PlanReports(ctx context.Context, in ReportSpecsInput) (ReportPlan, error) {
+	c, err := store.CampaignByID(ctx, a.Store.DB, in.CampaignID)
+	if err != nil {
+		return ReportPlan{}, err
+	}
+	units, err := store.ReportingUnits(ctx, a.Store.DB, c.ID)
+	if err != nil {
+		return ReportPlan{}, err
+	}
+	plan := ReportPlan{Total: len(units), Clock: c.Clock()}
+	if len(units) > MaxChildReports {
+		return plan, nil
+	}
+	plan.Specs, err = a.ReportSpecs(ctx, in)
+	return plan, err
+}
+
+// StartReportProcesses starts every report of the month as its own process,
+// sixteen at a time; one already started is left as it is, so a retry is safe.
+func (a *Activities) StartReportProcesses(ctx context.Context, in ReportSpecsInput) (int, error) {
+	if a.Temporal == nil {
+		return 0, errors.New("start report processes: the worker has no Temporal client")
+	}
+	specs, err := a.ReportSpecs(ctx, in)
+	if err != nil {
+		return 0, err
+	}
+	queue := activity.GetInfo(ctx).TaskQueue
+	err = forEach(ctx, len(specs), func(i int) error {
+		_, err := a.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: specs[i].ID, TaskQueue: queue,
+			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE}, reportWorkflow, specs[i])
+		var started *serviceerror.WorkflowExecutionAlreadyStarted
+		if errors.As(err, &started) {
+			return nil
+		}
+		return err
+	})
+	return len(specs), err
+}
+
+// reportWorkflow is workflows.MonthlyReportWorkflow (this package cannot import workflows).
+const reportWorkflow = "MonthlyReport"
+
+// ReportTally counts a month's reports: all, accepted, and accepted late.
+type ReportTally struct {
+	Reports  int `db:"reports" json:"reports"`
+	Accepted int `db:"accepted" json:"accepted"`
+	Late     int `db:"late" json:"late"`
+}
+
+// TallyReports counts a month's reports from the database.
+func (a *Activities) TallyReports(ctx context.Context, in ReportSpecsInput) (ReportTally, error) {
+	var t ReportTally
+	err := a.Store.DB.GetContext(ctx, &t, `SELECT count(*) AS reports, count(*) FILTER (WHERE status = 'accepted') AS accepted,
+count(*) FILTER (WHERE status = 'accepted' AND late_seconds > 0) AS late FROM reports WHERE campaign_id = $1 AND period = $2`, in.CampaignID, in.Period)
+	if err != nil {
+		return t, fmt.Errorf("tally reports %s %s: %w", in.CampaignID, in.Period, err)
+	}
+	return t, nil
 }
 
 // ReportSpecs builds one report per reporting unit (departments, towns,

@@ -48,7 +48,27 @@ func (a *Activities) SteerCampaignProcesses(ctx context.Context, in SteerInput) 
 		stage = "hold"
 	}
 	req := steerRequest{Paused: in.Paused, ShiftBy: in.ShiftBy, Key: in.Key}
-	work := make(chan string)
+	return forEach(ctx, len(ids), func(i int) error {
+		h, err := a.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: ids[i], UpdateName: in.Update,
+			UpdateID: in.Key + ":" + stage, Args: []any{req}, WaitForStage: client.WorkflowUpdateStageCompleted})
+		if err == nil {
+			err = h.Get(ctx, nil)
+		}
+		var gone *serviceerror.NotFound
+		if errors.As(err, &gone) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", ids[i], err)
+		}
+		return nil
+	})
+}
+
+// forEach runs fn for 0..n-1, sixteen at a time, heartbeating its progress,
+// and joins the errors.
+func forEach(ctx context.Context, n int, fn func(i int) error) error {
+	work := make(chan int)
 	var mu sync.Mutex
 	var errs []error
 	var wg sync.WaitGroup
@@ -56,26 +76,20 @@ func (a *Activities) SteerCampaignProcesses(ctx context.Context, in SteerInput) 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for id := range work {
-				h, err := a.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: id, UpdateName: in.Update,
-					UpdateID: in.Key + ":" + stage, Args: []any{req}, WaitForStage: client.WorkflowUpdateStageCompleted})
-				if err == nil {
-					err = h.Get(ctx, nil)
-				}
-				var gone *serviceerror.NotFound
-				if err != nil && !errors.As(err, &gone) {
+			for i := range work {
+				if err := fn(i); err != nil {
 					mu.Lock()
-					errs = append(errs, fmt.Errorf("%s: %w", id, err))
+					errs = append(errs, err)
 					mu.Unlock()
 				}
 			}
 		}()
 	}
-	for i, id := range ids {
-		if i%100 == 0 {
+	for i := range n {
+		if i%100 == 0 && activity.IsActivity(ctx) {
 			activity.RecordHeartbeat(ctx, i)
 		}
-		work <- id
+		work <- i
 	}
 	close(work)
 	wg.Wait()

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/zeren-county/zeren/activities"
@@ -91,11 +92,24 @@ func (s *report) setState(ctx workflow.Context, u store.ReportUpdate) error {
 }
 
 // ReportMonth starts every reporting unit's report for a month (abandoned on
-// close, so they outlive it) and waits until all are accepted.
+// close, so they outlive it) and waits until all are accepted. A county's
+// reports are its children; past activities.MaxChildReports (a province) they
+// are started from an activity and counted from the database once a day.
 func ReportMonth(ctx workflow.Context, in ReportMonthInput) (ReportMonthResult, error) {
 	ctx = withActivityOptions(ctx)
+	specsIn := activities.ReportSpecsInput{CampaignID: in.CampaignID, Period: in.Period}
 	var specs []domain.ReportSpec
-	if err := workflow.ExecuteActivity(ctx, acts.ReportSpecs, activities.ReportSpecsInput{CampaignID: in.CampaignID, Period: in.Period}).Get(ctx, &specs); err != nil {
+	// Version 1: plan first; too many reports for children are started by an activity.
+	if workflow.GetVersion(ctx, "report-month-fan-out", workflow.DefaultVersion, 1) >= 1 {
+		var plan activities.ReportPlan
+		if err := workflow.ExecuteActivity(ctx, acts.PlanReports, specsIn).Get(ctx, &plan); err != nil {
+			return ReportMonthResult{}, err
+		}
+		if plan.Specs == nil && plan.Total > 0 {
+			return reportsFromActivity(ctx, specsIn, plan.Clock)
+		}
+		specs = plan.Specs
+	} else if err := workflow.ExecuteActivity(ctx, acts.ReportSpecs, specsIn).Get(ctx, &specs); err != nil {
 		return ReportMonthResult{}, err
 	}
 	ids := make([]string, len(specs))
@@ -111,4 +125,29 @@ func ReportMonth(ctx workflow.Context, in ReportMonthInput) (ReportMonthResult, 
 		}
 	}
 	return res, err
+}
+
+// reportsFromActivity starts a province's reports from an activity and counts
+// them from the database once a campaign day until all are accepted.
+func reportsFromActivity(ctx workflow.Context, in activities.ReportSpecsInput, clock *domain.Clock) (ReportMonthResult, error) {
+	long := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+		StartToCloseTimeout: time.Hour, HeartbeatTimeout: time.Minute,
+		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute},
+	})
+	var n int
+	if err := workflow.ExecuteActivity(long, acts.StartReportProcesses, in).Get(ctx, &n); err != nil {
+		return ReportMonthResult{}, err
+	}
+	for {
+		var t activities.ReportTally
+		if err := workflow.ExecuteActivity(ctx, acts.TallyReports, in).Get(ctx, &t); err != nil {
+			return ReportMonthResult{}, err
+		}
+		if t.Reports >= n && t.Accepted >= t.Reports {
+			return ReportMonthResult{Reports: t.Reports, Late: t.Late}, nil
+		}
+		if err := workflow.Sleep(ctx, clock.Wall(24*time.Hour)); err != nil {
+			return ReportMonthResult{}, err
+		}
+	}
 }
