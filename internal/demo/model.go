@@ -1,0 +1,146 @@
+// Package demo is the behaviour model of the demo county's people: when each
+// holder of a task acts on it and what they answer. The demo bot plays it
+// through the public API; the three-year test plays it in virtual time.
+package demo
+
+import (
+	"encoding/json"
+	"hash/fnv"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/zeren-county/zeren/internal/domain"
+	"github.com/zeren-county/zeren/internal/store"
+)
+
+// Model says how the county behaves. Most units do their part a day after a
+// task opens; a few are late: the units named in LateUnits by their days on
+// every submission and signature, and any other unit's submission with
+// probability LateRate, by 1 to MaxLateDays days, drawn from Seed and the
+// task's id (so the same seed gives the same campaign, whatever the order).
+type Model struct {
+	Seed        int64          `json:"seed"`
+	LateUnits   map[string]int `json:"late_units"`
+	LateRate    float64        `json:"late_rate"`
+	MaxLateDays int            `json:"max_late_days"`
+	// Think is how long after a task opens its holder acts when on time (default one day).
+	Think time.Duration `json:"think"`
+}
+
+// DefaultModel is the demo county's behaviour: 公安局 is always two days late
+// (a point off each month, never a notice); 崔木镇 twelve days (a notice, an
+// interview and four points off each time); one in fifty other submissions is
+// late by up to twelve days.
+func DefaultModel() Model {
+	return Model{Seed: 2020, LateUnits: map[string]int{"gaj": 2, "cm": 12}, LateRate: 0.02, MaxLateDays: 12, Think: 24 * time.Hour}
+}
+
+// Action is what the holder of a task does and when (campaign time).
+type Action struct {
+	At      time.Time
+	Kind    string
+	Payload map[string]any
+}
+
+// Body is the request body of the action.
+func (a Action) Body() json.RawMessage {
+	b, _ := json.Marshal(a.Payload)
+	return b
+}
+
+// submissions are the kinds a unit's own timeliness decides.
+var submissions = map[domain.TaskKind]bool{domain.KindPledgeSign: true, domain.KindReportSubmit: true, domain.KindPlanTaskDone: true}
+
+// LateDays is how many days late the unit does the task (0: on time).
+func (m Model) LateDays(t store.Task) int {
+	if !submissions[domain.TaskKind(t.Kind)] {
+		return 0
+	}
+	if d, ok := m.LateUnits[t.UnitCode]; ok {
+		return d
+	}
+	if m.LateRate <= 0 || m.MaxLateDays <= 0 || round(t.ID) > 1 {
+		return 0
+	}
+	h := fnv.New64a()
+	h.Write([]byte(strconv.FormatInt(m.Seed, 10) + "|" + subject(t.ID)))
+	x := h.Sum64()
+	if float64(x%1_000_000)/1_000_000 >= m.LateRate {
+		return 0
+	}
+	return 1 + int((x/1_000_000)%uint64(m.MaxLateDays))
+}
+
+// Decide answers when the task's holder acts and how.
+func (m Model) Decide(t store.Task) Action {
+	think := m.Think
+	if think <= 0 {
+		think = 24 * time.Hour
+	}
+	at := t.CreatedAt.Add(think)
+	if late := m.LateDays(t); late > 0 {
+		at = t.DueAt.Add(time.Duration(late)*24*time.Hour + time.Hour)
+	} else if !at.Before(t.DueAt) {
+		at = t.CreatedAt.Add(t.DueAt.Sub(t.CreatedAt) / 2)
+	}
+	a := Action{At: at, Kind: t.Kind}
+	switch domain.TaskKind(t.Kind) {
+	case domain.KindPledgeSign:
+		a.Payload = map[string]any{"decision": domain.DecisionSign}
+	case domain.KindPledgeCountersign, domain.KindAssessmentApprove, domain.KindExtensionDecide, domain.KindAssignmentReview:
+		a.Payload = map[string]any{"decision": domain.DecisionApprove}
+	case domain.KindReportReview:
+		a.Payload = map[string]any{"decision": domain.DecisionAccept}
+	case domain.KindInterviewConfirm:
+		a.Payload = map[string]any{"decision": domain.DecisionConfirm}
+	case domain.KindReportSubmit:
+		a.Payload = monthlyFigures(t.ID)
+	case domain.KindPlanTaskDone, domain.KindAssignmentComplete:
+		a.Payload = map[string]any{"result": "已按期完成，整改台账已归档。"}
+	case domain.KindInterviewSchedule:
+		a.Payload = map[string]any{"scheduled_at": t.CreatedAt.Add(3 * 24 * time.Hour).UTC(), "place": "县应急管理局三楼会议室", "leader": "分管安全生产副县长"}
+	case domain.KindInterviewAcknowledge:
+		a.At = t.CreatedAt.Add(time.Hour)
+		a.Payload = map[string]any{"note": "按时参加"}
+	case domain.KindInterviewMinutes:
+		a.At = t.DueAt.Add(-12 * time.Hour)
+		a.Payload = map[string]any{"minutes": "约谈指出问题，要求限期整改并书面报告。"}
+	case domain.KindInterviewCommitments:
+		a.Payload = map[string]any{"commitments": []string{"十日内完成问题整改并报送整改报告"}, "commitments_due": t.CreatedAt.Add(10 * 24 * time.Hour).UTC()}
+	default:
+		a.Payload = map[string]any{}
+	}
+	if a.At.Before(t.CreatedAt) {
+		a.At = t.CreatedAt
+	}
+	return a
+}
+
+// monthlyFigures is a plausible month of a unit's inspection work.
+func monthlyFigures(taskID string) map[string]any {
+	h := fnv.New32a()
+	h.Write([]byte(taskID))
+	n := int(h.Sum32() % 5)
+	return map[string]any{
+		"figures": map[string]any{"inspections": 3 + n, "units_inspected": 2 + n, "hazards_found": map[string]int{"daily": 4 + n},
+			"hazards_rectified": map[string]int{"daily": 4 + n}, "people_trained": 50 + 10*n},
+		"progress":   []map[string]string{{"plan_task": "本单位三年行动年度任务", "text": "按计划推进"}},
+		"problems":   "无",
+		"next_steps": "继续开展隐患排查整治",
+	}
+}
+
+// round is a task id's last part ("report.x.y.submit.2" → 2).
+func round(taskID string) int {
+	n, _ := strconv.Atoi(taskID[strings.LastIndex(taskID, ".")+1:])
+	return n
+}
+
+// subject is a task id without its round, so a resubmission keeps its lateness.
+func subject(taskID string) string {
+	if i := strings.LastIndex(taskID, "."); i > 0 {
+		return taskID[:i]
+	}
+	return taskID
+}

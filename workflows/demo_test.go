@@ -1,0 +1,275 @@
+package workflows_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/testsuite"
+	"go.temporal.io/sdk/workflow"
+
+	"github.com/zeren-county/zeren/activities"
+	"github.com/zeren-county/zeren/internal/demo"
+	"github.com/zeren-county/zeren/internal/domain"
+	"github.com/zeren-county/zeren/internal/seed"
+	"github.com/zeren-county/zeren/internal/store"
+	"github.com/zeren-county/zeren/workflows"
+)
+
+// player plays a behaviour model in the time-skipping environment: every few
+// hours of virtual time it reads the open tasks from the database and has each
+// one's holder act when the model says, through the complete-task Update.
+type player struct {
+	env   *testsuite.TestWorkflowEnvironment
+	s     *store.Store
+	model demo.Model
+	every time.Duration
+	acted map[string]bool
+	errs  []string
+	done  bool
+	// planned is when each open task's holder will act.
+	planned map[string]demo.Action
+}
+
+type heldTask struct {
+	store.Task
+	PersonID  int64  `db:"holder_id"`
+	PersonKey string `db:"holder_key"`
+}
+
+func (p *player) start() { p.env.RegisterDelayedCallback(p.look, p.every) }
+
+func (p *player) look() {
+	if p.done {
+		return
+	}
+	defer p.env.RegisterDelayedCallback(p.look, p.every)
+	var open []heldTask
+	err := p.s.DB.Select(&open, `
+SELECT t.id, t.workflow_id, t.kind, t.unit_id, u.code AS unit_code, t.role, t.status, t.due_at, t.created_at, h.id AS holder_id, h.key AS holder_key
+FROM tasks t JOIN units u ON u.id = t.unit_id
+JOIN LATERAL (SELECT pp.id, pp.key FROM people pp JOIN role_grants g ON g.person_id = pp.id
+              WHERE (t.person_id IS NOT NULL AND pp.id = t.person_id) OR (t.person_id IS NULL AND g.unit_id = t.unit_id AND g.role = t.role)
+              ORDER BY pp.id LIMIT 1) h ON true
+WHERE t.status = 'open' ORDER BY t.id`)
+	if err != nil {
+		p.errs = append(p.errs, err.Error())
+		return
+	}
+	now := p.env.Now()
+	for _, t := range open {
+		if p.acted[t.ID] {
+			continue
+		}
+		a, ok := p.planned[t.ID]
+		if !ok {
+			a = p.model.Decide(t.Task)
+			p.planned[t.ID] = a
+		}
+		if now.Before(a.At) {
+			continue
+		}
+		p.acted[t.ID] = true
+		id := t.ID
+		req := workflows.CompleteTaskRequest{TaskID: t.ID, Kind: t.Kind, PersonID: t.PersonID, PersonKey: t.PersonKey, Payload: a.Body()}
+		fail := func(err error) { p.errs = append(p.errs, id+": "+err.Error()) }
+		if err := p.env.UpdateWorkflowByID(t.WorkflowID, workflows.UpdateCompleteTask, t.ID, &testsuite.TestUpdateCallback{
+			OnAccept: func() {}, OnReject: fail,
+			OnComplete: func(_ any, err error) {
+				if err != nil {
+					fail(err)
+				}
+			},
+		}, req); err != nil {
+			fail(err)
+		}
+	}
+}
+
+// demoCampaign runs the campaign as its child (the test environment reruns a
+// child that continues as new), then gives the last processes time to finish.
+func demoCampaign(ctx workflow.Context, in workflows.CampaignInput, tail time.Duration) (workflows.CampaignProgress, error) {
+	var p workflows.CampaignProgress
+	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{WorkflowID: workflows.CampaignID(in.ID)})
+	if err := workflow.ExecuteChildWorkflow(cctx, workflows.CampaignWorkflow, in).Get(ctx, &p); err != nil {
+		return p, err
+	}
+	return p, workflow.Sleep(ctx, tail)
+}
+
+// expected derives, from the behaviour model alone, what the default ladders
+// must do: a report late d days loses a point (d ≥ 1), gets a notice (d ≥ 3),
+// an interview and three more points (d ≥ 10); a pledge late d days gets a
+// notice (d ≥ 7), an interview and two points off (d ≥ 15). Deductions count
+// in the year of the deadline.
+type expected struct {
+	lateReports, notices, interviews, deductions int
+	lost                                         map[int]map[string]float64 // year → unit → points lost
+}
+
+func expect(m demo.Model, units []domain.Unit, campaign string, periods []string, years []int) expected {
+	e := expected{lost: map[int]map[string]float64{}}
+	lose := func(year int, unit string, pts float64) {
+		if e.lost[year] == nil {
+			e.lost[year] = map[string]float64{}
+		}
+		e.lost[year][unit] += pts
+		e.deductions++
+	}
+	for _, u := range units {
+		for _, period := range periods {
+			id := workflows.TaskID(workflows.ReportID(campaign, u.Code, period), "submit", 1)
+			d := m.LateDays(store.Task{ID: id, Kind: string(domain.KindReportSubmit), UnitCode: u.Code})
+			due, _ := time.ParseInLocation("2006-01", period, cst)
+			year := due.AddDate(0, 1, 0).Year()
+			if d >= 1 {
+				e.lateReports++
+				lose(year, u.Code, 1)
+			}
+			if d >= 3 {
+				e.notices++
+			}
+			if d >= 10 {
+				e.interviews++
+				lose(year, u.Code, 3)
+			}
+		}
+		for _, y := range years {
+			id := workflows.TaskID(workflows.PledgeID(campaign, y, u.Code), "sign", 1)
+			d := m.LateDays(store.Task{ID: id, Kind: string(domain.KindPledgeSign), UnitCode: u.Code})
+			if d >= 7 {
+				e.notices++
+			}
+			if d >= 15 {
+				e.interviews++
+				lose(y, u.Code, 2)
+			}
+		}
+	}
+	return e
+}
+
+// The whole three-year demo campaign (2020-04 to 2022-12) over the demo
+// county's 25 units, in virtual time, with the default behaviour model acting
+// on every task. Counts of pledges, reports, notices, interviews and
+// deductions, and every year's ranking, are checked against what the model
+// and the default ladders imply.
+func TestThreeYearDemoCampaign(t *testing.T) {
+	if testing.Short() {
+		t.Skip("three virtual years")
+	}
+	ctx := context.Background()
+	s, _ := seededCounty(t)
+	camp, err := store.CampaignByID(ctx, s.DB, seed.DemoCampaignID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	county, err := store.CountyUnit(ctx, s.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := newSuite().NewTestWorkflowEnvironment()
+	workflows.Register(env, &activities.Activities{Store: s})
+	env.RegisterWorkflowWithOptions(demoCampaign, workflow.RegisterOptions{Name: "demoCampaign"})
+	start := time.Date(2020, 3, 31, 23, 0, 0, 0, cst)
+	env.SetStartTime(start)
+	env.SetTestTimeout(15 * time.Minute)
+	env.SetDetachedChildWait(false)
+	model := demo.DefaultModel()
+	p := &player{env: env, s: s, model: model, every: 6 * time.Hour, acted: map[string]bool{}, planned: map[string]demo.Action{}}
+	p.start()
+	cal := workflows.BuildCalendar(camp.ID, camp.StartsOn, camp.EndsOn, cst)
+	env.ExecuteWorkflow("demoCampaign", workflows.CampaignInput{ID: camp.ID, LeaderUnitID: county.ID, Calendar: cal}, 60*24*time.Hour)
+	p.done = true
+	if len(p.errs) > 0 {
+		t.Fatalf("%d errors acting, first: %s", len(p.errs), p.errs[0])
+	}
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	var progress workflows.CampaignProgress
+	if err := env.GetWorkflowResult(&progress); err != nil {
+		t.Fatal(err)
+	}
+	if progress.Next != len(cal) || progress.Ended {
+		t.Fatalf("progress %+v; want all %d events started", progress, len(cal))
+	}
+
+	units, err := store.ReportingUnits(ctx, s.DB, camp.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var periods []string
+	for m := time.Date(2020, 4, 1, 0, 0, 0, 0, cst); m.Before(time.Date(2023, 1, 1, 0, 0, 0, 0, cst)); m = m.AddDate(0, 1, 0) {
+		periods = append(periods, m.Format("2006-01"))
+	}
+	years := []int{2020, 2021, 2022}
+	want := expect(model, units, camp.ID, periods, years)
+	count := func(q string, args ...any) int {
+		t.Helper()
+		var n int
+		if err := s.DB.Get(&n, q, args...); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	got := map[string]int{
+		"pledges in force":   count(`SELECT count(*) FROM pledges WHERE status = 'in_force'`),
+		"reports accepted":   count(`SELECT count(*) FROM reports WHERE status = 'accepted'`),
+		"late reports":       count(`SELECT count(*) FROM reports WHERE status = 'accepted' AND late_seconds > 0`),
+		"notices":            count(`SELECT count(*) FROM notices`),
+		"interviews":         count(`SELECT count(*) FROM interviews`),
+		"interviews closed":  count(`SELECT count(*) FROM interviews WHERE status = 'closed'`),
+		"deductions":         count(`SELECT count(*) FROM score_ledger`),
+		"open tasks":         count(`SELECT count(*) FROM tasks WHERE status = 'open'`),
+		"published years":    count(`SELECT count(*) FROM assessments WHERE status = 'published'`),
+		"ranking interviews": count(`SELECT count(*) FROM interviews WHERE source = 'ranking'`),
+	}
+	wantCounts := map[string]int{
+		"pledges in force":   25 * len(years),
+		"reports accepted":   len(units) * len(periods),
+		"late reports":       want.lateReports,
+		"notices":            want.notices,
+		"interviews":         want.interviews + 3*len(years), // the bottom unit of each kind, each year
+		"interviews closed":  want.interviews + 3*len(years),
+		"deductions":         want.deductions,
+		"open tasks":         0,
+		"published years":    len(years),
+		"ranking interviews": 3 * len(years),
+	}
+	for k, w := range wantCounts {
+		if got[k] != w {
+			t.Errorf("%s: %d, want %d", k, got[k], w)
+		}
+	}
+	t.Logf("three years: %v", got)
+	if want.lateReports < 66 || want.interviews < 33 {
+		t.Fatalf("the model makes too few late reports (%d) or interviews (%d) to test anything", want.lateReports, want.interviews)
+	}
+
+	// Every year's published ranking: scores from the model, ranked within kind, the vetoed none.
+	for _, y := range years {
+		a, err := store.AssessmentOf(ctx, s.DB, camp.ID, y)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lastOfKind := map[string]domain.AssessedUnit{}
+		for _, r := range a.Results {
+			if w := 100 - want.lost[y][r.UnitCode]; r.Score != w {
+				t.Errorf("%d: %s scores %v, want %v", y, r.UnitCode, r.Score, w)
+			}
+			if prev, ok := lastOfKind[r.Kind]; !ok || r.Rank > prev.Rank {
+				lastOfKind[r.Kind] = r
+			}
+		}
+		if lastOfKind["town"].UnitCode != "cm" || lastOfKind["department"].UnitCode != "gaj" {
+			t.Errorf("%d: last town %s, last department %s; want cm and gaj", y, lastOfKind["town"].UnitCode, lastOfKind["department"].UnitCode)
+		}
+		summoned := count(`SELECT count(*) FROM interviews i JOIN units u ON u.id = i.unit_id WHERE i.source = 'ranking' AND i.reason_key = $1 AND u.code IN ($2, $3, $4)`,
+			fmt.Sprintf("ranking:%d", y), "cm", "gaj", lastOfKind["enterprise"].UnitCode)
+		if summoned != 3 {
+			t.Errorf("%d: %d of the bottom units summoned, want 3", y, summoned)
+		}
+	}
+}
