@@ -5,9 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
