@@ -10,6 +10,7 @@ import (
 
 	"github.com/zeren-county/zeren/api"
 	"github.com/zeren-county/zeren/internal/config"
+	"github.com/zeren-county/zeren/internal/demo"
 	"github.com/zeren-county/zeren/internal/devenv"
 	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/pgdev"
@@ -21,7 +22,11 @@ import (
 func runDev(ctx context.Context, args []string) error {
 	var dataDir string
 	var apiPort, temporalPort, uiPort, pgPort int
+	var playDemoCounty bool
+	var demoOpts demoOptions
 	cfg, err := flags("dev", args, func(fs *flag.FlagSet) {
+		fs.BoolVar(&playDemoCounty, "demo", false, "also play the demo county: a fast three-year campaign acted out through the API (see zeren demo)")
+		demoOpts.define(fs)
 		fs.StringVar(&dataDir, "data", "", "data folder (default dev.dataDir, .zeren)")
 		fs.IntVar(&apiPort, "port", 0, "API port (default dev.apiPort, 8080)")
 		fs.IntVar(&temporalPort, "temporal-port", 0, "Temporal frontend port (default dev.temporalPort, 7233)")
@@ -128,6 +133,17 @@ func runDev(ctx context.Context, args []string) error {
 	h := api.New(api.Deps{Store: s, Temporal: c, TaskQueue: cfg.Temporal.TaskQueue, Registry: reg, Gatherer: reg, Log: log})
 	srv := api.NewHTTPServer(addr, h)
 	printBanner(addr, tsrv, data, tokens)
+	if playDemoCounty {
+		people := make([]demo.Person, len(tokens))
+		for i, t := range tokens {
+			people[i] = demo.Person{Key: t.Person, Role: t.Role, UnitCode: t.UnitCode, Token: t.Token}
+		}
+		go func() {
+			if err := playDemo(ctx, "http://"+addr, people, demoOpts, log); err != nil {
+				log.Error("demo", "error", err)
+			}
+		}()
+	}
 	return serve(ctx, srv, log)
 }
 

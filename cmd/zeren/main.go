@@ -27,6 +27,9 @@ commands:
   seed      load the demo county (DATABASE_URL)
   token     issue a bearer token for a person: zeren token -person KEY
   audit     verify the audit log's hash chain: zeren audit verify
+  demo      play the demo county against a running zeren dev: create a fast
+            campaign (2020-04 to 2022-12) and act as the units' heads through
+            the API, most on time, a few late (zeren dev -demo does both)
 
 every command takes -config FILE (default temporal.yaml); environment variables
 override the file (see temporal.yaml).
@@ -58,6 +61,7 @@ func run(ctx context.Context, args []string) error {
 		"seed":    runSeed,
 		"token":   runToken,
 		"audit":   runAudit,
+		"demo":    runDemo,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {

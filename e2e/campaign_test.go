@@ -1,0 +1,139 @@
+package e2e
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/client"
+
+	"github.com/zeren-county/zeren/internal/demo"
+	"github.com/zeren-county/zeren/workflows"
+)
+
+var cst = time.FixedZone("CST", 8*3600)
+
+// TestFastCampaignOverHTTP runs a campaign at clock speed 50,000 (a campaign
+// day in 1.7 s) on the embedded server with real timers, from 1 April to
+// 20 May 2020 in campaign time, with the demo bot acting as the county's
+// people through the API: 公安局 two days late, 崔木镇 twelve, everyone else on
+// time. April's reports, the year's pledges, and the ladders' deductions,
+// notices and the interview they imply really happen, at their campaign times;
+// every run of the campaign's history stays under 4,096 events.
+func TestFastCampaignOverHTTP(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a minute and a half of real timers")
+	}
+	s, tokens := seeded(t)
+	sys := start(t, "", s, tokens)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	var people []demo.Person
+	if err := s.DB.Select(&people, `SELECT p.key AS key, g.role AS role, u.code AS unitcode FROM people p
+JOIN role_grants g ON g.person_id = p.id JOIN units u ON u.id = g.unit_id ORDER BY p.id, g.role`); err != nil {
+		t.Fatal(err)
+	}
+	for i := range people {
+		people[i].Token = tokens[people[i].Key]
+	}
+	bot := &demo.Bot{BaseURL: sys.http.URL, People: people, Poll: 100 * time.Millisecond,
+		Model: demo.Model{LateUnits: map[string]int{"gaj": 2, "cm": 12}, Think: 24 * time.Hour}}
+	spec := demo.CampaignSpec{ID: "fast", Name: "快速时钟测试行动", StartsOn: "2020-04-01", EndsOn: "2020-12-31", ClockSpeed: 50000}
+	if err := bot.Start(ctx, spec, "yjj-office", "linyou-deputy"); err != nil {
+		t.Fatal(err)
+	}
+	stop := time.Date(2020, 5, 20, 0, 0, 0, 0, cst)
+	var last demo.CampaignStatus
+	if err := bot.Run(ctx, spec.ID, "yjj-office", func(st demo.CampaignStatus) bool { last = st; return !st.Now.Before(stop) }); err != nil {
+		t.Fatal(err)
+	}
+	if ctx.Err() != nil {
+		t.Fatalf("campaign time reached only %v", last.Now)
+	}
+	if last.Phase != "动员部署" {
+		t.Errorf("phase on %v: %q, want 动员部署", last.Now, last.Phase)
+	}
+	sys.send(t, "POST", "/api/v1/campaigns/fast/end", "linyou-deputy", nil).want(t, 200)
+
+	count := func(q string, args ...any) int {
+		t.Helper()
+		var n int
+		if err := s.DB.Get(&n, q, args...); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	got := map[string]int{
+		"April reports accepted": count(`SELECT count(*) FROM reports WHERE campaign_id = 'fast' AND period = '2020-04' AND status = 'accepted'`),
+		"late reports":           count(`SELECT count(*) FROM reports r JOIN units u ON u.id = r.unit_id WHERE r.campaign_id = 'fast' AND r.late_seconds > 0 AND u.code IN ('gaj', 'cm')`),
+		"on-time units late":     count(`SELECT count(*) FROM reports r JOIN units u ON u.id = r.unit_id WHERE r.campaign_id = 'fast' AND r.late_seconds > 0 AND u.code NOT IN ('gaj', 'cm')`),
+		"pledges in force":       count(`SELECT count(*) FROM pledges WHERE campaign_id = 'fast' AND status = 'in_force'`),
+		"gaj points lost":        -count(`SELECT coalesce(sum(l.points), 0)::int FROM score_ledger l JOIN units u ON u.id = l.unit_id WHERE l.campaign_id = 'fast' AND u.code = 'gaj'`),
+		"cm points lost":         -count(`SELECT coalesce(sum(l.points), 0)::int FROM score_ledger l JOIN units u ON u.id = l.unit_id WHERE l.campaign_id = 'fast' AND u.code = 'cm'`),
+		"others' deductions":     count(`SELECT count(*) FROM score_ledger l JOIN units u ON u.id = l.unit_id WHERE l.campaign_id = 'fast' AND u.code NOT IN ('gaj', 'cm')`),
+		"cm notices":             count(`SELECT count(*) FROM notices n JOIN units u ON u.id = ANY (n.unit_ids) WHERE u.code = 'cm'`),
+		"notices":                count(`SELECT count(*) FROM notices`),
+		"cm interviews":          count(`SELECT count(*) FROM interviews i JOIN units u ON u.id = i.unit_id WHERE i.campaign_id = 'fast' AND u.code = 'cm'`),
+	}
+	want := map[string]int{
+		"April reports accepted": 25, "late reports": 2, "on-time units late": 0, "pledges in force": 25,
+		"gaj points lost": 1, // April's report: −1 a second past the deadline; the pledge two days late costs nothing
+		"cm points lost":  4, // April's report: −1, then −3 at ten days; the pledge twelve days late: a notice only
+		"others' deductions": 0,
+		"cm notices":         2, // the report at +3 days, the pledge at +7 days
+		"notices":            2,
+		"cm interviews":      1, // the report at +10 days (15 May)
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("%s: %d, want %d", k, got[k], w)
+		}
+	}
+
+	// The rungs fired at their campaign times (a timer's second of latency is 14 campaign hours).
+	var deductAt time.Time
+	if err := s.DB.Get(&deductAt, `SELECT min(a.at) FROM audit_log a JOIN units u ON u.id = a.unit_id
+WHERE a.action = 'rung.fired' AND a.after->>'action' = 'deduct' AND u.code = 'gaj'`); err != nil {
+		t.Fatal(err)
+	}
+	due := time.Date(2020, 5, 5, 18, 0, 1, 0, cst)
+	if d := deductAt.Sub(due); d < 0 || d > 24*time.Hour {
+		t.Errorf("gaj's deduction at %v campaign time, want just after %v", deductAt.In(cst), due)
+	}
+
+	// Each run of the campaign's history stays small: it continues as new after each month.
+	runs, most := campaignRuns(t, sys.client, workflows.CampaignID("fast"))
+	if runs < 2 || most >= 4096 {
+		t.Fatalf("%d runs, the largest %d events; want at least 2 runs, each under 4,096 events", runs, most)
+	}
+	t.Logf("campaign time %v; %d runs of the campaign, the largest %d events; bot acted %v", last.Now.In(cst), runs, most, bot.Acted)
+	time.Sleep(300 * time.Millisecond)
+	checkHistory(t, sys.client, workflows.CampaignID("fast"), "campaign-fast")
+}
+
+// campaignRuns walks a workflow's runs back from the latest through
+// continue-as-new, answering how many there are and the most events in one.
+func campaignRuns(t *testing.T, c client.Client, id string) (runs, most int) {
+	t.Helper()
+	runID := ""
+	for {
+		it := c.GetWorkflowHistory(context.Background(), id, runID, false, 0)
+		n, prev := 0, ""
+		for it.HasNext() {
+			e, err := it.Next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n == 0 {
+				prev = e.GetWorkflowExecutionStartedEventAttributes().GetContinuedExecutionRunId()
+			}
+			n++
+		}
+		runs++
+		most = max(most, n)
+		if prev == "" {
+			return runs, most
+		}
+		runID = prev
+	}
+}
