@@ -109,6 +109,9 @@ WHERE a.action = 'rung.fired' AND a.after->>'action' = 'deduct' AND u.code = 'ga
 	t.Logf("campaign time %v; %d runs of the campaign, the largest %d events; bot acted %v", last.Now.In(cst), runs, most, bot.Acted)
 	time.Sleep(300 * time.Millisecond)
 	checkHistory(t, sys.client, workflows.CampaignID("fast"), "campaign-fast")
+	checkHistory(t, sys.client, workflows.ReportMonthID("fast", "2020-04"), "report-month")
+	checkHistory(t, sys.client, workflows.PledgeYearID("fast", 2020), "pledge-year")
+	checkHistory(t, sys.client, workflows.ReportID("fast", "cm", "2020-04"), "report-late-fast-clock")
 }
 
 // campaignRuns walks a workflow's runs back from the latest through

@@ -286,6 +286,10 @@ func TestCampaignOverHTTP(t *testing.T) {
 	if !v.Running || v.Progress.NextEvent == nil {
 		t.Fatalf("campaign %+v", v)
 	}
+	var before time.Time
+	if err := s.DB.Get(&before, `SELECT due_at FROM tasks WHERE campaign_id = 'e2e' AND kind = 'report.submit' AND unit_id = (SELECT id FROM units WHERE code = 'gaj')`); err != nil {
+		t.Fatal(err)
+	}
 	var prog workflows.CampaignProgress
 	sys.send(t, "POST", "/api/v1/campaigns/e2e/pause", "yjj-office", nil).want(t, 200).decode(t, &prog)
 	if !prog.Paused {
@@ -295,6 +299,20 @@ func TestCampaignOverHTTP(t *testing.T) {
 	sys.send(t, "POST", "/api/v1/campaigns/e2e/resume", "yjj-office", nil).want(t, 200).decode(t, &prog)
 	if prog.Paused || prog.PausedFor <= 0 {
 		t.Fatalf("after resume: %+v", prog)
+	}
+	// The resume moved every open task's deadline by the pause, with its audit row.
+	var after time.Time
+	if err := s.DB.Get(&after, `SELECT due_at FROM tasks WHERE campaign_id = 'e2e' AND kind = 'report.submit' AND unit_id = (SELECT id FROM units WHERE code = 'gaj')`); err != nil {
+		t.Fatal(err)
+	}
+	if d := after.Sub(before) - prog.PausedFor; d < -time.Microsecond || d > time.Microsecond {
+		t.Fatalf("gaj's report due %v before the pause, %v after; the pause lasted %v", before, after, prog.PausedFor)
+	}
+	var open, moved int
+	_ = s.DB.Get(&open, `SELECT count(*) FROM tasks WHERE campaign_id = 'e2e' AND status = 'open'`)
+	_ = s.DB.Get(&moved, `SELECT count(*) FROM audit_log WHERE action = 'task.extended' AND key LIKE 'task.extended:pause:e2e:%'`)
+	if moved != open {
+		t.Fatalf("%d deadlines moved, %d tasks open", moved, open)
 	}
 	sys.send(t, "POST", "/api/v1/campaigns/e2e/end", "linyou-deputy", nil).want(t, 200).decode(t, &prog)
 	if !prog.Ended {
