@@ -75,8 +75,14 @@ func (l *ladder) run(ctx workflow.Context, b *board, t *humanTask, target rungTa
 			if err != nil {
 				return err
 			}
-			if !moved {
+			if !moved && !b.Held {
 				break // the rung's time has come
+			}
+			if !moved {
+				// The campaign is paused: hold the rung until it resumes (and moves the deadline).
+				if err := workflow.Await(ctx, func() bool { return !t.open() || !b.Held || t.DueVersion != version }); err != nil {
+					return err
+				}
 			}
 		}
 		if !t.open() {

@@ -26,8 +26,10 @@ type board struct {
 	Clock *domain.Clock
 	// Held is true while the campaign is paused: no rung fires.
 	Held bool
-	// Shifts counts the deadline shifts applied, by their keys, so a repeated one is not applied twice.
-	Shifts []string
+	// Shifts are the keys of the deadline shifts applied, so a repeated one is not applied twice;
+	// Shifting counts those under way.
+	Shifts   []string
+	Shifting int
 }
 
 // now is the process's time: campaign time on the campaign's clock.
@@ -148,11 +150,28 @@ func (b *board) campaignPause(ctx workflow.Context, req CampaignPauseRequest) (i
 		b.Held = true
 		return 0, nil
 	}
-	b.Held = false
-	if req.ShiftBy <= 0 || slices.Contains(b.Shifts, req.Key) {
-		return 0, nil
+	moved := 0
+	if req.ShiftBy > 0 && !slices.Contains(b.Shifts, req.Key) {
+		b.Shifts = append(b.Shifts, req.Key)
+		b.Shifting++
+		var err error
+		moved, err = b.shift(ctx, req)
+		b.Shifting--
+		if err != nil {
+			return moved, err
+		}
 	}
-	b.Shifts = append(b.Shifts, req.Key)
+	// Release the ladders only once every deadline has moved (a repeated resume
+	// waits for the shift under way), or a held rung would fire on the old one.
+	if err := workflow.Await(ctx, func() bool { return b.Shifting == 0 }); err != nil {
+		return moved, err
+	}
+	b.Held = false
+	return moved, nil
+}
+
+// shift moves every open task's deadline by the pause, row and state.
+func (b *board) shift(ctx workflow.Context, req CampaignPauseRequest) (int, error) {
 	moved := 0
 	for _, t := range b.Tasks {
 		if !t.open() {

@@ -14,7 +14,9 @@ import (
 
 // report is the state of one monthly report.
 type report struct {
-	In     ReportInput
+	In ReportInput
+	// Due is the submission deadline: the spec's, moved by an approved extension or a campaign's pause.
+	Due    time.Time
 	Board  board
 	Ladder ladder
 	Round  int
@@ -25,7 +27,7 @@ type report struct {
 // or returns it with a comment, and the unit revises and resubmits under the
 // original deadline. A report accepted after its deadline is recorded as late.
 func MonthlyReport(ctx workflow.Context, in ReportInput) (ReportResult, error) {
-	s := &report{In: in, Board: board{Clock: in.Clock}, Ladder: newLadder(in.ID, in.Ladder)}
+	s := &report{In: in, Due: in.DueAt, Board: board{Clock: in.Clock}, Ladder: newLadder(in.ID, in.Ladder)}
 	return s.run(withActivityOptions(ctx))
 }
 
@@ -44,12 +46,13 @@ func (s *report) run(ctx workflow.Context) (ReportResult, error) {
 		submit, err := s.Board.escalated(ctx, domain.TaskSpec{
 			ID: TaskID(in.ID, "submit", s.Round), WorkflowID: in.ID, Kind: domain.KindReportSubmit, Title: title,
 			SubjectType: "report", SubjectID: in.ID, CampaignID: in.CampaignID,
-			UnitID: in.UnitID, Role: domain.RoleUnitHead, IssuerUnitID: in.OfficeUnitID, DueAt: in.DueAt,
+			UnitID: in.UnitID, Role: domain.RoleUnitHead, IssuerUnitID: in.OfficeUnitID, DueAt: s.Due,
 			Context: domain.TaskContext{Round: s.Round, ReturnComment: returnComment, PlanTasks: in.PlanTasks},
 		}, approver{UnitID: in.OfficeUnitID, Role: domain.RoleSafetyOffice}, &s.Ladder, target)
 		if err != nil {
 			return ReportResult{}, err
 		}
+		s.Due = submit.Spec.DueAt
 		if err := s.setState(ctx, store.ReportUpdate{Status: domain.ReportSubmitted, By: submit.CompletedBy, Report: submit.Outcome.Report}); err != nil {
 			return ReportResult{}, err
 		}
@@ -74,8 +77,8 @@ func (s *report) run(ctx workflow.Context) (ReportResult, error) {
 				return ReportResult{}, err
 			}
 			late := int64(0)
-			if review.CompletedAt.After(in.DueAt) {
-				late = int64(review.CompletedAt.Sub(in.DueAt) / time.Second)
+			if review.CompletedAt.After(s.Due) {
+				late = int64(review.CompletedAt.Sub(s.Due) / time.Second)
 			}
 			return ReportResult{Status: domain.ReportAccepted, Rounds: s.Round, AcceptedAt: review.CompletedAt, LateSeconds: late}, nil
 		}

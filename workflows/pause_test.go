@@ -1,0 +1,111 @@
+package workflows_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/zeren-county/zeren/activities"
+	"github.com/zeren-county/zeren/internal/domain"
+	"github.com/zeren-county/zeren/internal/seed"
+	"github.com/zeren-county/zeren/internal/store"
+	"github.com/zeren-county/zeren/workflows"
+)
+
+// A paused campaign holds its processes' ladders; the resume moves each open
+// deadline by the pause and the rungs not yet fired follow it. March's report
+// is due on 5 March; the campaign pauses from 3 to 13 March, so the deadline
+// becomes 15 March, and the unit, submitting on the 14th, is on time: only the
+// −3-day reminder, fired before the pause, is ever sent.
+func TestPauseHoldsLaddersAndResumeShiftsDeadlines(t *testing.T) {
+	ctx := context.Background()
+	s, ids := seededCounty(t)
+	unit, err := store.UnitByCode(ctx, s.DB, "gaj")
+	if err != nil {
+		t.Fatal(err)
+	}
+	office, err := store.SafetyOfficeUnit(ctx, s.DB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := newSuite().NewTestWorkflowEnvironment()
+	workflows.Register(env, &activities.Activities{Store: s})
+	env.SetStartTime(time.Date(2021, 3, 1, 0, 1, 0, 0, cst))
+	due := time.Date(2021, 3, 5, 18, 0, 0, 0, cst)
+	id := workflows.ReportID(seed.DemoCampaignID, "gaj", "2021-03")
+	spec := domain.ReportSpec{ID: id, CampaignID: seed.DemoCampaignID, Period: "2021-03", UnitID: unit.ID, UnitCode: "gaj", UnitName: unit.Name,
+		OfficeUnitID: office, DueAt: due, Ladder: domain.DefaultReportPolicy().Ladder, ReviewDays: 5}
+	var errs []string
+	update := func(name, updateID string, arg any) {
+		cb := &testsuite.TestUpdateCallback{OnAccept: func() {}, OnReject: func(err error) { errs = append(errs, updateID+": "+err.Error()) },
+			OnComplete: func(_ any, err error) {
+				if err != nil {
+					errs = append(errs, updateID+": "+err.Error())
+				}
+			}}
+		env.UpdateWorkflow(name, updateID, cb, arg)
+	}
+	day := 24 * time.Hour
+	key := "pause:" + seed.DemoCampaignID + ":1"
+	env.RegisterDelayedCallback(func() {
+		update(workflows.UpdateCampaignPause, "hold", workflows.CampaignPauseRequest{Paused: true, Key: key})
+	}, 2*day)
+	env.RegisterDelayedCallback(func() {
+		update(workflows.UpdateCampaignPause, "resume", workflows.CampaignPauseRequest{ShiftBy: 10 * day, Key: key})
+		update(workflows.UpdateCampaignPause, "resume-again", workflows.CampaignPauseRequest{ShiftBy: 10 * day, Key: key}) // the same pause twice moves nothing
+	}, 12*day)
+	submit := workflows.TaskID(id, "submit", 1)
+	env.RegisterDelayedCallback(func() {
+		raw, _ := json.Marshal(monthlyReport())
+		update(workflows.UpdateCompleteTask, "submit", workflows.CompleteTaskRequest{TaskID: submit, Kind: "report.submit", PersonID: ids["gaj-head"], PersonKey: "gaj-head", Payload: raw})
+	}, 13*day)
+	env.RegisterDelayedCallback(func() {
+		raw, _ := json.Marshal(map[string]any{"decision": "accept"})
+		update(workflows.UpdateCompleteTask, "review", workflows.CompleteTaskRequest{TaskID: workflows.TaskID(id, "review", 1), Kind: "report.review", PersonID: ids["yjj-office"], PersonKey: "yjj-office", Payload: raw})
+	}, 14*day)
+	env.ExecuteWorkflow(workflows.MonthlyReportWorkflow, spec)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	var res workflows.ReportResult
+	if err := env.GetWorkflowResult(&res); err != nil {
+		t.Fatal(err)
+	}
+	if res.LateSeconds != 0 {
+		t.Errorf("late by %d s, want on time against the moved deadline", res.LateSeconds)
+	}
+	var task store.Task
+	if err := s.DB.Get(&task, `SELECT due_at FROM tasks WHERE id = $1`, submit); err != nil {
+		t.Fatal(err)
+	}
+	if want := due.Add(10 * day); !task.DueAt.Equal(want) {
+		t.Errorf("deadline %v, want %v", task.DueAt.In(cst), want)
+	}
+	var fired []string
+	if err := s.DB.Select(&fired, `SELECT after->>'action' FROM audit_log WHERE action = 'rung.fired' ORDER BY seq`); err != nil {
+		t.Fatal(err)
+	}
+	if len(fired) != 1 || fired[0] != "remind" {
+		t.Errorf("rungs fired %v, want only the reminder three days before the first deadline", fired)
+	}
+	var moved int
+	_ = s.DB.Get(&moved, `SELECT count(*) FROM audit_log WHERE action = 'task.extended'`)
+	if moved != 1 {
+		t.Errorf("%d deadline moves recorded, want 1", moved)
+	}
+}
+
+func monthlyReport() map[string]any {
+	return map[string]any{
+		"figures":    map[string]any{"inspections": 4, "units_inspected": 3, "hazards_found": map[string]int{"daily": 6}, "hazards_rectified": map[string]int{"daily": 6}, "people_trained": 120},
+		"progress":   []map[string]string{{"plan_task": "煤矿安全专项整治", "text": "完成本月排查任务"}},
+		"problems":   "无",
+		"next_steps": "下月开展交叉检查",
+	}
+}
