@@ -18,6 +18,9 @@ type Activities struct {
 	Store *store.Store
 	// Temporal lets an activity reach other processes (a campaign's pause); nil in workflow unit tests.
 	Temporal client.Client
+	// MaxChildReports overrides DefaultMaxChildReports (the time-skipping
+	// benchmark, which has no client, runs a province's reports as children).
+	MaxChildReports int
 }
 
 // Census is a count of the organisation and the schema version.

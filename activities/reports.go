@@ -32,10 +32,10 @@ type ReportPlan struct {
 	Clock *domain.Clock       `json:"clock,omitempty"`
 }
 
-// MaxChildReports is the most reports a month starts as its own children; above
-// it they are started from an activity (Temporal caps pending children at 2,000
-// per workflow and a payload at 2 MB).
-const MaxChildReports = 500
+// DefaultMaxChildReports is the most reports a month starts as its own
+// children; above it they are started from an activity (Temporal caps pending
+// children at 2,000 per workflow and a payload at 2 MB).
+const DefaultMaxChildReports = 500
 
 // PlanReports counts the month's reports and, for a county, builds them.
 func (a *Activities) PlanReports(ctx context.Context, in ReportSpecsInput) (ReportPlan, error) {
@@ -48,7 +48,11 @@ func (a *Activities) PlanReports(ctx context.Context, in ReportSpecsInput) (Repo
 		return ReportPlan{}, err
 	}
 	plan := ReportPlan{Total: len(units), Clock: c.Clock()}
-	if len(units) > MaxChildReports {
+	limit := a.MaxChildReports
+	if limit <= 0 {
+		limit = DefaultMaxChildReports
+	}
+	if len(units) > limit {
 		return plan, nil
 	}
 	plan.Specs, err = a.ReportSpecs(ctx, in)

@@ -3,6 +3,7 @@
 //	go run ./cmd/testpg go run ./bench inbox      # inbox query over 1,000,000 tasks / 10,000 units
 //	go run ./cmd/testpg go run ./bench complete   # completion round trip vs a bare Update, embedded Temporal
 //	go run ./cmd/testpg go run ./bench reports    # one month of reports for 10,000 units on the embedded server
+//	go run ./cmd/testpg go run ./bench threeyear [-units 2500]  # the three-year demo campaign in virtual time
 //
 // It prints p50/p99 figures for the README.
 package main
@@ -17,7 +18,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: bench inbox|complete|reports")
+		fmt.Fprintln(os.Stderr, "usage: bench inbox|complete|reports|threeyear")
 		os.Exit(2)
 	}
 	ctx := context.Background()
@@ -29,6 +30,8 @@ func main() {
 		err = benchComplete(ctx)
 	case "reports":
 		err = benchReports(ctx)
+	case "threeyear":
+		err = benchThreeYear(ctx, os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown benchmark %q", os.Args[1])
 	}

@@ -6,97 +6,15 @@ import (
 	"testing"
 	"time"
 
-	"go.temporal.io/sdk/testsuite"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/zeren-county/zeren/activities"
 	"github.com/zeren-county/zeren/internal/demo"
+	"github.com/zeren-county/zeren/internal/demo/virtual"
 	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/store"
 	"github.com/zeren-county/zeren/workflows"
 )
-
-// player plays a behaviour model in the time-skipping environment: every few
-// hours of virtual time it reads the open tasks from the database and has each
-// one's holder act when the model says, through the complete-task Update.
-type player struct {
-	env   *testsuite.TestWorkflowEnvironment
-	s     *store.Store
-	model demo.Model
-	every time.Duration
-	acted map[string]bool
-	errs  []string
-	done  bool
-	// planned is when each open task's holder will act.
-	planned map[string]demo.Action
-}
-
-type heldTask struct {
-	store.Task
-	PersonID  int64  `db:"holder_id"`
-	PersonKey string `db:"holder_key"`
-}
-
-func (p *player) start() { p.env.RegisterDelayedCallback(p.look, p.every) }
-
-func (p *player) look() {
-	if p.done {
-		return
-	}
-	defer p.env.RegisterDelayedCallback(p.look, p.every)
-	var open []heldTask
-	err := p.s.DB.Select(&open, `
-SELECT t.id, t.workflow_id, t.kind, t.unit_id, u.code AS unit_code, t.role, t.status, t.due_at, t.created_at, h.id AS holder_id, h.key AS holder_key
-FROM tasks t JOIN units u ON u.id = t.unit_id
-JOIN LATERAL (SELECT pp.id, pp.key FROM people pp JOIN role_grants g ON g.person_id = pp.id
-              WHERE (t.person_id IS NOT NULL AND pp.id = t.person_id) OR (t.person_id IS NULL AND g.unit_id = t.unit_id AND g.role = t.role)
-              ORDER BY pp.id LIMIT 1) h ON true
-WHERE t.status = 'open' ORDER BY t.id`)
-	if err != nil {
-		p.errs = append(p.errs, err.Error())
-		return
-	}
-	now := p.env.Now()
-	for _, t := range open {
-		if p.acted[t.ID] {
-			continue
-		}
-		a, ok := p.planned[t.ID]
-		if !ok {
-			a = p.model.Decide(t.Task)
-			p.planned[t.ID] = a
-		}
-		if now.Before(a.At) {
-			continue
-		}
-		p.acted[t.ID] = true
-		id := t.ID
-		req := workflows.CompleteTaskRequest{TaskID: t.ID, Kind: t.Kind, PersonID: t.PersonID, PersonKey: t.PersonKey, Payload: a.Body()}
-		fail := func(err error) { p.errs = append(p.errs, id+": "+err.Error()) }
-		if err := p.env.UpdateWorkflowByID(t.WorkflowID, workflows.UpdateCompleteTask, t.ID, &testsuite.TestUpdateCallback{
-			OnAccept: func() {}, OnReject: fail,
-			OnComplete: func(_ any, err error) {
-				if err != nil {
-					fail(err)
-				}
-			},
-		}, req); err != nil {
-			fail(err)
-		}
-	}
-}
-
-// demoCampaign runs the campaign as its child (the test environment reruns a
-// child that continues as new), then gives the last processes time to finish.
-func demoCampaign(ctx workflow.Context, in workflows.CampaignInput, tail time.Duration) (workflows.CampaignProgress, error) {
-	var p workflows.CampaignProgress
-	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{WorkflowID: workflows.CampaignID(in.ID)})
-	if err := workflow.ExecuteChildWorkflow(cctx, workflows.CampaignWorkflow, in).Get(ctx, &p); err != nil {
-		return p, err
-	}
-	return p, workflow.Sleep(ctx, tail)
-}
 
 // expected derives, from the behaviour model alone, what the default ladders
 // must do: a report late d days loses a point (d ≥ 1), gets a notice (d ≥ 3),
@@ -171,19 +89,19 @@ func TestThreeYearDemoCampaign(t *testing.T) {
 	}
 	env := newSuite().NewTestWorkflowEnvironment()
 	workflows.Register(env, &activities.Activities{Store: s})
-	env.RegisterWorkflowWithOptions(demoCampaign, workflow.RegisterOptions{Name: "demoCampaign"})
+	virtual.Register(env)
 	start := time.Date(2020, 3, 31, 23, 0, 0, 0, cst)
 	env.SetStartTime(start)
 	env.SetTestTimeout(15 * time.Minute)
 	env.SetDetachedChildWait(false)
 	model := demo.DefaultModel()
-	p := &player{env: env, s: s, model: model, every: 6 * time.Hour, acted: map[string]bool{}, planned: map[string]demo.Action{}}
-	p.start()
+	p := &virtual.Player{Env: env, Store: s, Model: model, Every: 6 * time.Hour}
+	p.Start()
 	cal := workflows.BuildCalendar(camp.ID, camp.StartsOn, camp.EndsOn, cst)
-	env.ExecuteWorkflow("demoCampaign", workflows.CampaignInput{ID: camp.ID, LeaderUnitID: county.ID, Calendar: cal}, 60*24*time.Hour)
-	p.done = true
-	if len(p.errs) > 0 {
-		t.Fatalf("%d errors acting, first: %s", len(p.errs), p.errs[0])
+	env.ExecuteWorkflow(virtual.CampaignDriver, workflows.CampaignInput{ID: camp.ID, LeaderUnitID: county.ID, Calendar: cal}, 60*24*time.Hour)
+	p.Stop()
+	if len(p.Errs) > 0 {
+		t.Fatalf("%d errors acting, first: %s", len(p.Errs), p.Errs[0])
 	}
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)

@@ -96,7 +96,7 @@ func (s *report) setState(ctx workflow.Context, u store.ReportUpdate) error {
 
 // ReportMonth starts every reporting unit's report for a month (abandoned on
 // close, so they outlive it) and waits until all are accepted. A county's
-// reports are its children; past activities.MaxChildReports (a province) they
+// reports are its children; past activities.DefaultMaxChildReports (a province) they
 // are started from an activity and counted from the database once a day.
 func ReportMonth(ctx workflow.Context, in ReportMonthInput) (ReportMonthResult, error) {
 	ctx = withActivityOptions(ctx)

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"runtime"
+	"strings"
+	"time"
+
+	"go.temporal.io/sdk/log"
+	"go.temporal.io/sdk/testsuite"
+
+	"github.com/zeren-county/zeren/activities"
+	"github.com/zeren-county/zeren/internal/demo"
+	"github.com/zeren-county/zeren/internal/demo/virtual"
+	"github.com/zeren-county/zeren/internal/seed"
+	"github.com/zeren-county/zeren/internal/store"
+	"github.com/zeren-county/zeren/workflows"
+)
+
+// benchThreeYear runs the whole three-year demo campaign in the time-skipping
+// environment with the default behaviour model, for the demo county's 25
+// units or, with -units, as many (extra towns added, each with its head).
+func benchThreeYear(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("threeyear", flag.ContinueOnError)
+	units := fs.Int("units", 25, "reporting units (25: the demo county; more adds towns)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	url := os.Getenv("DATABASE_URL")
+	if url == "" {
+		return fmt.Errorf("DATABASE_URL is not set: run through go run ./cmd/testpg")
+	}
+	s, err := store.Open(ctx, url)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	if _, err := s.Migrate(ctx); err != nil {
+		return err
+	}
+	if _, err := seed.Load(ctx, s); err != nil {
+		return err
+	}
+	if extra := *units - 25; extra > 0 {
+		for _, q := range []string{
+			`INSERT INTO units (code, name, kind, parent_id) SELECT 'v' || g, '虚拟镇' || g, 'town', (SELECT id FROM units WHERE kind = 'county')
+			 FROM generate_series(1, $1::int) g ON CONFLICT DO NOTHING`,
+			`INSERT INTO people (key, name, unit_id) SELECT u.code || '-head', u.name || '主要负责人', u.id FROM units u WHERE u.code ~ '^v[0-9]+$' ON CONFLICT DO NOTHING`,
+			`INSERT INTO role_grants (person_id, role, unit_id) SELECT p.id, 'unit_head', p.unit_id FROM people p WHERE p.key ~ '^v[0-9]+-head$' ON CONFLICT DO NOTHING`,
+			`INSERT INTO campaign_participants (campaign_id, unit_id) SELECT 'linyou-2020', id FROM units WHERE code ~ '^v[0-9]+$' ON CONFLICT DO NOTHING`,
+		} {
+			var args []any
+			if strings.Contains(q, "$1") {
+				args = append(args, extra)
+			}
+			if _, err := s.DB.ExecContext(ctx, q, args...); err != nil {
+				return err
+			}
+		}
+	}
+	camp, err := store.CampaignByID(ctx, s.DB, seed.DemoCampaignID)
+	if err != nil {
+		return err
+	}
+	county, err := store.CountyUnit(ctx, s.DB)
+	if err != nil {
+		return err
+	}
+	var suite testsuite.WorkflowTestSuite
+	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))
+	env := suite.NewTestWorkflowEnvironment()
+	workflows.Register(env, &activities.Activities{Store: s, MaxChildReports: 1 << 30})
+	virtual.Register(env)
+	env.SetStartTime(time.Date(2020, 3, 31, 23, 0, 0, 0, camp.Location()))
+	env.SetTestTimeout(6 * time.Hour)
+	env.SetDetachedChildWait(false)
+	p := &virtual.Player{Env: env, Store: s, Model: demo.DefaultModel(), Every: 6 * time.Hour}
+	p.Start()
+	cal := workflows.BuildCalendar(camp.ID, camp.StartsOn, camp.EndsOn, camp.Location())
+	began := time.Now()
+	env.ExecuteWorkflow(virtual.CampaignDriver, workflows.CampaignInput{ID: camp.ID, LeaderUnitID: county.ID, Calendar: cal}, 60*24*time.Hour)
+	p.Stop()
+	took := time.Since(began)
+	if err := env.GetWorkflowError(); err != nil {
+		return err
+	}
+	if len(p.Errs) > 0 {
+		return fmt.Errorf("%d errors acting, first: %s", len(p.Errs), p.Errs[0])
+	}
+	count := func(q string) int {
+		var n int
+		_ = s.DB.Get(&n, q)
+		return n
+	}
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	fmt.Printf("three-year demo campaign, %d units, time-skipping: %v wall\n", *units, took.Round(time.Second))
+	fmt.Printf("  pledges %d, reports %d (late %d), notices %d, interviews %d, deductions %d, completions %d, open tasks at the end %d\n",
+		count(`SELECT count(*) FROM pledges`), count(`SELECT count(*) FROM reports`), count(`SELECT count(*) FROM reports WHERE late_seconds > 0`),
+		count(`SELECT count(*) FROM notices`), count(`SELECT count(*) FROM interviews`), count(`SELECT count(*) FROM score_ledger`),
+		count(`SELECT count(*) FROM tasks WHERE status = 'completed'`), count(`SELECT count(*) FROM tasks WHERE status = 'open'`))
+	fmt.Printf("  Go heap at the end %d MiB (total allocated %d MiB), RSS %s\n", m.HeapInuse>>20, m.TotalAlloc>>20, rss())
+	return nil
+}
