@@ -74,7 +74,7 @@ func (a *Activities) FireRung(ctx context.Context, in FireRungInput) (FireRungRe
 		case domain.ActionNotice:
 			reason := fmt.Sprintf("%s未按期完成“%s”（期限%s），予以通报。", unit, in.Title, due)
 			if _, err := store.AddNotice(ctx, tx, store.Notice{Key: key, IssuerUnitID: in.IssuerUnitID, UnitIDs: []int64{in.UnitID},
-				Reason: reason, SubjectType: in.SubjectType, SubjectID: in.SubjectID}); err != nil {
+				Reason: reason, SubjectType: in.SubjectType, SubjectID: in.SubjectID, At: in.At}); err != nil {
 				return err
 			}
 			notify.Title, notify.Body = "【通报】"+in.Title, reason
@@ -90,7 +90,7 @@ func (a *Activities) FireRung(ctx context.Context, in FireRungInput) (FireRungRe
 		case domain.ActionDeduct:
 			reason := fmt.Sprintf("%s未按期完成“%s”（期限%s），年度目标考核扣%g分。", unit, in.Title, due, in.Rung.Points)
 			entry := store.LedgerEntry{Key: key, Year: in.DueAt.In(CampaignZone).Year(), UnitID: in.UnitID,
-				Points: -in.Rung.Points, Reason: reason, Process: in.WorkflowID, Rung: &in.Index}
+				Points: -in.Rung.Points, Reason: reason, Process: in.WorkflowID, Rung: &in.Index, CreatedAt: in.At}
 			if in.CampaignID != "" {
 				entry.CampaignID = &in.CampaignID
 			}

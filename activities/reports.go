@@ -82,6 +82,27 @@ func (a *Activities) StartReportProcesses(ctx context.Context, in ReportSpecsInp
 	return len(specs), err
 }
 
+// CancelReportProcesses asks every report process of the month to cancel (its
+// month was cancelled); one already closed is skipped.
+func (a *Activities) CancelReportProcesses(ctx context.Context, in ReportSpecsInput) error {
+	if a.Temporal == nil {
+		return errors.New("cancel report processes: the worker has no Temporal client")
+	}
+	var ids []string
+	if err := a.Store.DB.SelectContext(ctx, &ids, `SELECT id FROM reports WHERE campaign_id = $1 AND period = $2 AND status <> 'accepted' ORDER BY id`,
+		in.CampaignID, in.Period); err != nil {
+		return fmt.Errorf("reports of %s %s: %w", in.CampaignID, in.Period, err)
+	}
+	return forEach(ctx, len(ids), func(i int) error {
+		err := a.Temporal.CancelWorkflow(ctx, ids[i], "")
+		var gone *serviceerror.NotFound
+		if errors.As(err, &gone) {
+			return nil
+		}
+		return err
+	})
+}
+
 // reportWorkflow is workflows.MonthlyReportWorkflow (this package cannot import workflows).
 const reportWorkflow = "MonthlyReport"
 

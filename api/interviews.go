@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
-	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/jmoiron/sqlx"
@@ -67,7 +66,7 @@ func (s *Server) summonInterview(c *gin.Context) {
 	err = s.Store.InTx(ctx, func(tx *sqlx.Tx) error {
 		var err error
 		res, err = store.Summon(ctx, tx, store.Summons{Key: key, CampaignID: b.Campaign, UnitID: u.ID, ReasonKey: b.ReasonKey,
-			Reason: b.Reason, Source: "manual", At: time.Now()})
+			Reason: b.Reason, Source: "manual", At: s.campaignNow(ctx, b.Campaign)})
 		if err != nil || !res.Created {
 			return err
 		}

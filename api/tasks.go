@@ -267,7 +267,7 @@ func (s *Server) setClaim(c *gin.Context, claim bool) {
 		if claim {
 			action, claimedBy = "task.claimed", p.ID
 		}
-		_, err = store.Append(ctx, tx, store.Event{At: time.Now(), Actor: p.Key, Action: action, SubjectType: t.SubjectType,
+		_, err = store.Append(ctx, tx, store.Event{At: s.taskNow(ctx, t), Actor: p.Key, Action: action, SubjectType: t.SubjectType,
 			SubjectID: t.SubjectID, TaskID: t.ID, UnitID: t.UnitID, Before: map[string]any{"claimed_by": t.ClaimedBy},
 			After: map[string]any{"claimed_by": claimedBy}})
 		return err
@@ -486,6 +486,9 @@ func (s *Server) taskNow(ctx context.Context, t store.Task) time.Time {
 
 // campaignNow is a campaign's time now (the wall clock if it cannot be read).
 func (s *Server) campaignNow(ctx context.Context, campaignID string) time.Time {
+	if campaignID == "" {
+		return time.Now()
+	}
 	camp, err := store.CampaignByID(ctx, s.Store.DB, campaignID)
 	if err != nil {
 		return time.Now()

@@ -137,6 +137,16 @@ func reportsFromActivity(ctx workflow.Context, in activities.ReportSpecsInput, c
 		StartToCloseTimeout: time.Hour, HeartbeatTimeout: time.Minute,
 		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute},
 	})
+	res, err := tallyUntilAccepted(ctx, long, in, clock)
+	if err != nil && ctx.Err() != nil {
+		// Cancelled: the reports are not this workflow's children, so cancel them here.
+		dctx, _ := workflow.NewDisconnectedContext(long)
+		_ = workflow.ExecuteActivity(dctx, acts.CancelReportProcesses, in).Get(dctx, nil)
+	}
+	return res, err
+}
+
+func tallyUntilAccepted(ctx, long workflow.Context, in activities.ReportSpecsInput, clock *domain.Clock) (ReportMonthResult, error) {
 	var n int
 	if err := workflow.ExecuteActivity(long, acts.StartReportProcesses, in).Get(ctx, &n); err != nil {
 		return ReportMonthResult{}, err

@@ -59,13 +59,18 @@ type LedgerEntry struct {
 	Reason     string  `db:"reason"`
 	Process    string  `db:"process"`
 	Rung       *int    `db:"rung"`
+	// CreatedAt is when it was recorded, in its campaign's time (zero: now).
+	CreatedAt time.Time `db:"created_at"`
 }
 
 // AddLedgerEntry appends to the score ledger once per key.
 func AddLedgerEntry(ctx context.Context, tx sqlx.ExtContext, e LedgerEntry) (bool, error) {
+	if e.CreatedAt.IsZero() {
+		e.CreatedAt = time.Now()
+	}
 	res, err := sqlx.NamedExecContext(ctx, tx, `
-INSERT INTO score_ledger (key, campaign_id, year, unit_id, points, reason, process, rung)
-VALUES (:key, :campaign_id, :year, :unit_id, :points, :reason, :process, :rung) ON CONFLICT (key) DO NOTHING`, e)
+INSERT INTO score_ledger (key, campaign_id, year, unit_id, points, reason, process, rung, created_at)
+VALUES (:key, :campaign_id, :year, :unit_id, :points, :reason, :process, :rung, :created_at) ON CONFLICT (key) DO NOTHING`, e)
 	if err != nil {
 		return false, fmt.Errorf("ledger %s: %w", e.Key, mapError(err))
 	}
@@ -83,14 +88,19 @@ type Notice struct {
 	SubjectID    string  `db:"subject_id"`
 	// IssuedBy is the person key of a notice issued by hand; empty for the engine.
 	IssuedBy string `db:"issued_by"`
+	// At is when it was issued, in its campaign's time (zero: now).
+	At time.Time `db:"-"`
 }
 
 // AddNotice publishes a notice once per key.
 func AddNotice(ctx context.Context, tx sqlx.ExtContext, n Notice) (bool, error) {
+	if n.At.IsZero() {
+		n.At = time.Now()
+	}
 	res, err := tx.ExecContext(ctx, `
-INSERT INTO notices (key, issuer_unit_id, unit_ids, reason, subject_type, subject_id, issued_by)
-VALUES ($1, $2, $3, $4, $5, $6, COALESCE(NULLIF($7, ''), 'engine'))
-ON CONFLICT (key) DO NOTHING`, n.Key, n.IssuerUnitID, pq.Array(n.UnitIDs), n.Reason, n.SubjectType, n.SubjectID, n.IssuedBy)
+INSERT INTO notices (key, issuer_unit_id, unit_ids, reason, subject_type, subject_id, issued_by, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, COALESCE(NULLIF($7, ''), 'engine'), $8)
+ON CONFLICT (key) DO NOTHING`, n.Key, n.IssuerUnitID, pq.Array(n.UnitIDs), n.Reason, n.SubjectType, n.SubjectID, n.IssuedBy, n.At)
 	if err != nil {
 		return false, fmt.Errorf("notice %s: %w", n.Key, mapError(err))
 	}
