@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -42,18 +41,11 @@ func bareUpdate(ctx workflow.Context) error {
 // benchComplete times a task completion over HTTP (HTTP → Update → activity →
 // PostgreSQL → response) and a bare Update, both on the embedded server.
 func benchComplete(ctx context.Context) error {
-	url := os.Getenv("DATABASE_URL")
-	if url == "" {
-		return fmt.Errorf("DATABASE_URL is not set: run through go run ./cmd/testpg")
-	}
-	s, err := store.Open(ctx, url)
+	s, err := openStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	if _, err := s.Migrate(ctx); err != nil {
-		return err
-	}
 	people, err := seed.Load(ctx, s)
 	if err != nil {
 		return err

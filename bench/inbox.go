@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http/httptest"
-	"os"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -27,18 +26,11 @@ const (
 // 1,000,000 tasks (a fifth of them open, the rest completed), then times the
 // inbox: the store query with its counts, and the whole GET /api/v1/inbox.
 func benchInbox(ctx context.Context) error {
-	url := os.Getenv("DATABASE_URL")
-	if url == "" {
-		return fmt.Errorf("DATABASE_URL is not set: run through go run ./cmd/testpg")
-	}
-	s, err := store.Open(ctx, url)
+	s, err := openStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	if _, err := s.Migrate(ctx); err != nil {
-		return err
-	}
 	start := time.Now()
 	for _, q := range []string{
 		`INSERT INTO units (code, name, kind) SELECT 'u' || g, '单位' || g, 'town' FROM generate_series(1, 10000) g ON CONFLICT DO NOTHING`,

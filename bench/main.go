@@ -14,6 +14,8 @@ import (
 	"os"
 	"slices"
 	"time"
+
+	"github.com/zeren-county/zeren/internal/store"
 )
 
 func main() {
@@ -52,4 +54,21 @@ func percentiles(d []time.Duration) (time.Duration, time.Duration) {
 func report(name string, d []time.Duration) {
 	p50, p99 := percentiles(d)
 	fmt.Printf("%-40s n=%-6d p50=%-10v p99=%v\n", name, len(d), p50.Round(time.Microsecond), p99.Round(time.Microsecond))
+}
+
+// openStore opens and migrates the database of DATABASE_URL (go run ./cmd/testpg sets it).
+func openStore(ctx context.Context) (*store.Store, error) {
+	url := os.Getenv("DATABASE_URL")
+	if url == "" {
+		return nil, fmt.Errorf("DATABASE_URL is not set: run through go run ./cmd/testpg")
+	}
+	s, err := store.Open(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.Migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
 }

@@ -24,18 +24,11 @@ import (
 // and measures how fast the report workflows start, and the process's memory
 // with them all open (server and worker share this process).
 func benchReports(ctx context.Context) error {
-	url := os.Getenv("DATABASE_URL")
-	if url == "" {
-		return fmt.Errorf("DATABASE_URL is not set: run through go run ./cmd/testpg")
-	}
-	s, err := store.Open(ctx, url)
+	s, err := openStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	if _, err := s.Migrate(ctx); err != nil {
-		return err
-	}
 	if _, err := seed.Load(ctx, s); err != nil {
 		return err
 	}

@@ -30,18 +30,11 @@ func benchThreeYear(ctx context.Context, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	url := os.Getenv("DATABASE_URL")
-	if url == "" {
-		return fmt.Errorf("DATABASE_URL is not set: run through go run ./cmd/testpg")
-	}
-	s, err := store.Open(ctx, url)
+	s, err := openStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	if _, err := s.Migrate(ctx); err != nil {
-		return err
-	}
 	if _, err := seed.Load(ctx, s); err != nil {
 		return err
 	}
