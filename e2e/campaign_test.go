@@ -77,8 +77,8 @@ JOIN role_grants g ON g.person_id = p.id JOIN units u ON u.id = g.unit_id ORDER 
 	}
 	want := map[string]int{
 		"April reports accepted": 25, "late reports": 2, "on-time units late": 0, "pledges in force": 25,
-		"gaj points lost": 1, // April's report: −1 a second past the deadline; the pledge two days late costs nothing
-		"cm points lost":  4, // April's report: −1, then −3 at ten days; the pledge twelve days late: a notice only
+		"gaj points lost":    1, // April's report: −1 a second past the deadline; the pledge two days late costs nothing
+		"cm points lost":     4, // April's report: −1, then −3 at ten days; the pledge twelve days late: a notice only
 		"others' deductions": 0,
 		"cm notices":         2, // the report at +3 days, the pledge at +7 days
 		"notices":            2,

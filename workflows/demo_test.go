@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/zeren-county/zeren/activities"
 	"github.com/zeren-county/zeren/internal/demo"
 	"github.com/zeren-county/zeren/internal/demo/virtual"
