@@ -91,15 +91,16 @@ func (s *Server) getCampaign(c *gin.Context) {
 	phases := camp.FullPolicy().Phases
 	out := gin.H{"campaign": camp, "counts": counts, "running": false, "now": now.In(camp.Location()),
 		"phase": domain.PhaseAt(phases, now.In(camp.Location())), "phases": phases, "participants": participants}
+	if day := now.In(camp.Location()).Format(time.DateOnly); day >= camp.StartsOn.Format(time.DateOnly) && day <= camp.EndsOn.Format(time.DateOnly) {
+		out["current_period"] = day[:7] // the month campaign time is in
+	}
 	qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if v, err := s.Temporal.QueryWorkflow(qctx, workflows.CampaignID(camp.ID), "", workflows.QueryProgress); err == nil {
 		var p workflows.CampaignProgress
 		if v.Get(&p) == nil {
 			out["running"], out["progress"] = !p.Ended && p.Next < p.Total, p
-			if p.Last != nil {
-				out["current_period"] = p.Last.Period
-			}
+
 		}
 	}
 	c.JSON(http.StatusOK, out)
