@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -189,8 +190,8 @@ func (s *Server) createCampaign(c *gin.Context) {
 	domain.ValidatePhases("policy.phases", policy.Phases, start, end, v)
 	speed := 1.0
 	if b.ClockSpeed != nil {
-		if speed = *b.ClockSpeed; speed < 1 || speed > domain.MaxClockSpeed {
-			v.Add("clock_speed", fmt.Sprintf("1 (real time) to %d", domain.MaxClockSpeed))
+		if speed = *b.ClockSpeed; speed < 1 || speed > domain.MaxClockSpeed || speed != math.Trunc(speed) {
+			v.Add("clock_speed", fmt.Sprintf("a whole number from 1 (real time) to %d", domain.MaxClockSpeed))
 		}
 	}
 	participants, err := s.participants(ctx, b.Participants, v)

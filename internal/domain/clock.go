@@ -13,7 +13,8 @@ type Clock struct {
 	// Anchor is the wall time at which campaign time was Start.
 	Anchor time.Time `json:"anchor"`
 	Start  time.Time `json:"start"`
-	Speed  float64   `json:"speed"`
+	// Speed is a whole number from 1 to MaxClockSpeed.
+	Speed float64 `json:"speed"`
 }
 
 // MaxClockSpeed bounds a campaign's speed: at 100,000 a campaign day passes in under a second.
@@ -22,12 +23,16 @@ const MaxClockSpeed = 100000
 // Real says the clock is wall time.
 func (c *Clock) Real() bool { return c == nil || c.Speed == 0 || c.Speed == 1 }
 
+// speed is the whole-number speed: integer arithmetic gives every worker, on
+// any processor, the same answer when a history is replayed.
+func (c *Clock) speed() time.Duration { return time.Duration(math.Round(c.Speed)) }
+
 // Now is the campaign time at wall time wall.
 func (c *Clock) Now(wall time.Time) time.Time {
 	if c.Real() {
 		return wall
 	}
-	return c.Start.Add(time.Duration(float64(wall.Sub(c.Anchor)) * c.Speed))
+	return c.Start.Add(wall.Sub(c.Anchor) * c.speed())
 }
 
 // Wall is how much wall time passes while d of campaign time does, rounded up
@@ -36,13 +41,6 @@ func (c *Clock) Wall(d time.Duration) time.Duration {
 	if c.Real() || d <= 0 {
 		return d
 	}
-	return time.Duration(math.Ceil(float64(d) / c.Speed))
-}
-
-// Campaign is the campaign duration that passes in wall duration d.
-func (c *Clock) Campaign(d time.Duration) time.Duration {
-	if c.Real() {
-		return d
-	}
-	return time.Duration(float64(d) * c.Speed)
+	s := c.speed()
+	return (d + s - 1) / s
 }

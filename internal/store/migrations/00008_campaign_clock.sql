@@ -2,7 +2,7 @@
 -- A campaign's clock (campaign time = start + (wall − anchor) × speed; speed 1 is real
 -- time) and its participants: the units whose pledges, reports and scores it runs.
 ALTER TABLE campaigns
-    ADD COLUMN clock_speed  double precision NOT NULL DEFAULT 1 CHECK (clock_speed >= 1 AND clock_speed <= 100000),
+    ADD COLUMN clock_speed  double precision NOT NULL DEFAULT 1 CHECK (clock_speed >= 1 AND clock_speed <= 100000 AND clock_speed = trunc(clock_speed)),
     ADD COLUMN clock_anchor timestamptz;
 
 CREATE INDEX tasks_campaign_idx ON tasks (campaign_id, status, due_at) WHERE campaign_id IS NOT NULL;
