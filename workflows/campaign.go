@@ -45,6 +45,8 @@ func BuildCalendar(id string, start, end time.Time, loc *time.Location) []Calend
 // campaign is the state of a running campaign.
 type campaign struct {
 	In CampaignInput
+	// holding is true while a pause is being sent to the campaign's processes.
+	holding bool
 }
 
 // Campaign runs a campaign's calendar: it starts each event's process when its
@@ -122,6 +124,8 @@ func (s *campaign) install(ctx workflow.Context) error {
 		return nil
 	}, func(ctx workflow.Context) error {
 		s.In.Paused, s.In.PausedAt = true, s.now(ctx)
+		s.holding = true
+		defer func() { s.holding = false }()
 		return s.steerProcesses(ctx, CampaignPauseRequest{Paused: true, Key: s.pauseKey()})
 	}); err != nil {
 		return err
@@ -135,6 +139,11 @@ func (s *campaign) install(ctx workflow.Context) error {
 		}
 		return nil
 	}, func(ctx workflow.Context) error {
+		// A resume right after a pause waits until every process has heard of the pause,
+		// or a process could hear the resume first and stay held.
+		if err := workflow.Await(ctx, func() bool { return !s.holding }); err != nil {
+			return err
+		}
 		shift, key := s.now(ctx).Sub(s.In.PausedAt), s.pauseKey()
 		s.In.PausedFor += shift
 		s.In.Paused = false
