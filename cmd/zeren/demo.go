@@ -106,3 +106,32 @@ func playDemo(ctx context.Context, apiURL string, people []demo.Person, o demoOp
 	log.Info("demo finished", "wall", time.Since(start).Round(time.Second), "completions", bot.Acted)
 	return err
 }
+
+// quietReads drops the log lines of successful GET requests: the demo bot reads
+// every inbox several times a second, which would bury everything else.
+type quietReads struct{ slog.Handler }
+
+func (q quietReads) Handle(ctx context.Context, r slog.Record) error {
+	if r.Message == "http request" && r.Level == slog.LevelInfo {
+		get, ok := false, true
+		r.Attrs(func(a slog.Attr) bool {
+			switch a.Key {
+			case "method":
+				get = a.Value.String() == "GET"
+			case "status":
+				ok = a.Value.Int64() < 400
+			}
+			return true
+		})
+		if get && ok {
+			return nil
+		}
+	}
+	return q.Handler.Handle(ctx, r)
+}
+
+func (q quietReads) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return quietReads{q.Handler.WithAttrs(attrs)}
+}
+
+func (q quietReads) WithGroup(name string) slog.Handler { return quietReads{q.Handler.WithGroup(name)} }

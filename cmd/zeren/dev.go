@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 
@@ -130,7 +131,11 @@ func runDev(ctx context.Context, args []string) error {
 		return err
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", cfg.Dev.APIPort)
-	h := api.New(api.Deps{Store: s, Temporal: c, TaskQueue: cfg.Temporal.TaskQueue, Registry: reg, Gatherer: reg, Log: log})
+	apiLog := log
+	if playDemoCounty {
+		apiLog = slog.New(quietReads{log.Handler()})
+	}
+	h := api.New(api.Deps{Store: s, Temporal: c, TaskQueue: cfg.Temporal.TaskQueue, Registry: reg, Gatherer: reg, Log: apiLog})
 	srv := api.NewHTTPServer(addr, h)
 	printBanner(addr, tsrv, data, tokens)
 	if playDemoCounty {
