@@ -61,12 +61,15 @@ func (l *ladder) run(ctx workflow.Context, b *board, t *humanTask, target rungTa
 			}
 			version := t.DueVersion
 			wait := t.Spec.DueAt.Add(l.Rungs[i].Offset.Duration()).Sub(b.now(ctx))
+			// While the campaign is paused the rung is held until the resume moves the deadline.
+			hold := func() error {
+				return workflow.Await(ctx, func() bool { return !t.open() || !b.Held || t.DueVersion != version })
+			}
 			if wait <= 0 {
 				if !b.Held {
 					break
 				}
-				// The campaign is paused: hold the rung until it resumes (and moves the deadline).
-				if err := workflow.Await(ctx, func() bool { return !t.open() || !b.Held || t.DueVersion != version }); err != nil {
+				if err := hold(); err != nil {
 					return err
 				}
 				continue
@@ -79,8 +82,7 @@ func (l *ladder) run(ctx workflow.Context, b *board, t *humanTask, target rungTa
 				break // the rung's time has come
 			}
 			if !moved {
-				// The campaign is paused: hold the rung until it resumes (and moves the deadline).
-				if err := workflow.Await(ctx, func() bool { return !t.open() || !b.Held || t.DueVersion != version }); err != nil {
+				if err := hold(); err != nil {
 					return err
 				}
 			}
