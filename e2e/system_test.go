@@ -43,7 +43,7 @@ type system struct {
 	tokens   map[string]string
 }
 
-func start(t *testing.T, temporalFile string, s *store.Store, tokens map[string]string) *system {
+func start(t *testing.T, temporalFile string, s *store.Store, tokens map[string]string, options ...func(*activities.Activities)) *system {
 	t.Helper()
 	gin.SetMode(gin.TestMode)
 	if temporalFile == "" {
@@ -63,7 +63,11 @@ func start(t *testing.T, temporalFile string, s *store.Store, tokens map[string]
 		t.Fatal(err)
 	}
 	w := worker.New(c, taskQueue, worker.Options{})
-	workflows.Register(w, &activities.Activities{Store: s, Temporal: c})
+	acts := &activities.Activities{Store: s, Temporal: c}
+	for _, o := range options {
+		o(acts)
+	}
+	workflows.Register(w, acts)
 	if err := w.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -159,6 +159,11 @@ func tallyUntilAccepted(ctx, long workflow.Context, in activities.ReportSpecsInp
 		if t.Reports >= n && t.Accepted >= t.Reports {
 			return ReportMonthResult{Reports: t.Reports, Late: t.Late}, nil
 		}
+		if workflow.GetInfo(ctx).GetContinueAsNewSuggested() {
+			// A month kept open long by a unit that does not report: start afresh
+			// (the reports already started are left as they are).
+			return ReportMonthResult{}, workflow.NewContinueAsNewError(ctx, ReportMonthWorkflow, ReportMonthInput{CampaignID: in.CampaignID, Period: in.Period})
+		}
 		if err := workflow.Sleep(ctx, clock.Wall(24*time.Hour)); err != nil {
 			return ReportMonthResult{}, err
 		}
