@@ -6,6 +6,9 @@ import (
 	"testing"
 	"time"
 
+	"go.temporal.io/sdk/interceptor"
+	"go.temporal.io/sdk/worker"
+
 	"github.com/zeren-county/zeren/activities"
 	"github.com/zeren-county/zeren/internal/demo"
 	"github.com/zeren-county/zeren/internal/demo/virtual"
@@ -87,6 +90,8 @@ func TestThreeYearDemoCampaign(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := newSuite().NewTestWorkflowEnvironment()
+	sizes := &runSizes{workflowType: workflows.CampaignWorkflow}
+	env.SetWorkerOptions(worker.Options{Interceptors: []interceptor.WorkerInterceptor{sizes}})
 	workflows.Register(env, &activities.Activities{Store: s})
 	virtual.Register(env)
 	start := time.Date(2020, 3, 31, 23, 0, 0, 0, cst)
@@ -111,6 +116,10 @@ func TestThreeYearDemoCampaign(t *testing.T) {
 	}
 	if progress.Next != len(cal) || progress.Ended {
 		t.Fatalf("progress %+v; want all %d events started", progress, len(cal))
+	}
+	// One run per month of reports (33), then the last: each small, far under Temporal's 4,096-event mark.
+	if len(sizes.runs) != 34 || sizes.largest() >= 4096 {
+		t.Fatalf("%d runs of the campaign, the largest at most %d events; want 34 runs, each under 4,096", len(sizes.runs), sizes.largest())
 	}
 
 	units, err := store.ReportingUnits(ctx, s.DB, camp.ID)
@@ -160,7 +169,7 @@ func TestThreeYearDemoCampaign(t *testing.T) {
 			t.Errorf("%s: %d, want %d", k, got[k], w)
 		}
 	}
-	t.Logf("three years: %v", got)
+	t.Logf("three years: %v; %d runs of the campaign, each at most %d events", got, len(sizes.runs), sizes.largest())
 	if want.lateReports < 66 || want.interviews < 33 {
 		t.Fatalf("the model makes too few late reports (%d) or interviews (%d) to test anything", want.lateReports, want.interviews)
 	}
