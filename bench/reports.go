@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"runtime"
 	"strconv"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 
 	"github.com/zeren-county/zeren/activities"
@@ -57,7 +59,8 @@ func benchReports(ctx context.Context) error {
 		return err
 	}
 	defer ts.Stop()
-	c, err := client.Dial(client.Options{HostPort: ts.HostPort})
+	quiet := log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	c, err := client.Dial(client.Options{HostPort: ts.HostPort, Logger: quiet})
 	if err != nil {
 		return err
 	}
@@ -75,16 +78,24 @@ func benchReports(ctx context.Context) error {
 		workflows.ReportMonthWorkflow, workflows.ReportMonthInput{CampaignID: seed.DemoCampaignID, Period: period}); err != nil {
 		return err
 	}
+	// Started: the process ran its first activity (its report row); open: its task is in the inbox.
+	var started time.Duration
 	for {
-		var n int
-		if err := s.DB.Get(&n, `SELECT count(*) FROM tasks WHERE kind = 'report.submit'`); err != nil {
+		var rows, open int
+		if err := s.DB.Get(&rows, `SELECT count(*) FROM reports WHERE period = $1`, period); err != nil {
 			return err
 		}
-		if n >= len(units) {
+		if err := s.DB.Get(&open, `SELECT count(*) FROM tasks WHERE kind = 'report.submit'`); err != nil {
+			return err
+		}
+		if started == 0 && rows >= len(units) {
+			started = time.Since(start)
+		}
+		if open >= len(units) {
 			break
 		}
 		if time.Since(start) > 30*time.Minute {
-			return fmt.Errorf("only %d of %d reports open after 30 minutes", n, len(units))
+			return fmt.Errorf("only %d of %d reports open after 30 minutes", open, len(units))
 		}
 		time.Sleep(time.Second)
 	}
@@ -92,7 +103,9 @@ func benchReports(ctx context.Context) error {
 	runtime.GC()
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
-	fmt.Printf("%d monthly-report workflows started and waiting on their inbox task in %v: %.0f workflows/s\n",
+	fmt.Printf("%d monthly-report workflows started and through their first activity in %v: %.0f workflows/s\n",
+		len(units), started.Round(time.Second), float64(len(units))/started.Seconds())
+	fmt.Printf("%d monthly-report workflows waiting on their inbox task in %v: %.0f workflows/s\n",
 		len(units), took.Round(time.Second), float64(len(units))/took.Seconds())
 	fmt.Printf("memory with them open (Temporal server + worker + API client in one process): heap in use %d MiB, RSS %s\n",
 		m.HeapInuse>>20, rss())
