@@ -310,7 +310,7 @@ func (s *Server) comment(c *gin.Context) {
 	var out store.Comment
 	err := s.Store.InTx(ctx, func(tx *sqlx.Tx) error {
 		var err error
-		if out, err = store.AddComment(ctx, tx, t.ID, p.ID, b.Body); err != nil {
+		if out, err = store.AddComment(ctx, tx, t.ID, p.ID, b.Body, s.taskNow(ctx, t)); err != nil {
 			return err
 		}
 		_, err = store.Append(ctx, tx, store.Event{At: out.CreatedAt, Actor: p.Key, Action: "task.commented", SubjectType: t.SubjectType,

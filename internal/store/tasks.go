@@ -144,11 +144,11 @@ type Comment struct {
 }
 
 // AddComment stores a comment.
-func AddComment(ctx context.Context, tx sqlx.ExtContext, taskID string, personID int64, body string) (Comment, error) {
+func AddComment(ctx context.Context, tx sqlx.ExtContext, taskID string, personID int64, body string, at time.Time) (Comment, error) {
 	var c Comment
 	err := sqlx.GetContext(ctx, tx, &c, `
-WITH c AS (INSERT INTO task_comments (task_id, person_id, body) VALUES ($1, $2, $3) RETURNING id, task_id, person_id, body, created_at)
-SELECT c.*, p.name AS person_name FROM c JOIN people p ON p.id = c.person_id`, taskID, personID, body)
+WITH c AS (INSERT INTO task_comments (task_id, person_id, body, created_at) VALUES ($1, $2, $3, $4) RETURNING id, task_id, person_id, body, created_at)
+SELECT c.*, p.name AS person_name FROM c JOIN people p ON p.id = c.person_id`, taskID, personID, body, at)
 	if err != nil {
 		return c, fmt.Errorf("comment on %s: %w", taskID, mapError(err))
 	}
