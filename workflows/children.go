@@ -9,13 +9,25 @@ import (
 	"go.temporal.io/sdk/workflow"
 )
 
+// childBatch is how many children a process starts at once.
+const childBatch = 200
+
 // runChildren starts one child per id, abandoned on close so each outlives a
 // cancelled or continued parent, and waits for all of them. elsewhere[i] says
 // child i was already running under its id (started by hand, or before), so
 // there is no result of it here.
 func runChildren[R any](ctx workflow.Context, workflowType string, ids []string, inputs []any) (results []R, elsewhere []bool, err error) {
+	// Version 1: more than childBatch children start a batch at a time, each
+	// batch once the one before has started, so neither the server nor a worker
+	// takes thousands of starts in one workflow task. Fewer start as before.
+	batched := len(ids) > childBatch && workflow.GetVersion(ctx, "children-in-batches", workflow.DefaultVersion, 1) >= 1
 	futures := make([]workflow.ChildWorkflowFuture, len(ids))
 	for i, id := range ids {
+		if batched && i > 0 && i%childBatch == 0 {
+			for _, f := range futures[i-childBatch : i] {
+				_ = f.GetChildWorkflowExecution().Get(ctx, nil) // a failed start shows in its result below
+			}
+		}
 		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{WorkflowID: id, ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON})
 		futures[i] = workflow.ExecuteChildWorkflow(cctx, workflowType, inputs[i])
 	}

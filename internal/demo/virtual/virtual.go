@@ -50,7 +50,8 @@ func (p *Player) look() {
 	if p.done {
 		return
 	}
-	defer p.Env.RegisterDelayedCallback(p.look, p.Every)
+	next := p.Every
+	defer func() { p.Env.RegisterDelayedCallback(p.look, next) }()
 	var open []heldTask
 	err := p.Store.DB.Select(&open, `
 SELECT t.id, t.workflow_id, t.kind, t.unit_id, u.code AS unit_code, t.role, t.status, t.due_at, t.created_at, h.id AS holder_id, h.key AS holder_key
@@ -64,6 +65,7 @@ WHERE t.status = 'open' ORDER BY t.id`)
 		return
 	}
 	now := p.Env.Now()
+	sent := 0
 	for _, t := range open {
 		if p.acted[t.ID] {
 			continue
@@ -76,6 +78,11 @@ WHERE t.status = 'open' ORDER BY t.id`)
 		if now.Before(a.At) {
 			continue
 		}
+		if sent == maxActsPerLook {
+			next = time.Minute // the rest a virtual minute later
+			break
+		}
+		sent++
 		p.acted[t.ID] = true
 		delete(p.planned, t.ID)
 		id, kind := t.ID, t.Kind
@@ -95,6 +102,10 @@ WHERE t.status = 'open' ORDER BY t.id`)
 		}
 	}
 }
+
+// maxActsPerLook bounds the Updates one look sends: the test environment's
+// callback queue holds 1,000, and a look runs on its main loop.
+const maxActsPerLook = 200
 
 // CampaignDriver is the name DriveCampaign registers under.
 const CampaignDriver = "virtual.campaign"
