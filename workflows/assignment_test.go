@@ -49,6 +49,19 @@ func seededCounty(t *testing.T) (*store.Store, map[string]int64) {
 
 func newSuite() *testsuite.WorkflowTestSuite { return &testsuite.WorkflowTestSuite{} }
 
+// workflowResult is the finished workflow's result; its error fails the test.
+func workflowResult[T any](t *testing.T, env *testsuite.TestWorkflowEnvironment) T {
+	t.Helper()
+	var res T
+	if err := env.GetWorkflowError(); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.GetWorkflowResult(&res); err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
 func startOptions(assignment int64) client.StartWorkflowOptions {
 	return client.StartWorkflowOptions{ID: workflows.AssignmentID(assignment)}
 }

@@ -107,13 +107,7 @@ func TestThreeYearDemoCampaign(t *testing.T) {
 	if len(p.Errs) > 0 {
 		t.Fatalf("%d errors acting, first: %s", len(p.Errs), p.Errs[0])
 	}
-	if err := env.GetWorkflowError(); err != nil {
-		t.Fatal(err)
-	}
-	var progress workflows.CampaignProgress
-	if err := env.GetWorkflowResult(&progress); err != nil {
-		t.Fatal(err)
-	}
+	progress := workflowResult[workflows.CampaignProgress](t, env)
 	if progress.Next != len(cal) || progress.Ended {
 		t.Fatalf("progress %+v; want all %d events started", progress, len(cal))
 	}

@@ -70,13 +70,7 @@ func TestPauseHoldsLaddersAndResumeShiftsDeadlines(t *testing.T) {
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
-	if err := env.GetWorkflowError(); err != nil {
-		t.Fatal(err)
-	}
-	var res workflows.ReportResult
-	if err := env.GetWorkflowResult(&res); err != nil {
-		t.Fatal(err)
-	}
+	res := workflowResult[workflows.ReportResult](t, env)
 	if res.LateSeconds != 0 {
 		t.Errorf("late by %d s, want on time against the moved deadline", res.LateSeconds)
 	}

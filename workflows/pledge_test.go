@@ -120,13 +120,7 @@ func TestPledgeCascadeForTheDemoCounty(t *testing.T) {
 	if !env.IsWorkflowCompleted() {
 		t.Fatal("the pledge year did not complete")
 	}
-	if err := env.GetWorkflowError(); err != nil {
-		t.Fatal(err)
-	}
-	var res workflows.PledgeYearResult
-	if err := env.GetWorkflowResult(&res); err != nil {
-		t.Fatal(err)
-	}
+	res := workflowResult[workflows.PledgeYearResult](t, env)
 	if res.Pledges != 25 {
 		t.Fatalf("%d pledges in force, want 25", res.Pledges)
 	}

@@ -147,13 +147,7 @@ func TestAYearOfMonthlyReports(t *testing.T) {
 	if len(errs) > 0 {
 		t.Fatalf("%d errors, first: %s", len(errs), errs[0])
 	}
-	if err := env.GetWorkflowError(); err != nil {
-		t.Fatal(err)
-	}
-	var res workflows.ReportMonthResult
-	if err := env.GetWorkflowResult(&res); err != nil {
-		t.Fatal(err)
-	}
+	res := workflowResult[workflows.ReportMonthResult](t, env)
 	if res.Reports != 300 || res.Late != 3 {
 		t.Fatalf("result %+v; want 300 reports, 3 late", res)
 	}
