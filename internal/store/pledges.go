@@ -108,6 +108,9 @@ func CampaignByID(ctx context.Context, db sqlx.ExtContext, id string) (Campaign,
 // StartClock sets the campaign's clock anchor to at unless it is set already,
 // and answers the campaign as stored: running a campaign twice keeps its clock.
 func StartClock(ctx context.Context, db sqlx.ExtContext, id string, at time.Time) (Campaign, error) {
+	// PostgreSQL keeps microseconds and rounds the rest; truncate here so the
+	// stored anchor never lies after the instant it was given.
+	at = at.Truncate(time.Microsecond)
 	if _, err := db.ExecContext(ctx, `UPDATE campaigns SET clock_anchor = $2 WHERE id = $1 AND clock_anchor IS NULL`, id, at); err != nil {
 		return Campaign{}, fmt.Errorf("campaign %s clock: %w", id, err)
 	}
