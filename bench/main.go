@@ -13,8 +13,10 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
+	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/store"
 )
 
@@ -71,4 +73,30 @@ func openStore(ctx context.Context) (*store.Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// addTowns adds n towns coded prefix1…prefixN to the demo county, each with
+// its head (key "<code>-head", role unit_head), all taking part in the demo
+// campaign. Running it again adds nothing.
+func addTowns(ctx context.Context, s *store.Store, prefix, name string, n int) error {
+	codes := "^" + prefix + "[0-9]+$"
+	for _, q := range []string{
+		`INSERT INTO units (code, name, kind, parent_id) SELECT $1 || g, $2 || g, 'town', (SELECT id FROM units WHERE kind = 'county')
+		 FROM generate_series(1, $3::int) g ON CONFLICT DO NOTHING`,
+		`INSERT INTO people (key, name, unit_id) SELECT u.code || '-head', u.name || '主要负责人', u.id FROM units u WHERE u.code ~ $1 ON CONFLICT DO NOTHING`,
+		`INSERT INTO role_grants (person_id, role, unit_id) SELECT p.id, 'unit_head', p.unit_id FROM people p JOIN units u ON u.id = p.unit_id
+		 WHERE u.code ~ $1 AND p.key = u.code || '-head' ON CONFLICT DO NOTHING`,
+		`INSERT INTO campaign_participants (campaign_id, unit_id) SELECT $2, id FROM units WHERE code ~ $1 ON CONFLICT DO NOTHING`,
+	} {
+		args := []any{codes, seed.DemoCampaignID}
+		if strings.HasPrefix(q, "INSERT INTO units") {
+			args = []any{prefix, name, n}
+		} else if !strings.Contains(q, "$2") {
+			args = args[:1]
+		}
+		if _, err := s.DB.ExecContext(ctx, q, args...); err != nil {
+			return fmt.Errorf("add %d towns: %w", n, err)
+		}
+	}
+	return nil
 }

@@ -34,16 +34,8 @@ func benchReports(ctx context.Context) error {
 	if _, err := seed.Load(ctx, s); err != nil {
 		return err
 	}
-	for _, q := range []string{
-		`INSERT INTO units (code, name, kind, parent_id) SELECT 'b' || g, '基准单位' || g, 'town', (SELECT id FROM units WHERE kind = 'county')
-		 FROM generate_series(1, 9975) g ON CONFLICT DO NOTHING`,
-		`INSERT INTO people (key, name, unit_id) SELECT u.code || '-head', u.name || '主要负责人', u.id FROM units u WHERE u.code LIKE 'b%' ON CONFLICT DO NOTHING`,
-		`INSERT INTO role_grants (person_id, role, unit_id) SELECT p.id, 'unit_head', p.unit_id FROM people p WHERE p.key LIKE 'b%-head' ON CONFLICT DO NOTHING`,
-		`INSERT INTO campaign_participants (campaign_id, unit_id) SELECT 'linyou-2020', id FROM units WHERE code LIKE 'b%' ON CONFLICT DO NOTHING`,
-	} {
-		if _, err := s.DB.ExecContext(ctx, q); err != nil {
-			return err
-		}
+	if err := addTowns(ctx, s, "b", "基准单位", 9975); err != nil {
+		return err
 	}
 	units, err := store.ReportingUnits(ctx, s.DB, seed.DemoCampaignID)
 	if err != nil {

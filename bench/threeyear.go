@@ -8,7 +8,6 @@ import (
 	"os"
 	"reflect"
 	"runtime"
-	"strings"
 	"time"
 	"unsafe"
 
@@ -41,20 +40,8 @@ func benchThreeYear(ctx context.Context, args []string) error {
 		return err
 	}
 	if extra := *units - 25; extra > 0 {
-		for _, q := range []string{
-			`INSERT INTO units (code, name, kind, parent_id) SELECT 'v' || g, '虚拟镇' || g, 'town', (SELECT id FROM units WHERE kind = 'county')
-			 FROM generate_series(1, $1::int) g ON CONFLICT DO NOTHING`,
-			`INSERT INTO people (key, name, unit_id) SELECT u.code || '-head', u.name || '主要负责人', u.id FROM units u WHERE u.code ~ '^v[0-9]+$' ON CONFLICT DO NOTHING`,
-			`INSERT INTO role_grants (person_id, role, unit_id) SELECT p.id, 'unit_head', p.unit_id FROM people p WHERE p.key ~ '^v[0-9]+-head$' ON CONFLICT DO NOTHING`,
-			`INSERT INTO campaign_participants (campaign_id, unit_id) SELECT 'linyou-2020', id FROM units WHERE code ~ '^v[0-9]+$' ON CONFLICT DO NOTHING`,
-		} {
-			var args []any
-			if strings.Contains(q, "$1") {
-				args = append(args, extra)
-			}
-			if _, err := s.DB.ExecContext(ctx, q, args...); err != nil {
-				return err
-			}
+		if err := addTowns(ctx, s, "v", "虚拟镇", extra); err != nil {
+			return err
 		}
 	}
 	camp, err := store.CampaignByID(ctx, s.DB, seed.DemoCampaignID)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/zeren-county/zeren/activities"
 	"github.com/zeren-county/zeren/internal/demo"
+	"github.com/zeren-county/zeren/internal/testdb"
 	"github.com/zeren-county/zeren/workflows"
 )
 
@@ -59,14 +60,7 @@ JOIN role_grants g ON g.person_id = p.id JOIN units u ON u.id = g.unit_id ORDER 
 	}
 	sys.send(t, "POST", "/api/v1/campaigns/fast/end", "linyou-deputy", nil).want(t, 200)
 
-	count := func(q string, args ...any) int {
-		t.Helper()
-		var n int
-		if err := s.DB.Get(&n, q, args...); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
+	count := func(q string, args ...any) int { return testdb.Count(t, s.DB, q, args...) }
 	got := map[string]int{
 		"April reports accepted": count(`SELECT count(*) FROM reports WHERE campaign_id = 'fast' AND period = '2020-04' AND status = 'accepted'`),
 		"late reports":           count(`SELECT count(*) FROM reports r JOIN units u ON u.id = r.unit_id WHERE r.campaign_id = 'fast' AND r.late_seconds > 0 AND u.code IN ('gaj', 'cm')`),

@@ -152,11 +152,7 @@ func (h *harness) firedRungs() []fired {
 
 func (h *harness) count(q string, args ...any) int {
 	h.t.Helper()
-	var n int
-	if err := h.s.DB.Get(&n, q, args...); err != nil {
-		h.t.Fatal(err)
-	}
-	return n
+	return testdb.Count(h.t, h.s.DB, q, args...)
 }
 
 const (

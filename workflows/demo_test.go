@@ -15,6 +15,7 @@ import (
 	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/store"
+	"github.com/zeren-county/zeren/internal/testdb"
 	"github.com/zeren-county/zeren/workflows"
 )
 
@@ -126,14 +127,7 @@ func TestThreeYearDemoCampaign(t *testing.T) {
 	}
 	years := []int{2020, 2021, 2022}
 	want := expect(model, units, camp.ID, periods, years)
-	count := func(q string, args ...any) int {
-		t.Helper()
-		var n int
-		if err := s.DB.Get(&n, q, args...); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
+	count := func(q string, args ...any) int { return testdb.Count(t, s.DB, q, args...) }
 	got := map[string]int{
 		"pledges in force":   count(`SELECT count(*) FROM pledges WHERE status = 'in_force'`),
 		"reports accepted":   count(`SELECT count(*) FROM reports WHERE status = 'accepted'`),

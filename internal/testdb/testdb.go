@@ -66,3 +66,14 @@ func New(t testing.TB) *store.Store {
 	}
 	return s
 }
+
+// Count runs a query answering one integer (a count, a sum) and fails the
+// test if it cannot.
+func Count(t testing.TB, db sqlx.Queryer, q string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := sqlx.Get(db, &n, q, args...); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}
