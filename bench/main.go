@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"os"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/zeren-county/zeren/internal/seed"
@@ -80,21 +79,18 @@ func openStore(ctx context.Context) (*store.Store, error) {
 // campaign. Running it again adds nothing.
 func addTowns(ctx context.Context, s *store.Store, prefix, name string, n int) error {
 	codes := "^" + prefix + "[0-9]+$"
-	for _, q := range []string{
-		`INSERT INTO units (code, name, kind, parent_id) SELECT $1 || g, $2 || g, 'town', (SELECT id FROM units WHERE kind = 'county')
-		 FROM generate_series(1, $3::int) g ON CONFLICT DO NOTHING`,
-		`INSERT INTO people (key, name, unit_id) SELECT u.code || '-head', u.name || '主要负责人', u.id FROM units u WHERE u.code ~ $1 ON CONFLICT DO NOTHING`,
-		`INSERT INTO role_grants (person_id, role, unit_id) SELECT p.id, 'unit_head', p.unit_id FROM people p JOIN units u ON u.id = p.unit_id
-		 WHERE u.code ~ $1 AND p.key = u.code || '-head' ON CONFLICT DO NOTHING`,
-		`INSERT INTO campaign_participants (campaign_id, unit_id) SELECT $2, id FROM units WHERE code ~ $1 ON CONFLICT DO NOTHING`,
+	for _, st := range []struct {
+		q    string
+		args []any
+	}{
+		{`INSERT INTO units (code, name, kind, parent_id) SELECT $1 || g, $2 || g, 'town', (SELECT id FROM units WHERE kind = 'county')
+		 FROM generate_series(1, $3::int) g ON CONFLICT DO NOTHING`, []any{prefix, name, n}},
+		{`INSERT INTO people (key, name, unit_id) SELECT u.code || '-head', u.name || '主要负责人', u.id FROM units u WHERE u.code ~ $1 ON CONFLICT DO NOTHING`, []any{codes}},
+		{`INSERT INTO role_grants (person_id, role, unit_id) SELECT p.id, 'unit_head', p.unit_id FROM people p JOIN units u ON u.id = p.unit_id
+		 WHERE u.code ~ $1 AND p.key = u.code || '-head' ON CONFLICT DO NOTHING`, []any{codes}},
+		{`INSERT INTO campaign_participants (campaign_id, unit_id) SELECT $2, id FROM units WHERE code ~ $1 ON CONFLICT DO NOTHING`, []any{codes, seed.DemoCampaignID}},
 	} {
-		args := []any{codes, seed.DemoCampaignID}
-		if strings.HasPrefix(q, "INSERT INTO units") {
-			args = []any{prefix, name, n}
-		} else if !strings.Contains(q, "$2") {
-			args = args[:1]
-		}
-		if _, err := s.DB.ExecContext(ctx, q, args...); err != nil {
+		if _, err := s.DB.ExecContext(ctx, st.q, st.args...); err != nil {
 			return fmt.Errorf("add %d towns: %w", n, err)
 		}
 	}
