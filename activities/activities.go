@@ -46,7 +46,7 @@ func (a *Activities) Census(ctx context.Context) (Census, error) {
 // recordOnce runs step in one transaction unless the audit row keyed key
 // already exists: a step an earlier try recorded is not applied again.
 func (a *Activities) recordOnce(ctx context.Context, key string, step func(tx *sqlx.Tx) error) error {
-	return a.Store.InTx(ctx, func(tx *sqlx.Tx) error {
+	return a.inTx(ctx, func(tx *sqlx.Tx) error {
 		var seen int
 		if err := tx.GetContext(ctx, &seen, `SELECT count(*) FROM audit_log WHERE key = $1`, key); err != nil || seen > 0 {
 			return err

@@ -35,7 +35,7 @@ func (a *Activities) ComputeAssessment(ctx context.Context, in AssessmentInput) 
 		return nil, err
 	}
 	policy := c.FullPolicy()
-	scores, err := store.Scores(ctx, a.Store.DB, in.CampaignID, in.Year, policy.BaseScore)
+	scores, err := store.Scores(ctx, a.Store.DB, in.CampaignID, in.Year, policy.Base())
 	if err != nil {
 		return nil, err
 	}
@@ -49,7 +49,7 @@ func (a *Activities) ComputeAssessment(ctx context.Context, in AssessmentInput) 
 		units = append(units, domain.AssessedUnit{UnitID: s.UnitID, UnitCode: s.UnitCode, UnitName: s.UnitName, Kind: s.Kind, Score: s.Score, Vetoed: vetoed, Veto: veto})
 	}
 	ranked := policy.Assessment.RankWithinKind(units)
-	err = a.Store.InTx(ctx, func(tx *sqlx.Tx) error {
+	err = a.inTx(ctx, func(tx *sqlx.Tx) error {
 		if err := store.SaveComputed(ctx, tx, in.CampaignID, in.Year, in.Round, ranked, in.At); err != nil {
 			return err
 		}
@@ -65,7 +65,7 @@ func (a *Activities) ComputeAssessment(ctx context.Context, in AssessmentInput) 
 // heads, answering the interviews to start.
 func (a *Activities) PublishAssessment(ctx context.Context, in AssessmentInput) ([]store.SummonResult, error) {
 	var out []store.SummonResult
-	err := a.Store.InTx(ctx, func(tx *sqlx.Tx) error {
+	err := a.inTx(ctx, func(tx *sqlx.Tx) error {
 		published, err := store.PublishAssessment(ctx, tx, in.CampaignID, in.Year, in.By, in.At)
 		if err != nil {
 			return err

@@ -14,7 +14,7 @@ import (
 
 // RecordAssignment writes the assignment as created (idempotent on its id).
 func (a *Activities) RecordAssignment(ctx context.Context, as store.Assignment, by string) error {
-	return a.Store.InTx(ctx, func(tx *sqlx.Tx) error {
+	return a.inTx(ctx, func(tx *sqlx.Tx) error {
 		inserted, err := store.UpsertAssignment(ctx, tx, as)
 		if err != nil || !inserted {
 			return err
@@ -39,7 +39,7 @@ type AssignmentStateInput struct {
 // SetAssignmentState records submitted / returned / approved, with its audit row, once per round and status.
 func (a *Activities) SetAssignmentState(ctx context.Context, in AssignmentStateInput) error {
 	key := fmt.Sprintf("assignment.%s:%d:%d", in.Status, in.ID, in.Round)
-	return a.Store.InTx(ctx, func(tx *sqlx.Tx) error {
+	return a.inTx(ctx, func(tx *sqlx.Tx) error {
 		var result *string
 		var attachments json.RawMessage
 		if in.Status == "submitted" {

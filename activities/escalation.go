@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/store"
@@ -28,23 +29,96 @@ type FireRungInput struct {
 	IssuerUnitID int64       `json:"issuer_unit_id"`
 	DueAt        time.Time   `json:"due_at"`
 	At           time.Time   `json:"at"`
+	// Year is the assessment year a deduction counts in: the year of the period
+	// or pledge the task concerns (0: the deadline's year, in the campaign's zone).
+	Year int `json:"year,omitempty"`
+	// Grace asks the activity, before a penalty, whether the deadline fell in
+	// an engine outage; if so it answers the grace instead of firing.
+	Grace bool `json:"grace,omitempty"`
 }
 
 // RungKey is the idempotency key of one rung of one ladder.
 func RungKey(ladderKey string, index int) string { return ladderKey + "#" + strconv.Itoa(index) }
 
 // FireRungResult names the interview an interview rung summoned, and whether
-// the workflow must start its process.
+// the workflow must start its process; or the grace an outage gives the task
+// instead of the rung; or why the rung was not fired.
 type FireRungResult struct {
 	Summons *store.SummonResult `json:"summons,omitempty"`
+	Grace   *Grace              `json:"grace,omitempty"`
+	Skipped string              `json:"skipped,omitempty"`
+}
+
+// Grace moves a task's deadline because it fell in an engine outage.
+type Grace struct {
+	// Key names the outage and the task, so the move is recorded once.
+	Key     string        `json:"key"`
+	ShiftBy time.Duration `json:"shift_by"`
+	Reason  string        `json:"reason"`
+}
+
+// OutageReason is the reason an outage grace is recorded with.
+const OutageReason = "系统故障顺延"
+
+// rungSetting is what a rung needs to know of its campaign: its zone, its
+// clock, whether it has ended.
+type rungSetting struct {
+	zone  *time.Location
+	clock *domain.Clock
+	ended *time.Time
+}
+
+func (a *Activities) setting(ctx context.Context, campaignID string) (rungSetting, error) {
+	if campaignID == "" {
+		return rungSetting{zone: CampaignZone}, nil
+	}
+	c, err := store.CampaignByID(ctx, a.Store.DB, campaignID)
+	if err != nil {
+		return rungSetting{}, err
+	}
+	return rungSetting{zone: c.Location(), clock: c.Clock(), ended: c.EndedAt}, nil
 }
 
 // FireRung does what the rung says — remind, letter, notice, interview summons,
-// deduction — in one transaction, once per rung key, with its audit row.
+// deduction — in one transaction, once per rung key, with its audit row. It
+// does not fire a rung whose time is after its campaign ended, nor a reminder
+// for a task already closed; and, asked to (Grace), it answers the grace of an
+// outage that the deadline fell in instead of a penalty.
 func (a *Activities) FireRung(ctx context.Context, in FireRungInput) (FireRungResult, error) {
 	key := RungKey(in.Key, in.Index)
 	var res FireRungResult
-	err := a.Store.InTx(ctx, func(tx *sqlx.Tx) error {
+	set, err := a.setting(ctx, in.CampaignID)
+	if err != nil {
+		return res, err
+	}
+	rungAt := in.DueAt.Add(in.Rung.Offset.Duration())
+	if set.ended != nil && rungAt.After(*set.ended) {
+		res.Skipped = "专项行动已于" + fmtTimeIn(*set.ended, set.zone) + "结束"
+		return res, nil
+	}
+	if in.Grace && in.Rung.Action.Punishes() {
+		g, err := a.outageGrace(ctx, in, set)
+		if err != nil || g != nil {
+			res.Grace = g
+			return res, err
+		}
+	}
+	year := in.Year
+	if year == 0 {
+		year = in.DueAt.In(set.zone).Year()
+	}
+	err = a.inTx(ctx, func(tx *sqlx.Tx) error {
+		if in.Rung.Action == domain.ActionRemind {
+			// A reminder's purpose ends with the task.
+			t, err := store.TaskByID(ctx, tx, in.TaskID)
+			if err != nil {
+				return err
+			}
+			if t.Status != domain.TaskOpen {
+				res.Skipped = "任务已办结"
+				return nil
+			}
+		}
 		unit, err := store.UnitName(ctx, tx, in.UnitID)
 		if err != nil {
 			return err
@@ -53,9 +127,9 @@ func (a *Activities) FireRung(ctx context.Context, in FireRungInput) (FireRungRe
 		if err != nil {
 			return err
 		}
-		due := fmtTime(in.DueAt)
+		due := fmtTimeIn(in.DueAt, set.zone)
 		taskID := &in.TaskID
-		after := map[string]any{"action": in.Rung.Action, "index": in.Index, "offset": in.Rung.Offset, "due_at": in.DueAt}
+		after := map[string]any{"action": in.Rung.Action, "index": in.Index, "offset": in.Rung.Offset, "due_at": in.DueAt, "rung_at": rungAt}
 		notify := store.Notification{Key: key, UnitID: in.UnitID, TaskID: taskID, Kind: string(in.Rung.Action)}
 		switch in.Rung.Action {
 		case domain.ActionRemind:
@@ -73,23 +147,26 @@ func (a *Activities) FireRung(ctx context.Context, in FireRungInput) (FireRungRe
 			notify.Title, notify.Body = "【督办函】"+in.Title, body
 		case domain.ActionNotice:
 			reason := fmt.Sprintf("%s未按期完成“%s”（期限%s），予以通报。", unit, in.Title, due)
-			if _, err := store.AddNotice(ctx, tx, store.Notice{Key: key, IssuerUnitID: in.IssuerUnitID, UnitIDs: []int64{in.UnitID},
+			if _, _, err := store.AddNotice(ctx, tx, store.Notice{Key: key, IssuerUnitID: in.IssuerUnitID, UnitIDs: []int64{in.UnitID},
 				Reason: reason, SubjectType: in.SubjectType, SubjectID: in.SubjectID, At: in.At}); err != nil {
 				return err
 			}
 			notify.Title, notify.Body = "【通报】"+in.Title, reason
 		case domain.ActionInterview:
 			reason := fmt.Sprintf("因未按期完成“%s”（期限%s），约谈%s主要负责人。", in.Title, due, unit)
+			label := fmt.Sprintf("“%s”（期限%s）逾期%s未办结", in.Title, due, in.Rung.Offset.Words())
+			index := in.Index
 			summons, err := store.Summon(ctx, tx, store.Summons{Key: key, CampaignID: in.CampaignID, UnitID: in.UnitID,
-				ReasonKey: "lateness:" + in.SubjectType, Reason: reason, Source: "ladder", At: in.At})
+				ReasonKey: "lateness:" + in.SubjectType, Reason: reason, Source: "ladder", At: in.At,
+				SubjectType: in.SubjectType, SubjectID: in.SubjectID, TaskID: in.TaskID, Rung: &index, Label: label})
 			if err != nil {
 				return err
 			}
 			res.Summons = &summons
 			notify.Title, notify.Body = "【约谈】"+in.Title, reason
 		case domain.ActionDeduct:
-			reason := fmt.Sprintf("%s未按期完成“%s”（期限%s），年度目标考核扣%g分。", unit, in.Title, due, in.Rung.Points)
-			entry := store.LedgerEntry{Key: key, Year: in.DueAt.In(CampaignZone).Year(), UnitID: in.UnitID,
+			reason := fmt.Sprintf("%s未按期完成“%s”（期限%s），%d年度目标考核扣%g分。", unit, in.Title, due, year, in.Rung.Points)
+			entry := store.LedgerEntry{Key: key, Year: year, UnitID: in.UnitID,
 				Points: -in.Rung.Points, Reason: reason, Process: in.WorkflowID, Rung: &in.Index, CreatedAt: in.At}
 			if in.CampaignID != "" {
 				entry.CampaignID = &in.CampaignID
@@ -107,7 +184,7 @@ func (a *Activities) FireRung(ctx context.Context, in FireRungInput) (FireRungRe
 			}
 			notify.Title, notify.Body = "【扣分】"+in.Title, reason
 		default:
-			return fmt.Errorf("unknown rung action %q", in.Rung.Action)
+			return temporal.NewNonRetryableApplicationError(fmt.Sprintf("unknown rung action %q", in.Rung.Action), ErrTypeDataRejected, nil)
 		}
 		if _, err := store.Enqueue(ctx, tx, notify); err != nil {
 			return err
@@ -117,4 +194,26 @@ func (a *Activities) FireRung(ctx context.Context, in FireRungInput) (FireRungRe
 		return err
 	})
 	return res, err
+}
+
+// outageGrace answers the grace a task gets because its deadline fell in an
+// engine outage (nil when it did not). The deadline is campaign time; outages
+// are wall time. An outage still under way when the rung fires (the last beat
+// is old: the database or the worker has just come back) is recorded first.
+func (a *Activities) outageGrace(ctx context.Context, in FireRungInput, set rungSetting) (*Grace, error) {
+	now := time.Now()
+	last, err := store.LastBeat(ctx, a.Store.DB)
+	if err != nil {
+		return nil, err
+	}
+	if !last.IsZero() && now.Sub(last) > store.OutageGap {
+		if _, err := a.Store.Beat(ctx, now); err != nil {
+			return nil, err
+		}
+	}
+	o, found, err := store.OutageAt(ctx, a.Store.DB, set.clock.WallAt(in.DueAt))
+	if err != nil || !found {
+		return nil, err
+	}
+	return &Grace{Key: fmt.Sprintf("outage:%d:%s", o.ID, in.TaskID), ShiftBy: set.clock.Campaign(o.Duration()), Reason: OutageReason}, nil
 }

@@ -70,7 +70,7 @@ func (a *Activities) RecordPledge(ctx context.Context, spec domain.PledgeSpec, a
 	if err != nil {
 		return err
 	}
-	return a.Store.InTx(ctx, func(tx *sqlx.Tx) error {
+	return a.inTx(ctx, func(tx *sqlx.Tx) error {
 		inserted, err := store.InsertPledge(ctx, tx, store.Pledge{ID: spec.ID, CampaignID: spec.CampaignID, Year: spec.Year, Level: spec.Level,
 			IssuerUnitID: spec.IssuerUnitID, SignerUnitID: spec.SignerUnitID, Targets: targets, Duties: duties, DueAt: spec.DueAt, CreatedAt: at})
 		if err != nil || !inserted {

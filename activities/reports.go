@@ -159,7 +159,7 @@ func (a *Activities) ReportSpecs(ctx context.Context, in ReportSpecsInput) ([]do
 
 // RecordReport writes a due report and its audit row, once.
 func (a *Activities) RecordReport(ctx context.Context, spec domain.ReportSpec, at time.Time) error {
-	return a.Store.InTx(ctx, func(tx *sqlx.Tx) error {
+	return a.inTx(ctx, func(tx *sqlx.Tx) error {
 		inserted, err := store.InsertReport(ctx, tx, spec, at)
 		if err != nil || !inserted {
 			return err

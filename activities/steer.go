@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"time"
+
+	"github.com/jmoiron/sqlx"
 
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/activity"
@@ -94,4 +97,62 @@ func forEach(ctx context.Context, n int, fn func(i int) error) error {
 	close(work)
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// EndCampaignInput ends a campaign at At (campaign time).
+type EndCampaignInput struct {
+	CampaignID string    `json:"campaign_id"`
+	At         time.Time `json:"at"`
+	By         string    `json:"by,omitempty"`
+}
+
+// EndCampaign records the campaign's end, once, with its audit row: from then
+// on no rung of its processes fires.
+func (a *Activities) EndCampaign(ctx context.Context, in EndCampaignInput) error {
+	return a.inTx(ctx, func(tx *sqlx.Tx) error {
+		ended, err := store.EndCampaign(ctx, tx, in.CampaignID, in.At)
+		if err != nil || !ended {
+			return err
+		}
+		by := in.By
+		if by == "" {
+			by = store.ActorEngine
+		}
+		_, err = store.Append(ctx, tx, store.Event{Key: "campaign.ended:" + in.CampaignID, At: in.At, Actor: by, Action: "campaign.ended",
+			SubjectType: "campaign", SubjectID: in.CampaignID, After: map[string]any{"ended_at": in.At}})
+		return err
+	})
+}
+
+// CancelProcessesInput names the workflows to cancel besides a campaign's
+// processes with open tasks.
+type CancelProcessesInput struct {
+	CampaignID string   `json:"campaign_id"`
+	Also       []string `json:"also,omitempty"`
+	Reason     string   `json:"reason"`
+}
+
+// CancelCampaignProcesses asks every process of the campaign that holds an
+// open task (and those named in Also) to cancel, sixteen at a time; one
+// already closed is skipped, so a retry is safe. Each cancelled process closes
+// its open tasks.
+func (a *Activities) CancelCampaignProcesses(ctx context.Context, in CancelProcessesInput) (int, error) {
+	if a.Temporal == nil {
+		return 0, errors.New("cancel campaign processes: the worker has no Temporal client")
+	}
+	open, err := store.OpenCampaignProcesses(ctx, a.Store.DB, in.CampaignID)
+	if err != nil {
+		return 0, err
+	}
+	ids := append(slices.Clone(in.Also), open...)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	return len(ids), forEach(ctx, len(ids), func(i int) error {
+		err := a.Temporal.CancelWorkflow(ctx, ids[i], "")
+		var gone *serviceerror.NotFound
+		if errors.As(err, &gone) {
+			return nil
+		}
+		return err
+	})
 }

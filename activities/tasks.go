@@ -30,7 +30,12 @@ func mustZone(name string) *time.Location {
 	return loc
 }
 
-func fmtTime(t time.Time) string { return t.In(CampaignZone).Format("2006年1月2日15:04") }
+func fmtTime(t time.Time) string { return fmtTimeIn(t, CampaignZone) }
+
+// fmtTimeIn writes a time as officials read it, in zone.
+func fmtTimeIn(t time.Time, zone *time.Location) string {
+	return t.In(zone).Format("2006年1月2日15:04")
+}
 
 // CreateTask writes a new human task's inbox row, its audit row and a
 // notification to the assignee, once per task id.
@@ -53,7 +58,7 @@ func (a *Activities) CreateTask(ctx context.Context, spec domain.TaskSpec) error
 	if spec.IssuerUnitID != 0 {
 		row.IssuerUnitID = &spec.IssuerUnitID
 	}
-	return a.Store.InTx(ctx, func(tx *sqlx.Tx) error {
+	return a.inTx(ctx, func(tx *sqlx.Tx) error {
 		inserted, err := store.InsertTask(ctx, tx, row)
 		if err != nil || !inserted {
 			return err
@@ -91,7 +96,7 @@ func (a *Activities) CompleteTask(ctx context.Context, in CompleteTaskInput) err
 	if err != nil {
 		return err
 	}
-	err = a.Store.InTx(ctx, func(tx *sqlx.Tx) error {
+	err = a.inTx(ctx, func(tx *sqlx.Tx) error {
 		t, changed, err := store.CompleteTask(ctx, tx, in.TaskID, in.PersonID, outcome, in.UpdateID, in.At)
 		if err != nil || !changed {
 			return err
@@ -109,18 +114,22 @@ func (a *Activities) CompleteTask(ctx context.Context, in CompleteTaskInput) err
 	return err
 }
 
-// MoveDueInput moves a task's deadline after an approved extension.
+// MoveDueInput moves a task's deadline: an approved extension, a campaign's
+// pause, an outage's grace.
 type MoveDueInput struct {
-	TaskID         string    `json:"task_id"`
-	DueAt          time.Time `json:"due_at"`
+	TaskID string    `json:"task_id"`
+	DueAt  time.Time `json:"due_at"`
+	// DecisionTaskID keys the move: the decision task, the pause, the outage.
 	DecisionTaskID string    `json:"decision_task_id"`
 	PersonKey      string    `json:"person_key"`
 	At             time.Time `json:"at"`
+	// Reason is recorded with the move (e.g. 系统故障顺延).
+	Reason string `json:"reason,omitempty"`
 }
 
 // MoveTaskDue records an approved extension (延期) on the task.
 func (a *Activities) MoveTaskDue(ctx context.Context, in MoveDueInput) error {
-	return a.Store.InTx(ctx, func(tx *sqlx.Tx) error {
+	return a.inTx(ctx, func(tx *sqlx.Tx) error {
 		before, err := store.TaskByID(ctx, tx, in.TaskID)
 		if err != nil {
 			return err
@@ -132,7 +141,7 @@ func (a *Activities) MoveTaskDue(ctx context.Context, in MoveDueInput) error {
 		_, err = store.Append(ctx, tx, store.Event{
 			Key: "task.extended:" + in.DecisionTaskID, At: in.At, Actor: in.PersonKey, Action: "task.extended",
 			SubjectType: after.SubjectType, SubjectID: after.SubjectID, TaskID: after.ID, UnitID: after.UnitID,
-			Before: map[string]any{"due_at": before.DueAt}, After: map[string]any{"due_at": after.DueAt, "decision_task_id": in.DecisionTaskID},
+			Before: map[string]any{"due_at": before.DueAt}, After: map[string]any{"due_at": after.DueAt, "decision_task_id": in.DecisionTaskID, "reason": in.Reason},
 		})
 		return err
 	})
@@ -147,7 +156,7 @@ type CancelTaskInput struct {
 
 // CancelTask marks an open task cancelled, with its audit row.
 func (a *Activities) CancelTask(ctx context.Context, in CancelTaskInput) error {
-	return a.Store.InTx(ctx, func(tx *sqlx.Tx) error {
+	return a.inTx(ctx, func(tx *sqlx.Tx) error {
 		t, changed, err := store.CancelTask(ctx, tx, in.TaskID, in.At)
 		if err != nil || !changed {
 			return err

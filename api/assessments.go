@@ -25,7 +25,7 @@ type accidentBody struct {
 func (s *Server) recordAccident(c *gin.Context) {
 	p := caller(c)
 	if !p.HasAny(domain.RoleLeader) {
-		problem(c, http.StatusForbidden, TypeForbidden, "only leaders record accidents")
+		problem(c, http.StatusForbidden, TypeForbidden, "只有领导可以记录事故")
 		return
 	}
 	ctx := c.Request.Context()
@@ -40,15 +40,15 @@ func (s *Server) recordAccident(c *gin.Context) {
 		return
 	}
 	v := &domain.ValidationError{}
-	u, err := store.UnitByCode(ctx, s.Store.DB, b.Unit)
+	u, err := s.unitByCode(ctx, b.Unit)
 	if err != nil {
-		v.Add("unit", "no unit with code "+strconv.Quote(b.Unit))
+		v.Add("unit", domain.MsgNoUnit(b.Unit))
 	}
 	on, err := time.Parse("2006-01-02", b.OccurredOn)
 	if err != nil {
-		v.Add("occurred_on", "a date, YYYY-MM-DD")
+		v.Add("occurred_on", domain.MsgDate)
 	} else if on.Before(camp.StartsOn) || on.After(camp.EndsOn) || on.After(camp.Now(time.Now())) {
-		v.Add("occurred_on", "a past date within the campaign")
+		v.Add("occurred_on", "应为专项行动期间、不晚于今天的日期")
 	}
 	v.Text("reason", &b.Reason, true, 2000)
 	v.Sort()
@@ -74,7 +74,7 @@ func (s *Server) recordAccident(c *gin.Context) {
 
 // startAssessment starts a year's assessment (leaders, safety office); again is a no-op.
 func (s *Server) startAssessment(c *gin.Context) {
-	camp, year, county, ok := s.campaignYear(c, "start assessments")
+	camp, year, county, ok := s.campaignYear(c, "启动年度考核")
 	if !ok {
 		return
 	}
@@ -85,13 +85,18 @@ func (s *Server) startAssessment(c *gin.Context) {
 // getAssessment answers a year's results: computed (awaiting a leader) or published.
 func (s *Server) getAssessment(c *gin.Context) {
 	year, err := strconv.Atoi(c.Param("year"))
-	if err != nil {
+	if err != nil || year < 1900 || year > 3000 {
 		fail(c, domain.ErrNotFound)
 		return
 	}
 	a, err := store.AssessmentOf(c.Request.Context(), s.Store.DB, c.Param("id"), year)
 	if err != nil {
 		fail(c, err)
+		return
+	}
+	// Results not yet approved are the leaders' and the safety office's to read.
+	if a.Status != "published" && !seesAssessment(caller(c)) {
+		fail(c, domain.ErrNotFound)
 		return
 	}
 	c.JSON(http.StatusOK, a)

@@ -39,7 +39,7 @@ func (s *Server) createAssignment(c *gin.Context) {
 	p := caller(c)
 	grant, ok := assigningGrant(p)
 	if !ok {
-		problem(c, http.StatusForbidden, TypeForbidden, "only leaders and the safety committee office assign matters")
+		problem(c, http.StatusForbidden, TypeForbidden, "只有领导和安委办可以交办事项")
 		return
 	}
 	key, ok := idempotencyKey(c)
@@ -121,16 +121,16 @@ func (s *Server) assignmentInput(ctx context.Context, p domain.Person, grant dom
 	v.Text("content", &in.Content, true, 20000)
 	switch {
 	case b.DueAt == nil:
-		v.Add("due_at", "required")
+		v.Add("due_at", domain.MsgRequired)
 	case !b.DueAt.After(now):
-		v.Add("due_at", "must be in the future")
+		v.Add("due_at", domain.MsgFuture)
 	default:
 		in.DueAt = b.DueAt.UTC()
 	}
 	if b.AssigneeUnit == "" {
-		v.Add("assignee_unit", "required (a unit code)")
-	} else if u, err := store.UnitByCode(ctx, s.Store.DB, b.AssigneeUnit); errors.Is(err, domain.ErrNotFound) {
-		v.Add("assignee_unit", "no unit with code "+strconv.Quote(b.AssigneeUnit))
+		v.Add("assignee_unit", domain.MsgRequired+"（单位代码）")
+	} else if u, err := s.unitByCode(ctx, b.AssigneeUnit); errors.Is(err, domain.ErrNotFound) {
+		v.Add("assignee_unit", domain.MsgNoUnit(b.AssigneeUnit))
 	} else if err != nil {
 		return in, err
 	} else {
@@ -145,16 +145,24 @@ func (s *Server) assignmentInput(ctx context.Context, p domain.Person, grant dom
 		in.ReviewerID = 0
 		role, err := domain.ParseRole(b.Reviewer.Role)
 		if err != nil {
-			v.Add("reviewer.role", "one of leader, safety_office, unit_head, staff, inspector, admin")
+			v.Add("reviewer.role", domain.MsgOneOf("leader", "safety_office", "unit_head", "staff", "inspector", "admin"))
 		}
 		in.ReviewerRole = role
-		if u, err := store.UnitByCode(ctx, s.Store.DB, b.Reviewer.Unit); errors.Is(err, domain.ErrNotFound) {
-			v.Add("reviewer.unit", "no unit with code "+strconv.Quote(b.Reviewer.Unit))
+		if u, err := s.unitByCode(ctx, b.Reviewer.Unit); errors.Is(err, domain.ErrNotFound) {
+			v.Add("reviewer.unit", domain.MsgNoUnit(b.Reviewer.Unit))
 		} else if err != nil {
 			return in, err
 		} else {
 			in.ReviewerUnitID = u.ID
 		}
+	}
+	if in.AssigneeUnitID != 0 && in.ReviewerUnitID == in.AssigneeUnitID {
+		// The unit that does the work does not approve it.
+		field := "assignee_unit"
+		if b.Reviewer != nil {
+			field = "reviewer.unit"
+		}
+		v.Add(field, "审核单位不能是承办单位本身，请另行指定审核单位（reviewer）")
 	}
 	v.Sort()
 	return in, v.Err()

@@ -1,6 +1,11 @@
 package api
 
 import (
+	"context"
+	"errors"
+
+	"github.com/gin-gonic/gin"
+
 	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/store"
 )
@@ -43,4 +48,38 @@ func assigningGrant(p domain.Person) (domain.Grant, bool) {
 		}
 	}
 	return domain.Grant{}, false
+}
+
+// unitByCode finds a unit by a code a client gave; a code that is not text a
+// unit code could be is no unit.
+func (s *Server) unitByCode(ctx context.Context, code string) (domain.Unit, error) {
+	if code == "" || len(code) > 100 || domain.TextProblem(code) != "" {
+		return domain.Unit{}, domain.ErrNotFound
+	}
+	return store.UnitByCode(ctx, s.Store.DB, code)
+}
+
+// seesAssessment: the leaders and the safety office read draft assessment
+// results and every unit's deduction reasons; others see their own units'.
+func seesAssessment(p domain.Person) bool {
+	return p.HasAny(domain.RoleLeader) || p.HasAny(domain.RoleSafetyOffice)
+}
+
+// unitParam reads the optional ?unit= filter (a unit code): 0 when absent; an
+// unknown code is a 422 naming the parameter (false: the answer is written).
+func (s *Server) unitParam(c *gin.Context) (int64, bool) {
+	code := c.Query("unit")
+	if code == "" {
+		return 0, true
+	}
+	u, err := s.unitByCode(c.Request.Context(), code)
+	if errors.Is(err, domain.ErrNotFound) {
+		fail(c, &domain.ValidationError{Fields: []domain.FieldError{{Field: "unit", Detail: domain.MsgNoUnit(code)}}})
+		return 0, false
+	}
+	if err != nil {
+		fail(c, err)
+		return 0, false
+	}
+	return u.ID, true
 }

@@ -8,7 +8,7 @@ import (
 	"math"
 	"net/http"
 	"regexp"
-	"strconv"
+
 	"strings"
 	"time"
 
@@ -23,7 +23,7 @@ import (
 
 // runCampaign starts the campaign's calendar (leaders and the safety office); again is a no-op.
 func (s *Server) runCampaign(c *gin.Context) {
-	camp, ok := s.campaignAction(c, "run campaigns", nil)
+	camp, ok := s.campaignAction(c, "启动专项行动", nil)
 	if !ok {
 		return
 	}
@@ -42,10 +42,13 @@ func (s *Server) runCampaign(c *gin.Context) {
 		workflows.CampaignInput{ID: camp.ID, LeaderUnitID: county.ID, Calendar: cal, Clock: camp.Clock()})
 }
 
+// steerWords are the steering actions as officials read them.
+var steerWords = map[string]string{workflows.UpdatePause: "暂停专项行动", workflows.UpdateResume: "恢复专项行动", workflows.UpdateEnd: "结束专项行动"}
+
 // steerCampaign pauses, resumes or ends a running campaign (leaders and the safety office).
 func (s *Server) steerCampaign(update string) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		camp, ok := s.campaignAction(c, update+" campaigns", nil)
+		camp, ok := s.campaignAction(c, steerWords[update], nil)
 		if !ok {
 			return
 		}
@@ -58,7 +61,7 @@ func (s *Server) steerCampaign(update string) gin.HandlerFunc {
 			err = h.Get(ctx, &p)
 		}
 		if err != nil {
-			s.updateFailed(c, err)
+			updateFailed(c, err)
 			return
 		}
 		c.JSON(http.StatusOK, p)
@@ -127,7 +130,7 @@ var validCampaignID = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)
 func (s *Server) createCampaign(c *gin.Context) {
 	p := caller(c)
 	if !p.HasAny(domain.RoleSafetyOffice) {
-		problem(c, http.StatusForbidden, TypeForbidden, "only the safety committee office creates campaigns")
+		problem(c, http.StatusForbidden, TypeForbidden, "只有安委办可以创建专项行动")
 		return
 	}
 	ctx := c.Request.Context()
@@ -138,60 +141,42 @@ func (s *Server) createCampaign(c *gin.Context) {
 	}
 	v := &domain.ValidationError{}
 	if !validCampaignID.MatchString(b.ID) {
-		v.Add("id", "lower-case letters, digits and -, e.g. linyou-2023")
+		v.Add("id", "小写字母、数字和 -，例如 linyou-2023")
 	}
-	if strings.TrimSpace(b.Name) == "" {
-		v.Add("name", "required")
-	}
+	v.Text("name", &b.Name, true, 200)
 	if b.TimeZone == "" {
 		b.TimeZone = "Asia/Shanghai"
 	}
 	loc, err := time.LoadLocation(b.TimeZone)
-	if err != nil {
-		v.Add("time_zone", "an IANA time zone, e.g. Asia/Shanghai")
+	if err != nil || domain.TextProblem(b.TimeZone) != "" {
+		v.Add("time_zone", "应为 IANA 时区，例如 Asia/Shanghai")
 		loc = time.UTC
 	}
 	start, err := time.ParseInLocation("2006-01-02", b.StartsOn, loc)
 	if err != nil {
-		v.Add("starts_on", "a date, YYYY-MM-DD")
+		v.Add("starts_on", domain.MsgDate)
+	} else if start.Year() < 2000 || start.Year() > 2100 {
+		v.Add("starts_on", domain.MsgRange(2000, 2100)+"（年份）")
 	}
 	end := start.AddDate(3, 0, -1)
 	if b.EndsOn != "" {
 		if end, err = time.ParseInLocation("2006-01-02", b.EndsOn, loc); err != nil {
-			v.Add("ends_on", "a date, YYYY-MM-DD")
+			v.Add("ends_on", domain.MsgDate)
 		} else if end.Before(start) {
-			v.Add("ends_on", "on or after starts_on")
+			v.Add("ends_on", "应不早于 starts_on（开始日期）")
+		} else if end.After(start.AddDate(10, 0, 0)) {
+			v.Add("ends_on", "专项行动最长十年")
 		}
 	}
 	policy := store.CampaignPolicy{}
 	if b.Policy != nil {
 		policy = *b.Policy
 	}
-	policy.Pledge = policy.Pledge.WithDefaults()
-	policy.Report = policy.Report.WithDefaults()
-	policy.Assessment = policy.Assessment.WithDefaults()
-	if policy.BaseScore == 0 {
-		policy.BaseScore = 100
-	}
-	policy.Pledge.Validate("policy.pledge", v)
-	policy.Report.Ladder.Validate("policy.report.ladder", v)
-	if policy.Report.DeadlineDay < 1 || policy.Report.DeadlineDay > 28 {
-		v.Add("policy.report.deadline_day", "1 to 28")
-	}
-	if policy.Assessment.Pass >= policy.Assessment.Excellent {
-		v.Add("policy.assessment.pass", "below policy.assessment.excellent")
-	}
-	if policy.BaseScore < 0 {
-		v.Add("policy.base_score", "must be ≥ 0")
-	}
-	if len(policy.Phases) == 0 {
-		policy.Phases = domain.DefaultPhases(start, end)
-	}
-	domain.ValidatePhases("policy.phases", policy.Phases, start, end, v)
+	policy = policy.WithDefaults(start, end)
 	speed := 1.0
 	if b.ClockSpeed != nil {
 		if speed = *b.ClockSpeed; speed < 1 || speed > domain.MaxClockSpeed || speed != math.Trunc(speed) {
-			v.Add("clock_speed", fmt.Sprintf("a whole number from 1 (real time) to %d", domain.MaxClockSpeed))
+			v.Add("clock_speed", fmt.Sprintf("应为 1（实时）到 %d 的整数", domain.MaxClockSpeed))
 		}
 	}
 	participants, err := s.participants(ctx, b.Participants, v)
@@ -199,6 +184,7 @@ func (s *Server) createCampaign(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	policy.Validate(start, end, participants.byKind, v)
 	v.Sort()
 	if err := v.Err(); err != nil {
 		fail(c, err)
@@ -206,7 +192,7 @@ func (s *Server) createCampaign(c *gin.Context) {
 	}
 	raw, _ := json.Marshal(policy)
 	if _, err := store.CampaignByID(ctx, s.Store.DB, b.ID); err == nil {
-		problem(c, http.StatusConflict, TypeConflict, "a campaign with this id exists", domain.FieldError{Field: "id", Detail: "taken"})
+		problem(c, http.StatusConflict, TypeConflict, "已有这个编号的专项行动", domain.FieldError{Field: "id", Detail: "已被使用"})
 		return
 	}
 	camp := store.Campaign{ID: b.ID, Name: strings.TrimSpace(b.Name), TimeZone: b.TimeZone, StartsOn: start, EndsOn: end, Policy: raw, ClockSpeed: speed}
@@ -214,7 +200,7 @@ func (s *Server) createCampaign(c *gin.Context) {
 		if err := store.UpsertCampaign(ctx, tx, camp); err != nil {
 			return err
 		}
-		return store.SetParticipants(ctx, tx, camp.ID, participants)
+		return store.SetParticipants(ctx, tx, camp.ID, participants.ids)
 	})
 	if err != nil {
 		fail(c, err)
@@ -228,33 +214,51 @@ func (s *Server) createCampaign(c *gin.Context) {
 	c.JSON(http.StatusCreated, out)
 }
 
+// participantSet is the units taking part in a campaign, and how many of each kind.
+type participantSet struct {
+	ids    []int64
+	byKind map[string]int
+}
+
 // participants resolves the unit codes of a campaign's participants; none
-// given means every department, town and enterprise.
-func (s *Server) participants(ctx context.Context, codes []string, v *domain.ValidationError) ([]int64, error) {
+// given means every department, town and enterprise. A code given twice is refused.
+func (s *Server) participants(ctx context.Context, codes []string, v *domain.ValidationError) (participantSet, error) {
+	set := participantSet{byKind: map[string]int{}}
 	if len(codes) == 0 {
 		units, err := store.AllReportingUnits(ctx, s.Store.DB)
 		if err != nil {
-			return nil, err
+			return set, err
 		}
-		ids := make([]int64, len(units))
-		for i, u := range units {
-			ids[i] = u.ID
+		for _, u := range units {
+			set.ids = append(set.ids, u.ID)
+			set.byKind[u.Kind.String()]++
 		}
-		return ids, nil
+		return set, nil
 	}
-	ids := make([]int64, 0, len(codes))
+	if len(codes) > 100000 {
+		v.Add("participants", domain.MsgAtMostItems(100000))
+		return set, nil
+	}
+	seen := map[string]bool{}
 	for i, code := range codes {
-		u, err := store.UnitByCode(ctx, s.Store.DB, code)
+		field := fmt.Sprintf("participants[%d]", i)
+		if seen[code] {
+			v.Add(field, domain.MsgDuplicate)
+			continue
+		}
+		seen[code] = true
+		u, err := s.unitByCode(ctx, code)
 		switch {
 		case errors.Is(err, domain.ErrNotFound):
-			v.Add(fmt.Sprintf("participants[%d]", i), "no unit with code "+strconv.Quote(code))
+			v.Add(field, domain.MsgNoUnit(code))
 		case err != nil:
-			return nil, err
+			return set, err
 		case u.Kind != domain.KindDepartment && u.Kind != domain.KindTown && u.Kind != domain.KindEnterprise:
-			v.Add(fmt.Sprintf("participants[%d]", i), "a department, town or enterprise")
+			v.Add(field, "应为部门、镇或企业")
 		default:
-			ids = append(ids, u.ID)
+			set.ids = append(set.ids, u.ID)
+			set.byKind[u.Kind.String()]++
 		}
 	}
-	return ids, nil
+	return set, nil
 }

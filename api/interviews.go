@@ -29,7 +29,7 @@ var validReasonKey = regexp.MustCompile(`^[a-z0-9][a-z0-9:._-]{0,62}$`)
 func (s *Server) summonInterview(c *gin.Context) {
 	p := caller(c)
 	if !p.HasAny(domain.RoleLeader) {
-		problem(c, http.StatusForbidden, TypeForbidden, "only leaders summon interviews")
+		problem(c, http.StatusForbidden, TypeForbidden, "只有领导可以启动约谈")
 		return
 	}
 	var b interviewBody
@@ -43,15 +43,15 @@ func (s *Server) summonInterview(c *gin.Context) {
 	if b.ReasonKey == "" {
 		b.ReasonKey = "manual"
 	} else if !validReasonKey.MatchString(b.ReasonKey) {
-		v.Add("reason_key", "lower-case letters, digits and : . _ -")
+		v.Add("reason_key", "小写字母、数字和 : . _ -")
 	}
-	u, err := store.UnitByCode(ctx, s.Store.DB, b.Unit)
+	u, err := s.unitByCode(ctx, b.Unit)
 	if err != nil {
-		v.Add("unit", "no unit with code "+strconv.Quote(b.Unit))
+		v.Add("unit", domain.MsgNoUnit(b.Unit))
 	}
 	if b.Campaign != "" {
 		if _, err := store.CampaignByID(ctx, s.Store.DB, b.Campaign); err != nil {
-			v.Add("campaign", "no such campaign")
+			v.Add("campaign", "没有这个专项行动")
 		}
 	}
 	if err := v.Err(); err != nil {
@@ -92,14 +92,9 @@ func (s *Server) summonInterview(c *gin.Context) {
 func (s *Server) listInterviews(c *gin.Context) {
 	p := caller(c)
 	ctx := c.Request.Context()
-	var unitID int64
-	if code := c.Query("unit"); code != "" {
-		u, err := store.UnitByCode(ctx, s.Store.DB, code)
-		if err != nil {
-			problem(c, http.StatusUnprocessableEntity, TypeValidation, "unit: no such unit", domain.FieldError{Field: "unit", Detail: "no such unit"})
-			return
-		}
-		unitID = u.ID
+	unitID, ok := s.unitParam(c)
+	if !ok {
+		return
 	}
 	list, err := store.Interviews(ctx, s.Store.DB, unitID)
 	if err != nil {

@@ -7,7 +7,9 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -66,7 +68,13 @@ func logRequests(log *slog.Logger, m *httpMetrics) gin.HandlerFunc {
 			attrs = append(attrs, "person", p.(domain.Person).Key)
 		}
 		level := slog.LevelInfo
-		if status >= 500 {
+		switch {
+		case c.Request.Context().Err() != nil:
+			// The client went away, or the server is shutting down: not an error of ours.
+			attrs = append(attrs, "cancelled", true)
+		case status == http.StatusServiceUnavailable:
+			level = slog.LevelWarn
+		case status >= 500:
 			level = slog.LevelError
 		}
 		log.Log(c.Request.Context(), level, "http request", attrs...)
@@ -79,10 +87,51 @@ func logRequests(log *slog.Logger, m *httpMetrics) gin.HandlerFunc {
 // else when reading passes the limit.
 func limitBody(c *gin.Context) {
 	if c.Request.ContentLength > MaxBody {
-		problem(c, http.StatusRequestEntityTooLarge, TypeTooLarge, "the body is over the 1 MiB limit")
+		problem(c, http.StatusRequestEntityTooLarge, TypeTooLarge, "请求内容超过 1 MiB 上限")
 		return
 	}
 	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, MaxBody)
+	c.Next()
+}
+
+// checkInput refuses a path or query that cannot be text before any handler
+// reads it: an id with NUL, control characters or invalid UTF-8 names nothing
+// (404); such a query value is a 422 naming the parameter.
+func checkInput(c *gin.Context) {
+	for _, p := range c.Params {
+		if domain.TextProblem(p.Value) != "" || len(p.Value) > 200 {
+			problem(c, http.StatusNotFound, TypeNotFound, "没有这项记录")
+			return
+		}
+	}
+	q, err := url.ParseQuery(c.Request.URL.RawQuery)
+	if err != nil {
+		problem(c, http.StatusUnprocessableEntity, TypeValidation, "查询参数格式不对", domain.FieldError{Field: "query", Detail: "查询参数格式不对"})
+		return
+	}
+	keys := make([]string, 0, len(q))
+	for k := range q {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	v := &domain.ValidationError{}
+	for _, k := range keys {
+		if domain.TextProblem(k) != "" || len(k) > 100 {
+			v.Add("query", "查询参数名"+domain.TextProblem(k))
+			continue
+		}
+		for _, val := range q[k] {
+			if msg := domain.TextProblem(val); msg != "" {
+				v.Add(k, msg)
+			} else if len(val) > 1000 {
+				v.Add(k, domain.MsgAtMost(1000))
+			}
+		}
+	}
+	if err := v.Err(); err != nil {
+		fail(c, err)
+		return
+	}
 	c.Next()
 }
 
@@ -90,7 +139,7 @@ func limitBody(c *gin.Context) {
 func recoverProblem(log *slog.Logger) gin.HandlerFunc {
 	return gin.CustomRecoveryWithWriter(io.Discard, func(c *gin.Context, err any) {
 		log.ErrorContext(c.Request.Context(), "panic", "request_id", requestID(c), "path", c.Request.URL.Path, "panic", err)
-		problem(c, http.StatusInternalServerError, TypeInternal, "the server could not complete the request; it has been logged")
+		problem(c, http.StatusInternalServerError, TypeInternal, "服务器未能完成请求，已记录")
 	})
 }
 
@@ -100,7 +149,7 @@ func authenticate(s *store.Store) gin.HandlerFunc {
 		h := c.GetHeader("Authorization")
 		scheme, token, ok := strings.Cut(h, " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
-			problem(c, http.StatusUnauthorized, TypeUnauthorized, "send Authorization: Bearer <token>")
+			problem(c, http.StatusUnauthorized, TypeUnauthorized, "请在 Authorization 头中发送 Bearer 令牌")
 			return
 		}
 		p, err := store.PersonByToken(c.Request.Context(), s.DB, strings.TrimSpace(token))

@@ -131,14 +131,17 @@ func (s *Server) systemCheck(c *gin.Context) {
 	})
 }
 
-// unavailable answers 503 when Temporal or the worker does not answer; the cause is logged.
+// unavailable answers 503 with Retry-After when Temporal or the worker does
+// not answer in time; the cause is logged.
 func unavailable(c *gin.Context, err error) {
 	var unavail *serviceerror.Unavailable
-	s := "Temporal or the worker did not answer in time"
+	detail := "流程引擎或工作进程没有及时响应，请稍后重试"
 	if errors.As(err, &unavail) {
-		s = "Temporal is unavailable"
+		detail = "流程引擎暂时无法访问，请稍后重试"
 	}
 	c.Error(err) //nolint:errcheck // attaches for the log
-	logError(c, err)
-	problem(c, http.StatusServiceUnavailable, TypeUnavailable, s)
+	if c.Request.Context().Err() == nil {
+		logError(c, err)
+	}
+	retryLater(c, detail)
 }

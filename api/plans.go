@@ -22,7 +22,7 @@ type planBody struct {
 // createPlan adds a plan to a campaign (leaders and the safety office).
 func (s *Server) createPlan(c *gin.Context) {
 	var b planBody
-	camp, ok := s.campaignAction(c, "write plans", &b)
+	camp, ok := s.campaignAction(c, "制定方案", &b)
 	if !ok {
 		return
 	}
@@ -31,14 +31,14 @@ func (s *Server) createPlan(c *gin.Context) {
 	switch b.Kind {
 	case "overall", "thematic", "sector":
 	default:
-		v.Add("kind", "one of overall, thematic, sector")
+		v.Add("kind", domain.MsgOneOf("overall", "thematic", "sector"))
 	}
 	v.Text("title", &b.Title, true, 200)
 	plan := store.Plan{CampaignID: camp.ID, Kind: b.Kind, Title: b.Title}
 	if b.Committee != "" {
-		u, err := store.UnitByCode(ctx, s.Store.DB, b.Committee)
+		u, err := s.unitByCode(ctx, b.Committee)
 		if err != nil || u.Kind != domain.KindCommittee {
-			v.Add("committee", "no committee with code "+strconv.Quote(b.Committee))
+			v.Add("committee", "没有代码为“"+b.Committee+"”的专业委员会")
 		} else {
 			plan.CommitteeUnitID = &u.ID
 		}
@@ -83,7 +83,7 @@ func (s *Server) addPlanTask(c *gin.Context) {
 	p := caller(c)
 	grant, ok := assigningGrant(p)
 	if !ok {
-		problem(c, http.StatusForbidden, TypeForbidden, "only leaders and the safety committee office write plans")
+		problem(c, http.StatusForbidden, TypeForbidden, "只有领导和安委办可以制定方案")
 		return
 	}
 	ctx := c.Request.Context()
@@ -108,11 +108,13 @@ func (s *Server) addPlanTask(c *gin.Context) {
 		return
 	}
 	v := &domain.ValidationError{}
-	in.Validate(camp.Now(time.Now()), v)
+	// A plan task may run to a year after its campaign's last day.
+	latest := time.Date(camp.EndsOn.Year()+1, camp.EndsOn.Month(), camp.EndsOn.Day(), 23, 59, 59, 0, camp.Location())
+	in.Validate(camp.Now(time.Now()), latest, v)
 	var owner domain.Unit
 	if in.OwnerUnit != "" {
-		if owner, err = store.UnitByCode(ctx, s.Store.DB, in.OwnerUnit); err != nil {
-			v.Add("owner_unit", "no unit with code "+strconv.Quote(in.OwnerUnit))
+		if owner, err = s.unitByCode(ctx, in.OwnerUnit); err != nil {
+			v.Add("owner_unit", domain.MsgNoUnit(in.OwnerUnit))
 		}
 	}
 	if err := v.Err(); err != nil {
@@ -129,7 +131,9 @@ func (s *Server) addPlanTask(c *gin.Context) {
 		if err != nil {
 			return err
 		}
-		task = store.PlanTask{ID: id, PlanID: plan.ID, Content: in.Content, OwnerUnitID: owner.ID, Deadline: in.Deadline.UTC(), Measures: in.Measures, CreatedBy: p.Key}
+		created := time.Now().UTC().Truncate(time.Microsecond)
+		task = store.PlanTask{ID: id, PlanID: plan.ID, Content: in.Content, OwnerUnitID: owner.ID, Deadline: in.Deadline.UTC(), Measures: in.Measures,
+			CreatedBy: p.Key, CreatedAt: created}
 		if err := store.InsertPlanTask(ctx, tx, task); err != nil {
 			return err
 		}
@@ -141,6 +145,7 @@ func (s *Server) addPlanTask(c *gin.Context) {
 		return s.startInTx(ctx, workflows.PlanTaskID(id), workflows.PlanTaskWorkflow, domain.PlanTaskSpec{
 			ID: id, CampaignID: plan.CampaignID, PlanTitle: plan.Title, Content: in.Content, Measures: in.Measures,
 			OwnerUnitID: owner.ID, IssuerUnitID: office, Deadline: in.Deadline.UTC(), Ladder: domain.DefaultPlanLadder(), Clock: camp.Clock(),
+			PlanID: plan.ID, CreatedBy: p.Key, CreatedAt: created,
 		})
 	})
 	if err != nil {

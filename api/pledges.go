@@ -24,7 +24,7 @@ var pledgeDoc = template.Must(template.New("pledge.html").Funcs(template.FuncMap
 // startPledges issues a campaign year's pledges from the county (leaders and
 // the safety office). Starting the same year again changes nothing.
 func (s *Server) startPledges(c *gin.Context) {
-	camp, year, county, ok := s.campaignYear(c, "issue pledges")
+	camp, year, county, ok := s.campaignYear(c, "下发责任书")
 	if !ok {
 		return
 	}
@@ -35,7 +35,7 @@ func (s *Server) startPledges(c *gin.Context) {
 func yearParam(c *gin.Context) (int, bool) {
 	y, err := strconv.Atoi(c.Query("year"))
 	if err != nil || y < 1900 || y > 3000 {
-		problem(c, http.StatusUnprocessableEntity, TypeValidation, "year: required, e.g. ?year=2021", domain.FieldError{Field: "year", Detail: "required, e.g. ?year=2021"})
+		problem(c, http.StatusUnprocessableEntity, TypeValidation, "year：应为年份，例如 ?year=2021", domain.FieldError{Field: "year", Detail: "应为 1900 到 3000 之间的年份，例如 ?year=2021"})
 		return 0, false
 	}
 	return y, true
@@ -58,18 +58,20 @@ func (s *Server) listPledges(c *gin.Context) {
 	switch q.Status {
 	case "", "unsigned", domain.PledgeIssued, domain.PledgeSigned, domain.PledgeReturned, domain.PledgeInForce:
 	default:
-		problem(c, http.StatusUnprocessableEntity, TypeValidation, "status: one of issued, signed, returned, in_force, unsigned",
-			domain.FieldError{Field: "status", Detail: "one of issued, signed, returned, in_force, unsigned"})
+		problem(c, http.StatusUnprocessableEntity, TypeValidation, "status："+domain.MsgOneOf("issued", "signed", "returned", "in_force", "unsigned"),
+			domain.FieldError{Field: "status", Detail: domain.MsgOneOf("issued", "signed", "returned", "in_force", "unsigned")})
 		return
 	}
-	q.Overdue = c.Query("overdue") == "true"
-	if code := c.Query("unit"); code != "" {
-		u, err := store.UnitByCode(ctx, s.Store.DB, code)
+	if o := c.Query("overdue"); o != "" {
+		b, err := strconv.ParseBool(o)
 		if err != nil {
-			problem(c, http.StatusUnprocessableEntity, TypeValidation, "unit: no such unit", domain.FieldError{Field: "unit", Detail: "no such unit"})
+			fail(c, &domain.ValidationError{Fields: []domain.FieldError{{Field: "overdue", Detail: domain.MsgBool}}})
 			return
 		}
-		q.UnitID = u.ID
+		q.Overdue = b
+	}
+	if q.UnitID, ok = s.unitParam(c); !ok {
+		return
 	}
 	list, err := store.Pledges(ctx, s.Store.DB, q)
 	if err != nil {
@@ -220,7 +222,7 @@ func (s *Server) getPledgeTemplate(c *gin.Context) {
 func (s *Server) putPledgeTemplate(c *gin.Context) {
 	p := caller(c)
 	if !p.HasAny(domain.RoleSafetyOffice) {
-		problem(c, http.StatusForbidden, TypeForbidden, "only the safety committee office edits pledge templates")
+		problem(c, http.StatusForbidden, TypeForbidden, "只有安委办可以修改责任书模板")
 		return
 	}
 	kind, ok := validTemplateKind(c)

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -23,18 +22,41 @@ type startReportsBody struct {
 // the safety office); starting the same month again changes nothing.
 func (s *Server) startReports(c *gin.Context) {
 	var b startReportsBody
-	camp, ok := s.campaignAction(c, "start monthly reports", &b)
+	camp, ok := s.campaignAction(c, "启动月度报告", &b)
 	if !ok {
 		return
 	}
-	m, err := time.Parse("2006-01", b.Period)
-	if err != nil || m.Before(time.Date(camp.StartsOn.Year(), camp.StartsOn.Month(), 1, 0, 0, 0, 0, time.UTC)) || m.After(camp.EndsOn) {
-		problem(c, http.StatusUnprocessableEntity, TypeValidation, "period: a month of the campaign, YYYY-MM",
-			domain.FieldError{Field: "period", Detail: fmt.Sprintf("a month from %s to %s, YYYY-MM", camp.StartsOn.Format("2006-01"), camp.EndsOn.Format("2006-01"))})
+	if err := campaignMonth(camp, b.Period); err != nil {
+		fail(c, err)
 		return
 	}
 	s.startOnce(c, workflows.ReportMonthID(camp.ID, b.Period), workflows.ReportMonthWorkflow,
 		workflows.ReportMonthInput{CampaignID: camp.ID, Period: b.Period})
+}
+
+// campaignMonth checks a period ("2021-03") is a month of the campaign.
+func campaignMonth(camp store.Campaign, period string) error {
+	m, err := time.Parse("2006-01", period)
+	if err != nil || len(period) != 7 {
+		return &domain.ValidationError{Fields: []domain.FieldError{{Field: "period", Detail: domain.MsgMonth}}}
+	}
+	first := time.Date(camp.StartsOn.Year(), camp.StartsOn.Month(), 1, 0, 0, 0, 0, time.UTC)
+	if m.Before(first) || m.After(camp.EndsOn) {
+		return &domain.ValidationError{Fields: []domain.FieldError{{Field: "period",
+			Detail: fmt.Sprintf("应为专项行动期间的月份：%s 至 %s", camp.StartsOn.Format("2006-01"), camp.EndsOn.Format("2006-01"))}}}
+	}
+	return nil
+}
+
+// readers says whose records the caller may list: every unit's for leaders,
+// the safety office and administrators; else those of the units they hold a
+// role in.
+func readers(p domain.Person) store.Readers {
+	if p.CountyWide() {
+		return store.Readers{All: true}
+	}
+	units, _ := slots(p)
+	return store.Readers{Units: units}
 }
 
 // listReports lists a campaign's reports (of a period), those the caller may read.
@@ -45,12 +67,14 @@ func (s *Server) listReports(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	p := caller(c)
-	var units []int64
-	if !p.CountyWide() {
-		units, _ = slots(p)
+	period := c.Query("period")
+	if period != "" {
+		if err := campaignMonth(camp, period); err != nil {
+			fail(c, err)
+			return
+		}
 	}
-	list, err := store.Reports(ctx, s.Store.DB, camp.ID, c.Query("period"), units)
+	list, err := store.Reports(ctx, s.Store.DB, camp.ID, period, readers(caller(c)))
 	if err != nil {
 		fail(c, err)
 		return
@@ -74,14 +98,9 @@ func (s *Server) getReport(c *gin.Context) {
 
 // listNotices lists published notices (通报), newest first; ?unit= those naming a unit.
 func (s *Server) listNotices(c *gin.Context) {
-	var unitID int64
-	if code := c.Query("unit"); code != "" {
-		u, err := store.UnitByCode(c.Request.Context(), s.Store.DB, code)
-		if err != nil {
-			problem(c, http.StatusUnprocessableEntity, TypeValidation, "unit: no such unit", domain.FieldError{Field: "unit", Detail: "no such unit"})
-			return
-		}
-		unitID = u.ID
+	unitID, ok := s.unitParam(c)
+	if !ok {
+		return
 	}
 	list, err := store.Notices(c.Request.Context(), s.Store.DB, unitID, 200)
 	if err != nil {
@@ -107,7 +126,7 @@ func (s *Server) issueNotice(c *gin.Context) {
 		}
 	}
 	if office.UnitID == 0 {
-		problem(c, http.StatusForbidden, TypeForbidden, "only the safety committee office issues notices")
+		problem(c, http.StatusForbidden, TypeForbidden, "只有安委办可以发布通报")
 		return
 	}
 	var b noticeBody
@@ -118,50 +137,68 @@ func (s *Server) issueNotice(c *gin.Context) {
 	ctx := c.Request.Context()
 	v := &domain.ValidationError{}
 	v.Text("reason", &b.Reason, true, 5000)
-	if len(b.Units) == 0 {
-		v.Add("units", "name at least one unit")
+	switch {
+	case len(b.Units) == 0:
+		v.Add("units", "至少一个单位")
+	case len(b.Units) > 1000:
+		v.Add("units", domain.MsgAtMostItems(1000))
 	}
 	var ids []int64
+	seen := map[string]bool{}
 	for i, code := range b.Units {
-		u, err := store.UnitByCode(ctx, s.Store.DB, code)
+		field := "units[" + strconv.Itoa(i) + "]"
+		if seen[code] {
+			v.Add(field, domain.MsgDuplicate)
+			continue
+		}
+		seen[code] = true
+		u, err := s.unitByCode(ctx, code)
 		if err != nil {
-			v.Add("units["+strconv.Itoa(i)+"]", "no unit with code "+strconv.Quote(code))
+			v.Add(field, domain.MsgNoUnit(code))
 			continue
 		}
 		ids = append(ids, u.ID)
 	}
+	v.Sort()
 	if err := v.Err(); err != nil {
 		fail(c, err)
 		return
 	}
 	key := fmt.Sprintf("manual:%d:%s", p.ID, requestID(c))
-	if k := c.GetHeader("Idempotency-Key"); k != "" && validIdempotencyKey.MatchString(k) {
+	if k, ok := idempotencyKey(c); !ok {
+		return
+	} else if k != "" {
 		key = fmt.Sprintf("manual:%d:%s", p.ID, k)
 	}
+	// A replay with the same Idempotency-Key answers the notice the first request made.
+	var id int64
 	if err := s.Store.InTx(ctx, func(tx *sqlx.Tx) error {
-		if _, err := store.AddNotice(ctx, tx, store.Notice{Key: key, IssuerUnitID: office.UnitID, UnitIDs: ids, Reason: b.Reason,
-			SubjectType: "manual", SubjectID: key, IssuedBy: p.Key}); err != nil {
+		var created bool
+		var err error
+		id, created, err = store.AddNotice(ctx, tx, store.Notice{Key: key, IssuerUnitID: office.UnitID, UnitIDs: ids, Reason: b.Reason,
+			SubjectType: "manual", SubjectID: key, IssuedBy: p.Key, At: s.campaignNow(ctx, "")})
+		if err != nil || !created {
 			return err
 		}
-		for _, id := range ids {
-			if _, err := store.Enqueue(ctx, tx, store.Notification{Key: key + ":" + strconv.FormatInt(id, 10), UnitID: id, Kind: "notice",
+		for _, uid := range ids {
+			if _, err := store.Enqueue(ctx, tx, store.Notification{Key: key + ":" + strconv.FormatInt(uid, 10), UnitID: uid, Kind: "notice",
 				Title: "【通报】" + office.UnitName, Body: b.Reason}); err != nil {
 				return err
 			}
 		}
-		_, err := store.Append(ctx, tx, store.Event{Key: "notice.issued:" + key, Actor: p.Key, Action: "notice.issued",
+		_, err = store.Append(ctx, tx, store.Event{Key: "notice.issued:" + key, Actor: p.Key, Action: "notice.issued",
 			SubjectType: "notice", SubjectID: key, After: map[string]any{"units": b.Units, "reason": b.Reason}})
 		return err
 	}); err != nil {
 		fail(c, err)
 		return
 	}
-	list, err := store.Notices(ctx, s.Store.DB, ids[0], 1)
-	if err != nil || len(list) == 0 {
-		fail(c, errors.Join(err, errors.New("notice not found after insert")))
+	n, err := store.NoticeByID(ctx, s.Store.DB, id)
+	if err != nil {
+		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, list[0])
+	c.JSON(http.StatusCreated, n)
 }
 
 // scores answers every reporting unit's score for a year: the base from policy
@@ -177,11 +214,19 @@ func (s *Server) scores(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	base := camp.FullPolicy().BaseScore
+	base := camp.FullPolicy().Base()
 	list, err := store.Scores(ctx, s.Store.DB, camp.ID, year, base)
 	if err != nil {
 		fail(c, err)
 		return
+	}
+	// Every unit's score and rank are public; the reasons behind them are a
+	// unit's own, and the leaders' and the safety office's.
+	p := caller(c)
+	for i := range list {
+		if !seesAssessment(p) && !inUnit(p, list[i].UnitID) {
+			list[i].Entries = []store.ScoreEntry{}
+		}
 	}
 	c.JSON(http.StatusOK, gin.H{"campaign_id": camp.ID, "year": year, "base_score": base, "units": list})
 }

@@ -56,10 +56,10 @@ func New(d Deps) *gin.Engine {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
 	r.ContextWithFallback = true
-	r.Use(withRequestID, logRequests(d.Log, newHTTPMetrics(d.Registry)), recoverProblem(d.Log), limitBody)
-	r.NoRoute(func(c *gin.Context) { problem(c, http.StatusNotFound, TypeNotFound, "no such route") })
+	r.Use(withRequestID, logRequests(d.Log, newHTTPMetrics(d.Registry)), recoverProblem(d.Log), limitBody, checkInput)
+	r.NoRoute(func(c *gin.Context) { problem(c, http.StatusNotFound, TypeNotFound, "没有这个接口") })
 	r.NoMethod(func(c *gin.Context) {
-		problem(c, http.StatusMethodNotAllowed, TypeMethod, "this route does not take "+c.Request.Method)
+		problem(c, http.StatusMethodNotAllowed, TypeMethod, "这个接口不接受 "+c.Request.Method+" 请求")
 	})
 
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
@@ -127,7 +127,7 @@ func (s *Server) ready(c *gin.Context) {
 	}
 	if !ok {
 		writeProblem(c, Problem{Type: TypeUnavailable, Title: titles[TypeUnavailable], Status: http.StatusServiceUnavailable,
-			Detail: "a dependency does not answer", Instance: requestID(c), Checks: checks})
+			Detail: "依赖的服务没有响应", Instance: requestID(c), Checks: checks})
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ok", "checks": checks})

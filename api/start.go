@@ -31,7 +31,7 @@ func (s *Server) startOnce(c *gin.Context, id, workflowType string, input any) {
 	case errors.As(err, &started):
 		c.JSON(http.StatusOK, gin.H{"workflow_id": id, "started": false})
 	case err != nil:
-		unavailable(c, err)
+		updateFailed(c, err)
 	default:
 		c.JSON(http.StatusAccepted, gin.H{"workflow_id": id, "started": true})
 	}
@@ -46,7 +46,8 @@ func (s *Server) startInTx(ctx context.Context, id, workflowType string, input a
 	_, err := s.Temporal.ExecuteWorkflow(startCtx, client.StartWorkflowOptions{
 		ID: id, TaskQueue: s.TaskQueue, WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
 	}, workflowType, input)
-	if err != nil {
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if err != nil && !errors.As(err, &started) { // already started: a replayed request, and its process runs
 		return fmt.Errorf("%w: %w", errStart, err)
 	}
 	return nil
@@ -55,7 +56,7 @@ func (s *Server) startInTx(ctx context.Context, id, workflowType string, input a
 // failStart answers a failed create: 503 when Temporal refused the start, else as fail does.
 func failStart(c *gin.Context, err error) {
 	if errors.Is(err, errStart) {
-		unavailable(c, err)
+		updateFailed(c, err)
 		return
 	}
 	fail(c, err)
@@ -67,7 +68,7 @@ func failStart(c *gin.Context, err error) {
 // False means the answer is already written.
 func (s *Server) campaignAction(c *gin.Context, what string, body any) (store.Campaign, bool) {
 	if _, ok := assigningGrant(caller(c)); !ok {
-		problem(c, http.StatusForbidden, TypeForbidden, "only leaders and the safety committee office "+what)
+		problem(c, http.StatusForbidden, TypeForbidden, "只有领导和安委办可以"+what)
 		return store.Campaign{}, false
 	}
 	camp, err := store.CampaignByID(c.Request.Context(), s.Store.DB, c.Param("id"))
@@ -98,9 +99,9 @@ func (s *Server) campaignYear(c *gin.Context, what string) (store.Campaign, int,
 	}
 	v := &domain.ValidationError{}
 	if b.Year == nil {
-		v.Add("year", "required")
+		v.Add("year", domain.MsgRequired)
 	} else if *b.Year < camp.StartsOn.Year() || *b.Year > camp.EndsOn.Year() {
-		v.Add("year", fmt.Sprintf("the campaign runs %d to %d", camp.StartsOn.Year(), camp.EndsOn.Year()))
+		v.Add("year", fmt.Sprintf("专项行动的年份为 %d 至 %d", camp.StartsOn.Year(), camp.EndsOn.Year()))
 	}
 	if err := v.Err(); err != nil {
 		fail(c, err)

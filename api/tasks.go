@@ -8,11 +8,11 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/jmoiron/sqlx"
+	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
 
@@ -45,9 +45,9 @@ func (s *Server) actionable(c *gin.Context) (store.Task, bool) {
 		return t, false
 	}
 	if !canAct(caller(c), t) {
-		detail := "this task is addressed to a unit and role you do not hold"
+		detail := "这项待办交给的单位和角色不是您担任的"
 		if holds(caller(c), t) {
-			detail = "another person has claimed this task"
+			detail = "这项待办已由他人认领"
 		}
 		problem(c, http.StatusForbidden, TypeForbidden, detail)
 		return t, false
@@ -61,8 +61,8 @@ func idempotencyKey(c *gin.Context) (string, bool) {
 		return "", true
 	}
 	if !validIdempotencyKey.MatchString(k) {
-		problem(c, http.StatusBadRequest, TypeValidation, "Idempotency-Key: 1-100 characters of A-Z a-z 0-9 . _ : -",
-			domain.FieldError{Field: "Idempotency-Key", Detail: "1-100 characters of A-Z a-z 0-9 . _ : -"})
+		problem(c, http.StatusBadRequest, TypeValidation, "Idempotency-Key：1 到 100 个 A-Z a-z 0-9 . _ : - 字符",
+			domain.FieldError{Field: "Idempotency-Key", Detail: "1 到 100 个 A-Z a-z 0-9 . _ : - 字符"})
 		return "", false
 	}
 	return k, true
@@ -75,7 +75,9 @@ type completionResponse struct {
 
 // completeTask sends the complete-task Update and answers once the workflow has
 // recorded the outcome. With an Idempotency-Key (it becomes the Update id) a
-// retried request returns the first answer.
+// retried request returns the first answer. One completion per task is in
+// flight at a time: the request claims the task row first, and any other
+// answers 409 at once, whatever the load.
 func (s *Server) completeTask(c *gin.Context) {
 	key, ok := idempotencyKey(c)
 	if !ok {
@@ -91,11 +93,7 @@ func (s *Server) completeTask(c *gin.Context) {
 		updateID = fmt.Sprintf("p%d:%s", p.ID, key)
 	}
 	if t.Status != domain.TaskOpen {
-		if updateID != "" && t.UpdateID != nil && *t.UpdateID == updateID {
-			s.answerCompletion(c, t.ID)
-			return
-		}
-		problem(c, http.StatusConflict, TypeConflict, "the task is "+t.Status)
+		s.answerClosed(c, t, updateID)
 		return
 	}
 	body, err := readJSON(c, true)
@@ -103,29 +101,88 @@ func (s *Server) completeTask(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	if _, err := domain.DecodeCompletion(domain.TaskKind(t.Kind), body); err != nil {
+	ctx := c.Request.Context()
+	if err := s.checkCompletion(ctx, t, body); err != nil {
 		fail(c, err)
 		return
 	}
 	if updateID == "" {
 		updateID = "r:" + requestID(c)
 	}
-	ctx, cancel := context.WithTimeout(c.Request.Context(), s.UpdateTimeout)
+	now := time.Now()
+	claimed, err := store.BeginCompleting(ctx, s.Store.DB, t.ID, updateID, now, now.Add(s.UpdateTimeout+5*time.Second))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	if !claimed {
+		cur, err := store.TaskByID(ctx, s.Store.DB, t.ID)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		if cur.Status != domain.TaskOpen {
+			s.answerClosed(c, cur, updateID)
+			return
+		}
+		problem(c, http.StatusConflict, TypeConflict, "这项待办正在由另一个请求办理")
+		return
+	}
+	uctx, cancel := context.WithTimeout(ctx, s.UpdateTimeout)
 	defer cancel()
-	h, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
+	h, err := s.Temporal.UpdateWorkflow(uctx, client.UpdateWorkflowOptions{
 		WorkflowID: t.WorkflowID, UpdateID: updateID, UpdateName: workflows.UpdateCompleteTask,
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 		Args:         []any{workflows.CompleteTaskRequest{TaskID: t.ID, Kind: t.Kind, PersonID: p.ID, PersonKey: p.Key, Payload: body}},
 	})
 	if err == nil {
 		var res workflows.CompleteTaskResult
-		err = h.Get(ctx, &res)
+		err = h.Get(uctx, &res)
 	}
 	if err != nil {
-		s.updateFailed(c, err)
+		if refused(err) {
+			// The workflow said no: the task is free for the next request at once.
+			if rerr := store.EndCompleting(context.WithoutCancel(ctx), s.Store.DB, t.ID, updateID); rerr != nil {
+				logError(c, rerr)
+			}
+		}
+		updateFailed(c, err)
 		return
 	}
 	s.answerCompletion(c, t.ID)
+}
+
+// answerClosed answers a completion of a task that is no longer open: the
+// first answer again for a retry of the request that completed it, else 409.
+func (s *Server) answerClosed(c *gin.Context, t store.Task, updateID string) {
+	if updateID != "" && t.UpdateID != nil && *t.UpdateID == updateID {
+		s.answerCompletion(c, t.ID)
+		return
+	}
+	problem(c, http.StatusConflict, TypeConflict, "这项待办已"+statusWords[t.Status])
+}
+
+// statusWords are task statuses as officials read them.
+var statusWords = map[string]string{domain.TaskOpen: "在办", domain.TaskCompleted: "办结", domain.TaskCancelled: "取消"}
+
+// checkCompletion applies the rules the workflow's validator applies, so a
+// bad payload is a complete 422 before anything is sent: the payload for the
+// task's kind, its times against the campaign's time, an interview's items.
+func (s *Server) checkCompletion(ctx context.Context, t store.Task, body []byte) error {
+	kind := domain.TaskKind(t.Kind)
+	out, err := domain.DecodeCompletion(kind, body)
+	if err != nil {
+		return err
+	}
+	if err := out.CheckTimes(s.taskNow(ctx, t)); err != nil {
+		return err
+	}
+	if kind == domain.KindInterviewCommitments {
+		var tc domain.TaskContext
+		_ = json.Unmarshal(t.Context, &tc)
+		return out.CheckItems(tc.Items)
+	}
+	return nil
 }
 
 func (s *Server) answerCompletion(c *gin.Context, id string) {
@@ -139,27 +196,56 @@ func (s *Server) answerCompletion(c *gin.Context, id string) {
 	c.JSON(http.StatusOK, completionResponse{Task: t, Outcome: out})
 }
 
-// updateFailed maps a workflow's refusal to a status; anything else is 503.
-func (s *Server) updateFailed(c *gin.Context, err error) {
+// refused says the workflow answered the Update with a refusal (an
+// application error): it was not, and will not be, applied.
+func refused(err error) bool {
 	var app *temporal.ApplicationError
-	if errors.As(err, &app) {
+	return errors.As(err, &app)
+}
+
+// updateFailed maps what became of an Update: a workflow's refusal to 409,
+// 404 or 422 naming the fields; a process that is not running (not found,
+// already closed) to 409; a time-out or Temporal out of reach to 503 with
+// Retry-After; anything else is logged as 500.
+func updateFailed(c *gin.Context, err error) {
+	var app *temporal.ApplicationError
+	var notFound *serviceerror.NotFound
+	var precondition *serviceerror.FailedPrecondition
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	var unavail *serviceerror.Unavailable
+	var exhausted *serviceerror.ResourceExhausted
+	var deadline *serviceerror.DeadlineExceeded
+	var canceled *serviceerror.Canceled
+	var updTimeout *client.WorkflowUpdateServiceTimeoutOrCanceledError
+	switch {
+	case errors.As(err, &app):
 		switch app.Type() {
 		case workflows.ErrTaskClosed, workflows.ErrExtensionPending:
 			problem(c, http.StatusConflict, TypeConflict, app.Message())
-			return
 		case workflows.ErrNoSuchTask:
 			problem(c, http.StatusNotFound, TypeNotFound, app.Message())
-			return
 		case workflows.ErrInvalidPayload, workflows.ErrWrongKind, workflows.ErrBadDeadline, workflows.ErrNotExtendable:
-			field, detail, found := strings.Cut(strings.TrimPrefix(app.Message(), "invalid "), ": ")
-			if !found {
-				field, detail = "body", app.Message()
+			var fields []domain.FieldError
+			if app.HasDetails() && app.Details(&fields) == nil && len(fields) > 0 {
+				fail(c, &domain.ValidationError{Fields: fields})
+				return
 			}
-			problem(c, http.StatusUnprocessableEntity, TypeValidation, app.Message(), domain.FieldError{Field: field, Detail: detail})
-			return
+			problem(c, http.StatusUnprocessableEntity, TypeValidation, app.Message(), domain.FieldError{Field: "body", Detail: app.Message()})
+		case workflows.ErrDataRejected:
+			problem(c, http.StatusUnprocessableEntity, TypeValidation, app.Message(), domain.FieldError{Field: "body", Detail: "含有数据库不能接受的内容"})
+		default:
+			logError(c, err)
+			problem(c, http.StatusInternalServerError, TypeInternal, "流程未能办理这项请求，已记录")
 		}
+	case errors.As(err, &notFound), errors.As(err, &precondition), errors.As(err, &started):
+		problem(c, http.StatusConflict, TypeConflict, "流程不在运行（未启动或已结束），无法办理")
+	case errors.As(err, &updTimeout), errors.As(err, &deadline), errors.As(err, &canceled), errors.As(err, &unavail), errors.As(err, &exhausted),
+		errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		unavailable(c, err)
+	default:
+		logError(c, err)
+		problem(c, http.StatusInternalServerError, TypeInternal, "服务器未能完成请求，已记录")
 	}
-	unavailable(c, err)
 }
 
 type extensionBody struct {
@@ -178,22 +264,21 @@ func (s *Server) requestExtension(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	v := &domain.ValidationError{}
-	v.Text("reason", &b.Reason, true, 2000)
-	if b.DueAt == nil {
-		v.Add("due_at", "required")
-	} else if !b.DueAt.After(t.DueAt) {
-		v.Add("due_at", "must be after the current deadline "+t.DueAt.Format(time.RFC3339))
-	}
 	if !domain.TaskKind(t.Kind).Extendable() {
-		v.Add("task", "this kind of task cannot be extended")
+		fail(c, &domain.ValidationError{Fields: []domain.FieldError{{Field: "task", Detail: "这类待办不能申请延期"}}})
+		return
 	}
-	if err := v.Err(); err != nil {
+	var due time.Time
+	if b.DueAt != nil {
+		due = *b.DueAt
+	}
+	if err := domain.CheckExtension(b.Reason, due, t.DueAt); err != nil {
 		fail(c, err)
 		return
 	}
+	b.Reason = domain.CleanText(b.Reason)
 	if t.Status != domain.TaskOpen {
-		problem(c, http.StatusConflict, TypeConflict, "the task is "+t.Status)
+		problem(c, http.StatusConflict, TypeConflict, "这项待办已"+statusWords[t.Status])
 		return
 	}
 	p := caller(c)
@@ -209,7 +294,7 @@ func (s *Server) requestExtension(c *gin.Context) {
 		err = h.Get(ctx, &res)
 	}
 	if err != nil {
-		s.updateFailed(c, err)
+		updateFailed(c, err)
 		return
 	}
 	c.JSON(http.StatusAccepted, gin.H{"task_id": t.ID, "decision_task_id": res.DecisionTaskID, "requested_due_at": b.DueAt})
@@ -226,15 +311,15 @@ func (s *Server) setClaim(c *gin.Context, claim bool) {
 	}
 	p := caller(c)
 	if !holds(p, t) {
-		problem(c, http.StatusForbidden, TypeForbidden, "this task is addressed to a unit and role you do not hold")
+		problem(c, http.StatusForbidden, TypeForbidden, "这项待办交给的单位和角色不是您担任的")
 		return
 	}
 	if t.PersonID != nil {
-		problem(c, http.StatusConflict, TypeConflict, "this task is addressed to one person; there is nothing to claim")
+		problem(c, http.StatusConflict, TypeConflict, "这项待办只交给一个人，无需认领")
 		return
 	}
 	if t.Status != domain.TaskOpen {
-		problem(c, http.StatusConflict, TypeConflict, "the task is "+t.Status)
+		problem(c, http.StatusConflict, TypeConflict, "这项待办已"+statusWords[t.Status])
 		return
 	}
 	ctx := c.Request.Context()
@@ -297,6 +382,10 @@ func (s *Server) comment(c *gin.Context) {
 	var b commentBody
 	if err := decodeJSON(c, &b); err != nil {
 		fail(c, err)
+		return
+	}
+	if t.Status != domain.TaskOpen {
+		problem(c, http.StatusConflict, TypeConflict, "这项待办已"+statusWords[t.Status]+"，不能再留言")
 		return
 	}
 	v := &domain.ValidationError{}
@@ -388,7 +477,7 @@ func (s *Server) inbox(c *gin.Context) {
 	v := &domain.ValidationError{}
 	if k := c.Query("kind"); k != "" {
 		if _, err := domain.ParseTaskKind(k); err != nil {
-			v.Add("kind", err.Error())
+			v.Add("kind", "不认识的待办类型")
 		}
 		q.Kind = k
 	}
@@ -396,12 +485,12 @@ func (s *Server) inbox(c *gin.Context) {
 	case "", domain.TaskOpen, domain.TaskCompleted, domain.TaskCancelled:
 		q.Status = st
 	default:
-		v.Add("status", "one of open, completed, cancelled")
+		v.Add("status", domain.MsgOneOf("open", "completed", "cancelled"))
 	}
 	if o := c.Query("overdue"); o != "" {
 		b, err := strconv.ParseBool(o)
 		if err != nil {
-			v.Add("overdue", "true or false")
+			v.Add("overdue", domain.MsgBool)
 		}
 		q.Overdue = &b
 	}
@@ -409,7 +498,7 @@ func (s *Server) inbox(c *gin.Context) {
 		if raw := c.Query(name); raw != "" {
 			t, err := time.Parse(time.RFC3339, raw)
 			if err != nil {
-				v.Add(name, "an RFC 3339 time, e.g. 2021-03-01T00:00:00+08:00")
+				v.Add(name, domain.MsgTime)
 			}
 			*dst = &t
 		}
@@ -418,13 +507,13 @@ func (s *Server) inbox(c *gin.Context) {
 	if l := c.Query("limit"); l != "" {
 		n, err := strconv.Atoi(l)
 		if err != nil || n < 1 || n > 200 {
-			v.Add("limit", "a number from 1 to 200")
+			v.Add("limit", domain.MsgRange(1, 200))
 		}
 		q.Limit = n
 	}
 	if q.Cursor != "" {
 		if _, err := store.DecodeCursor(q.Cursor); err != nil {
-			v.Add("cursor", "not a cursor this server gave")
+			v.Add("cursor", "不是本服务给出的分页游标")
 		}
 	}
 	if err := v.Err(); err != nil {

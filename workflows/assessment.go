@@ -17,9 +17,13 @@ import (
 // corrections); approved results are published and frozen, and the heads of the
 // bottom units of each kind are summoned to interviews.
 func Assessment(ctx workflow.Context, in AssessmentInput) (AssessmentResult, error) {
-	ctx = withActivityOptions(ctx)
+	b := &board{Clock: in.Clock}
+	res, err := assess(withActivityOptions(ctx), b, in)
+	return res, b.settle(ctx, err)
+}
+
+func assess(ctx workflow.Context, b *board, in AssessmentInput) (AssessmentResult, error) {
 	id := AssessmentID(in.CampaignID, in.Year)
-	b := board{Clock: in.Clock}
 	if err := b.install(ctx); err != nil {
 		return AssessmentResult{}, err
 	}

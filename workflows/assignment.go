@@ -37,7 +37,8 @@ func Assignment(ctx workflow.Context, in AssignmentInput) (AssignmentResult, err
 		in.ReviewPeriod = DefaultReviewPeriod
 	}
 	s := &assignment{In: in, ID: id, Due: in.DueAt, Ladder: newLadder(id, in.Ladder)}
-	return s.run(withActivityOptions(ctx))
+	res, err := s.run(withActivityOptions(ctx))
+	return res, s.Board.settle(ctx, err)
 }
 
 func (s *assignment) run(ctx workflow.Context) (AssignmentResult, error) {

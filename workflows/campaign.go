@@ -74,12 +74,38 @@ func (s *campaign) steerProcesses(ctx workflow.Context, req CampaignPauseRequest
 	if workflow.GetVersion(ctx, "campaign-steers-processes", workflow.DefaultVersion, 1) < 1 {
 		return nil
 	}
-	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+	in := activities.SteerInput{CampaignID: s.In.ID, Paused: req.Paused, ShiftBy: req.ShiftBy, Key: req.Key, Update: UpdateCampaignPause}
+	return workflow.ExecuteActivity(fanOut(ctx), acts.SteerCampaignProcesses, in).Get(ctx, nil)
+}
+
+// fanOut are the options of an activity that reaches every process of a
+// campaign: long, heartbeating, retried.
+func fanOut(ctx workflow.Context) workflow.Context {
+	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 30 * time.Minute, HeartbeatTimeout: time.Minute,
 		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute},
 	})
-	in := activities.SteerInput{CampaignID: s.In.ID, Paused: req.Paused, ShiftBy: req.ShiftBy, Key: req.Key, Update: UpdateCampaignPause}
-	return workflow.ExecuteActivity(ctx, acts.SteerCampaignProcesses, in).Get(ctx, nil)
+}
+
+// end records the campaign's end and cancels every process of it that is
+// still open — the calendar's and any with an open task — so no rung fires
+// after it; each cancelled process closes its open tasks.
+func (s *campaign) end(ctx workflow.Context) error {
+	s.In.Ended = true
+	// Version 1: ending a campaign stops its escalation.
+	if workflow.GetVersion(ctx, "campaign-end-cancels", workflow.DefaultVersion, 1) < 1 {
+		return nil
+	}
+	if err := workflow.ExecuteActivity(ctx, acts.EndCampaign, activities.EndCampaignInput{CampaignID: s.In.ID, At: s.now(ctx)}).Get(ctx, nil); err != nil {
+		return err
+	}
+	started := make([]string, 0, s.In.Next)
+	for _, e := range s.In.Calendar[:s.In.Next] {
+		id, _ := s.process(e)
+		started = append(started, id)
+	}
+	in := activities.CancelProcessesInput{CampaignID: s.In.ID, Also: started, Reason: "专项行动已结束"}
+	return workflow.ExecuteActivity(fanOut(ctx), acts.CancelCampaignProcesses, in).Get(ctx, nil)
 }
 
 func (s *campaign) progress() CampaignProgress {
@@ -110,7 +136,7 @@ func (s *campaign) install(ctx workflow.Context) error {
 	}
 	notEnded := func() error {
 		if s.In.Ended {
-			return temporal.NewApplicationError("the campaign has ended", ErrTaskClosed)
+			return temporal.NewApplicationError("专项行动已结束", ErrTaskClosed)
 		}
 		return nil
 	}
@@ -119,7 +145,7 @@ func (s *campaign) install(ctx workflow.Context) error {
 			return err
 		}
 		if s.In.Paused {
-			return temporal.NewApplicationError("the campaign is already paused", ErrTaskClosed)
+			return temporal.NewApplicationError("专项行动已暂停", ErrTaskClosed)
 		}
 		return nil
 	}, func(ctx workflow.Context) error {
@@ -135,7 +161,7 @@ func (s *campaign) install(ctx workflow.Context) error {
 			return err
 		}
 		if !s.In.Paused {
-			return temporal.NewApplicationError("the campaign is not paused", ErrTaskClosed)
+			return temporal.NewApplicationError("专项行动未暂停", ErrTaskClosed)
 		}
 		return nil
 	}, func(ctx workflow.Context) error {
@@ -151,7 +177,7 @@ func (s *campaign) install(ctx workflow.Context) error {
 	}); err != nil {
 		return err
 	}
-	return steer(UpdateEnd, notEnded, func(workflow.Context) error { s.In.Ended = true; return nil })
+	return steer(UpdateEnd, notEnded, s.end)
 }
 
 func (s *campaign) run(ctx workflow.Context) (CampaignProgress, error) {

@@ -76,6 +76,8 @@ const (
 	ErrExtensionPending = "ExtensionPending"
 	ErrNotExtendable    = "NotExtendable"
 	ErrBadDeadline      = "BadDeadline"
+	// ErrDataRejected: the database refused the data for good (activities.ErrTypeDataRejected).
+	ErrDataRejected = "DataRejected"
 )
 
 // AssignmentID is the workflow id of assignment n.
@@ -252,10 +254,12 @@ func InterviewID(id int64) string { return domain.InterviewWorkflowID(id) }
 // InterviewInput is one interview to run.
 type InterviewInput = domain.InterviewSpec
 
-// InterviewResult says how an interview ended.
+// InterviewResult says how an interview ended: closed, or merged into
+// another interview of the unit for the same reason (MergedInto).
 type InterviewResult struct {
-	Status string `json:"status"`
-	Rounds int    `json:"rounds"`
+	Status     string `json:"status"`
+	Rounds     int    `json:"rounds"`
+	MergedInto int64  `json:"merged_into,omitempty"`
 }
 
 // PlanTaskWorkflow runs one plan task: its owner reports it done by the deadline, the ladder escalating.

@@ -1,16 +1,22 @@
 package workflows
 
 import (
+	"time"
+
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/zeren-county/zeren/activities"
 	"github.com/zeren-county/zeren/internal/domain"
+	"github.com/zeren-county/zeren/internal/store"
 )
 
 // The escalation-ladder primitive. Rungs fire at the deadline plus their
 // offsets while the task they watch is open; each rung fires at most once (its
 // Fired flag lives in the process state, and its activity is keyed), and a moved
-// deadline re-times the rungs not yet fired.
+// deadline re-times the rungs not yet fired. A penalty whose time came while
+// the task was open fires even if the task was done before the rung could
+// (an outage held it up); a reminder does not. A deadline that fell in an
+// engine outage gets a grace as long as the outage before any penalty.
 
 // ladder is a process's escalation state.
 type ladder struct {
@@ -43,75 +49,148 @@ type rungTarget struct {
 	CampaignID   string
 	UnitID       int64
 	IssuerUnitID int64
+	// Year is the assessment year a deduction counts in (0: the deadline's year).
+	Year int
+}
+
+// rungAt is when rung i of the ladder comes for task t.
+func (l *ladder) rungAt(t *humanTask, i int) time.Time {
+	return t.Spec.DueAt.Add(l.Rungs[i].Offset.Duration())
 }
 
 // run fires the unfired rungs of the ladder in order, each when its time comes,
-// for as long as t is open. It returns when t closes or every rung has fired.
+// for as long as t is open; once t has closed, it fires the penalties whose
+// time came before it closed. It returns when every rung is done with.
 func (l *ladder) run(ctx workflow.Context, b *board, t *humanTask, target rungTarget) error {
 	// Version 1: a reminder due at or before the task was opened is not sent
 	// (the new task's own notice says it); other rungs still fire when past.
 	skipStale := workflow.GetVersion(ctx, "ladder-skip-stale-reminders", workflow.DefaultVersion, 1) >= 1
-	for i := range l.Rungs {
+	for i := 0; i < len(l.Rungs); {
 		if l.Fired[i] {
+			i++
 			continue
 		}
-		for {
-			if !t.open() {
-				return nil
-			}
-			version := t.DueVersion
-			wait := t.Spec.DueAt.Add(l.Rungs[i].Offset.Duration()).Sub(b.now(ctx))
-			// While the campaign is paused the rung is held until the resume moves the deadline.
-			hold := func() error {
-				return workflow.Await(ctx, func() bool { return !t.open() || !b.Held || t.DueVersion != version })
-			}
-			if wait <= 0 {
-				if !b.Held {
-					break
-				}
-				if err := hold(); err != nil {
-					return err
-				}
-				continue
-			}
-			moved, err := workflow.AwaitWithTimeout(ctx, b.Clock.Wall(wait), func() bool { return !t.open() || t.DueVersion != version })
-			if err != nil {
-				return err
-			}
-			if !moved && !b.Held {
-				break // the rung's time has come
-			}
-			if !moved {
-				if err := hold(); err != nil {
-					return err
-				}
-			}
+		if err := l.wait(ctx, b, t, i); err != nil {
+			return err
 		}
 		if !t.open() {
-			return nil
+			return l.afterClose(ctx, b, t, target, i)
 		}
-		if skipStale && l.Rungs[i].Action == domain.ActionRemind && !t.Spec.DueAt.Add(l.Rungs[i].Offset.Duration()).After(t.Spec.CreatedAt) {
+		if skipStale && l.Rungs[i].Action == domain.ActionRemind && !l.rungAt(t, i).After(t.Spec.CreatedAt) {
 			l.Fired[i] = true
 			continue
 		}
-		in := activities.FireRungInput{
-			Key: l.Key, Index: i, Rung: l.Rungs[i], WorkflowID: t.Spec.WorkflowID, TaskID: t.Spec.ID,
-			Title: target.Title, SubjectType: target.SubjectType, SubjectID: target.SubjectID, CampaignID: target.CampaignID,
-			UnitID: target.UnitID, IssuerUnitID: target.IssuerUnitID, DueAt: t.Spec.DueAt, At: b.now(ctx),
-		}
-		var res activities.FireRungResult
-		if err := workflow.ExecuteActivity(ctx, acts.FireRung, in).Get(ctx, &res); err != nil {
+		done, err := l.fire(ctx, b, t, target, i)
+		if err != nil {
 			return err
 		}
-		l.Fired[i] = true
-		// Version 1: an interview rung starts the interview process it summoned.
-		if res.Summons != nil && res.Summons.Created && workflow.GetVersion(ctx, "ladder-starts-interviews", workflow.DefaultVersion, 1) >= 1 {
-			if err := startInterview(ctx, res.Summons.Spec); err != nil {
+		if done {
+			i++
+		}
+	}
+	return nil
+}
+
+// wait blocks until rung i's time has come (and the campaign is not paused),
+// or t closes. A moved deadline re-times it.
+func (l *ladder) wait(ctx workflow.Context, b *board, t *humanTask, i int) error {
+	for t.open() {
+		version := t.DueVersion
+		wait := l.rungAt(t, i).Sub(b.now(ctx))
+		// While the campaign is paused the rung is held until the resume moves the deadline.
+		hold := func() error {
+			return workflow.Await(ctx, func() bool { return !t.open() || !b.Held || t.DueVersion != version })
+		}
+		if wait <= 0 {
+			if !b.Held {
+				return nil
+			}
+			if err := hold(); err != nil {
+				return err
+			}
+			continue
+		}
+		moved, err := workflow.AwaitWithTimeout(ctx, b.Clock.Wall(wait), func() bool { return !t.open() || t.DueVersion != version })
+		if err != nil {
+			return err
+		}
+		if !moved && !b.Held {
+			return nil // the rung's time has come
+		}
+		if !moved {
+			if err := hold(); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// afterClose handles the rungs from i on once t has closed: a penalty whose
+// time came before t was completed fires (its activity may have been held up
+// by an outage while the unit completed); reminders and later rungs do not.
+func (l *ladder) afterClose(ctx workflow.Context, b *board, t *humanTask, target rungTarget, i int) error {
+	// Version 1: compare each rung's time with the completion's, not "open now".
+	if workflow.GetVersion(ctx, "ladder-late-penalties-fire", workflow.DefaultVersion, 1) < 1 {
+		return nil
+	}
+	if t.Status != domain.TaskCompleted {
+		return nil
+	}
+	for i < len(l.Rungs) {
+		if l.Fired[i] || !l.Rungs[i].Action.Punishes() {
+			i++
+			continue
+		}
+		if !l.rungAt(t, i).Before(t.CompletedAt) {
+			return nil // offsets ascend: this rung and the rest came after completion
+		}
+		done, err := l.fire(ctx, b, t, target, i)
+		if err != nil {
+			return err
+		}
+		if done {
+			i++
+		}
+	}
+	return nil
+}
+
+// fire fires rung i. It answers false when the rung did not fire because an
+// outage moved the deadline: the rung then waits for its new time.
+func (l *ladder) fire(ctx workflow.Context, b *board, t *humanTask, target rungTarget, i int) (bool, error) {
+	r := l.Rungs[i]
+	in := activities.FireRungInput{
+		Key: l.Key, Index: i, Rung: r, WorkflowID: t.Spec.WorkflowID, TaskID: t.Spec.ID,
+		Title: target.Title, SubjectType: target.SubjectType, SubjectID: target.SubjectID, CampaignID: target.CampaignID,
+		UnitID: target.UnitID, IssuerUnitID: target.IssuerUnitID, DueAt: t.Spec.DueAt, At: b.now(ctx), Year: target.Year,
+	}
+	// Version 1: a penalty first asks whether the deadline fell in an outage.
+	if r.Action.Punishes() {
+		in.Grace = workflow.GetVersion(ctx, "ladder-outage-grace", workflow.DefaultVersion, 1) >= 1
+	}
+	var res activities.FireRungResult
+	if err := workflow.ExecuteActivity(ctx, acts.FireRung, in).Get(ctx, &res); err != nil {
+		return false, err
+	}
+	if g := res.Grace; g != nil {
+		due := t.Spec.DueAt.Add(g.ShiftBy)
+		move := activities.MoveDueInput{TaskID: t.Spec.ID, DueAt: due, DecisionTaskID: g.Key, PersonKey: store.ActorEngine, At: b.now(ctx), Reason: g.Reason}
+		if err := workflow.ExecuteActivity(ctx, acts.MoveTaskDue, move).Get(ctx, nil); err != nil {
+			return false, err
+		}
+		t.Spec.DueAt = due
+		t.DueVersion++
+		return false, nil
+	}
+	l.Fired[i] = true
+	// Version 1: an interview rung starts the interview process it summoned.
+	if res.Summons != nil && res.Summons.Created && workflow.GetVersion(ctx, "ladder-starts-interviews", workflow.DefaultVersion, 1) >= 1 {
+		if err := startInterview(ctx, res.Summons.Spec); err != nil {
+			return true, err
+		}
+	}
+	return true, nil
 }
 
 // escalated opens a human task with the ladder running beside it, and waits

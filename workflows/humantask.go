@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -108,6 +109,31 @@ func (b *board) wait(ctx workflow.Context, t *humanTask) error {
 	return workflow.Await(ctx, func() bool { return !t.open() })
 }
 
+// settle closes the open tasks of a process that was cancelled (its campaign
+// ended, say), so no inbox keeps a task nothing waits for; it answers err.
+func (b *board) settle(ctx workflow.Context, err error) error {
+	if err == nil || (ctx.Err() == nil && !temporal.IsCanceledError(err)) {
+		return err
+	}
+	// Version 1: a cancelled process closes its open tasks.
+	if workflow.GetVersion(ctx, "cancel-closes-tasks", workflow.DefaultVersion, 1) < 1 {
+		return err
+	}
+	dctx, _ := workflow.NewDisconnectedContext(ctx)
+	dctx = withActivityOptions(dctx)
+	for _, t := range b.Tasks {
+		if !t.open() {
+			continue
+		}
+		t.Status = domain.TaskCancelled
+		in := activities.CancelTaskInput{TaskID: t.Spec.ID, Reason: "流程已取消（如专项行动已结束）", At: b.now(dctx)}
+		if cerr := workflow.ExecuteActivity(dctx, acts.CancelTask, in).Get(dctx, nil); cerr != nil {
+			return errors.Join(err, cerr)
+		}
+	}
+	return err
+}
+
 // cancelPending closes an extension decision that a completion made moot.
 func (b *board) cancelPending(ctx workflow.Context, t *humanTask) error {
 	if t.Pending == "" {
@@ -123,6 +149,21 @@ func (b *board) cancelPending(ctx workflow.Context, t *humanTask) error {
 }
 
 func appError(typ, msg string) error { return temporal.NewApplicationError(msg, typ) }
+
+// invalid refuses a payload: the field errors travel as the error's details,
+// so the API names every invalid field.
+func invalid(typ string, err error) error {
+	var v *domain.ValidationError
+	if errors.As(err, &v) {
+		return temporal.NewApplicationErrorWithOptions(v.Error(), typ, temporal.ApplicationErrorOptions{Details: []any{v.Fields}})
+	}
+	return appError(typ, err.Error())
+}
+
+// invalidField refuses one field.
+func invalidField(typ, field, detail string) error {
+	return invalid(typ, &domain.ValidationError{Fields: []domain.FieldError{{Field: field, Detail: detail}}})
+}
 
 // install registers the complete-task and request-extension Updates and the tasks query.
 func (b *board) install(ctx workflow.Context) error {
@@ -201,14 +242,23 @@ func (b *board) validateComplete(ctx workflow.Context, req CompleteTaskRequest) 
 	t := b.find(req.TaskID)
 	switch {
 	case t == nil:
-		return appError(ErrNoSuchTask, "no such task in this process")
+		return appError(ErrNoSuchTask, "流程中没有这项待办")
 	case !t.open() || t.Completing:
-		return appError(ErrTaskClosed, "the task is not open")
+		return appError(ErrTaskClosed, "这项待办已办结或正在办理")
 	case req.Kind != string(t.Spec.Kind):
-		return appError(ErrWrongKind, "the task is of kind "+string(t.Spec.Kind))
+		return invalidField(ErrWrongKind, "kind", "这项待办的类型是 "+string(t.Spec.Kind))
 	}
-	if _, err := domain.DecodeCompletion(t.Spec.Kind, req.Payload); err != nil {
-		return appError(ErrInvalidPayload, err.Error())
+	c, err := domain.DecodeCompletion(t.Spec.Kind, req.Payload)
+	if err != nil {
+		return invalid(ErrInvalidPayload, err)
+	}
+	if err := c.CheckTimes(b.now(ctx)); err != nil {
+		return invalid(ErrInvalidPayload, err)
+	}
+	if t.Spec.Kind == domain.KindInterviewCommitments {
+		if err := c.CheckItems(t.Spec.Context.Items); err != nil {
+			return invalid(ErrInvalidPayload, err)
+		}
 	}
 	return nil
 }
@@ -219,11 +269,11 @@ func (b *board) complete(ctx workflow.Context, req CompleteTaskRequest) (Complet
 	ctx = withActivityOptions(ctx) // a handler's context does not inherit the run's options
 	t := b.find(req.TaskID)
 	if t == nil || !t.open() || t.Completing {
-		return CompleteTaskResult{}, appError(ErrTaskClosed, "the task is not open")
+		return CompleteTaskResult{}, appError(ErrTaskClosed, "这项待办已办结或正在办理")
 	}
 	outcome, err := domain.DecodeCompletion(t.Spec.Kind, req.Payload)
 	if err != nil {
-		return CompleteTaskResult{}, appError(ErrInvalidPayload, err.Error())
+		return CompleteTaskResult{}, invalid(ErrInvalidPayload, err)
 	}
 	t.Completing = true
 	defer func() { t.Completing = false }()
@@ -271,17 +321,16 @@ func (b *board) validateExtension(ctx workflow.Context, req ExtensionRequest) er
 	t := b.find(req.TaskID)
 	switch {
 	case t == nil:
-		return appError(ErrNoSuchTask, "no such task in this process")
+		return appError(ErrNoSuchTask, "流程中没有这项待办")
 	case !t.open() || t.Completing:
-		return appError(ErrTaskClosed, "the task is not open")
+		return appError(ErrTaskClosed, "这项待办已办结或正在办理")
 	case !t.Spec.Kind.Extendable() || t.Approver.UnitID == 0:
-		return appError(ErrNotExtendable, "this task's deadline cannot be extended")
+		return invalidField(ErrNotExtendable, "task", "这类待办不能申请延期")
 	case t.Pending != "":
-		return appError(ErrExtensionPending, "an extension request is already waiting for a decision")
-	case strings.TrimSpace(req.Reason) == "":
-		return appError(ErrInvalidPayload, "reason: required")
-	case !req.DueAt.After(t.Spec.DueAt):
-		return appError(ErrBadDeadline, "due_at: must be after the current deadline")
+		return appError(ErrExtensionPending, "已有一项延期申请在等待决定")
+	}
+	if err := domain.CheckExtension(req.Reason, req.DueAt, t.Spec.DueAt); err != nil {
+		return invalid(ErrInvalidPayload, err)
 	}
 	return nil
 }
@@ -309,7 +358,7 @@ func (b *board) requestExtension(ctx workflow.Context, req ExtensionRequest) (Ex
 		UnitID: t.Approver.UnitID, Role: t.Approver.Role, PersonID: t.Approver.PersonID,
 		IssuerUnitID: t.Spec.UnitID,
 		DueAt:        b.now(ctx).Add(3 * 24 * time.Hour),
-		Context:      domain.TaskContext{ExtensionOf: t.Spec.ID, Reason: strings.TrimSpace(req.Reason), RequestedDue: &due},
+		Context:      domain.TaskContext{ExtensionOf: t.Spec.ID, Reason: domain.CleanText(req.Reason), RequestedDue: &due},
 	}
 	t.Pending = spec.ID // reserve before the activity yields, so a racing request is refused
 	d, err := b.openTask(ctx, spec, approver{})

@@ -17,6 +17,8 @@ type interview struct {
 	Board  board
 	Ladder ladder
 	Step   int
+	// Items are the summonses the interview answers, as last read.
+	Items []domain.InterviewItem
 }
 
 // Interview runs a summons interview of a unit's head: the safety office
@@ -28,7 +30,18 @@ type interview struct {
 func Interview(ctx workflow.Context, in InterviewInput) (InterviewResult, error) {
 	id := InterviewID(in.ID)
 	s := &interview{In: in, ID: id, Board: board{Clock: in.Clock}, Ladder: newLadder(id+"#commitments", in.Ladder)}
-	return s.run(withActivityOptions(ctx))
+	res, err := s.run(withActivityOptions(ctx))
+	return res, s.Board.settle(ctx, err)
+}
+
+// items reads what summoned the interview (a summons joins it until it is
+// held), for the tasks that must answer each.
+func (s *interview) items(ctx workflow.Context) error {
+	// Version 1: the acknowledgement, minutes and commitments list every item.
+	if workflow.GetVersion(ctx, "interview-items", workflow.DefaultVersion, 1) < 1 {
+		return nil
+	}
+	return workflow.ExecuteActivity(ctx, acts.InterviewItems, s.In.ID).Get(ctx, &s.Items)
 }
 
 func (s *interview) task(ctx workflow.Context, kind domain.TaskKind, step string, round int, unit int64, role domain.Role, due time.Time, title string) (*humanTask, error) {
@@ -46,7 +59,7 @@ func (s *interview) spec(kind domain.TaskKind, step string, round int, unit int6
 	}
 	return domain.TaskSpec{ID: TaskID(s.ID, step, round), WorkflowID: s.ID, Kind: kind, Title: title,
 		SubjectType: "interview", SubjectID: fmt.Sprint(s.In.ID), CampaignID: s.In.CampaignID,
-		UnitID: unit, Role: role, IssuerUnitID: issuer, DueAt: due, Context: domain.TaskContext{Content: s.In.Reason, Round: round}}
+		UnitID: unit, Role: role, IssuerUnitID: issuer, DueAt: due, Context: domain.TaskContext{Content: s.In.Reason, Round: round, Items: s.Items}}
 }
 
 func (s *interview) record(ctx workflow.Context, status string, t *humanTask, round int) error {
@@ -60,6 +73,17 @@ func (s *interview) run(ctx workflow.Context) (InterviewResult, error) {
 	if err := s.Board.install(ctx); err != nil {
 		return InterviewResult{}, err
 	}
+	// Version 1: the process writes its own row first, so a crash between its
+	// start and its summons' commit converges; a duplicate joins the other.
+	if workflow.GetVersion(ctx, "interview-records-itself", workflow.DefaultVersion, 1) >= 1 {
+		var rec activities.RecordInterviewResult
+		if err := workflow.ExecuteActivity(ctx, acts.RecordInterview, in).Get(ctx, &rec); err != nil {
+			return InterviewResult{}, err
+		}
+		if rec.MergedInto != 0 {
+			return InterviewResult{Status: "merged", MergedInto: rec.MergedInto}, nil
+		}
+	}
 	day := 24 * time.Hour
 	name := in.UnitName + "主要负责人"
 	sched, err := s.task(ctx, domain.KindInterviewSchedule, "schedule", 1, in.OfficeUnitID, domain.RoleSafetyOffice, s.Board.now(ctx).Add(3*day), "安排约谈："+name)
@@ -70,12 +94,18 @@ func (s *interview) run(ctx workflow.Context) (InterviewResult, error) {
 		return InterviewResult{}, err
 	}
 	at := *sched.Outcome.ScheduledAt
+	if err := s.items(ctx); err != nil {
+		return InterviewResult{}, err
+	}
 	ack, err := s.task(ctx, domain.KindInterviewAcknowledge, "acknowledge", 1, in.UnitID, domain.RoleUnitHead, at,
-		fmt.Sprintf("约谈通知：请于%s到%s接受约谈", at.In(activities.CampaignZone).Format("2006年1月2日15:04"), sched.Outcome.Place))
+		fmt.Sprintf("约谈通知：请于%s到%s接受约谈%s", at.In(activities.CampaignZone).Format("2006年1月2日15:04"), sched.Outcome.Place, itemCount(s.Items)))
 	if err != nil {
 		return InterviewResult{}, err
 	}
 	if err := s.record(ctx, domain.InterviewAcknowledged, ack, 1); err != nil {
+		return InterviewResult{}, err
+	}
+	if err := s.items(ctx); err != nil {
 		return InterviewResult{}, err
 	}
 	mins, err := s.task(ctx, domain.KindInterviewMinutes, "minutes", 1, in.OfficeUnitID, domain.RoleSafetyOffice, at.Add(day), "记录约谈纪要："+name)
@@ -87,6 +117,9 @@ func (s *interview) run(ctx workflow.Context) (InterviewResult, error) {
 	}
 	target := rungTarget{Title: "落实约谈整改承诺", SubjectType: "interview", SubjectID: fmt.Sprint(in.ID), CampaignID: in.CampaignID,
 		UnitID: in.UnitID, IssuerUnitID: in.OfficeUnitID}
+	if err := s.items(ctx); err != nil {
+		return InterviewResult{}, err
+	}
 	for round := 1; ; round++ {
 		commit, err := s.task(ctx, domain.KindInterviewCommitments, "commitments", round, in.UnitID, domain.RoleUnitHead,
 			s.Board.now(ctx).Add(7*day), "提交约谈整改承诺")
@@ -118,4 +151,12 @@ func (s *interview) run(ctx workflow.Context) (InterviewResult, error) {
 // outlives whatever summoned it; one already running is left as it is.
 func startInterview(ctx workflow.Context, spec domain.InterviewSpec) error {
 	return startDetached(ctx, InterviewID(spec.ID), InterviewWorkflow, spec)
+}
+
+// itemCount says how many items an interview answers, when more than one.
+func itemCount(items []domain.InterviewItem) string {
+	if len(items) < 2 {
+		return ""
+	}
+	return fmt.Sprintf("（共%d项约谈事项）", len(items))
 }

@@ -12,11 +12,21 @@ import (
 // head reports it done by the deadline (or asks the issuing side for more time);
 // past the deadline and not done, it runs the plan ladder.
 func PlanTask(ctx workflow.Context, in PlanTaskInput) (string, error) {
-	ctx = withActivityOptions(ctx)
+	b := &board{Clock: in.Clock}
+	res, err := planTask(withActivityOptions(ctx), b, in)
+	return res, b.settle(ctx, err)
+}
+
+func planTask(ctx workflow.Context, b *board, in PlanTaskInput) (string, error) {
 	id := PlanTaskID(in.ID)
-	b := board{Clock: in.Clock}
 	if err := b.install(ctx); err != nil {
 		return "", err
+	}
+	// Version 1: the process writes its own row first (a crash between its start and the API's commit converges).
+	if workflow.GetVersion(ctx, "plan-task-records-itself", workflow.DefaultVersion, 1) >= 1 {
+		if err := workflow.ExecuteActivity(ctx, acts.RecordPlanTask, in).Get(ctx, nil); err != nil {
+			return "", err
+		}
 	}
 	l := newLadder(id, in.Ladder)
 	title := in.PlanTitle + "：" + in.Content

@@ -28,7 +28,8 @@ type pledge struct {
 // Each step has the policy's ladder beside it.
 func Pledge(ctx workflow.Context, in PledgeInput) (PledgeResult, error) {
 	s := &pledge{In: in, Board: board{Clock: in.Clock}, SignLadder: newLadder(in.ID+"#sign", in.Ladder), CountLadder: newLadder(in.ID+"#countersign", in.Ladder)}
-	return s.run(withActivityOptions(ctx))
+	res, err := s.run(withActivityOptions(ctx))
+	return res, s.Board.settle(ctx, err)
 }
 
 func (s *pledge) run(ctx workflow.Context) (PledgeResult, error) {
@@ -40,8 +41,8 @@ func (s *pledge) run(ctx workflow.Context) (PledgeResult, error) {
 	}
 	in := s.In
 	title := fmt.Sprintf("签订%d年度安全生产目标责任书", in.Year)
-	signTarget := rungTarget{Title: title, SubjectType: "pledge", SubjectID: in.ID, CampaignID: in.CampaignID, UnitID: in.SignerUnitID, IssuerUnitID: in.IssuerUnitID}
-	countTarget := rungTarget{Title: fmt.Sprintf("会签%s%d年度安全生产目标责任书", in.SignerName, in.Year), SubjectType: "pledge", SubjectID: in.ID, CampaignID: in.CampaignID, UnitID: in.IssuerUnitID, IssuerUnitID: in.IssuerUnitID}
+	signTarget := rungTarget{Title: title, SubjectType: "pledge", SubjectID: in.ID, CampaignID: in.CampaignID, UnitID: in.SignerUnitID, IssuerUnitID: in.IssuerUnitID, Year: in.Year}
+	countTarget := rungTarget{Title: fmt.Sprintf("会签%s%d年度安全生产目标责任书", in.SignerName, in.Year), SubjectType: "pledge", SubjectID: in.ID, CampaignID: in.CampaignID, UnitID: in.IssuerUnitID, IssuerUnitID: in.IssuerUnitID, Year: in.Year}
 	returnComment := ""
 	for s.Round = 1; ; s.Round++ {
 		sign, err := s.step(ctx, domain.TaskSpec{

@@ -2,6 +2,8 @@ package workflows
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
@@ -28,7 +30,8 @@ type report struct {
 // original deadline. A report accepted after its deadline is recorded as late.
 func MonthlyReport(ctx workflow.Context, in ReportInput) (ReportResult, error) {
 	s := &report{In: in, Due: in.DueAt, Board: board{Clock: in.Clock}, Ladder: newLadder(in.ID, in.Ladder)}
-	return s.run(withActivityOptions(ctx))
+	res, err := s.run(withActivityOptions(ctx))
+	return res, s.Board.settle(ctx, err)
 }
 
 func (s *report) run(ctx workflow.Context) (ReportResult, error) {
@@ -40,7 +43,9 @@ func (s *report) run(ctx workflow.Context) (ReportResult, error) {
 		return ReportResult{}, err
 	}
 	title := fmt.Sprintf("报送%s三年行动工作进展（%s）", in.UnitName, in.Period)
-	target := rungTarget{Title: title, SubjectType: "report", SubjectID: in.ID, CampaignID: in.CampaignID, UnitID: in.UnitID, IssuerUnitID: in.OfficeUnitID}
+	// A report's lateness counts in the year of its period (December's, late in January, in December's year).
+	year, _ := strconv.Atoi(strings.SplitN(in.Period, "-", 2)[0])
+	target := rungTarget{Title: title, SubjectType: "report", SubjectID: in.ID, CampaignID: in.CampaignID, UnitID: in.UnitID, IssuerUnitID: in.OfficeUnitID, Year: year}
 	returnComment := ""
 	for s.Round = 1; ; s.Round++ {
 		submit, err := s.Board.escalated(ctx, domain.TaskSpec{

@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -38,7 +37,7 @@ func run() (int, error) {
 		return 1, err
 	}
 	defer os.RemoveAll(dir)
-	port, err := freePort()
+	port, err := pgdev.FreePort()
 	if err != nil {
 		return 1, err
 	}
@@ -61,13 +60,4 @@ func run() (int, error) {
 		return exit.ExitCode(), nil
 	}
 	return 0, err
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }

@@ -98,10 +98,21 @@ func (w warnOnly) Enabled(ctx context.Context, l slog.Level) bool {
 func startDispatcher(ctx context.Context, cfg config.Config, s *store.Store, log *slog.Logger) {
 	var sender notify.Sender = notify.LogSender{Log: log}
 	if cfg.Notify.WebhookURL != "" {
-		sender = notify.WebhookSender{URL: cfg.Notify.WebhookURL}
+		sender = notify.WebhookSender{URL: cfg.Notify.WebhookURL, AllowPrivate: cfg.Notify.AllowPrivate}
 	}
 	d := &notify.Dispatcher{Store: s, Sender: sender, Log: log}
 	go d.Run(ctx, 2*time.Second)
+}
+
+// startHeartbeat records that the engine is up: one beat now, before the
+// worker polls (so an outage before it is recorded first), then every minute.
+func startHeartbeat(ctx context.Context, s *store.Store, log *slog.Logger) {
+	if o, err := s.Beat(ctx, time.Now()); err != nil {
+		log.Warn("engine heartbeat", "error", err)
+	} else if o != nil {
+		log.Warn("engine outage recorded", "from", o.StartedAt, "to", o.EndedAt, "seconds", int(o.Duration().Seconds()))
+	}
+	go s.Heartbeat(ctx, log)
 }
 
 func newWorker(c client.Client, cfg config.Config, s *store.Store) worker.Worker {
@@ -154,6 +165,7 @@ func runWorker(ctx context.Context, args []string) error {
 		return err
 	}
 	defer c.Close()
+	startHeartbeat(ctx, s, log)
 	w := newWorker(c, cfg, s)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/zeren-county/zeren/api"
 	"github.com/zeren-county/zeren/internal/config"
@@ -76,6 +77,14 @@ func runDev(ctx context.Context, args []string) error {
 			}
 		}()
 		dbURL = pg.URL()
+		// If the local PostgreSQL dies, start it again; the API and the worker reconnect by themselves.
+		go pg.Watch(ctx, 5*time.Second, func(err error) {
+			if err != nil {
+				log.Error("PostgreSQL died and could not be restarted", "error", err)
+			} else {
+				log.Warn("PostgreSQL died and was restarted")
+			}
+		})
 	}
 	s, err := store.Open(ctx, dbURL)
 	if err != nil {
@@ -119,6 +128,7 @@ func runDev(ctx context.Context, args []string) error {
 		return err
 	}
 	defer c.Close()
+	startHeartbeat(ctx, s, log)
 	w := newWorker(c, cfg, s)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)

@@ -50,17 +50,23 @@ type TLS struct {
 
 // API is the HTTP server's settings.
 type API struct {
+	// Listen is the address the API serves on; by default loopback only.
 	Listen string `yaml:"listen"`
 }
 
 // Worker is the worker process's settings.
 type Worker struct {
+	// MetricsListen is the address /metrics and /healthz are served on; by
+	// default loopback only.
 	MetricsListen string `yaml:"metricsListen"`
 }
 
 // Notify says where notifications go: an HTTP webhook, or the log when empty.
 type Notify struct {
 	WebhookURL string `yaml:"webhookURL"`
+	// AllowPrivate lets the webhook be on a loopback, link-local, private,
+	// unspecified or multicast address; by default such addresses are refused.
+	AllowPrivate bool `yaml:"allowPrivate"`
 }
 
 // Dev is what `zeren dev` runs on one machine.
@@ -76,8 +82,8 @@ type Dev struct {
 func Defaults() Config {
 	return Config{
 		Temporal: Temporal{HostPort: "127.0.0.1:7233", Namespace: "default", TaskQueue: "zeren"},
-		API:      API{Listen: ":8080"},
-		Worker:   Worker{MetricsListen: ":9464"},
+		API:      API{Listen: "127.0.0.1:8080"},
+		Worker:   Worker{MetricsListen: "127.0.0.1:9464"},
 		Dev:      Dev{DataDir: ".zeren", APIPort: 8080, TemporalPort: 7233, UIPort: 8233, PostgresPort: 5433},
 	}
 }
@@ -166,6 +172,23 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		if v := getenv(s.env); v != "" {
 			*s.dst = v
 		}
+	}
+	bools := []struct {
+		env, key string
+		dst      *bool
+	}{
+		{"ZEREN_NOTIFY_ALLOW_PRIVATE", "notify.allowPrivate", &c.Notify.AllowPrivate},
+	}
+	for _, b := range bools {
+		v := getenv(b.env)
+		if v == "" {
+			continue
+		}
+		on, err := strconv.ParseBool(v)
+		if err != nil {
+			return &Error{Key: b.key, Problem: fmt.Sprintf("%s=%q is not true or false", b.env, v)}
+		}
+		*b.dst = on
 	}
 	return nil
 }

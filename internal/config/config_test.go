@@ -54,6 +54,28 @@ func TestLoad(t *testing.T) {
 		{name: "unreadable ca file", body: "temporal:\n  tls:\n    caFile: /nonexistent/ca.pem\n", wantErr: "temporal.yaml: temporal.tls.caFile: cannot read /nonexistent/ca.pem"},
 		{name: "bad webhook", body: "notify:\n  webhookURL: ftp://x\n", wantErr: "temporal.yaml: notify.webhookURL: \"ftp://x\" is not an http(s) URL"},
 		{name: "bad environment value", body: good, env: map[string]string{"ZEREN_API_LISTEN": "nope"}, wantErr: "temporal.yaml: api.listen:"},
+		{name: "listen addresses from the environment", body: good, env: map[string]string{"ZEREN_API_LISTEN": ":8080", "ZEREN_WORKER_METRICS_LISTEN": "0.0.0.0:9464"}, check: func(t *testing.T, c Config) {
+			if c.API.Listen != ":8080" || c.Worker.MetricsListen != "0.0.0.0:9464" {
+				t.Errorf("got %+v %+v", c.API, c.Worker)
+			}
+		}},
+		{name: "allowPrivate from the file", body: "notify:\n  webhookURL: http://10.0.0.5/hook\n  allowPrivate: true\n", check: func(t *testing.T, c Config) {
+			if !c.Notify.AllowPrivate || c.Notify.WebhookURL != "http://10.0.0.5/hook" {
+				t.Errorf("got %+v", c.Notify)
+			}
+		}},
+		{name: "allowPrivate from the environment", body: good, env: map[string]string{"ZEREN_NOTIFY_ALLOW_PRIVATE": "true"}, check: func(t *testing.T, c Config) {
+			if !c.Notify.AllowPrivate {
+				t.Errorf("got %+v", c.Notify)
+			}
+		}},
+		{name: "environment turns allowPrivate off", body: "notify:\n  allowPrivate: true\n", env: map[string]string{"ZEREN_NOTIFY_ALLOW_PRIVATE": "0"}, check: func(t *testing.T, c Config) {
+			if c.Notify.AllowPrivate {
+				t.Errorf("got %+v", c.Notify)
+			}
+		}},
+		{name: "allowPrivate not a boolean", body: "notify:\n  allowPrivate: maybe\n", wantErr: "temporal.yaml: line 2:"},
+		{name: "allowPrivate not a boolean in the environment", body: good, env: map[string]string{"ZEREN_NOTIFY_ALLOW_PRIVATE": "maybe"}, wantErr: `environment: notify.allowPrivate: ZEREN_NOTIFY_ALLOW_PRIVATE="maybe" is not true or false`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -86,5 +108,42 @@ func TestLoad(t *testing.T) {
 func TestShippedFileIsValid(t *testing.T) {
 	if _, err := Load("../../temporal.yaml", true, env(nil)); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// With no file and no environment, the servers listen on loopback only and
+// webhooks on private addresses are refused; the shipped temporal.yaml keeps
+// those values.
+func TestDefaults(t *testing.T) {
+	if err := Defaults().Validate(); err != nil {
+		t.Fatalf("the defaults do not validate: %v", err)
+	}
+	none, err := Load(filepath.Join(t.TempDir(), "temporal.yaml"), false, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shipped, err := Load("../../temporal.yaml", true, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		cfg  Config
+	}{{"no file", none}, {"shipped temporal.yaml", shipped}} {
+		tests := []struct {
+			key       string
+			got, want any
+		}{
+			{"api.listen", c.cfg.API.Listen, "127.0.0.1:8080"},
+			{"worker.metricsListen", c.cfg.Worker.MetricsListen, "127.0.0.1:9464"},
+			{"notify.allowPrivate", c.cfg.Notify.AllowPrivate, false},
+		}
+		for _, tt := range tests {
+			t.Run(c.name+"/"+tt.key, func(t *testing.T) {
+				if tt.got != tt.want {
+					t.Fatalf("%s = %v; want %v", tt.key, tt.got, tt.want)
+				}
+			})
+		}
 	}
 }

@@ -13,8 +13,9 @@ type AssessmentPolicy struct {
 	// Excellent and Pass are the lower bounds of the grades; default 90 and 70.
 	Excellent float64 `json:"excellent"`
 	Pass      float64 `json:"pass"`
-	// BottomN of each kind are summoned to interviews; default 1.
-	BottomN int `json:"bottom_n"`
+	// BottomN of each kind are summoned to interviews; default 1 (0: none).
+	// Units tied with the last of them are summoned too.
+	BottomN *int `json:"bottom_n,omitempty"`
 }
 
 // WithDefaults fills what is unset.
@@ -25,8 +26,8 @@ func (p AssessmentPolicy) WithDefaults() AssessmentPolicy {
 	if p.Pass == 0 {
 		p.Pass = 70
 	}
-	if p.BottomN == 0 {
-		p.BottomN = 1
+	if p.BottomN == nil {
+		p.BottomN = ptr(1)
 	}
 	return p
 }
@@ -62,44 +63,128 @@ type AssessedUnit struct {
 	// Rank within the unit's kind (towns with towns …); vetoed units rank last.
 	Rank     int  `json:"rank"`
 	Summoned bool `json:"summoned"`
+	// TiedAtBoundary: summoned because the unit ties with the last of the bottom N.
+	TiedAtBoundary bool `json:"tied_at_boundary,omitempty"`
 }
 
 // RankWithinKind grades and ranks units within their kind, vetoed units last,
-// and marks the bottom N of each kind for interviews.
+// with standard competition ranking (tied units share a rank: 1, 1, 3), and
+// marks the bottom N of each kind for interviews — every unit tied with the
+// last of them too (TiedAtBoundary says a unit was summoned for such a tie).
 func (p AssessmentPolicy) RankWithinKind(units []AssessedUnit) []AssessedUnit {
 	out := slices.Clone(units)
 	for i := range out {
 		out[i].Grade = p.Grade(out[i].Score, out[i].Vetoed)
 	}
-	slices.SortStableFunc(out, func(a, b AssessedUnit) int {
-		switch {
-		case a.Kind != b.Kind:
-			return kindOrder(a.Kind) - kindOrder(b.Kind)
-		case a.Vetoed != b.Vetoed:
-			if a.Vetoed {
-				return 1
-			}
-			return -1
-		case a.Score != b.Score:
-			if a.Score > b.Score {
-				return -1
-			}
-			return 1
-		}
-		return int(a.UnitID - b.UnitID)
+	bottom := 1
+	if p.BottomN != nil {
+		bottom = *p.BottomN
+	}
+	out, ranks := Rank(out, func(u AssessedUnit) Standing {
+		return Standing{Kind: u.Kind, Vetoed: u.Vetoed, Score: u.Score, ID: u.UnitID}
 	})
 	counts := map[string]int{}
 	for _, u := range out {
 		counts[u.Kind]++
 	}
-	seen := map[string]int{}
+	pos := map[string]int{}
+	for i := range out {
+		out[i].Rank = ranks[i]
+	}
 	for i := range out {
 		k := out[i].Kind
-		seen[k]++
-		out[i].Rank = seen[k]
-		out[i].Summoned = seen[k] > counts[k]-p.BottomN
+		pos[k]++
+		// The units of this kind strictly below this one: the rest of the kind after its tie group.
+		last := i
+		for last+1 < len(out) && out[last+1].Kind == k && out[last+1].Rank == out[i].Rank {
+			last++
+		}
+		below := counts[k] - (pos[k] + last - i)
+		out[i].Summoned = below < bottom
+		out[i].TiedAtBoundary = out[i].Summoned && pos[k] <= counts[k]-bottom
 	}
 	return out
+}
+
+// Standing is what ranking reads of a unit.
+type Standing struct {
+	Kind   string
+	Vetoed bool
+	Score  float64
+	ID     int64
+}
+
+// Rank orders items by kind (departments, towns, enterprises), then vetoed
+// last, then score (highest first), then id, and answers each one's standard
+// competition rank within its kind: tied units (same kind, veto and score)
+// share a rank and the next rank skips (1, 1, 3). It is the one ranking rule of
+// the assessment and the score list.
+func Rank[T any](items []T, standing func(T) Standing) ([]T, []int) {
+	out := slices.Clone(items)
+	slices.SortStableFunc(out, func(a, b T) int {
+		x, y := standing(a), standing(b)
+		switch {
+		case x.Kind != y.Kind:
+			return kindOrder(x.Kind) - kindOrder(y.Kind)
+		case x.Vetoed != y.Vetoed:
+			if x.Vetoed {
+				return 1
+			}
+			return -1
+		case x.Score != y.Score:
+			if x.Score > y.Score {
+				return -1
+			}
+			return 1
+		case x.ID < y.ID:
+			return -1
+		case x.ID > y.ID:
+			return 1
+		}
+		return 0
+	})
+	ranks := make([]int, len(out))
+	n := 0
+	for i := range out {
+		x := standing(out[i])
+		if i > 0 && standing(out[i-1]).Kind != x.Kind {
+			n = 0
+		}
+		n++
+		ranks[i] = n
+		if i > 0 {
+			prev := standing(out[i-1])
+			if prev.Kind == x.Kind && prev.Vetoed == x.Vetoed && prev.Score == x.Score {
+				ranks[i] = ranks[i-1]
+			}
+		}
+	}
+	return out, ranks
+}
+
+// Validate checks the assessment policy: grade bounds within 0 and the base
+// score, pass below excellent, bottom N from 0 to the number of units of the
+// smallest kind that takes part (units, by kind).
+func (p AssessmentPolicy) Validate(prefix string, base float64, units map[string]int, v *ValidationError) {
+	if p.Excellent < 0 || p.Excellent > base {
+		v.Add(prefix+".excellent", MsgRange(0, base))
+	}
+	if p.Pass < 0 || p.Pass > base {
+		v.Add(prefix+".pass", MsgRange(0, base))
+	} else if p.Pass >= p.Excellent {
+		v.Add(prefix+".pass", "应低于 excellent（优秀分数线）")
+	}
+	if p.BottomN != nil {
+		most := 0
+		for _, n := range units {
+			if n > 0 && (most == 0 || n < most) {
+				most = n
+			}
+		}
+		if *p.BottomN < 0 || *p.BottomN > most {
+			v.Add(prefix+".bottom_n", MsgRange(0, most)+"（参加单位最少的一类的单位数）")
+		}
+	}
 }
 
 func kindOrder(k string) int {

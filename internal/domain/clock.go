@@ -44,3 +44,19 @@ func (c *Clock) Wall(d time.Duration) time.Duration {
 	s := c.speed()
 	return (d + s - 1) / s
 }
+
+// WallAt is the wall time at which campaign time t comes (the inverse of Now).
+func (c *Clock) WallAt(t time.Time) time.Time {
+	if c.Real() {
+		return t
+	}
+	return c.Anchor.Add(t.Sub(c.Start) / c.speed())
+}
+
+// Campaign is how much campaign time passes while wall time d does.
+func (c *Clock) Campaign(d time.Duration) time.Duration {
+	if c.Real() {
+		return d
+	}
+	return d * c.speed()
+}

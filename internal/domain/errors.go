@@ -2,7 +2,6 @@ package domain
 
 import (
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -29,9 +28,9 @@ type ValidationError struct {
 
 func (e *ValidationError) Error() string {
 	if len(e.Fields) == 0 {
-		return "invalid input"
+		return "输入有误"
 	}
-	return "invalid " + e.Fields[0].Field + ": " + e.Fields[0].Detail
+	return e.Fields[0].Field + "：" + e.Fields[0].Detail
 }
 
 // Add records one invalid field.
@@ -52,15 +51,38 @@ func (e *ValidationError) Sort() {
 	slices.SortFunc(e.Fields, func(a, b FieldError) int { return strings.Compare(a.Field, b.Field) })
 }
 
-// Text trims *s and checks it: present when required, valid UTF-8, at most max characters.
+// Text trims *s, turns CRLF line ends into LF, and checks it: present when
+// required, text PostgreSQL can store (TextProblem), at most max characters.
 func (e *ValidationError) Text(field string, s *string, required bool, max int) {
-	*s = strings.TrimSpace(*s)
+	*s = CleanText(*s)
 	switch {
 	case required && *s == "":
-		e.Add(field, "required")
-	case !utf8.ValidString(*s):
-		e.Add(field, "must be valid UTF-8")
+		e.Add(field, MsgRequired)
+	case TextProblem(*s) != "":
+		e.Add(field, TextProblem(*s))
 	case utf8.RuneCountInString(*s) > max:
-		e.Add(field, fmt.Sprintf("at most %d characters", max))
+		e.Add(field, MsgAtMost(max))
 	}
+}
+
+// TextProblem says why s cannot be taken as text, or "" when it can: invalid
+// UTF-8 and U+FFFD (what a JSON decoder makes of invalid bytes and lone
+// surrogates), NUL, which PostgreSQL cannot store, and control characters
+// other than tab and newline.
+func TextProblem(s string) string {
+	if !utf8.ValidString(s) {
+		return MsgEncoding
+	}
+	for _, r := range s {
+		switch {
+		case r == 0:
+			return MsgNUL
+		case r == '\t' || r == '\n':
+		case r < 0x20 || (r >= 0x7f && r < 0xa0):
+			return MsgControl
+		case r == utf8.RuneError:
+			return MsgEncoding
+		}
+	}
+	return ""
 }

@@ -1,6 +1,8 @@
 package domain
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -46,6 +48,14 @@ type InterviewSpec struct {
 	Ladder       Ladder `json:"ladder"`
 	// Clock is the campaign's clock (nil: real time).
 	Clock *Clock `json:"clock,omitempty"`
+	// What the process writes as its own row if the summons' transaction did
+	// not commit: the reason key it groups by, who summoned it (ladder,
+	// ranking, manual), the first summons' key and words, and when.
+	ReasonKey    string    `json:"reason_key,omitempty"`
+	Source       string    `json:"source,omitempty"`
+	FirstTrigger string    `json:"first_trigger,omitempty"`
+	Label        string    `json:"label,omitempty"`
+	CreatedAt    time.Time `json:"created_at,omitempty"`
 }
 
 // DefaultInterviewLadder escalates late commitments: reminders a day before and
@@ -56,11 +66,53 @@ func DefaultInterviewLadder() Ladder {
 
 // InterviewCompletion are the interview payload fields of a Completion.
 type InterviewCompletion struct {
-	ScheduledAt    *time.Time `json:"scheduled_at,omitempty"`
-	Place          string     `json:"place,omitempty"`
-	Leader         string     `json:"leader,omitempty"`
-	Note           string     `json:"note,omitempty"`
-	Minutes        string     `json:"minutes,omitempty"`
-	Commitments    []string   `json:"commitments,omitempty"`
-	CommitmentsDue *time.Time `json:"commitments_due,omitempty"`
+	ScheduledAt    *time.Time   `json:"scheduled_at,omitempty"`
+	Place          string       `json:"place,omitempty"`
+	Leader         string       `json:"leader,omitempty"`
+	Note           string       `json:"note,omitempty"`
+	Minutes        string       `json:"minutes,omitempty"`
+	Commitments    []Commitment `json:"commitments,omitempty"`
+	CommitmentsDue *time.Time   `json:"commitments_due,omitempty"`
+}
+
+// Commitment is one written rectification commitment; Item names the
+// interview item (a summons that joined the interview) it answers. In JSON an
+// unnamed commitment is a plain string, as it always was.
+type Commitment struct {
+	Item int64  `json:"item,omitempty"`
+	Text string `json:"text"`
+}
+
+// MarshalJSON writes an unnamed commitment as a plain string.
+func (c Commitment) MarshalJSON() ([]byte, error) {
+	if c.Item == 0 {
+		return json.Marshal(c.Text)
+	}
+	type plain Commitment
+	return json.Marshal(plain(c))
+}
+
+// UnmarshalJSON reads a plain string or {"item": N, "text": "…"}.
+func (c *Commitment) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		*c = Commitment{Text: s}
+		return nil
+	}
+	type plain Commitment
+	var p plain
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&p); err != nil {
+		return &PlainError{`应为文字，或 {"item": 事项编号, "text": "承诺内容"}`}
+	}
+	*c = Commitment(p)
+	return nil
+}
+
+// InterviewItem is one summons an interview answers: what triggered it, in
+// words an official reads (which report, which period, which rung).
+type InterviewItem struct {
+	ID    int64  `json:"id"`
+	Label string `json:"label"`
 }

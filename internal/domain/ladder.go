@@ -3,6 +3,8 @@ package domain
 import (
 	"encoding/json"
 	"fmt"
+	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -22,6 +24,22 @@ const (
 
 // Actions lists every action.
 var Actions = []Action{ActionRemind, ActionLetter, ActionNotice, ActionInterview, ActionDeduct}
+
+// Punishes says the action is a penalty for lateness (letter, notice,
+// interview, deduction): it may not fire before the deadline, and it still
+// fires for a task that was late when the rung's time came even if the task
+// was done before the rung could fire. A reminder is not a penalty: its
+// purpose ends with the task.
+func (a Action) Punishes() bool { return a != ActionRemind }
+
+// Points bounds: a rung deducts from 0.01 to 100 points, to the hundredth.
+const (
+	MinPoints = 0.01
+	MaxPoints = 100
+)
+
+// MaxOffset is how far from its deadline a rung may be.
+const MaxOffset = Offset(366 * 24 * time.Hour)
 
 // Label is the action's Chinese name, as officials read it.
 func (a Action) Label() string {
@@ -52,14 +70,14 @@ func ParseOffset(s string) (Offset, error) {
 	}
 	if strings.HasSuffix(s, "d") {
 		n, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimPrefix(s, "+"), "d"), 64)
-		if err != nil {
-			return 0, fmt.Errorf("offset %q: want e.g. -3d, 0, 12h, +15d", s)
+		if err != nil || math.IsNaN(n) || math.Abs(n) > 3660 {
+			return 0, &PlainError{MsgOffset}
 		}
 		return Offset(time.Duration(n * float64(24*time.Hour))), nil
 	}
 	d, err := time.ParseDuration(strings.TrimPrefix(s, "+"))
 	if err != nil {
-		return 0, fmt.Errorf("offset %q: want e.g. -3d, 0, 12h, +15d", s)
+		return 0, &PlainError{MsgOffset}
 	}
 	return Offset(d), nil
 }
@@ -76,6 +94,23 @@ func (o Offset) String() string {
 	return d.String()
 }
 
+// Words says how far from the deadline the offset is, as officials read it
+// ("10天", "12小时", "30分钟").
+func (o Offset) Words() string {
+	d := time.Duration(o).Abs()
+	switch {
+	case d == 0:
+		return "0"
+	case d%(24*time.Hour) == 0:
+		return fmt.Sprintf("%d天", int64(d/(24*time.Hour)))
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%d小时", int64(d/time.Hour))
+	case d%time.Minute == 0:
+		return fmt.Sprintf("%d分钟", int64(d/time.Minute))
+	}
+	return fmt.Sprintf("%d秒", int64(d/time.Second))
+}
+
 // MarshalJSON writes the offset as a string.
 func (o Offset) MarshalJSON() ([]byte, error) { return json.Marshal(o.String()) }
 
@@ -84,8 +119,8 @@ func (o *Offset) UnmarshalJSON(b []byte) error {
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
 		var secs float64
-		if err2 := json.Unmarshal(b, &secs); err2 != nil {
-			return fmt.Errorf("offset: want a string such as \"-3d\"")
+		if err2 := json.Unmarshal(b, &secs); err2 != nil || math.Abs(secs) > float64(10*MaxOffset)/float64(time.Second) {
+			return &PlainError{MsgOffset}
 		}
 		*o = Offset(time.Duration(secs * float64(time.Second)))
 		return nil
@@ -108,37 +143,40 @@ type Rung struct {
 // Ladder is the escalation that runs beside a human task.
 type Ladder []Rung
 
-// Validate checks a ladder: offsets ascending (equal offsets fire in order),
-// known actions, points ≥ 0 and only on deductions (where they are > 0).
+// Validate checks a ladder: known actions; offsets ascending (equal offsets
+// fire in order) and within a year of the deadline; penalties not before the
+// deadline; points from 0.01 to 100, to the hundredth, and only on deductions.
 // Fields are named under prefix, e.g. "ladder[2].offset".
 func (l Ladder) Validate(prefix string, v *ValidationError) {
+	if len(l) > 20 {
+		v.Add(prefix, MsgAtMostItems(20))
+		return
+	}
+	names := make([]string, len(Actions))
+	for i, a := range Actions {
+		names[i] = string(a)
+	}
 	for i, r := range l {
 		at := fmt.Sprintf("%s[%d]", prefix, i)
-		known := false
-		for _, a := range Actions {
-			known = known || r.Action == a
+		if !slices.Contains(Actions, r.Action) {
+			v.Add(at+".action", MsgOneOf(names...))
 		}
-		if !known {
-			v.Add(at+".action", fmt.Sprintf("unknown action %q: one of remind, letter, notice, interview, deduct", r.Action))
+		switch {
+		case r.Offset > MaxOffset || r.Offset < -MaxOffset:
+			v.Add(at+".offset", "应在期限前后一年以内")
+		case i > 0 && r.Offset < l[i-1].Offset:
+			v.Add(at+".offset", "应按时间先后排列，不早于前一级")
+		case r.Action.Punishes() && slices.Contains(Actions, r.Action) && r.Offset < 0:
+			v.Add(at+".offset", "督办函、通报、约谈、扣分只能在期限到达时或之后（偏移不能为负）")
 		}
-		if i > 0 && r.Offset < l[i-1].Offset {
-			v.Add(at+".offset", "offsets must be ascending")
+		switch {
+		case r.Action == ActionDeduct && !(r.Points >= MinPoints && r.Points <= MaxPoints):
+			v.Add(at+".points", MsgRange(MinPoints, MaxPoints))
+		case r.Action == ActionDeduct && math.Abs(r.Points*100-math.Round(r.Points*100)) > 1e-6:
+			v.Add(at+".points", "最多保留两位小数")
+		case r.Action != ActionDeduct && r.Points != 0:
+			v.Add(at+".points", "只有扣分（deduct）才带分值")
 		}
-		if r.Points < 0 {
-			v.Add(at+".points", "points must be ≥ 0")
-		}
-		if r.Action == ActionDeduct && r.Points <= 0 {
-			v.Add(at+".points", "a deduction needs points > 0")
-		}
-		if r.Action != ActionDeduct && r.Points != 0 {
-			v.Add(at+".points", "only a deduction carries points")
-		}
-		if time.Duration(r.Offset).Abs() > 366*24*time.Hour {
-			v.Add(at+".offset", "offsets are within a year of the deadline")
-		}
-	}
-	if len(l) > 20 {
-		v.Add(prefix, "at most 20 rungs")
 	}
 }
 

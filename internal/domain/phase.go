@@ -2,7 +2,6 @@ package domain
 
 import (
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -52,25 +51,28 @@ func DefaultPhases(start, end time.Time) []Phase {
 // ValidatePhases checks that phases are named, in order, do not overlap and lie within the campaign.
 func ValidatePhases(field string, phases []Phase, start, end time.Time, v *ValidationError) {
 	first, last := start.Format(dateLayout), end.Format(dateLayout)
+	if len(phases) > 20 {
+		v.Add(field, MsgAtMostItems(20))
+		return
+	}
 	prev := ""
-	for i, p := range phases {
+	for i := range phases {
+		p := &phases[i]
 		f := fmt.Sprintf("%s[%d]", field, i)
-		if strings.TrimSpace(p.Name) == "" {
-			v.Add(f+".name", "required")
-		}
+		v.Text(f+".name", &p.Name, true, 50)
 		from, err1 := time.Parse(dateLayout, p.From)
 		to, err2 := time.Parse(dateLayout, p.To)
 		switch {
 		case err1 != nil:
-			v.Add(f+".from", "a date, YYYY-MM-DD")
+			v.Add(f+".from", MsgDate)
 		case err2 != nil:
-			v.Add(f+".to", "a date, YYYY-MM-DD")
+			v.Add(f+".to", MsgDate)
 		case to.Before(from):
-			v.Add(f+".to", "on or after from")
+			v.Add(f+".to", "应不早于 from（开始日期）")
 		case p.From < first || p.To > last:
-			v.Add(f, "within the campaign, "+first+" to "+last)
+			v.Add(f, "应在专项行动期间内："+first+" 至 "+last)
 		case prev != "" && p.From <= prev:
-			v.Add(f+".from", "after the previous phase ends")
+			v.Add(f+".from", "应晚于上一阶段的结束日期")
 		}
 		prev = p.To
 	}

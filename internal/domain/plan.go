@@ -2,9 +2,7 @@ package domain
 
 import (
 	"fmt"
-	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // KindPlanTaskDone: the owner unit's head reports a plan task done.
@@ -22,21 +20,27 @@ type PlanTaskInput struct {
 	Measures  string     `json:"measures"`
 }
 
-// Validate refuses a plan task without any of its four clears.
-func (p *PlanTaskInput) Validate(now time.Time, v *ValidationError) {
-	p.Content, p.Measures, p.OwnerUnit = strings.TrimSpace(p.Content), strings.TrimSpace(p.Measures), strings.TrimSpace(p.OwnerUnit)
-	for field, val := range map[string]string{"content": p.Content, "measures": p.Measures, "owner_unit": p.OwnerUnit} {
-		switch {
-		case val == "":
-			v.Add(field, "required (时间清、任务清、责任清、措施清)")
-		case utf8.RuneCountInString(val) > 5000:
-			v.Add(field, "at most 5000 characters")
+// Validate refuses a plan task without any of its four clears, or with text
+// that cannot be stored, or a deadline that is not after now and on or before
+// the last day a plan task may run to (latest).
+func (p *PlanTaskInput) Validate(now, latest time.Time, v *ValidationError) {
+	const four = "（时间清、任务清、责任清、措施清）"
+	for _, f := range []struct {
+		name string
+		val  *string
+	}{{"content", &p.Content}, {"measures", &p.Measures}, {"owner_unit", &p.OwnerUnit}} {
+		v.Text(f.name, f.val, true, 5000)
+		if len(v.Fields) > 0 && v.Fields[len(v.Fields)-1].Field == f.name && v.Fields[len(v.Fields)-1].Detail == MsgRequired {
+			v.Fields[len(v.Fields)-1].Detail = MsgRequired + four
 		}
 	}
-	if p.Deadline == nil {
-		v.Add("deadline", "required (时间清、任务清、责任清、措施清)")
-	} else if !p.Deadline.After(now) {
-		v.Add("deadline", "must be in the future")
+	switch {
+	case p.Deadline == nil:
+		v.Add("deadline", MsgRequired+four)
+	case !p.Deadline.After(now):
+		v.Add("deadline", MsgFuture)
+	case p.Deadline.After(latest):
+		v.Add("deadline", "应不晚于 "+latest.Format(time.RFC3339))
 	}
 	v.Sort()
 }
@@ -64,4 +68,8 @@ type PlanTaskSpec struct {
 	Ladder       Ladder    `json:"ladder"`
 	// Clock is the campaign's clock (nil: real time).
 	Clock *Clock `json:"clock,omitempty"`
+	// PlanID, CreatedBy and CreatedAt let the process write its own row.
+	PlanID    int64     `json:"plan_id,omitempty"`
+	CreatedBy string    `json:"created_by,omitempty"`
+	CreatedAt time.Time `json:"created_at,omitempty"`
 }

@@ -3,9 +3,7 @@ package domain
 import (
 	"fmt"
 	"math"
-	"strings"
 	"time"
-	"unicode/utf8"
 )
 
 // Pledge task kinds.
@@ -38,34 +36,31 @@ type Target struct {
 	Weight      float64 `json:"weight" yaml:"weight"`
 }
 
-// ValidateTargets checks a target list: at least one, each with text, indicator
-// and target value, weights > 0 that sum to 100.
+// ValidateTargets checks a target list: one to 50 targets, each with text,
+// indicator and target value (storable text), weights from 0 to 100 that sum to 100.
 func ValidateTargets(prefix string, targets []Target, v *ValidationError) {
 	if len(targets) == 0 {
-		v.Add(prefix, "at least one target")
+		v.Add(prefix, "至少一项目标")
 		return
 	}
 	if len(targets) > 50 {
-		v.Add(prefix, "at most 50 targets")
+		v.Add(prefix, MsgAtMostItems(50))
+		return
 	}
 	sum := 0.0
-	for i, t := range targets {
+	for i := range targets {
+		t := &targets[i]
 		at := fmt.Sprintf("%s[%d]", prefix, i)
-		for field, val := range map[string]string{"text": t.Text, "indicator": t.Indicator, "target_value": t.TargetValue} {
-			switch s := strings.TrimSpace(val); {
-			case s == "":
-				v.Add(at+"."+field, "required")
-			case utf8.RuneCountInString(s) > 2000:
-				v.Add(at+"."+field, "at most 2000 characters")
-			}
-		}
-		if !(t.Weight > 0) || math.IsInf(t.Weight, 0) {
-			v.Add(at+".weight", "must be > 0")
+		v.Text(at+".text", &t.Text, true, 2000)
+		v.Text(at+".indicator", &t.Indicator, true, 2000)
+		v.Text(at+".target_value", &t.TargetValue, true, 2000)
+		if !(t.Weight > 0 && t.Weight <= 100) {
+			v.Add(at+".weight", "应大于 0 且不超过 100")
 		}
 		sum += t.Weight
 	}
 	if math.Abs(sum-100) > 1e-6 {
-		v.Add(prefix, fmt.Sprintf("weights sum to %g; they must sum to 100", sum))
+		v.Add(prefix, fmt.Sprintf("权重合计为 %g，应为 100", sum))
 	}
 }
 
@@ -104,10 +99,10 @@ func (p PledgePolicy) WithDefaults() PledgePolicy {
 	if p.Deadline == "" {
 		p.Deadline = d.Deadline
 	}
-	if p.CountersignDays <= 0 {
+	if p.CountersignDays == 0 {
 		p.CountersignDays = d.CountersignDays
 	}
-	if p.MinSigningDays <= 0 {
+	if p.MinSigningDays == 0 {
 		p.MinSigningDays = d.MinSigningDays
 	}
 	if p.Ladder == nil {
@@ -118,11 +113,14 @@ func (p PledgePolicy) WithDefaults() PledgePolicy {
 
 // Validate checks the policy, naming fields under prefix.
 func (p PledgePolicy) Validate(prefix string, v *ValidationError) {
-	if _, err := time.Parse("01-02", p.Deadline); err != nil {
-		v.Add(prefix+".deadline", `"MM-DD", e.g. "01-31"`)
+	if _, err := time.Parse("01-02", p.Deadline); err != nil || len(p.Deadline) != 5 {
+		v.Add(prefix+".deadline", "应为月-日，格式 MM-DD，例如 01-31")
 	}
 	if p.CountersignDays < 1 || p.CountersignDays > 90 {
-		v.Add(prefix+".countersign_days", "1 to 90")
+		v.Add(prefix+".countersign_days", MsgRange(1, 90))
+	}
+	if p.MinSigningDays < 1 || p.MinSigningDays > 90 {
+		v.Add(prefix+".min_signing_days", MsgRange(1, 90))
 	}
 	p.Ladder.Validate(prefix+".ladder", v)
 }

@@ -61,43 +61,48 @@ type Report struct {
 	NextSteps string     `json:"next_steps"`
 }
 
-// Validate checks a report: counts ≥ 0, rectified ≤ found per source, texts present and bounded.
-func (r Report) Validate(v *ValidationError) {
+// MaxFigure bounds every count of a monthly report.
+const MaxFigure = 1000000
+
+// Validate checks a report: counts from 0 to MaxFigure, rectified ≤ found per
+// source, texts present, storable and bounded.
+func (r *Report) Validate(v *ValidationError) {
 	f := r.Figures
+	count := func(field string, n int) {
+		if n < 0 || n > MaxFigure {
+			v.Add(field, MsgRange(0, MaxFigure))
+		}
+	}
 	for name, n := range map[string]int{"inspections": f.Inspections, "units_inspected": f.UnitsInspected,
 		"violations_filed": f.ViolationsFiled, "stop_orders": f.StopOrders, "training_sessions": f.TrainingSessions, "people_trained": f.PeopleTrained} {
-		if n < 0 {
-			v.Add("figures."+name, "must be ≥ 0")
-		}
+		count("figures."+name, n)
 	}
 	found, fixed := f.HazardsFound.bySource(), f.HazardsRectified.bySource()
 	for i, src := range HazardSources {
-		if found[i] < 0 {
-			v.Add("figures.hazards_found."+src, "must be ≥ 0")
-		}
-		if fixed[i] < 0 {
-			v.Add("figures.hazards_rectified."+src, "must be ≥ 0")
-		}
-		if fixed[i] > found[i] {
-			v.Add("figures.hazards_rectified."+src, fmt.Sprintf("%d rectified is more than the %d found", fixed[i], found[i]))
+		count("figures.hazards_found."+src, found[i])
+		count("figures.hazards_rectified."+src, fixed[i])
+		if fixed[i] > found[i] && fixed[i] >= 0 && found[i] >= 0 {
+			v.Add("figures.hazards_rectified."+src, fmt.Sprintf("整改数 %d 多于发现数 %d", fixed[i], found[i]))
 		}
 	}
 	if len(r.Progress) > 100 {
-		v.Add("progress", "at most 100 entries")
+		v.Add("progress", MsgAtMostItems(100))
 	}
-	for i, p := range r.Progress {
-		checkText(v, fmt.Sprintf("progress[%d].text", i), p.Text, true)
+	for i := range r.Progress {
+		v.Text(fmt.Sprintf("progress[%d].plan_task", i), &r.Progress[i].PlanTask, false, 5000)
+		checkText(v, fmt.Sprintf("progress[%d].text", i), &r.Progress[i].Text, true)
 	}
-	checkText(v, "problems", r.Problems, false)
-	checkText(v, "next_steps", r.NextSteps, true)
+	checkText(v, "problems", &r.Problems, false)
+	checkText(v, "next_steps", &r.NextSteps, true)
 	v.Sort()
 }
 
 // ReportPolicy is the part of a campaign's policy that monthly reports follow.
 type ReportPolicy struct {
-	// DeadlineDay and DeadlineHour of the next month, campaign time; default the 5th, 18:00.
+	// DeadlineDay (1–28) and DeadlineHour (0–23) of the next month, campaign
+	// time; default the 5th, 18:00. A missing hour is the default; 0 is midnight.
 	DeadlineDay  int    `json:"deadline_day"`
-	DeadlineHour int    `json:"deadline_hour"`
+	DeadlineHour *int   `json:"deadline_hour,omitempty"`
 	Ladder       Ladder `json:"ladder"`
 }
 
@@ -105,7 +110,7 @@ type ReportPolicy struct {
 // before and on the deadline; 1 point off a late report; a public notice at +3
 // days; a summons interview of the unit head and 3 more points off at +10 days.
 func DefaultReportPolicy() ReportPolicy {
-	return ReportPolicy{DeadlineDay: 5, DeadlineHour: 18, Ladder: Ladder{
+	return ReportPolicy{DeadlineDay: 5, DeadlineHour: ptr(18), Ladder: Ladder{
 		{Offset: days(-3), Action: ActionRemind},
 		{Offset: 0, Action: ActionRemind},
 		{Offset: Offset(time.Second), Action: ActionDeduct, Points: 1},
@@ -121,7 +126,7 @@ func (p ReportPolicy) WithDefaults() ReportPolicy {
 	if p.DeadlineDay == 0 {
 		p.DeadlineDay = d.DeadlineDay
 	}
-	if p.DeadlineHour == 0 {
+	if p.DeadlineHour == nil {
 		p.DeadlineHour = d.DeadlineHour
 	}
 	if p.Ladder == nil {
@@ -134,11 +139,28 @@ func (p ReportPolicy) WithDefaults() ReportPolicy {
 func (p ReportPolicy) ReportDeadline(period string, loc *time.Location) (time.Time, error) {
 	m, err := time.ParseInLocation("2006-01", period, loc)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("period %q: want YYYY-MM", period)
+		return time.Time{}, &PlainError{MsgMonth}
 	}
 	next := m.AddDate(0, 1, 0)
-	return time.Date(next.Year(), next.Month(), p.DeadlineDay, p.DeadlineHour, 0, 0, 0, loc), nil
+	hour := 18
+	if p.DeadlineHour != nil {
+		hour = *p.DeadlineHour
+	}
+	return time.Date(next.Year(), next.Month(), p.DeadlineDay, hour, 0, 0, 0, loc), nil
 }
+
+// Validate checks the policy, naming fields under prefix.
+func (p ReportPolicy) Validate(prefix string, v *ValidationError) {
+	if p.DeadlineDay < 1 || p.DeadlineDay > 28 {
+		v.Add(prefix+".deadline_day", MsgRange(1, 28))
+	}
+	if p.DeadlineHour != nil && (*p.DeadlineHour < 0 || *p.DeadlineHour > 23) {
+		v.Add(prefix+".deadline_hour", MsgRange(0, 23))
+	}
+	p.Ladder.Validate(prefix+".ladder", v)
+}
+
+func ptr[T any](v T) *T { return &v }
 
 // ReportWorkflowID is report/{campaign}/{unit code}/{YYYY-MM}.
 func ReportWorkflowID(campaign, unitCode, period string) string {

@@ -86,8 +86,27 @@ const (
 	maxAttachments = 50
 )
 
+// completionFields are the payload fields each kind takes.
+var completionFields = map[TaskKind][]string{
+	KindAssignmentComplete:   {"result", "attachments"},
+	KindAssignmentReview:     {"decision", "comment"},
+	KindExtensionDecide:      {"decision", "comment"},
+	KindPledgeSign:           {"decision", "targets", "comment"},
+	KindPledgeCountersign:    {"decision", "comment"},
+	KindReportSubmit:         {"figures", "progress", "problems", "next_steps"},
+	KindReportReview:         {"decision", "comment"},
+	KindInterviewSchedule:    {"scheduled_at", "place", "leader"},
+	KindInterviewAcknowledge: {"note"},
+	KindInterviewMinutes:     {"minutes"},
+	KindInterviewCommitments: {"commitments", "commitments_due"},
+	KindInterviewConfirm:     {"decision", "comment"},
+	KindPlanTaskDone:         {"result", "attachments"},
+	KindAssessmentApprove:    {"decision", "comment"},
+}
+
 // DecodeCompletion reads and validates a completion payload for a kind: unknown
-// fields, wrong types and broken rules are a ValidationError naming the field.
+// fields, wrong types, text that cannot be stored and broken rules are a
+// ValidationError naming the field.
 func DecodeCompletion(kind TaskKind, raw []byte) (Completion, error) {
 	var c Completion
 	v := &ValidationError{}
@@ -96,159 +115,205 @@ func DecodeCompletion(kind TaskKind, raw []byte) (Completion, error) {
 	}
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	var body map[string]json.RawMessage
-	if err := dec.Decode(&body); err != nil {
-		v.Add("payload", "must be a JSON object")
+	if err := dec.Decode(&body); err != nil || body == nil {
+		v.Add("payload", MsgObject)
 		return c, v
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		v.Add("payload", "must be one JSON object")
+		v.Add("payload", MsgOneJSONObject)
 		return c, v
 	}
-	allowed := map[TaskKind][]string{
-		KindAssignmentComplete:   {"result", "attachments"},
-		KindAssignmentReview:     {"decision", "comment"},
-		KindExtensionDecide:      {"decision", "comment"},
-		KindPledgeSign:           {"decision", "targets", "comment"},
-		KindPledgeCountersign:    {"decision", "comment"},
-		KindReportSubmit:         {"figures", "progress", "problems", "next_steps"},
-		KindReportReview:         {"decision", "comment"},
-		KindInterviewSchedule:    {"scheduled_at", "place", "leader"},
-		KindInterviewAcknowledge: {"note"},
-		KindInterviewMinutes:     {"minutes"},
-		KindInterviewCommitments: {"commitments", "commitments_due"},
-		KindInterviewConfirm:     {"decision", "comment"},
-		KindPlanTaskDone:         {"result", "attachments"},
-		KindAssessmentApprove:    {"decision", "comment"},
-	}[kind]
+	allowed := completionFields[kind]
 	if allowed == nil {
-		v.Add("kind", fmt.Sprintf("unknown task kind %q", kind))
+		v.Add("kind", "不认识的待办类型")
 		return c, v
 	}
 	for k, val := range body {
 		if !slices.Contains(allowed, k) {
 			field := k
-			if field == "" {
+			if field == "" || TextProblem(field) != "" {
 				field = "payload"
 			}
-			v.Add(field, fmt.Sprintf("unknown field %q for %s", k, kind))
+			v.Add(field, MsgUnknownField+"，此类待办可填："+strings.Join(allowed, "、"))
 			continue
 		}
-		var err error
 		switch k {
 		case "result":
-			err = json.Unmarshal(val, &c.Result)
+			DecodeField(v, k, val, &c.Result)
 		case "attachments":
-			err = json.Unmarshal(val, &c.Attachments)
+			DecodeField(v, k, val, &c.Attachments)
 		case "decision":
-			err = json.Unmarshal(val, &c.Decision)
+			DecodeField(v, k, val, &c.Decision)
 		case "comment":
-			err = json.Unmarshal(val, &c.Comment)
+			DecodeField(v, k, val, &c.Comment)
 		case "targets":
-			err = json.Unmarshal(val, &c.Targets)
+			DecodeField(v, k, val, &c.Targets)
 		case "scheduled_at":
-			err = json.Unmarshal(val, &c.ScheduledAt)
+			DecodeField(v, k, val, &c.ScheduledAt)
 		case "commitments_due":
-			err = json.Unmarshal(val, &c.CommitmentsDue)
+			DecodeField(v, k, val, &c.CommitmentsDue)
 		case "place":
-			err = json.Unmarshal(val, &c.Place)
+			DecodeField(v, k, val, &c.Place)
 		case "leader":
-			err = json.Unmarshal(val, &c.Leader)
+			DecodeField(v, k, val, &c.Leader)
 		case "note":
-			err = json.Unmarshal(val, &c.Note)
+			DecodeField(v, k, val, &c.Note)
 		case "minutes":
-			err = json.Unmarshal(val, &c.Minutes)
+			DecodeField(v, k, val, &c.Minutes)
 		case "commitments":
-			err = json.Unmarshal(val, &c.Commitments)
+			DecodeField(v, k, val, &c.Commitments)
 		case "figures", "progress", "problems", "next_steps":
 			if c.Report == nil {
 				c.Report = &Report{}
 			}
-			err = decodeReportField(k, val, c.Report, v)
-		}
-		if err != nil {
-			v.Add(k, "wrong type")
+			decodeReportField(k, val, c.Report, v)
 		}
 	}
 	if len(v.Fields) > 0 {
 		v.Sort()
 		return c, v
 	}
-	c.Result = strings.TrimSpace(c.Result)
-	c.Comment = strings.TrimSpace(c.Comment)
 	switch kind {
 	case KindAssignmentComplete, KindPlanTaskDone:
-		checkText(v, "result", c.Result, true)
+		checkText(v, "result", &c.Result, true)
 		if len(c.Attachments) > maxAttachments {
-			v.Add("attachments", fmt.Sprintf("at most %d", maxAttachments))
+			v.Add("attachments", MsgAtMostItems(maxAttachments))
 		}
-		for i, a := range c.Attachments {
-			if strings.TrimSpace(a.Name) == "" {
-				v.Add(fmt.Sprintf("attachments[%d].name", i), "required")
-			}
-			if strings.TrimSpace(a.Ref) == "" {
-				v.Add(fmt.Sprintf("attachments[%d].ref", i), "required")
-			}
+		for i := range c.Attachments {
+			a := &c.Attachments[i]
+			v.Text(fmt.Sprintf("attachments[%d].name", i), &a.Name, true, 200)
+			v.Text(fmt.Sprintf("attachments[%d].ref", i), &a.Ref, true, 2000)
 		}
-	case KindAssignmentReview:
-		checkApproval(v, c, DecisionApprove)
+	case KindAssignmentReview, KindPledgeCountersign, KindAssessmentApprove:
+		checkApproval(v, &c, DecisionApprove)
 	case KindPledgeSign:
 		switch c.Decision {
 		case DecisionSign:
 			if len(c.Targets) > 0 {
-				v.Add("targets", "only with decision propose")
+				v.Add("targets", "只在 decision 为 propose（提出修改）时填写")
 			}
+			checkText(v, "comment", &c.Comment, false)
 		case DecisionPropose:
 			ValidateTargets("targets", c.Targets, v)
-			checkText(v, "comment", c.Comment, true)
+			checkText(v, "comment", &c.Comment, true)
 		default:
-			v.Add("decision", "must be sign or propose")
+			v.Add("decision", MsgOneOf(DecisionSign, DecisionPropose))
 		}
-		checkText(v, "comment", c.Comment, false)
-	case KindPledgeCountersign:
-		checkApproval(v, c, DecisionApprove)
 	case KindReportSubmit:
 		if c.Report == nil {
 			c.Report = &Report{}
 		}
 		c.Report.Validate(v)
 	case KindReportReview:
-		checkApproval(v, c, DecisionAccept)
+		checkApproval(v, &c, DecisionAccept)
 	case KindInterviewSchedule:
 		if c.ScheduledAt == nil {
-			v.Add("scheduled_at", "required")
+			v.Add("scheduled_at", MsgRequired)
 		}
-		checkText(v, "place", c.Place, true)
-		checkText(v, "leader", c.Leader, true)
+		checkText(v, "place", &c.Place, true)
+		checkText(v, "leader", &c.Leader, true)
 	case KindInterviewAcknowledge:
-		checkText(v, "note", c.Note, false)
+		checkText(v, "note", &c.Note, false)
 	case KindInterviewMinutes:
-		checkText(v, "minutes", c.Minutes, true)
+		checkText(v, "minutes", &c.Minutes, true)
 	case KindInterviewCommitments:
-		if len(c.Commitments) == 0 {
-			v.Add("commitments", "at least one commitment")
+		switch {
+		case len(c.Commitments) == 0:
+			v.Add("commitments", "至少一条整改承诺")
+		case len(c.Commitments) > 100:
+			v.Add("commitments", MsgAtMostItems(100))
 		}
 		for i := range c.Commitments {
-			c.Commitments[i] = strings.TrimSpace(c.Commitments[i])
-			checkText(v, fmt.Sprintf("commitments[%d]", i), c.Commitments[i], true)
+			checkText(v, fmt.Sprintf("commitments[%d]", i), &c.Commitments[i].Text, true)
+			if c.Commitments[i].Item < 0 {
+				v.Add(fmt.Sprintf("commitments[%d].item", i), "应为约谈事项的编号")
+			}
 		}
 		if c.CommitmentsDue == nil {
-			v.Add("commitments_due", "required")
+			v.Add("commitments_due", MsgRequired)
 		}
 	case KindInterviewConfirm:
-		checkApproval(v, c, DecisionConfirm)
-	case KindAssessmentApprove:
-		checkApproval(v, c, DecisionApprove)
+		checkApproval(v, &c, DecisionConfirm)
 	case KindExtensionDecide:
 		if c.Decision != DecisionApprove && c.Decision != DecisionRefuse {
-			v.Add("decision", "must be approve or refuse")
+			v.Add("decision", MsgOneOf(DecisionApprove, DecisionRefuse))
 		}
-		checkText(v, "comment", c.Comment, false)
+		checkText(v, "comment", &c.Comment, false)
 	}
+	v.Sort()
 	return c, v.Err()
 }
 
-func checkText(v *ValidationError, field, s string, required bool) {
-	v.Text(field, &s, required, maxText)
+// MaxAhead is how far ahead a time an official gives (an interview's date, a
+// commitment's deadline, an extension) may lie.
+const MaxAhead = 366 * 24 * time.Hour
+
+// CheckTimes checks the times of a decoded completion against now (the
+// process's time): an interview is scheduled, and commitments fall due, after
+// now and within a year. The API and the Update validator both call it.
+func (c Completion) CheckTimes(now time.Time) error {
+	v := &ValidationError{}
+	for field, at := range map[string]*time.Time{"scheduled_at": c.ScheduledAt, "commitments_due": c.CommitmentsDue} {
+		if at != nil && (!at.After(now) || at.Sub(now) > MaxAhead) {
+			v.Add(field, "应在当前时间之后一年以内（当前 "+now.Format(time.RFC3339)+"）")
+		}
+	}
+	v.Sort()
+	return v.Err()
+}
+
+// CheckItems checks that commitments answer every item of an interview that
+// several summonses joined: with two or more items, each is named by at least
+// one commitment (item); with one, unnamed commitments answer it.
+func (c Completion) CheckItems(items []InterviewItem) error {
+	v := &ValidationError{}
+	known := map[int64]bool{}
+	for _, it := range items {
+		known[it.ID] = true
+	}
+	answered := map[int64]bool{}
+	for i, cm := range c.Commitments {
+		if cm.Item == 0 {
+			continue
+		}
+		if !known[cm.Item] {
+			v.Add(fmt.Sprintf("commitments[%d].item", i), "不是本次约谈的事项")
+		}
+		answered[cm.Item] = true
+	}
+	if len(items) >= 2 {
+		for _, it := range items {
+			if !answered[it.ID] {
+				v.Add("commitments", fmt.Sprintf("缺少对事项 %d（%s）的整改承诺", it.ID, it.Label))
+			}
+		}
+	}
+	return v.Err()
+}
+
+// CheckExtension checks a request for more time (申请延期): a reason an
+// official can read, and a new deadline after the current one and within a
+// year of it. The API and the Update validator both call it.
+func CheckExtension(reason string, due, current time.Time) error {
+	v := &ValidationError{}
+	v.Text("reason", &reason, true, 2000)
+	switch {
+	case due.IsZero():
+		v.Add("due_at", MsgRequired)
+	case !due.After(current):
+		v.Add("due_at", "应晚于当前期限 "+current.Format(time.RFC3339))
+	case due.Sub(current) > MaxAhead:
+		v.Add("due_at", "延期不能超过一年")
+	}
+	v.Sort()
+	return v.Err()
+}
+
+// CleanText is text as it is stored: trimmed, with CRLF line ends as LF.
+func CleanText(s string) string { return strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n")) }
+
+func checkText(v *ValidationError, field string, s *string, required bool) {
+	v.Text(field, s, required, maxText)
 }
 
 // TaskSpec is what a workflow asks of a person: who, what, by when. It becomes
@@ -287,27 +352,31 @@ type TaskContext struct {
 	// PlanTasks: for a monthly report, the open plan tasks the unit owns, to report progress on.
 	PlanTasks []string `json:"plan_tasks,omitempty"`
 	// For an extension decision: which task, why, and to when.
-	ExtensionOf  string     `json:"extension_of,omitempty"`
-	Reason       string     `json:"reason,omitempty"`
-	RequestedDue *time.Time `json:"requested_due,omitempty"`
+	// Items: for an interview's minutes and commitments, what summoned it.
+	Items        []InterviewItem `json:"items,omitempty"`
+	ExtensionOf  string          `json:"extension_of,omitempty"`
+	Reason       string          `json:"reason,omitempty"`
+	RequestedDue *time.Time      `json:"requested_due,omitempty"`
 }
 
 // decodeReportField reads one field of a report strictly: unknown keys, unknown
 // hazard sources and wrong types are named by their path.
-func decodeReportField(k string, raw json.RawMessage, r *Report, v *ValidationError) error {
+func decodeReportField(k string, raw json.RawMessage, r *Report, v *ValidationError) {
 	switch k {
 	case "problems":
-		return json.Unmarshal(raw, &r.Problems)
+		DecodeField(v, k, raw, &r.Problems)
+		return
 	case "next_steps":
-		return json.Unmarshal(raw, &r.NextSteps)
+		DecodeField(v, k, raw, &r.NextSteps)
+		return
 	case "progress":
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.DisallowUnknownFields()
-		return dec.Decode(&r.Progress)
+		DecodeField(v, k, raw, &r.Progress)
+		return
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &fields); err != nil {
-		return err
+		v.Add("figures", MsgObject)
+		return
 	}
 	ints := map[string]*int{
 		"inspections": &r.Figures.Inspections, "units_inspected": &r.Figures.UnitsInspected,
@@ -317,45 +386,49 @@ func decodeReportField(k string, raw json.RawMessage, r *Report, v *ValidationEr
 	hazards := map[string]*HazardCounts{"hazards_found": &r.Figures.HazardsFound, "hazards_rectified": &r.Figures.HazardsRectified}
 	for name, val := range fields {
 		if dst, ok := ints[name]; ok {
-			if json.Unmarshal(val, dst) != nil {
-				v.Add("figures."+name, "must be a whole number")
-			}
+			DecodeField(v, "figures."+name, val, dst)
 			continue
 		}
 		h, ok := hazards[name]
 		if !ok {
-			v.Add("figures."+name, "unknown figure")
+			v.Add(figureField("figures.", name), MsgUnknownField)
 			continue
 		}
 		var bySource map[string]json.RawMessage
 		if json.Unmarshal(val, &bySource) != nil {
-			v.Add("figures."+name, "an object of counts by source: "+strings.Join(HazardSources, ", "))
+			v.Add("figures."+name, "应为按来源计数的对象："+strings.Join(HazardSources, "、"))
 			continue
 		}
 		dsts := map[string]*int{"ventilation": &h.Ventilation, "rock_burst": &h.RockBurst, "daily": &h.Daily, "other": &h.Other}
 		for src, n := range bySource {
 			dst, ok := dsts[src]
 			if !ok {
-				v.Add("figures."+name+"."+src, "unknown source: one of "+strings.Join(HazardSources, ", "))
+				v.Add(figureField("figures."+name+".", src), "不认识的隐患来源，应为以下之一："+strings.Join(HazardSources, "、"))
 				continue
 			}
-			if json.Unmarshal(n, dst) != nil {
-				v.Add("figures."+name+"."+src, "must be a whole number")
-			}
+			DecodeField(v, "figures."+name+"."+src, n, dst)
 		}
 	}
-	return nil
+}
+
+// figureField names an unknown key under prefix, or the prefix alone when the
+// key itself is not text that can be shown.
+func figureField(prefix, key string) string {
+	if key == "" || TextProblem(key) != "" {
+		return strings.TrimSuffix(prefix, ".")
+	}
+	return prefix + key
 }
 
 // checkApproval checks an approval: the positive decision, or return with a
 // required comment.
-func checkApproval(v *ValidationError, c Completion, positive string) {
+func checkApproval(v *ValidationError, c *Completion, positive string) {
 	switch c.Decision {
 	case positive:
+		checkText(v, "comment", &c.Comment, false)
 	case DecisionReturn:
-		checkText(v, "comment", c.Comment, true)
+		checkText(v, "comment", &c.Comment, true)
 	default:
-		v.Add("decision", "must be "+positive+" or return")
+		v.Add("decision", MsgOneOf(positive, DecisionReturn))
 	}
-	checkText(v, "comment", c.Comment, false)
 }

@@ -2,10 +2,7 @@
 // policies that processes follow. It does no I/O.
 package domain
 
-import (
-	"fmt"
-	"slices"
-)
+import "slices"
 
 // UnitKind is what sort of organisation a unit is.
 type UnitKind struct{ name string }
@@ -28,7 +25,11 @@ func ParseUnitKind(s string) (UnitKind, error) {
 			return k, nil
 		}
 	}
-	return UnitKind{}, fmt.Errorf("unknown unit kind %q", s)
+	names := make([]string, len(unitKinds))
+	for i, k := range unitKinds {
+		names[i] = k.name
+	}
+	return UnitKind{}, &PlainError{MsgOneOf(names...)}
 }
 
 // String is the kind's name.
@@ -67,7 +68,11 @@ var Roles = []Role{RoleLeader, RoleSafetyOffice, RoleUnitHead, RoleStaff, RoleIn
 func ParseRole(s string) (Role, error) {
 	i := slices.IndexFunc(Roles, func(r Role) bool { return r.name == s })
 	if i < 0 {
-		return Role{}, fmt.Errorf("unknown role %q", s)
+		names := make([]string, len(Roles))
+		for i, r := range Roles {
+			names[i] = r.name
+		}
+		return Role{}, &PlainError{MsgOneOf(names...)}
 	}
 	return Roles[i], nil
 }

@@ -4,16 +4,15 @@
 package notify
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
+	"database/sql"
 	"fmt"
-	"io"
 	"log/slog"
-	"net/http"
+	"sort"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/zeren-county/zeren/internal/store"
 )
@@ -46,41 +45,14 @@ func (s LogSender) Send(ctx context.Context, m Message) error {
 	return nil
 }
 
-// WebhookSender POSTs each message as JSON; any 2xx is delivery.
-type WebhookSender struct {
-	URL    string
-	Client *http.Client
-}
-
-// Send posts the message.
-func (s WebhookSender) Send(ctx context.Context, m Message) error {
-	b, err := json.Marshal(m)
-	if err != nil {
-		return err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.URL, bytes.NewReader(b))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Idempotency-Key", fmt.Sprintf("zeren-outbox-%d", m.ID))
-	c := s.Client
-	if c == nil {
-		c = &http.Client{Timeout: 10 * time.Second}
-	}
-	res, err := c.Do(req)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 1<<16))
-	if res.StatusCode/100 != 2 {
-		return fmt.Errorf("webhook answered %s", res.Status)
-	}
-	return nil
-}
-
 // Dispatcher drains the outbox.
+//
+// It claims a batch of due messages in one short statement that leases them:
+// their next_attempt_at moves to the end of the lease, so other dispatchers
+// skip them, and the messages of a dispatcher that dies mid-batch come due
+// again when the lease ends. It then sends them with no transaction open and
+// no row locked, and records each result in its own statement. Delivery is at
+// least once.
 type Dispatcher struct {
 	Store  *store.Store
 	Sender Sender
@@ -89,7 +61,25 @@ type Dispatcher struct {
 	MaxAttempts int
 	// Backoff is the wait before attempt n+1; default 10s·2ⁿ capped at 6h.
 	Backoff func(attempt int) time.Duration
+	// BatchSize is how many due messages one claim takes; default 50.
+	BatchSize int
+	// Lease is how long claimed messages are kept from other dispatchers;
+	// default 2 minutes. No send runs past it: messages the lease has no time
+	// left for are handed back, due at once.
+	Lease time.Duration
+	// SendTimeout bounds one Send; default 15 seconds.
+	SendTimeout time.Duration
 }
+
+const (
+	defaultMaxAttempts = 12
+	defaultBatchSize   = 50
+	defaultLease       = 2 * time.Minute
+	defaultSendTimeout = 15 * time.Second
+	// recordTimeout bounds each statement that records a result or hands
+	// messages back; these run even when the dispatcher is stopping.
+	recordTimeout = 30 * time.Second
+)
 
 func (d *Dispatcher) backoff(n int) time.Duration {
 	if d.Backoff != nil {
@@ -97,6 +87,13 @@ func (d *Dispatcher) backoff(n int) time.Duration {
 	}
 	w := 10 * time.Second << min(n, 12)
 	return min(w, 6*time.Hour)
+}
+
+func orDefault[T int | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
 }
 
 // Run drains the outbox every interval until ctx ends.
@@ -115,16 +112,15 @@ func (d *Dispatcher) Run(ctx context.Context, interval time.Duration) {
 	}
 }
 
-// Drain sends what is due, a batch at a time, and returns how many were delivered.
-// Rows are locked with SKIP LOCKED, so several workers share the outbox.
+// Drain sends what is due, a batch at a time, and returns how many were
+// delivered. Each batch is leased to this dispatcher (see Dispatcher), so
+// several workers share the outbox without sending a message twice, except
+// after a lease ran out.
 func (d *Dispatcher) Drain(ctx context.Context) (int, error) {
-	max := d.MaxAttempts
-	if max == 0 {
-		max = 12
-	}
+	maxAttempts := orDefault(d.MaxAttempts, defaultMaxAttempts)
 	sent := 0
 	for {
-		n, more, err := d.batch(ctx, max)
+		n, more, err := d.batch(ctx, maxAttempts)
 		sent += n
 		if err != nil || !more {
 			return sent, err
@@ -132,43 +128,155 @@ func (d *Dispatcher) Drain(ctx context.Context) (int, error) {
 	}
 }
 
-func (d *Dispatcher) batch(ctx context.Context, maxAttempts int) (int, bool, error) {
-	const size = 50
-	sent := 0
-	var rows []struct {
-		Message
-		Attempts int `db:"attempts"`
+// claimed is a message leased to this dispatcher.
+type claimed struct {
+	Message
+	Attempts int `db:"attempts"`
+	// DueAt is next_attempt_at before the claim, restored when the message is
+	// handed back unsent.
+	DueAt time.Time `db:"due_at"`
+	// LeaseEnd is next_attempt_at as the claim set it: while it is unchanged
+	// the message is still this dispatcher's, so it fences every update.
+	LeaseEnd time.Time `db:"lease_end"`
+}
+
+// claimSQL leases up to $1 due messages for $2 milliseconds, in one statement
+// (its own short transaction). SKIP LOCKED passes over rows another dispatcher
+// is claiming at the same moment; once that claim commits, their
+// next_attempt_at is in the future and they are no longer due.
+const claimSQL = `
+WITH due AS MATERIALIZED (
+	SELECT id, next_attempt_at FROM outbox
+	WHERE status = 'pending' AND next_attempt_at <= now()
+	ORDER BY next_attempt_at, id
+	LIMIT $1
+	FOR UPDATE SKIP LOCKED
+)
+UPDATE outbox o SET next_attempt_at = now() + $2 * interval '1 millisecond'
+FROM due, units u
+WHERE o.id = due.id AND u.id = o.unit_id
+RETURNING o.id, o.unit_id, u.code AS unit_code, u.name AS unit_name, o.task_id, o.kind, o.title, o.body,
+	o.created_at, o.attempts, due.next_attempt_at AS due_at, o.next_attempt_at AS lease_end`
+
+// batch claims one batch, sends it and records the results. more is true when
+// there may be further due messages.
+func (d *Dispatcher) batch(ctx context.Context, maxAttempts int) (sent int, more bool, err error) {
+	size := orDefault(d.BatchSize, defaultBatchSize)
+	lease := orDefault(d.Lease, defaultLease)
+	sendTimeout := orDefault(d.SendTimeout, defaultSendTimeout)
+
+	// The lease is counted from before the claim, so this process's idea of
+	// its end is never later than the database's.
+	leaseEnd := time.Now().Add(lease)
+	var rows []claimed
+	if err := sqlx.SelectContext(ctx, d.Store.DB, &rows, claimSQL, size, lease.Milliseconds()); err != nil {
+		return 0, false, fmt.Errorf("outbox claim: %w", err)
 	}
-	err := d.Store.InTx(ctx, func(tx *sqlx.Tx) error {
-		err := sqlx.SelectContext(ctx, tx, &rows, `
-SELECT o.id, o.unit_id, u.code AS unit_code, u.name AS unit_name, o.task_id, o.kind, o.title, o.body, o.created_at, o.attempts
-FROM outbox o JOIN units u ON u.id = o.unit_id
-WHERE o.status = 'pending' AND o.next_attempt_at <= now()
-ORDER BY o.next_attempt_at, o.id LIMIT $1 FOR UPDATE OF o SKIP LOCKED`, size)
-		if err != nil {
-			return fmt.Errorf("outbox batch: %w", err)
+	sort.Slice(rows, func(i, j int) bool {
+		if !rows[i].DueAt.Equal(rows[j].DueAt) {
+			return rows[i].DueAt.Before(rows[j].DueAt)
 		}
-		for _, r := range rows {
-			sendCtx, cancel := context.WithTimeout(ctx, 15*time.Second)
-			serr := d.Sender.Send(sendCtx, r.Message)
-			cancel()
-			attempts := r.Attempts + 1
-			switch {
-			case serr == nil:
-				_, err = tx.ExecContext(ctx, `UPDATE outbox SET status = 'sent', attempts = $2, sent_at = now(), last_error = NULL WHERE id = $1`, r.ID, attempts)
-				sent++
-			case attempts >= maxAttempts:
-				_, err = tx.ExecContext(ctx, `UPDATE outbox SET status = 'failed', attempts = $2, last_error = $3 WHERE id = $1`, r.ID, attempts, serr.Error())
-				d.Log.Error("notification failed for good", "id", r.ID, "attempts", attempts, "error", serr)
-			default:
-				_, err = tx.ExecContext(ctx, `UPDATE outbox SET attempts = $2, last_error = $3, next_attempt_at = now() + $4 * interval '1 millisecond' WHERE id = $1`,
-					r.ID, attempts, serr.Error(), d.backoff(attempts).Milliseconds())
-			}
-			if err != nil {
-				return fmt.Errorf("outbox %d: %w", r.ID, err)
-			}
-		}
-		return nil
+		return rows[i].ID < rows[j].ID
 	})
-	return sent, err == nil && len(rows) == size, err
+
+	// Results are recorded even when ctx ends meanwhile: a message that went
+	// out should not be sent again for want of a database write.
+	bg := context.WithoutCancel(ctx)
+	for i, r := range rows {
+		left := time.Until(leaseEnd)
+		switch {
+		case ctx.Err() != nil:
+			d.release(bg, rows[i:])
+			return sent, false, ctx.Err()
+		case i > 0 && left < sendTimeout:
+			// Not enough lease for another full send: hand the rest back, due
+			// at once, and claim them again with a fresh lease.
+			d.release(bg, rows[i:])
+			return sent, true, nil
+		case left <= 0:
+			d.release(bg, rows[i:])
+			return sent, false, fmt.Errorf("outbox: the %s lease ended before the first send", lease)
+		}
+		sendCtx, cancel := context.WithTimeout(ctx, min(sendTimeout, left))
+		serr := d.Sender.Send(sendCtx, r.Message)
+		cancel()
+		if serr != nil && ctx.Err() != nil {
+			// The send failed because the dispatcher is stopping, not because
+			// of the receiver: this is no attempt, hand the message back.
+			d.release(bg, rows[i:])
+			return sent, false, ctx.Err()
+		}
+		if serr == nil {
+			sent++
+		}
+		if err := d.record(bg, r, serr, maxAttempts); err != nil {
+			d.release(bg, rows[i+1:])
+			return sent, false, err
+		}
+	}
+	return sent, len(rows) == size, nil
+}
+
+// record writes the result of sending r: sent, failed for good after
+// maxAttempts, or due again after the backoff.
+func (d *Dispatcher) record(ctx context.Context, r claimed, serr error, maxAttempts int) error {
+	ctx, cancel := context.WithTimeout(ctx, recordTimeout)
+	defer cancel()
+	attempts := r.Attempts + 1
+	var (
+		res sql.Result
+		err error
+	)
+	switch {
+	case serr == nil:
+		// Not fenced by the lease: the message did go out, whoever holds it now.
+		res, err = d.Store.DB.ExecContext(ctx, `
+UPDATE outbox SET status = 'sent', attempts = attempts + 1, sent_at = now(), last_error = NULL
+WHERE id = $1 AND status = 'pending'`, r.ID)
+	case attempts >= maxAttempts:
+		res, err = d.Store.DB.ExecContext(ctx, `
+UPDATE outbox SET status = 'failed', attempts = $2, last_error = $3
+WHERE id = $1 AND status = 'pending' AND next_attempt_at = $4`, r.ID, attempts, serr.Error(), r.LeaseEnd)
+		d.Log.Error("notification failed for good", "id", r.ID, "attempts", attempts, "error", serr)
+	default:
+		res, err = d.Store.DB.ExecContext(ctx, `
+UPDATE outbox SET attempts = $2, last_error = $3, next_attempt_at = now() + $5 * interval '1 millisecond'
+WHERE id = $1 AND status = 'pending' AND next_attempt_at = $4`, r.ID, attempts, serr.Error(), r.LeaseEnd, d.backoff(attempts).Milliseconds())
+	}
+	if err != nil {
+		return fmt.Errorf("outbox %d: record result: %w", r.ID, err)
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		// The lease ran out and another dispatcher took the message over, or
+		// already recorded it as sent.
+		d.Log.Warn("outbox: the message was no longer this dispatcher's when its result was recorded",
+			"id", r.ID, "send_error", serr)
+	}
+	return nil
+}
+
+// release hands claimed messages back unsent, due when they were before the
+// claim, unless the lease has already passed to another dispatcher. It is best
+// effort: what it cannot hand back comes due when the lease ends.
+func (d *Dispatcher) release(ctx context.Context, rows []claimed) {
+	if len(rows) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, recordTimeout)
+	defer cancel()
+	ids := make(pq.Int64Array, len(rows))
+	due := make(pq.StringArray, len(rows))
+	leaseEnd := make(pq.StringArray, len(rows))
+	for i, r := range rows {
+		ids[i] = r.ID
+		due[i] = r.DueAt.Format(time.RFC3339Nano)
+		leaseEnd[i] = r.LeaseEnd.Format(time.RFC3339Nano)
+	}
+	_, err := d.Store.DB.ExecContext(ctx, `
+UPDATE outbox o SET next_attempt_at = r.due_at
+FROM unnest($1::bigint[], $2::timestamptz[], $3::timestamptz[]) AS r (id, due_at, lease_end)
+WHERE o.id = r.id AND o.status = 'pending' AND o.next_attempt_at = r.lease_end`, ids, due, leaseEnd)
+	if err != nil {
+		d.Log.Warn("outbox: could not hand messages back; they come due when their lease ends", "count", len(rows), "error", err)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"os/user"
@@ -94,20 +95,82 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		}
 	}
 	// A server left running by a killed zeren: stop it, then start on our port.
-	if _, err := s.run(ctx, "pg_ctl", "-D", dir, "status"); err == nil {
+	if s.Running(ctx) {
 		_, _ = s.run(ctx, "pg_ctl", "-D", dir, "-m", "fast", "-w", "stop")
 	}
-	options := fmt.Sprintf("-p %d -h 127.0.0.1 -c unix_socket_directories='' -c fsync=on -c max_connections=200", opts.Port)
-	logFile := filepath.Join(dir, "postgres.log")
-	if out, err := s.run(ctx, "pg_ctl", "-D", dir, "-o", options, "-l", logFile, "-w", "-t", "60", "start"); err != nil {
-		tail, _ := os.ReadFile(logFile)
-		return nil, fmt.Errorf("pg_ctl start: %w: %s %s", err, out, lastLines(tail, 5))
+	if err := s.start(ctx); err != nil {
+		return nil, err
 	}
 	if err := s.createDatabase(ctx); err != nil {
 		_ = s.Stop()
 		return nil, err
 	}
 	return s, nil
+}
+
+// start starts the initialised cluster on its port and waits until it takes connections.
+func (s *Server) start(ctx context.Context) error {
+	options := fmt.Sprintf("-p %d -h 127.0.0.1 -c unix_socket_directories='' -c fsync=on -c max_connections=200", s.opts.Port)
+	logFile := filepath.Join(s.opts.Dir, "postgres.log")
+	if out, err := s.run(ctx, "pg_ctl", "-D", s.opts.Dir, "-o", options, "-l", logFile, "-w", "-t", "60", "start"); err != nil {
+		tail, _ := os.ReadFile(logFile)
+		return fmt.Errorf("pg_ctl start: %w: %s %s", err, out, lastLines(tail, 5))
+	}
+	return nil
+}
+
+// Running says whether the cluster's server is up.
+func (s *Server) Running(ctx context.Context) bool {
+	_, err := s.run(ctx, "pg_ctl", "-D", s.opts.Dir, "status")
+	return err == nil
+}
+
+// Restart starts the server again after it stopped or died; its data is kept.
+func (s *Server) Restart(ctx context.Context) error {
+	if s.Running(ctx) {
+		return nil
+	}
+	// A server killed outright leaves its pid file; pg_ctl start recovers from it.
+	return s.start(ctx)
+}
+
+// Kill stops the server the way a crash does (immediate mode: no checkpoint,
+// connections dropped); it recovers on the next start. For tests and chaos runs.
+func (s *Server) Kill() error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if out, err := s.run(ctx, "pg_ctl", "-D", s.opts.Dir, "-m", "immediate", "-w", "stop"); err != nil {
+		return fmt.Errorf("pg_ctl stop: %w: %s", err, out)
+	}
+	return nil
+}
+
+// Watch restarts the server whenever it is found dead, checking every interval
+// until ctx ends; each restart (or failed attempt) is reported to report.
+func (s *Server) Watch(ctx context.Context, interval time.Duration, report func(err error)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if s.Running(ctx) || ctx.Err() != nil {
+			continue
+		}
+		report(s.Restart(ctx))
+	}
+}
+
+// FreePort asks the kernel for a free TCP port on loopback.
+func FreePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 // URL is the connection URL of the database.

@@ -19,7 +19,7 @@ type Clocks map[string]*domain.Clock
 // FastClocks loads the clocks of the campaigns running faster than real time.
 func FastClocks(ctx context.Context, db sqlx.ExtContext) (Clocks, error) {
 	var rows []Campaign
-	err := sqlx.SelectContext(ctx, db, &rows, `SELECT id, name, time_zone, starts_on, ends_on, policy, created_at, clock_speed, clock_anchor
+	err := sqlx.SelectContext(ctx, db, &rows, `SELECT id, name, time_zone, starts_on, ends_on, policy, created_at, clock_speed, clock_anchor, ended_at
 FROM campaigns WHERE clock_speed > 1 AND clock_anchor IS NOT NULL`)
 	if err != nil {
 		return nil, fmt.Errorf("campaign clocks: %w", err)

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -92,20 +94,27 @@ type Notice struct {
 	At time.Time `db:"-"`
 }
 
-// AddNotice publishes a notice once per key.
-func AddNotice(ctx context.Context, tx sqlx.ExtContext, n Notice) (bool, error) {
+// AddNotice publishes a notice once per key, and answers its id and whether
+// this call published it (false: a notice with the key exists).
+func AddNotice(ctx context.Context, tx sqlx.ExtContext, n Notice) (int64, bool, error) {
 	if n.At.IsZero() {
 		n.At = time.Now()
 	}
-	res, err := tx.ExecContext(ctx, `
+	var id int64
+	err := sqlx.GetContext(ctx, tx, &id, `
 INSERT INTO notices (key, issuer_unit_id, unit_ids, reason, subject_type, subject_id, issued_by, created_at)
 VALUES ($1, $2, $3, $4, $5, $6, COALESCE(NULLIF($7, ''), 'engine'), $8)
-ON CONFLICT (key) DO NOTHING`, n.Key, n.IssuerUnitID, pq.Array(n.UnitIDs), n.Reason, n.SubjectType, n.SubjectID, n.IssuedBy, n.At)
-	if err != nil {
-		return false, fmt.Errorf("notice %s: %w", n.Key, mapError(err))
+ON CONFLICT (key) DO NOTHING RETURNING id`, n.Key, n.IssuerUnitID, pq.Array(n.UnitIDs), n.Reason, n.SubjectType, n.SubjectID, n.IssuedBy, n.At)
+	if err == nil {
+		return id, true, nil
 	}
-	c, _ := res.RowsAffected()
-	return c == 1, nil
+	if !errors.Is(err, sql.ErrNoRows) {
+		return 0, false, fmt.Errorf("notice %s: %w", n.Key, mapError(err))
+	}
+	if err := sqlx.GetContext(ctx, tx, &id, `SELECT id FROM notices WHERE key = $1`, n.Key); err != nil {
+		return 0, false, fmt.Errorf("notice %s: %w", n.Key, mapError(err))
+	}
+	return id, false, nil
 }
 
 // AddLetter records a supervision letter (督办函) once per key.

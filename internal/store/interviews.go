@@ -34,6 +34,8 @@ type Interview struct {
 	UpdatedAt      time.Time  `db:"updated_at" json:"updated_at"`
 	ClosedAt       *time.Time `db:"closed_at" json:"closed_at,omitempty"`
 	Triggers       int        `db:"triggers" json:"triggers"`
+	// Items are the summonses the interview answers, oldest first.
+	Items []domain.InterviewItem `db:"-" json:"items"`
 }
 
 const interviewColumns = `i.id, i.campaign_id, i.unit_id, u.code AS unit_code, u.name AS unit_name, i.reason_key, i.reason, i.source, i.status,
@@ -51,10 +53,30 @@ type Summons struct {
 	Reason    string
 	Source    string // ladder, ranking, manual
 	At        time.Time
+	// What the summons is about: the subject, the task and the rung that made
+	// it, and Label, the item as an official reads it.
+	SubjectType string
+	SubjectID   string
+	TaskID      string
+	Rung        *int
+	Label       string
 }
 
-// OpenInterview records a summons: it joins the unit's open interview for the
-// same reason, or opens a new one (created=true, and the caller starts its process).
+// label is the item's words: the summons' own label, or its reason.
+func (s Summons) label() string {
+	if s.Label != "" {
+		return s.Label
+	}
+	return s.Reason
+}
+
+// joinable are the statuses in which a summons joins an interview: until it
+// is held, so its minutes and commitments answer every item it lists.
+const joinable = `('summoned', 'scheduled', 'acknowledged')`
+
+// OpenInterview records a summons: it joins the unit's interview for the same
+// reason that has not yet been held, or opens a new one (created=true, and the
+// caller starts its process).
 func OpenInterview(ctx context.Context, tx *sqlx.Tx, s Summons) (id int64, created bool, err error) {
 	// Serialise summonses of one unit, so two triggers cannot both open one.
 	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(716161602, $1::int)`, s.UnitID); err != nil {
@@ -72,7 +94,7 @@ func OpenInterview(ctx context.Context, tx *sqlx.Tx, s Summons) (id int64, creat
 	if !errors.Is(err, sql.ErrNoRows) {
 		return 0, false, fmt.Errorf("summons %s: %w", s.Key, err)
 	}
-	err = tx.GetContext(ctx, &id, `SELECT id FROM interviews WHERE unit_id = $1 AND reason_key = $2 AND status <> 'closed'`, s.UnitID, s.ReasonKey)
+	err = tx.GetContext(ctx, &id, `SELECT id FROM interviews WHERE unit_id = $1 AND reason_key = $2 AND status IN `+joinable, s.UnitID, s.ReasonKey)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		if err := tx.GetContext(ctx, &id, `SELECT nextval('interviews_id_seq')`); err != nil {
@@ -92,11 +114,74 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
 	case err != nil:
 		return 0, false, fmt.Errorf("open interview: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO interview_triggers (key, interview_id, source, reason, created_at) VALUES ($1, $2, $3, $4, $5)`,
-		s.Key, id, s.Source, s.Reason, s.At); err != nil {
-		return 0, false, fmt.Errorf("interview trigger: %w", mapError(err))
+	if err := addTrigger(ctx, tx, id, s); err != nil {
+		return 0, false, err
 	}
 	return id, created, nil
+}
+
+// addTrigger records a summons of an interview, once per key.
+func addTrigger(ctx context.Context, tx sqlx.ExtContext, id int64, s Summons) error {
+	if _, err := tx.ExecContext(ctx, `
+INSERT INTO interview_triggers (key, interview_id, source, reason, created_at, subject_type, subject_id, task_id, rung, label)
+VALUES ($1, $2, $3, $4, $5, NULLIF($6, ''), NULLIF($7, ''), NULLIF($8, ''), $9, $10) ON CONFLICT (key) DO NOTHING`,
+		s.Key, id, s.Source, s.Reason, s.At, s.SubjectType, s.SubjectID, s.TaskID, s.Rung, s.label()); err != nil {
+		return fmt.Errorf("interview trigger: %w", mapError(err))
+	}
+	return nil
+}
+
+// InterviewItems lists what summoned an interview, oldest first.
+func InterviewItems(ctx context.Context, db sqlx.ExtContext, id int64) ([]domain.InterviewItem, error) {
+	var out []domain.InterviewItem
+	err := sqlx.SelectContext(ctx, db, &out, `SELECT id, COALESCE(label, reason) AS label FROM interview_triggers
+WHERE interview_id = $1 ORDER BY created_at, id`, id)
+	if err != nil {
+		return nil, fmt.Errorf("interview %d items: %w", id, err)
+	}
+	if out == nil {
+		out = []domain.InterviewItem{}
+	}
+	return out, nil
+}
+
+// RecordInterview writes the interview a process runs and its first summons,
+// if an earlier transaction did not (a crash between the start of the process
+// and the commit of its row); wrote says it did. When the unit meanwhile got
+// another interview for the same reason, the summons joins that one instead
+// and mergedInto names it: the process then has nothing to do.
+func RecordInterview(ctx context.Context, tx *sqlx.Tx, spec domain.InterviewSpec) (mergedInto int64, wrote bool, err error) {
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(716161602, $1::int)`, spec.UnitID); err != nil {
+		return 0, false, fmt.Errorf("summons lock: %w", err)
+	}
+	var exists bool
+	if err := tx.GetContext(ctx, &exists, `SELECT EXISTS (SELECT 1 FROM interviews WHERE id = $1)`, spec.ID); err != nil {
+		return 0, false, fmt.Errorf("interview %d: %w", spec.ID, err)
+	}
+	if exists {
+		return 0, false, nil
+	}
+	s := Summons{Key: spec.FirstTrigger, CampaignID: spec.CampaignID, UnitID: spec.UnitID, ReasonKey: spec.ReasonKey,
+		Reason: spec.Reason, Source: spec.Source, At: spec.CreatedAt, Label: spec.Label}
+	var other int64
+	err = tx.GetContext(ctx, &other, `SELECT id FROM interviews WHERE unit_id = $1 AND reason_key = $2 AND status IN `+joinable, spec.UnitID, spec.ReasonKey)
+	switch {
+	case err == nil:
+		return other, true, addTrigger(ctx, tx, other, s)
+	case !errors.Is(err, sql.ErrNoRows):
+		return 0, false, fmt.Errorf("open interview: %w", err)
+	}
+	var campaign any
+	if spec.CampaignID != "" {
+		campaign = spec.CampaignID
+	}
+	if _, err := tx.ExecContext(ctx, `
+INSERT INTO interviews (id, campaign_id, unit_id, reason_key, reason, source, first_trigger, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
+		spec.ID, campaign, spec.UnitID, spec.ReasonKey, spec.Reason, spec.Source, spec.FirstTrigger, spec.CreatedAt); err != nil {
+		return 0, false, fmt.Errorf("interview %d: %w", spec.ID, mapError(err))
+	}
+	return 0, true, addTrigger(ctx, tx, spec.ID, s)
 }
 
 // InterviewByID loads an interview.
@@ -105,7 +190,9 @@ func InterviewByID(ctx context.Context, db sqlx.ExtContext, id int64) (Interview
 	if err := sqlx.GetContext(ctx, db, &i, `SELECT `+interviewColumns+` FROM interviews i JOIN units u ON u.id = i.unit_id WHERE i.id = $1`, id); err != nil {
 		return i, fmt.Errorf("interview %d: %w", id, mapError(err))
 	}
-	return i, nil
+	var err error
+	i.Items, err = InterviewItems(ctx, db, id)
+	return i, err
 }
 
 // Interviews lists interviews, newest first; unitID 0 lists all.
@@ -179,8 +266,12 @@ func Summon(ctx context.Context, tx *sqlx.Tx, s Summons) (SummonResult, error) {
 	}
 	res := SummonResult{InterviewID: id, Created: created}
 	if !created {
+		if _, err := Enqueue(ctx, tx, Notification{Key: "interview.joined:" + s.Key, UnitID: s.UnitID, Kind: "interview",
+			Title: fmt.Sprintf("【约谈通知】约谈事项增加（第%d号约谈）", id), Body: "本次约谈增加事项：" + s.label()}); err != nil {
+			return res, err
+		}
 		_, err = Append(ctx, tx, Event{Key: "interview.joined:" + s.Key, At: s.At, Actor: ActorEngine, Action: "interview.joined",
-			SubjectType: "interview", SubjectID: fmt.Sprint(id), UnitID: s.UnitID, After: map[string]any{"reason": s.Reason, "source": s.Source}})
+			SubjectType: "interview", SubjectID: fmt.Sprint(id), UnitID: s.UnitID, After: map[string]any{"reason": s.Reason, "source": s.Source, "item": s.label()}})
 		return res, err
 	}
 	name, err := UnitName(ctx, tx, s.UnitID)
@@ -192,7 +283,8 @@ func Summon(ctx context.Context, tx *sqlx.Tx, s Summons) (SummonResult, error) {
 		return res, err
 	}
 	res.Spec = domain.InterviewSpec{ID: id, CampaignID: s.CampaignID, UnitID: s.UnitID, UnitName: name, Reason: s.Reason,
-		OfficeUnitID: office, Ladder: domain.DefaultInterviewLadder()}
+		OfficeUnitID: office, Ladder: domain.DefaultInterviewLadder(),
+		ReasonKey: s.ReasonKey, Source: s.Source, FirstTrigger: s.Key, Label: s.label(), CreatedAt: s.At}
 	if s.CampaignID != "" {
 		camp, err := CampaignByID(ctx, tx, s.CampaignID)
 		if err != nil {
@@ -201,7 +293,7 @@ func Summon(ctx context.Context, tx *sqlx.Tx, s Summons) (SummonResult, error) {
 		res.Spec.Clock = camp.Clock()
 	}
 	if _, err := Enqueue(ctx, tx, Notification{Key: "interview:" + fmt.Sprint(id), UnitID: s.UnitID, Kind: "interview",
-		Title: "【约谈通知】" + name + "主要负责人", Body: s.Reason}); err != nil {
+		Title: "【约谈通知】" + name + "主要负责人", Body: s.Reason + "约谈事项：" + s.label()}); err != nil {
 		return res, err
 	}
 	_, err = Append(ctx, tx, Event{Key: "interview.summoned:" + s.Key, At: s.At, Actor: ActorEngine, Action: "interview.summoned",

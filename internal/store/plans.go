@@ -96,12 +96,24 @@ func NextPlanTaskID(ctx context.Context, db sqlx.ExtContext) (int64, error) {
 
 // InsertPlanTask writes a plan task.
 func InsertPlanTask(ctx context.Context, db sqlx.ExtContext, t PlanTask) error {
-	_, err := db.ExecContext(ctx, `INSERT INTO plan_tasks (id, plan_id, content, owner_unit_id, deadline, measures, created_by)
-VALUES ($1, $2, $3, $4, $5, $6, $7)`, t.ID, t.PlanID, t.Content, t.OwnerUnitID, t.Deadline, t.Measures, t.CreatedBy)
-	if err != nil {
-		return fmt.Errorf("plan task: %w", mapError(err))
+	_, err := UpsertPlanTask(ctx, db, t)
+	return err
+}
+
+// UpsertPlanTask writes a plan task once per id: it answers false when the row
+// exists (its process writes it too, in case the API's transaction did not commit).
+func UpsertPlanTask(ctx context.Context, db sqlx.ExtContext, t PlanTask) (bool, error) {
+	created := t.CreatedAt
+	if created.IsZero() {
+		created = time.Now()
 	}
-	return nil
+	res, err := db.ExecContext(ctx, `INSERT INTO plan_tasks (id, plan_id, content, owner_unit_id, deadline, measures, created_by, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING`, t.ID, t.PlanID, t.Content, t.OwnerUnitID, t.Deadline, t.Measures, t.CreatedBy, created)
+	if err != nil {
+		return false, fmt.Errorf("plan task: %w", mapError(err))
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
 }
 
 // PlanTaskByID loads a plan task.

@@ -25,6 +25,8 @@ type Campaign struct {
 	ClockSpeed float64 `db:"clock_speed" json:"clock_speed"`
 	// ClockAnchor is the wall time the campaign's clock started from, set when it is first run.
 	ClockAnchor *time.Time `db:"clock_anchor" json:"clock_anchor,omitempty"`
+	// EndedAt is when the campaign was ended early, in campaign time; no rung fires after it.
+	EndedAt *time.Time `db:"ended_at" json:"ended_at,omitempty"`
 }
 
 // Clock is the campaign's clock: nil while it runs in real time or has not been run.
@@ -41,37 +43,17 @@ func (c Campaign) Clock() *domain.Clock {
 func (c Campaign) Now(wall time.Time) time.Time { return c.Clock().Now(wall) }
 
 // CampaignPolicy is the policy a campaign stores.
-type CampaignPolicy struct {
-	Pledge     domain.PledgePolicy     `json:"pledge"`
-	Report     domain.ReportPolicy     `json:"report"`
-	BaseScore  float64                 `json:"base_score"`
-	Assessment domain.AssessmentPolicy `json:"assessment"`
-	// Phases are the campaign's stages; by default the national action's four over its span.
-	Phases []domain.Phase `json:"phases"`
-}
+type CampaignPolicy = domain.CampaignPolicy
 
 // FullPolicy reads the campaign's whole policy with defaults filled in.
 func (c Campaign) FullPolicy() CampaignPolicy {
 	var p CampaignPolicy
 	_ = json.Unmarshal(c.Policy, &p)
-	p.Pledge = p.Pledge.WithDefaults()
-	p.Report = p.Report.WithDefaults()
-	if p.BaseScore == 0 {
-		p.BaseScore = 100
-	}
-	p.Assessment = p.Assessment.WithDefaults()
-	if len(p.Phases) == 0 {
-		p.Phases = domain.DefaultPhases(c.StartsOn, c.EndsOn)
-	}
-	return p
+	return p.WithDefaults(c.StartsOn, c.EndsOn)
 }
 
 // PledgePolicy reads the campaign's pledge policy with defaults filled in.
-func (c Campaign) PledgePolicy() domain.PledgePolicy {
-	var p CampaignPolicy
-	_ = json.Unmarshal(c.Policy, &p)
-	return p.Pledge.WithDefaults()
-}
+func (c Campaign) PledgePolicy() domain.PledgePolicy { return c.FullPolicy().Pledge }
 
 // Location is the campaign's time zone.
 func (c Campaign) Location() *time.Location {
@@ -98,7 +80,7 @@ ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, time_zone = EXCLUDED.time_z
 // CampaignByID loads a campaign.
 func CampaignByID(ctx context.Context, db sqlx.ExtContext, id string) (Campaign, error) {
 	var c Campaign
-	err := sqlx.GetContext(ctx, db, &c, `SELECT id, name, time_zone, starts_on, ends_on, policy, created_at, clock_speed, clock_anchor FROM campaigns WHERE id = $1`, id)
+	err := sqlx.GetContext(ctx, db, &c, `SELECT id, name, time_zone, starts_on, ends_on, policy, created_at, clock_speed, clock_anchor, ended_at FROM campaigns WHERE id = $1`, id)
 	if err != nil {
 		return c, fmt.Errorf("campaign %s: %w", id, mapError(err))
 	}
@@ -115,6 +97,17 @@ func StartClock(ctx context.Context, db sqlx.ExtContext, id string, at time.Time
 		return Campaign{}, fmt.Errorf("campaign %s clock: %w", id, err)
 	}
 	return CampaignByID(ctx, db, id)
+}
+
+// EndCampaign records that the campaign ended at at (campaign time), once:
+// it answers whether this call ended it.
+func EndCampaign(ctx context.Context, db sqlx.ExtContext, id string, at time.Time) (bool, error) {
+	res, err := db.ExecContext(ctx, `UPDATE campaigns SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL`, id, at.Truncate(time.Microsecond))
+	if err != nil {
+		return false, fmt.Errorf("end campaign %s: %w", id, mapError(err))
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
 }
 
 // SetParticipants records the units taking part in a campaign.

@@ -1,11 +1,10 @@
 package store
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
+	"math"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -107,12 +106,24 @@ func UpdateReport(ctx context.Context, tx sqlx.ExtContext, u ReportUpdate) (Repo
 	return before, after, err
 }
 
-// Reports lists a campaign's reports of a period (or all periods when empty).
-func Reports(ctx context.Context, db sqlx.ExtContext, campaignID, period string, unitIDs []int64) ([]Report, error) {
+// Readers says whose records a list answers: every unit's (All), or only
+// those of Units.
+type Readers struct {
+	All   bool
+	Units []int64
+}
+
+// Reports lists a campaign's reports of a period (or all periods when empty),
+// of the units readers may read.
+func Reports(ctx context.Context, db sqlx.ExtContext, campaignID, period string, readers Readers) ([]Report, error) {
 	var out []Report
+	units := readers.Units
+	if units == nil {
+		units = []int64{}
+	}
 	err := sqlx.SelectContext(ctx, db, &out, `SELECT `+reportColumns+` FROM reports r JOIN units u ON u.id = r.unit_id
-WHERE r.campaign_id = $1 AND ($2 = '' OR r.period = $2) AND (cardinality($3::bigint[]) = 0 OR r.unit_id = ANY($3))
-ORDER BY r.period, u.kind, u.id`, campaignID, period, pq.Array(unitIDs))
+WHERE r.campaign_id = $1 AND ($2 = '' OR r.period = $2) AND ($3 OR r.unit_id = ANY($4::bigint[]))
+ORDER BY r.period, u.kind, u.id`, campaignID, period, readers.All, pq.Array(units))
 	if err != nil {
 		return nil, fmt.Errorf("reports: %w", err)
 	}
@@ -146,11 +157,22 @@ type NoticeRow struct {
 	CreatedAt    time.Time     `db:"created_at" json:"created_at"`
 }
 
+const noticeColumns = `n.id, n.issuer_unit_id, i.name AS issuer_name, n.unit_ids, n.reason, n.subject_type, n.subject_id, n.published, n.issued_by, n.created_at`
+
+// NoticeByID loads one notice.
+func NoticeByID(ctx context.Context, db sqlx.ExtContext, id int64) (NoticeRow, error) {
+	var n NoticeRow
+	if err := sqlx.GetContext(ctx, db, &n, `SELECT `+noticeColumns+` FROM notices n JOIN units i ON i.id = n.issuer_unit_id WHERE n.id = $1`, id); err != nil {
+		return n, fmt.Errorf("notice %d: %w", id, mapError(err))
+	}
+	return n, nil
+}
+
 // Notices lists notices, newest first; unitID 0 lists all.
 func Notices(ctx context.Context, db sqlx.ExtContext, unitID int64, limit int) ([]NoticeRow, error) {
 	var out []NoticeRow
 	err := sqlx.SelectContext(ctx, db, &out, `
-SELECT n.id, n.issuer_unit_id, i.name AS issuer_name, n.unit_ids, n.reason, n.subject_type, n.subject_id, n.published, n.issued_by, n.created_at
+SELECT `+noticeColumns+`
 FROM notices n JOIN units i ON i.id = n.issuer_unit_id
 WHERE n.published AND ($1 = 0 OR $1 = ANY(n.unit_ids)) ORDER BY n.created_at DESC, n.id DESC LIMIT $2`, unitID, limit)
 	if err != nil {
@@ -181,7 +203,8 @@ type UnitScore struct {
 }
 
 // Scores computes every reporting unit's score for a campaign year from the
-// ledger and ranks them, highest first (ties share a rank).
+// ledger and ranks them within their kind, highest first, by the assessment's
+// rule (ties share a rank: 1, 1, 3).
 func Scores(ctx context.Context, db sqlx.ExtContext, campaignID string, year int, base float64) ([]UnitScore, error) {
 	units, err := ReportingUnits(ctx, db, campaignID)
 	if err != nil {
@@ -205,23 +228,14 @@ FROM score_ledger WHERE campaign_id = $1 AND year = $2 ORDER BY id`, campaignID,
 		for _, e := range s.Entries {
 			s.Score += e.Points
 		}
+		s.Score = math.Round(s.Score*100) / 100
 		out = append(out, s)
 	}
-	sortScores(out)
-	return out, nil
-}
-
-func sortScores(s []UnitScore) {
-	slices.SortFunc(s, func(a, b UnitScore) int {
-		if c := cmp.Compare(b.Score, a.Score); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.UnitID, b.UnitID)
+	out, ranks := domain.Rank(out, func(s UnitScore) domain.Standing {
+		return domain.Standing{Kind: s.Kind, Score: s.Score, ID: s.UnitID}
 	})
-	for i := range s {
-		s[i].Rank = i + 1
-		if i > 0 && s[i].Score == s[i-1].Score {
-			s[i].Rank = s[i-1].Rank
-		}
+	for i := range out {
+		out[i].Rank = ranks[i]
 	}
+	return out, nil
 }

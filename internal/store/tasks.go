@@ -84,7 +84,8 @@ var ErrTaskClosed = fmt.Errorf("%w: the task is not open", domain.ErrConflict)
 // (changed=false); any other completion of a closed task is ErrTaskClosed.
 func CompleteTask(ctx context.Context, tx sqlx.ExtContext, id string, personID int64, outcome json.RawMessage, updateID string, at time.Time) (Task, bool, error) {
 	res, err := tx.ExecContext(ctx, `
-UPDATE tasks SET status = 'completed', completed_at = $2, completed_by = $3, outcome = $4, update_id = $5
+UPDATE tasks SET status = 'completed', completed_at = $2, completed_by = $3, outcome = $4, update_id = $5,
+  completing_key = NULL, completing_until = NULL
 WHERE id = $1 AND status = 'open'`, id, at, personID, string(outcome), updateID)
 	if err != nil {
 		return Task{}, false, fmt.Errorf("complete task %s: %w", id, mapError(err))
@@ -103,12 +104,57 @@ WHERE id = $1 AND status = 'open'`, id, at, personID, string(outcome), updateID)
 	return t, false, ErrTaskClosed
 }
 
-// SetTaskDue moves an open task's deadline.
+// SetTaskDue moves a task's deadline, and its subject's with it where the
+// task is the subject's main step (a report's submission, a pledge's signing,
+// an assigned matter's result, a plan task), so lateness is measured against
+// the moved deadline everywhere.
 func SetTaskDue(ctx context.Context, tx sqlx.ExtContext, id string, due time.Time) (Task, error) {
-	if _, err := tx.ExecContext(ctx, `UPDATE tasks SET due_at = $2 WHERE id = $1 AND status = 'open'`, id, due); err != nil {
-		return Task{}, fmt.Errorf("move task %s: %w", id, err)
+	if _, err := tx.ExecContext(ctx, `UPDATE tasks SET due_at = $2 WHERE id = $1`, id, due); err != nil {
+		return Task{}, fmt.Errorf("move task %s: %w", id, mapError(err))
 	}
-	return TaskByID(ctx, tx, id)
+	t, err := TaskByID(ctx, tx, id)
+	if err != nil {
+		return t, err
+	}
+	var q string
+	switch domain.TaskKind(t.Kind) {
+	case domain.KindReportSubmit:
+		q = `UPDATE reports SET due_at = $2 WHERE id = $1 AND status <> 'accepted'`
+	case domain.KindPledgeSign:
+		q = `UPDATE pledges SET due_at = $2 WHERE id = $1 AND status <> 'in_force'`
+	case domain.KindAssignmentComplete:
+		q = `UPDATE assignments SET due_at = $2 WHERE id::text = $1 AND status <> 'approved'`
+	case domain.KindPlanTaskDone:
+		q = `UPDATE plan_tasks SET deadline = $2 WHERE id::text = $1 AND status <> 'done'`
+	default:
+		return t, nil
+	}
+	if _, err := tx.ExecContext(ctx, q, t.SubjectID, due); err != nil {
+		return t, fmt.Errorf("move %s %s: %w", t.SubjectType, t.SubjectID, mapError(err))
+	}
+	return t, nil
+}
+
+// BeginCompleting claims an open task for one completion request (key) until
+// until: one Update per task is in flight at a time. The same key may claim it
+// again (a retried request); a claim past its time lapses. It answers false
+// when the task is not open or another request holds it.
+func BeginCompleting(ctx context.Context, db sqlx.ExtContext, id, key string, now, until time.Time) (bool, error) {
+	res, err := db.ExecContext(ctx, `UPDATE tasks SET completing_key = $2, completing_until = $4
+WHERE id = $1 AND status = 'open' AND (completing_key IS NULL OR completing_key = $2 OR completing_until < $3)`, id, key, now, until)
+	if err != nil {
+		return false, fmt.Errorf("claim completion of %s: %w", id, mapError(err))
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// EndCompleting releases a completion claim the Update refused.
+func EndCompleting(ctx context.Context, db sqlx.ExtContext, id, key string) error {
+	if _, err := db.ExecContext(ctx, `UPDATE tasks SET completing_key = NULL, completing_until = NULL WHERE id = $1 AND completing_key = $2`, id, key); err != nil {
+		return fmt.Errorf("release completion of %s: %w", id, mapError(err))
+	}
+	return nil
 }
 
 // ClaimTask marks an open, unclaimed task as being worked on by a person; it
