@@ -48,7 +48,7 @@ func (a *Activities) ComputeAssessment(ctx context.Context, in AssessmentInput) 
 		veto, vetoed := vetoes[s.UnitID]
 		units = append(units, domain.AssessedUnit{UnitID: s.UnitID, UnitCode: s.UnitCode, UnitName: s.UnitName, Kind: s.Kind, Score: s.Score, Vetoed: vetoed, Veto: veto})
 	}
-	ranked := policy.Assessment.RankWithinKind(units)
+	ranked := policy.Assessment.RankWithinKind(units, policy.Base())
 	err = a.inTx(ctx, func(tx *sqlx.Tx) error {
 		if err := store.SaveComputed(ctx, tx, in.CampaignID, in.Year, in.Round, ranked, in.At); err != nil {
 			return err
@@ -86,6 +86,9 @@ func (a *Activities) PublishAssessment(ctx context.Context, in AssessmentInput) 
 				continue
 			}
 			reason := fmt.Sprintf("%d年度安全生产目标责任考核中%s在同类单位中排名第%d（%.1f分），约谈主要负责人。", in.Year, u.UnitName, u.Rank, u.Score)
+			if u.TiedAtBoundary {
+				reason = fmt.Sprintf("%d年度安全生产目标责任考核中%s在同类单位中并列第%d（%.1f分，与末位同分），约谈主要负责人。", in.Year, u.UnitName, u.Rank, u.Score)
+			}
 			s, err := store.Summon(ctx, tx, store.Summons{Key: fmt.Sprintf("ranking:%s:%d:%d", in.CampaignID, in.Year, u.UnitID), CampaignID: in.CampaignID,
 				UnitID: u.UnitID, ReasonKey: fmt.Sprintf("ranking:%d", in.Year), Reason: reason, Source: "ranking", At: in.At})
 			if err != nil {

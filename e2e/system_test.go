@@ -41,6 +41,7 @@ type system struct {
 	http     *httptest.Server
 	store    *store.Store
 	tokens   map[string]string
+	stopBeat context.CancelFunc
 }
 
 func start(t *testing.T, temporalFile string, s *store.Store, tokens map[string]string, options ...func(*activities.Activities)) *system {
@@ -68,11 +69,18 @@ func start(t *testing.T, temporalFile string, s *store.Store, tokens map[string]
 		o(acts)
 	}
 	workflows.Register(w, acts)
+	// The worker's heartbeat, as in production: an outage before it is recorded first.
+	beat, stopBeat := context.WithCancel(context.Background())
+	if _, err := s.Beat(beat, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	go s.Heartbeat(beat, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err := w.Start(); err != nil {
+		stopBeat()
 		t.Fatal(err)
 	}
 	h := api.New(api.Deps{Store: s, Temporal: c, TaskQueue: taskQueue, Registry: reg, Gatherer: reg, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	sys := &system{temporal: ts, client: c, worker: w, http: httptest.NewServer(h), store: s, tokens: tokens}
+	sys := &system{temporal: ts, client: c, worker: w, http: httptest.NewServer(h), store: s, tokens: tokens, stopBeat: stopBeat}
 	t.Cleanup(sys.stop)
 	return sys
 }
@@ -82,6 +90,7 @@ func (s *system) stop() {
 		return
 	}
 	s.http.Close()
+	s.stopBeat()
 	s.worker.Stop()
 	s.client.Close()
 	_ = s.temporal.Stop()

@@ -41,6 +41,18 @@ func TestInterviewFromSummonsToClose(t *testing.T) {
 		t.Fatalf("another reason must open its own interview: %+v", other)
 	}
 
+	items, err := store.InterviewItems(ctx, s.DB, first.InterviewID)
+	if err != nil || len(items) != 2 || items[0].Label != "5月工作进展逾期10天未报送" || items[1].Label != "6月工作进展逾期10天未报送" {
+		t.Fatalf("items %+v (%v); want the two summonses", items, err)
+	}
+	answer := func(texts ...string) []map[string]any {
+		var out []map[string]any
+		for i, text := range texts {
+			out = append(out, map[string]any{"item": items[i%len(items)].ID, "text": text})
+		}
+		return out
+	}
+
 	env := newSuite().NewTestWorkflowEnvironment()
 	workflows.Register(env, a)
 	env.SetStartTime(t0)
@@ -65,9 +77,19 @@ func TestInterviewFromSummonsToClose(t *testing.T) {
 	act(day, "schedule", 1, "interview.schedule", "yjj-office", map[string]any{"scheduled_at": at, "place": "县应急管理局三楼会议室", "leader": "分管安全生产副县长"})
 	act(2*day, "acknowledge", 1, "interview.acknowledge", "zx-head", map[string]any{"note": "按时参加"})
 	act(5*day+3*time.Hour, "minutes", 1, "interview.minutes", "yjj-office", map[string]any{"minutes": "指出月报连续逾期问题，要求建立专人负责制度。"})
-	act(6*day, "commitments", 1, "interview.commitments", "zx-head", map[string]any{"commitments": []string{"明确专人按月报送", "每月3日前完成初稿"}, "commitments_due": t0.Add(20 * day)})
+	// Plain commitments do not say which summons they answer: refused while the interview lists two.
+	env.RegisterDelayedCallback(func() {
+		id := workflows.TaskID(wid, "commitments", 1)
+		raw, _ := json.Marshal(map[string]any{"commitments": []string{"明确专人按月报送"}, "commitments_due": t0.Add(20 * day)})
+		env.UpdateWorkflow(workflows.UpdateCompleteTask, "plain", &testsuite.TestUpdateCallback{
+			OnAccept:   func() { errs = append(errs, fmt.Errorf("%s: unnamed commitments accepted for two items", id)) },
+			OnReject:   func(error) {},
+			OnComplete: func(any, error) {},
+		}, workflows.CompleteTaskRequest{TaskID: id, Kind: "interview.commitments", PersonID: ids["zx-head"], PersonKey: "zx-head", Payload: raw})
+	}, 6*day-time.Hour)
+	act(6*day, "commitments", 1, "interview.commitments", "zx-head", map[string]any{"commitments": answer("明确专人按月报送", "每月3日前完成初稿"), "commitments_due": t0.Add(20 * day)})
 	act(21*day, "confirm", 1, "interview.confirm", "yjj-office", map[string]any{"decision": "return", "comment": "专人制度未见文件，请补充"})
-	act(22*day, "commitments", 2, "interview.commitments", "zx-head", map[string]any{"commitments": []string{"印发专人负责制度文件"}, "commitments_due": t0.Add(30 * day)})
+	act(22*day, "commitments", 2, "interview.commitments", "zx-head", map[string]any{"commitments": answer("印发专人负责制度文件", "补报6月进展"), "commitments_due": t0.Add(30 * day)})
 	act(29*day, "confirm", 2, "interview.confirm", "yjj-office", map[string]any{"decision": "confirm"})
 	env.ExecuteWorkflow(workflows.InterviewWorkflow, first.Spec)
 	for _, err := range errs {
@@ -84,9 +106,25 @@ func TestInterviewFromSummonsToClose(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if iv.Status != domain.InterviewClosed || iv.Triggers != 2 || iv.ScheduledAt == nil || !iv.ScheduledAt.Equal(at) ||
+	if iv.Status != domain.InterviewClosed || iv.Triggers != 2 || len(iv.Items) != 2 || iv.ScheduledAt == nil || !iv.ScheduledAt.Equal(at) ||
 		iv.Minutes == nil || iv.CommitmentsDue == nil || !iv.CommitmentsDue.Equal(t0.Add(30*day)) {
 		t.Fatalf("interview %+v", iv)
+	}
+	// The minutes and commitments tasks listed both items for the people answering them.
+	for _, step := range []string{"minutes", "commitments"} {
+		task, err := store.TaskByID(ctx, s.DB, workflows.TaskID(wid, step, 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var tc domain.TaskContext
+		if err := json.Unmarshal(task.Context, &tc); err != nil || len(tc.Items) != 2 {
+			t.Fatalf("%s task context %s: want both items", step, task.Context)
+		}
+	}
+	// A summons after the interview was held opens a new interview rather than joining answered commitments.
+	later, err := a.Summon(ctx, store.Summons{Key: "report/x/zx/2021-07#4", UnitID: zx.ID, ReasonKey: "lateness:report", Reason: "7月工作进展逾期10天未报送", Source: "ladder", At: t0.Add(40 * day)})
+	if err != nil || !later.Created || later.InterviewID == first.InterviewID {
+		t.Fatalf("a summons after the interview was held: %+v (%v); want a new interview", later, err)
 	}
 	var fired []time.Time
 	if err := s.DB.Select(&fired, `SELECT at FROM audit_log WHERE action = 'rung.fired' ORDER BY seq`); err != nil {

@@ -99,7 +99,7 @@ func (m Model) Decide(t store.Task) Action {
 	case domain.KindPlanTaskDone, domain.KindAssignmentComplete:
 		a.Payload = map[string]any{"result": "已按期完成，整改台账已归档。"}
 	case domain.KindInterviewSchedule:
-		a.Payload = map[string]any{"scheduled_at": t.CreatedAt.Add(3 * 24 * time.Hour).UTC(), "place": "县应急管理局三楼会议室", "leader": "分管安全生产副县长"}
+		a.Payload = map[string]any{"scheduled_at": a.At.Add(2 * 24 * time.Hour).UTC(), "place": "县应急管理局三楼会议室", "leader": "分管安全生产副县长"}
 	case domain.KindInterviewAcknowledge:
 		a.At = t.CreatedAt.Add(time.Hour)
 		a.Payload = map[string]any{"note": "按时参加"}
@@ -107,7 +107,7 @@ func (m Model) Decide(t store.Task) Action {
 		a.At = t.DueAt.Add(-12 * time.Hour)
 		a.Payload = map[string]any{"minutes": "约谈指出问题，要求限期整改并书面报告。"}
 	case domain.KindInterviewCommitments:
-		a.Payload = map[string]any{"commitments": []string{"十日内完成问题整改并报送整改报告"}, "commitments_due": t.CreatedAt.Add(10 * 24 * time.Hour).UTC()}
+		a.Payload = map[string]any{"commitments": commitments(t), "commitments_due": a.At.Add(10 * 24 * time.Hour).UTC()}
 	default:
 		a.Payload = map[string]any{}
 	}
@@ -115,6 +115,21 @@ func (m Model) Decide(t store.Task) Action {
 		a.At = t.CreatedAt
 	}
 	return a
+}
+
+// commitments answer each item an interview lists (one plain commitment when
+// it lists one or none).
+func commitments(t store.Task) []any {
+	var tc domain.TaskContext
+	_ = json.Unmarshal(t.Context, &tc)
+	if len(tc.Items) < 2 {
+		return []any{"十日内完成问题整改并报送整改报告"}
+	}
+	out := make([]any, 0, len(tc.Items))
+	for _, it := range tc.Items {
+		out = append(out, map[string]any{"item": it.ID, "text": "针对" + it.Label + "：十日内完成整改并报送整改报告"})
+	}
+	return out
 }
 
 // monthlyFigures is a plausible month of a unit's inspection work.

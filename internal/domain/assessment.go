@@ -71,7 +71,9 @@ type AssessedUnit struct {
 // with standard competition ranking (tied units share a rank: 1, 1, 3), and
 // marks the bottom N of each kind for interviews — every unit tied with the
 // last of them too (TiedAtBoundary says a unit was summoned for such a tie).
-func (p AssessmentPolicy) RankWithinKind(units []AssessedUnit) []AssessedUnit {
+// A unit that kept the whole base score and was not vetoed has nothing to
+// answer for and is never summoned for its rank.
+func (p AssessmentPolicy) RankWithinKind(units []AssessedUnit, base float64) []AssessedUnit {
 	out := slices.Clone(units)
 	for i := range out {
 		out[i].Grade = p.Grade(out[i].Score, out[i].Vetoed)
@@ -100,7 +102,7 @@ func (p AssessmentPolicy) RankWithinKind(units []AssessedUnit) []AssessedUnit {
 			last++
 		}
 		below := counts[k] - (pos[k] + last - i)
-		out[i].Summoned = below < bottom
+		out[i].Summoned = below < bottom && (out[i].Vetoed || out[i].Score < base)
 		out[i].TiedAtBoundary = out[i].Summoned && pos[k] <= counts[k]-bottom
 	}
 	return out
