@@ -29,6 +29,7 @@ type fixture struct {
 	router *gin.Engine
 	logs   *bytes.Buffer
 	db     *sqlx.DB
+	store  *store.Store
 	tokens map[string]string // person key → token
 }
 
@@ -43,7 +44,7 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{logs: &bytes.Buffer{}, tokens: map[string]string{}, db: s.DB}
+	f := &fixture{logs: &bytes.Buffer{}, tokens: map[string]string{}, db: s.DB, store: s}
 	for _, p := range people {
 		if _, ok := f.tokens[p.Key]; ok {
 			continue

@@ -108,9 +108,9 @@ func (s *Server) addPlanTask(c *gin.Context) {
 		return
 	}
 	v := &domain.ValidationError{}
-	// A plan task may run to a year after its campaign's last day.
-	latest := time.Date(camp.EndsOn.Year()+1, camp.EndsOn.Month(), camp.EndsOn.Day(), 23, 59, 59, 0, camp.Location())
-	in.Validate(camp.Now(time.Now()), latest, v)
+	// A plan task's deadline lies within three years of its campaign's time now.
+	now := camp.Now(time.Now())
+	in.Validate(now, now.AddDate(3, 0, 0), v)
 	var owner domain.Unit
 	if in.OwnerUnit != "" {
 		if owner, err = s.unitByCode(ctx, in.OwnerUnit); err != nil {

@@ -110,6 +110,7 @@ func (s *Server) completeTask(c *gin.Context) {
 		updateID = "r:" + requestID(c)
 	}
 	now := time.Now()
+	submitted := s.taskNow(ctx, t)
 	claimed, err := store.BeginCompleting(ctx, s.Store.DB, t.ID, updateID, now, now.Add(s.UpdateTimeout+5*time.Second))
 	if err != nil {
 		fail(c, err)
@@ -133,7 +134,8 @@ func (s *Server) completeTask(c *gin.Context) {
 	h, err := s.Temporal.UpdateWorkflow(uctx, client.UpdateWorkflowOptions{
 		WorkflowID: t.WorkflowID, UpdateID: updateID, UpdateName: workflows.UpdateCompleteTask,
 		WaitForStage: client.WorkflowUpdateStageCompleted,
-		Args:         []any{workflows.CompleteTaskRequest{TaskID: t.ID, Kind: t.Kind, PersonID: p.ID, PersonKey: p.Key, Payload: body}},
+		Args: []any{workflows.CompleteTaskRequest{TaskID: t.ID, Kind: t.Kind, PersonID: p.ID, PersonKey: p.Key, Payload: body,
+			SubmittedAt: submitted}},
 	})
 	if err == nil {
 		var res workflows.CompleteTaskResult
@@ -343,9 +345,9 @@ func (s *Server) setClaim(c *gin.Context, claim bool) {
 			case claim && cur.ClaimedBy != nil && *cur.ClaimedBy == p.ID, !claim && cur.ClaimedBy == nil:
 				return nil // already so
 			case claim:
-				return fmt.Errorf("%w: another person has claimed this task", domain.ErrConflict)
+				return fmt.Errorf("%w: 这项待办已由他人认领", domain.ErrConflict)
 			default:
-				return fmt.Errorf("%w: another person holds the claim", domain.ErrConflict)
+				return fmt.Errorf("%w: 认领人是他人", domain.ErrConflict)
 			}
 		}
 		action, claimedBy := "task.released", any(nil)

@@ -92,7 +92,8 @@ func TestMonthlyReportOverHTTP(t *testing.T) {
 	var scores struct {
 		Units []store.UnitScore `json:"units"`
 	}
-	sys.send(t, "GET", "/api/v1/campaigns/"+campaign+"/scores?year=2023", "linyou-secretary", nil).want(t, 200).decode(t, &scores)
+	// December's lateness counts in December's year, so the year's assessment sees it.
+	sys.send(t, "GET", "/api/v1/campaigns/"+campaign+"/scores?year=2022", "linyou-secretary", nil).want(t, 200).decode(t, &scores)
 	for _, u := range scores.Units {
 		if u.UnitCode == "jcg" && (u.Score != 96 || len(u.Entries) != 2) {
 			t.Fatalf("jcg score %+v; want 96 from two entries", u)
@@ -154,7 +155,20 @@ func TestInterviewOverHTTP(t *testing.T) {
 	if p := sys.send(t, "POST", "/api/v1/tasks/"+workflows.TaskID(wid, "commitments", 1)+"/complete", "lt-head", map[string]any{"commitments": []string{}}).problem(t); p.Status != 422 {
 		t.Fatalf("empty commitments: %+v", p)
 	}
-	step("commitments", 1, "lt-head", map[string]any{"commitments": []string{"一周内完成隐患台账整改"}, "commitments_due": at.Add(7 * 24 * time.Hour)})
+	// Two summonses joined the interview: the commitments answer each item it lists.
+	var held store.Interview
+	sys.send(t, "GET", fmt.Sprintf("/api/v1/interviews/%d", first.Interview.ID), "lt-head", nil).want(t, 200).decode(t, &held)
+	if len(held.Items) != 2 {
+		t.Fatalf("interview items %+v; want the two summonses", held.Items)
+	}
+	p := sys.send(t, "POST", "/api/v1/tasks/"+workflows.TaskID(wid, "commitments", 1)+"/complete", "lt-head",
+		map[string]any{"commitments": []string{"一周内完成隐患台账整改"}, "commitments_due": at.Add(7 * 24 * time.Hour)}).want(t, 422).problem(t)
+	if p.Errors[0].Field != "commitments" {
+		t.Fatalf("unnamed commitments for two items: %+v", p)
+	}
+	step("commitments", 1, "lt-head", map[string]any{"commitments": []map[string]any{
+		{"item": held.Items[0].ID, "text": "一周内完成隐患台账整改"}, {"item": held.Items[1].ID, "text": "建立推进措施周调度制度"},
+	}, "commitments_due": at.Add(7 * 24 * time.Hour)})
 	step("confirm", 1, "yjj-office", map[string]any{"decision": "confirm"})
 	var iv store.Interview
 	for wait := time.Now().Add(10 * time.Second); time.Now().Before(wait); time.Sleep(50 * time.Millisecond) {

@@ -97,6 +97,10 @@ type CompleteTaskRequest struct {
 	PersonID  int64           `json:"person_id"`
 	PersonKey string          `json:"person_key"`
 	Payload   json.RawMessage `json:"payload"`
+	// SubmittedAt is when zeren received the completion (campaign time): the
+	// task's completion time, unless the process hears of it earlier. A delay
+	// between the request and the workflow is not the unit's lateness.
+	SubmittedAt time.Time `json:"submitted_at,omitempty"`
 }
 
 // CompleteTaskResult is what the complete-task Update answers once the outcome is recorded.

@@ -278,6 +278,9 @@ func (b *board) complete(ctx workflow.Context, req CompleteTaskRequest) (Complet
 	t.Completing = true
 	defer func() { t.Completing = false }()
 	now := b.now(ctx)
+	if at := req.SubmittedAt; !at.IsZero() && at.Before(now) && !at.Before(t.Spec.CreatedAt) {
+		now = at
+	}
 	updateID := ""
 	if info := workflow.GetCurrentUpdateInfo(ctx); info != nil {
 		updateID = info.ID

@@ -109,12 +109,25 @@ func mapError(err error) error {
 	}
 	var pqErr *pq.Error
 	if errors.As(err, &pqErr) {
+		// The PostgreSQL error stays in the chain, so Rejected and Unavailable still see it.
 		switch pqErr.Code {
 		case "23505": // unique_violation
-			return fmt.Errorf("%w: %s", domain.ErrConflict, pqErr.Constraint)
+			return &dbError{sentinel: domain.ErrConflict, msg: "与已有记录重复", pq: pqErr}
 		case "23503": // foreign_key_violation
-			return fmt.Errorf("%w: %s", domain.ErrNotFound, pqErr.Constraint)
+			return &dbError{sentinel: domain.ErrNotFound, msg: "引用的记录不存在", pq: pqErr}
 		}
 	}
 	return err
 }
+
+// dbError is a PostgreSQL error mapped to a domain sentinel: its message is
+// the sentinel's and words an official can read; the PostgreSQL error stays
+// in the chain (errors.As), for the log and for Rejected.
+type dbError struct {
+	sentinel error
+	msg      string
+	pq       *pq.Error
+}
+
+func (e *dbError) Error() string   { return e.sentinel.Error() + ": " + e.msg }
+func (e *dbError) Unwrap() []error { return []error{e.sentinel, e.pq} }

@@ -77,7 +77,7 @@ func TaskByID(ctx context.Context, db sqlx.ExtContext, id string) (Task, error) 
 }
 
 // ErrTaskClosed is a completion of a task that is no longer open.
-var ErrTaskClosed = fmt.Errorf("%w: the task is not open", domain.ErrConflict)
+var ErrTaskClosed = fmt.Errorf("%w: 这项待办已办结", domain.ErrConflict)
 
 // CompleteTask marks an open task completed with its outcome. Completing it
 // again with the same update id is a no-op that returns the stored task
