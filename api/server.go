@@ -126,6 +126,7 @@ func (s *Server) ready(c *gin.Context) {
 		s.Log.WarnContext(ctx, "readiness: temporal", "error", err)
 	}
 	if !ok {
+		c.Header("Retry-After", RetryAfter)
 		writeProblem(c, Problem{Type: TypeUnavailable, Title: titles[TypeUnavailable], Status: http.StatusServiceUnavailable,
 			Detail: "依赖的服务没有响应", Instance: requestID(c), Checks: checks})
 		return
