@@ -15,8 +15,9 @@ import (
 )
 
 type resp struct {
-	code int
-	body []byte
+	code       int
+	body       []byte
+	retryAfter string
 }
 
 func (s *system) send(t *testing.T, method, path, person string, body any, headers ...string) resp {
@@ -42,7 +43,7 @@ func (s *system) send(t *testing.T, method, path, person string, body any, heade
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
-	return resp{res.StatusCode, b}
+	return resp{res.StatusCode, b, res.Header.Get("Retry-After")}
 }
 
 func (r resp) decode(t *testing.T, v any) {

@@ -59,6 +59,29 @@ JOIN role_grants g ON g.person_id = p.id JOIN units u ON u.id = g.unit_id ORDER 
 		t.Errorf("phase on %v: %q, want 动员部署", last.Now, last.Phase)
 	}
 	sys.send(t, "POST", "/api/v1/campaigns/fast/end", "linyou-deputy", nil).want(t, 200)
+	// Ending it cancels every open process of it: no task stays open, no rung fires after the end.
+	sys.send(t, "POST", "/api/v1/campaigns/fast/end", "linyou-deputy", nil).want(t, 409)
+	for wait := time.Now().Add(60 * time.Second); testdb.Count(t, s.DB, `SELECT count(*) FROM tasks WHERE campaign_id = 'fast' AND status = 'open'`) > 0; time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(wait) {
+			t.Fatalf("%d tasks of the ended campaign still open a minute after its end",
+				testdb.Count(t, s.DB, `SELECT count(*) FROM tasks WHERE campaign_id = 'fast' AND status = 'open'`))
+		}
+	}
+	time.Sleep(2 * time.Second) // a campaign day: any rung still to fire would have by now
+	if n := testdb.Count(t, s.DB, `SELECT count(*) FROM audit_log a, campaigns c WHERE c.id = 'fast' AND a.action = 'rung.fired'
+AND (a.after->>'rung_at')::timestamptz > c.ended_at`); n != 0 {
+		t.Errorf("%d rungs fired for times after the campaign ended", n)
+	}
+	if n := testdb.Count(t, s.DB, `SELECT count(*) FROM score_ledger l, campaigns c WHERE c.id = 'fast' AND l.campaign_id = 'fast' AND l.created_at > c.ended_at`); n != 0 {
+		t.Errorf("%d deductions after the campaign ended", n)
+	}
+	// Steering a campaign that is not running is a conflict, not "unavailable".
+	sys.send(t, "POST", "/api/v1/campaigns", "yjj-office", map[string]any{"id": "idle", "name": "未启动的行动", "starts_on": "2021-01-01"}).want(t, 201)
+	for _, action := range []string{"pause", "resume", "end"} {
+		if r := sys.send(t, "POST", "/api/v1/campaigns/idle/"+action, "linyou-deputy", nil); r.code != 409 {
+			t.Errorf("%s of a campaign never run: %d %s; want 409", action, r.code, r.body)
+		}
+	}
 
 	count := func(q string, args ...any) int { return testdb.Count(t, s.DB, q, args...) }
 	got := map[string]int{
