@@ -44,17 +44,11 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{logs: &bytes.Buffer{}, tokens: map[string]string{}, db: s.DB, store: s}
-	for _, p := range people {
-		if _, ok := f.tokens[p.Key]; ok {
-			continue
-		}
-		tok, err := store.IssueToken(ctx, s.DB, p.ID, "test")
-		if err != nil {
-			t.Fatal(err)
-		}
-		f.tokens[p.Key] = tok
+	tokens, err := seed.IssueTokens(ctx, s.DB, people, "test")
+	if err != nil {
+		t.Fatal(err)
 	}
+	f := &fixture{logs: &bytes.Buffer{}, tokens: tokens, db: s.DB, store: s}
 	tc, err := client.NewLazyClient(client.Options{HostPort: "127.0.0.1:1"})
 	if err != nil {
 		t.Fatal(err)

@@ -47,14 +47,7 @@ func FuzzCompletePayload(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	tc, err := client.NewLazyClient(client.Options{HostPort: "127.0.0.1:1"})
-	if err != nil {
-		f.Fatal(err)
-	}
-	defer tc.Close()
-	reg := prometheus.NewRegistry()
-	h := api.New(api.Deps{Store: s, Temporal: tc, TaskQueue: "zeren", Registry: reg, Gatherer: reg,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), UpdateTimeout: 50 * time.Millisecond})
+	h := unreachableTemporal(f, s)
 
 	for _, seedBody := range []string{`{"result":"已完成"}`, `{"result":""}`, `{"result":1}`, `{"decision":"approve"}`, `{`, `[]`, ``, `{"":0}`, `{"attachments":[{}]}`} {
 		f.Add([]byte(seedBody), "application/json")
@@ -81,4 +74,18 @@ func FuzzCompletePayload(f *testing.F) {
 			}
 		}
 	})
+}
+
+// unreachableTemporal serves the API over s with Temporal out of reach (a
+// lazy client to a port nobody listens on) and a short Update timeout: a
+// request that gets as far as Temporal answers 503.
+func unreachableTemporal(f *testing.F, s *store.Store) *gin.Engine {
+	tc, err := client.NewLazyClient(client.Options{HostPort: "127.0.0.1:1"})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(tc.Close)
+	reg := prometheus.NewRegistry()
+	return api.New(api.Deps{Store: s, Temporal: tc, TaskQueue: "zeren", Registry: reg, Gatherer: reg,
+		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), UpdateTimeout: 50 * time.Millisecond})
 }

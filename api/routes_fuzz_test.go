@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"log/slog"
 	"net/http/httptest"
 	"net/url"
 	"slices"
@@ -14,12 +12,9 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/prometheus/client_golang/prometheus"
-	"go.temporal.io/sdk/client"
 
 	"github.com/zeren-county/zeren/api"
 	"github.com/zeren-county/zeren/internal/seed"
-	"github.com/zeren-county/zeren/internal/store"
 	"github.com/zeren-county/zeren/internal/testdb"
 )
 
@@ -41,22 +36,11 @@ func FuzzRoutes(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	tokens := map[string]string{}
-	for _, p := range people {
-		if tokens[p.Key] == "" {
-			if tokens[p.Key], err = store.IssueToken(ctx, s.DB, p.ID, "fuzz"); err != nil {
-				f.Fatal(err)
-			}
-		}
-	}
-	tc, err := client.NewLazyClient(client.Options{HostPort: "127.0.0.1:1"})
+	tokens, err := seed.IssueTokens(ctx, s.DB, people, "fuzz")
 	if err != nil {
 		f.Fatal(err)
 	}
-	defer tc.Close()
-	reg := prometheus.NewRegistry()
-	router := api.New(api.Deps{Store: s, Temporal: tc, TaskQueue: "zeren", Registry: reg, Gatherer: reg,
-		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), UpdateTimeout: 50 * time.Millisecond})
+	router := unreachableTemporal(f, s)
 	routes := router.Routes()
 	slices.SortFunc(routes, func(a, b gin.RouteInfo) int { return strings.Compare(a.Method+a.Path, b.Method+b.Path) })
 

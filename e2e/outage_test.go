@@ -38,13 +38,9 @@ func ownDatabase(t *testing.T) (*pgdev.Server, *store.Store, map[string]string) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	tokens := map[string]string{}
-	for _, p := range people {
-		if tokens[p.Key] == "" {
-			if tokens[p.Key], err = store.IssueToken(ctx, s.DB, p.ID, "e2e"); err != nil {
-				t.Fatal(err)
-			}
-		}
+	tokens, err := seed.IssueTokens(ctx, s.DB, people, "e2e")
+	if err != nil {
+		t.Fatal(err)
 	}
 	return pg, s, tokens
 }

@@ -84,7 +84,7 @@ func Blame(raw []byte, t reflect.Type, path string) (string, string) {
 	custom := reflect.PointerTo(t).Implements(typeUnmarshaler) || reflect.PointerTo(t).Implements(typeTextUnmarshaler)
 	if !custom {
 		switch t.Kind() {
-		case reflect.Struct:
+		case reflect.Struct, reflect.Map:
 			var obj map[string]json.RawMessage
 			if json.Unmarshal(raw, &obj) != nil {
 				return path, expected(t, err)
@@ -95,11 +95,15 @@ func Blame(raw []byte, t reflect.Type, path string) (string, string) {
 			}
 			slices.Sort(keys)
 			for _, k := range keys {
-				f, ok := fieldByJSONName(t, k)
-				if !ok {
+				var ft reflect.Type
+				if t.Kind() == reflect.Map {
+					ft = t.Elem()
+				} else if f, ok := fieldByJSONName(t, k); ok {
+					ft = f.Type
+				} else {
 					return joinPath(path, k), MsgUnknownField
 				}
-				if p, d := Blame(obj[k], f.Type, joinPath(path, k)); p != "" || d != "" {
+				if p, d := Blame(obj[k], ft, joinPath(path, k)); p != "" || d != "" {
 					return p, d
 				}
 			}
@@ -110,21 +114,6 @@ func Blame(raw []byte, t reflect.Type, path string) (string, string) {
 			}
 			for i, item := range items {
 				if p, d := Blame(item, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); p != "" || d != "" {
-					return p, d
-				}
-			}
-		case reflect.Map:
-			var obj map[string]json.RawMessage
-			if json.Unmarshal(raw, &obj) != nil {
-				return path, expected(t, err)
-			}
-			keys := make([]string, 0, len(obj))
-			for k := range obj {
-				keys = append(keys, k)
-			}
-			slices.Sort(keys)
-			for _, k := range keys {
-				if p, d := Blame(obj[k], t.Elem(), joinPath(path, k)); p != "" || d != "" {
 					return p, d
 				}
 			}

@@ -100,15 +100,8 @@ func OpenInterview(ctx context.Context, tx *sqlx.Tx, s Summons) (id int64, creat
 		if err := tx.GetContext(ctx, &id, `SELECT nextval('interviews_id_seq')`); err != nil {
 			return 0, false, err
 		}
-		var campaign any
-		if s.CampaignID != "" {
-			campaign = s.CampaignID
-		}
-		if _, err := tx.ExecContext(ctx, `
-INSERT INTO interviews (id, campaign_id, unit_id, reason_key, reason, source, first_trigger, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
-			id, campaign, s.UnitID, s.ReasonKey, s.Reason, s.Source, s.Key, s.At); err != nil {
-			return 0, false, fmt.Errorf("interview: %w", mapError(err))
+		if err := insertInterview(ctx, tx, id, s); err != nil {
+			return 0, false, err
 		}
 		created = true
 	case err != nil:
@@ -118,6 +111,21 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
 		return 0, false, err
 	}
 	return id, created, nil
+}
+
+// insertInterview writes a new interview for its first summons.
+func insertInterview(ctx context.Context, tx sqlx.ExtContext, id int64, s Summons) error {
+	var campaign any
+	if s.CampaignID != "" {
+		campaign = s.CampaignID
+	}
+	if _, err := tx.ExecContext(ctx, `
+INSERT INTO interviews (id, campaign_id, unit_id, reason_key, reason, source, first_trigger, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
+		id, campaign, s.UnitID, s.ReasonKey, s.Reason, s.Source, s.Key, s.At); err != nil {
+		return fmt.Errorf("interview %d: %w", id, mapError(err))
+	}
+	return nil
 }
 
 // addTrigger records a summons of an interview, once per key.
@@ -171,15 +179,8 @@ func RecordInterview(ctx context.Context, tx *sqlx.Tx, spec domain.InterviewSpec
 	case !errors.Is(err, sql.ErrNoRows):
 		return 0, false, fmt.Errorf("open interview: %w", err)
 	}
-	var campaign any
-	if spec.CampaignID != "" {
-		campaign = spec.CampaignID
-	}
-	if _, err := tx.ExecContext(ctx, `
-INSERT INTO interviews (id, campaign_id, unit_id, reason_key, reason, source, first_trigger, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
-		spec.ID, campaign, spec.UnitID, spec.ReasonKey, spec.Reason, spec.Source, spec.FirstTrigger, spec.CreatedAt); err != nil {
-		return 0, false, fmt.Errorf("interview %d: %w", spec.ID, mapError(err))
+	if err := insertInterview(ctx, tx, spec.ID, s); err != nil {
+		return 0, false, err
 	}
 	return 0, true, addTrigger(ctx, tx, spec.ID, s)
 }
