@@ -2,6 +2,7 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -73,6 +74,9 @@ func (a *Activities) setting(ctx context.Context, campaignID string) (rungSettin
 		return rungSetting{zone: CampaignZone}, nil
 	}
 	c, err := store.CampaignByID(ctx, a.Store.DB, campaignID)
+	if errors.Is(err, domain.ErrNotFound) {
+		return rungSetting{zone: CampaignZone}, nil // a process of no stored campaign: real time, the county's zone
+	}
 	if err != nil {
 		return rungSetting{}, err
 	}

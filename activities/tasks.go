@@ -30,8 +30,6 @@ func mustZone(name string) *time.Location {
 	return loc
 }
 
-func fmtTime(t time.Time) string { return fmtTimeIn(t, CampaignZone) }
-
 // fmtTimeIn writes a time as officials read it, in zone.
 func fmtTimeIn(t time.Time, zone *time.Location) string {
 	return t.In(zone).Format("2006年1月2日15:04")
@@ -58,6 +56,10 @@ func (a *Activities) CreateTask(ctx context.Context, spec domain.TaskSpec) error
 	if spec.IssuerUnitID != 0 {
 		row.IssuerUnitID = &spec.IssuerUnitID
 	}
+	set, err := a.setting(ctx, spec.CampaignID)
+	if err != nil {
+		return err
+	}
 	return a.inTx(ctx, func(tx *sqlx.Tx) error {
 		inserted, err := store.InsertTask(ctx, tx, row)
 		if err != nil || !inserted {
@@ -72,7 +74,7 @@ func (a *Activities) CreateTask(ctx context.Context, spec domain.TaskSpec) error
 		}
 		_, err = store.Enqueue(ctx, tx, store.Notification{
 			Key: "task:" + spec.ID, UnitID: spec.UnitID, TaskID: &spec.ID, Kind: "task",
-			Title: "【待办】" + spec.Title, Body: fmt.Sprintf("您有一项待办：%s，请于%s前办理。", spec.Title, fmtTime(spec.DueAt)),
+			Title: "【待办】" + spec.Title, Body: fmt.Sprintf("您有一项待办：%s，请于%s前办理。", spec.Title, fmtTimeIn(spec.DueAt, set.zone)),
 		})
 		return err
 	})
