@@ -4,8 +4,10 @@
 //	go run ./cmd/testpg go run ./bench complete   # completion round trip vs a bare Update, embedded Temporal
 //	go run ./cmd/testpg go run ./bench reports    # one month of reports for 10,000 units on the embedded server
 //	go run ./cmd/testpg go run ./bench threeyear [-units 2500]  # the three-year demo campaign in virtual time
+//	go run ./bench chaos [-seed 1] [-month 2020-10] [-speed 40000] [-keep]  # zeren dev -demo killed and restarted, then its invariants checked
 //
-// It prints p50/p99 figures for the README.
+// It prints p50/p99 figures for the README; chaos prints its figures and each
+// invariant's result, and fails on any violation.
 package main
 
 import (
@@ -21,7 +23,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: bench inbox|complete|reports|threeyear")
+		fmt.Fprintln(os.Stderr, "usage: bench inbox|complete|reports|threeyear|chaos")
 		os.Exit(2)
 	}
 	ctx := context.Background()
@@ -35,6 +37,8 @@ func main() {
 		err = benchReports(ctx)
 	case "threeyear":
 		err = benchThreeYear(ctx, os.Args[2:])
+	case "chaos":
+		err = benchChaos(ctx, os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown benchmark %q", os.Args[1])
 	}

@@ -137,13 +137,19 @@ func (l *ladder) afterClose(ctx workflow.Context, b *board, t *humanTask, target
 	if t.Status != domain.TaskCompleted {
 		return nil
 	}
+	// A paused campaign's deadlines stand still: a penalty timed after the pause
+	// began was not yet due when the task was done during it.
+	until := t.CompletedAt
+	if b.Held && b.HeldSince.Before(until) {
+		until = b.HeldSince
+	}
 	for i < len(l.Rungs) {
 		if l.Fired[i] || !l.Rungs[i].Action.Punishes() {
 			i++
 			continue
 		}
-		if !l.rungAt(t, i).Before(t.CompletedAt) {
-			return nil // offsets ascend: this rung and the rest came after completion
+		if !l.rungAt(t, i).Before(until) {
+			return nil // offsets ascend: this rung and the rest came after completion (or the pause)
 		}
 		done, err := l.fire(ctx, b, t, target, i)
 		if err != nil {

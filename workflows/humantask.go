@@ -25,8 +25,10 @@ type board struct {
 	Tasks []*humanTask
 	// Clock is the campaign's clock the process runs on (nil: real time).
 	Clock *domain.Clock
-	// Held is true while the campaign is paused: no rung fires.
-	Held bool
+	// Held is true while the campaign is paused: no rung fires; HeldSince is
+	// when the process heard of the pause.
+	Held      bool
+	HeldSince time.Time
 	// Shifts are the keys of the deadline shifts applied, so a repeated one is not applied twice;
 	// Shifting counts those under way.
 	Shifts   []string
@@ -188,6 +190,9 @@ func (b *board) install(ctx workflow.Context) error {
 func (b *board) campaignPause(ctx workflow.Context, req CampaignPauseRequest) (int, error) {
 	ctx = withActivityOptions(ctx)
 	if req.Paused {
+		if !b.Held {
+			b.HeldSince = b.now(ctx)
+		}
 		b.Held = true
 		return 0, nil
 	}

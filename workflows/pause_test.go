@@ -103,3 +103,58 @@ func monthlyReport() map[string]any {
 		"next_steps": "下月开展交叉检查",
 	}
 }
+
+// A report done during a pause, after its first deadline: the pause holds its
+// penalties, and done while held none of them comes due (the resume would have
+// moved the deadline past the moment it was done).
+func TestNoPenaltyForATaskDoneDuringAPause(t *testing.T) {
+	ctx := context.Background()
+	s, ids := seededCounty(t)
+	unit, _ := store.UnitByCode(ctx, s.DB, "gaj")
+	office, _ := store.SafetyOfficeUnit(ctx, s.DB)
+	env := newSuite().NewTestWorkflowEnvironment()
+	workflows.Register(env, &activities.Activities{Store: s})
+	env.SetStartTime(time.Date(2021, 3, 1, 0, 1, 0, 0, cst))
+	id := workflows.ReportID(seed.DemoCampaignID, "gaj", "2021-03")
+	spec := domain.ReportSpec{ID: id, CampaignID: seed.DemoCampaignID, Period: "2021-03", UnitID: unit.ID, UnitCode: "gaj", UnitName: unit.Name,
+		OfficeUnitID: office, DueAt: time.Date(2021, 3, 5, 18, 0, 0, 0, cst), Ladder: domain.DefaultReportPolicy().Ladder, ReviewDays: 5}
+	var errs []string
+	update := func(name, updateID string, arg any) {
+		env.UpdateWorkflow(name, updateID, &testsuite.TestUpdateCallback{OnAccept: func() {}, OnReject: func(err error) { errs = append(errs, updateID+": "+err.Error()) },
+			OnComplete: func(_ any, err error) {
+				if err != nil {
+					errs = append(errs, updateID+": "+err.Error())
+				}
+			}}, arg)
+	}
+	day := 24 * time.Hour
+	key := "pause:" + seed.DemoCampaignID + ":2"
+	env.RegisterDelayedCallback(func() {
+		update(workflows.UpdateCampaignPause, "hold", workflows.CampaignPauseRequest{Paused: true, Key: key})
+	}, 2*day)
+	env.RegisterDelayedCallback(func() {
+		raw, _ := json.Marshal(monthlyReport())
+		update(workflows.UpdateCompleteTask, "submit", workflows.CompleteTaskRequest{TaskID: workflows.TaskID(id, "submit", 1), Kind: "report.submit",
+			PersonID: ids["gaj-head"], PersonKey: "gaj-head", Payload: raw})
+	}, 8*day) // three days after the first deadline, the campaign still paused
+	env.RegisterDelayedCallback(func() {
+		update(workflows.UpdateCampaignPause, "resume", workflows.CampaignPauseRequest{ShiftBy: 10 * day, Key: key})
+	}, 12*day)
+	env.RegisterDelayedCallback(func() {
+		raw, _ := json.Marshal(map[string]any{"decision": "accept"})
+		update(workflows.UpdateCompleteTask, "review", workflows.CompleteTaskRequest{TaskID: workflows.TaskID(id, "review", 1), Kind: "report.review",
+			PersonID: ids["yjj-office"], PersonKey: "yjj-office", Payload: raw})
+	}, 13*day)
+	env.ExecuteWorkflow(workflows.MonthlyReportWorkflow, spec)
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	workflowResult[workflows.ReportResult](t, env)
+	var fired []string
+	if err := s.DB.Select(&fired, `SELECT after->>'action' FROM audit_log WHERE action = 'rung.fired' ORDER BY seq`); err != nil {
+		t.Fatal(err)
+	}
+	if len(fired) != 1 || fired[0] != "remind" {
+		t.Errorf("rungs fired %v, want only the reminder three days before the deadline", fired)
+	}
+}
