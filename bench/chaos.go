@@ -28,6 +28,9 @@ type chaosOptions struct {
 	month time.Time // the campaign month at which the run pauses and checks
 	keep  bool      // keep the temporary folder
 	speed float64   // the demo's clock speed (zeren dev -speed)
+	// down keeps zeren dead this long after its last SIGKILL: past two minutes
+	// the restart records an engine outage, and deadlines that fell in it get their grace.
+	down time.Duration
 }
 
 // Timing of the run, in wall time unless named campaign time.
@@ -63,6 +66,7 @@ func parseChaosFlags(args []string) (chaosOptions, error) {
 	fs.StringVar(&month, "month", "2020-10", "campaign month (YYYY-MM) at which to pause the campaign and check")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary folder (binary, data, logs)")
 	fs.Float64Var(&o.speed, "speed", 40000, "campaign clock speed, passed to zeren dev -speed")
+	fs.DurationVar(&o.down, "down", 0, "how long zeren stays dead after its last SIGKILL (over 2m records an engine outage)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -89,10 +93,11 @@ const (
 	faultPostgres faultKind = "postgres SIGKILL"
 )
 
-// fault is one planned kill, at a campaign time.
+// fault is one planned kill, at a campaign time; down is how long zeren stays dead after it.
 type fault struct {
 	kind faultKind
 	at   time.Time
+	down time.Duration
 }
 
 // faultRecord is what happened when a fault was carried out.
@@ -165,7 +170,17 @@ func (r *chaosRun) run(ctx context.Context) (*chaosResult, error) {
 	if err := r.awaitCampaign(ctx); err != nil {
 		return nil, err
 	}
-	for _, f := range planFaults(r.opts.seed, r.opts.month) {
+	faults := planFaults(r.opts.seed, r.opts.month)
+	last := -1 // the last kill of zeren
+	for i, f := range faults {
+		if f.kind == faultZeren {
+			last = i
+		}
+	}
+	for i, f := range faults {
+		if i == last {
+			f.down = r.opts.down
+		}
 		if err := r.carryOut(ctx, f); err != nil {
 			return nil, err
 		}

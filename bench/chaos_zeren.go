@@ -220,6 +220,14 @@ func (r *chaosRun) killAndRestart(ctx context.Context, rec *faultRecord) error {
 	} else {
 		rec.note = "(postmaster died with zeren)"
 	}
+	if rec.down > 0 {
+		rec.note += fmt.Sprintf(" (kept down %s)", rec.down)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(rec.down):
+		}
+	}
 	if err := r.startZeren(ctx); err != nil {
 		return fmt.Errorf("restart: %w", err)
 	}
