@@ -117,6 +117,8 @@ func TestListsPerReaderKind(t *testing.T) {
 		{"/api/v1/campaigns/" + camp + "/plans", "plans", 17, 17},
 		{"/api/v1/campaigns/" + camp + "/scores?year=2021", "units", n, n},
 		{"/api/v1/inbox", "tasks", 0, 0},
+		{"/api/v1/campaigns/" + camp + "/pledges/progress?year=2021", "levels", 1, 1},
+		{"/api/v1/units", "units", 1, 1},
 	}
 	for _, l := range lists {
 		for _, r := range readers {
