@@ -4,6 +4,7 @@
 package activities
 
 import (
+	"github.com/zeren-county/zeren/contract"
 	"go.temporal.io/sdk/client"
 
 	"context"
@@ -23,32 +24,25 @@ type Activities struct {
 	MaxChildReports int
 }
 
-// Census is a count of the organisation and the schema version.
-type Census struct {
-	Units         int   `json:"units"`
-	People        int   `json:"people"`
-	SchemaVersion int64 `json:"schema_version"`
-}
-
-// Census counts units and people.
-func (a *Activities) Census(ctx context.Context) (Census, error) {
+// contract.Census counts units and people.
+func (a *Activities) Census(ctx context.Context) (contract.Census, error) {
 	c, err := store.CountOrganisation(ctx, a.Store.DB)
 	if err != nil {
-		return Census{}, err
+		return contract.Census{}, err
 	}
 	v, err := store.SchemaVersion(ctx, a.Store.DB.DB)
 	if err != nil {
-		return Census{}, err
+		return contract.Census{}, err
 	}
-	return Census{Units: c.Units, People: c.People, SchemaVersion: v}, nil
+	return contract.Census{Units: c.Units, People: c.People, SchemaVersion: v}, nil
 }
 
 // recordOnce runs step in one transaction unless the audit row keyed key
 // already exists: a step an earlier try recorded is not applied again.
 func (a *Activities) recordOnce(ctx context.Context, key string, step func(tx *sqlx.Tx) error) error {
 	return a.inTx(ctx, func(tx *sqlx.Tx) error {
-		var seen int
-		if err := tx.GetContext(ctx, &seen, `SELECT count(*) FROM audit_log WHERE key = $1`, key); err != nil || seen > 0 {
+		seen, err := store.Audited(ctx, tx, key)
+		if err != nil || seen {
 			return err
 		}
 		return step(tx)

@@ -3,6 +3,7 @@ package activities_test
 import (
 	"context"
 	"errors"
+	"github.com/zeren-county/zeren/contract"
 	"testing"
 	"time"
 
@@ -40,7 +41,7 @@ func TestActivitiesAreIdempotent(t *testing.T) {
 		if action == domain.ActionDeduct {
 			rung.Points = 3
 		}
-		in := activities.FireRungInput{Key: "assignment/9", Index: i, Rung: rung, WorkflowID: "assignment/9", TaskID: spec.ID,
+		in := contract.FireRungInput{Key: "assignment/9", Index: i, Rung: rung, WorkflowID: "assignment/9", TaskID: spec.ID,
 			Title: "排查", SubjectType: "assignment", SubjectID: "9", UnitID: jcg.ID, IssuerUnitID: yjj.ID, DueAt: at, At: at.Add(time.Hour)}
 		for range 3 {
 			if _, err := a.FireRung(ctx, in); err != nil {
@@ -54,7 +55,7 @@ func TestActivitiesAreIdempotent(t *testing.T) {
 			head = p.ID
 		}
 	}
-	done := activities.CompleteTaskInput{TaskID: spec.ID, PersonID: head, PersonKey: "jcg-head", Outcome: domain.Completion{Result: "完成"}, UpdateID: "u1", At: at}
+	done := contract.CompleteTaskInput{TaskID: spec.ID, PersonID: head, PersonKey: "jcg-head", Outcome: domain.Completion{Result: "完成"}, UpdateID: "u1", At: at}
 	for range 2 {
 		if err := a.CompleteTask(ctx, done); err != nil {
 			t.Fatal(err)
@@ -63,7 +64,7 @@ func TestActivitiesAreIdempotent(t *testing.T) {
 	// A different completion of the closed task is refused for good.
 	done.UpdateID = "u2"
 	var app *temporal.ApplicationError
-	if err := a.CompleteTask(ctx, done); !errors.As(err, &app) || app.Type() != activities.ErrTypeTaskClosed || !app.NonRetryable() {
+	if err := a.CompleteTask(ctx, done); !errors.As(err, &app) || app.Type() != contract.ErrTaskClosed || !app.NonRetryable() {
 		t.Fatalf("second completion: %v", err)
 	}
 	for q, want := range map[string]int{

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
+	"github.com/zeren-county/zeren/contract"
 
 	"github.com/jmoiron/sqlx"
 
@@ -12,19 +12,10 @@ import (
 	"github.com/zeren-county/zeren/internal/store"
 )
 
-// AssessmentInput names a campaign year's assessment.
-type AssessmentInput struct {
-	CampaignID string    `json:"campaign_id"`
-	Year       int       `json:"year"`
-	Round      int       `json:"round"`
-	By         string    `json:"by,omitempty"`
-	At         time.Time `json:"at"`
-}
-
 // ComputeAssessment scores every unit from the ledger, applies the one-vote
 // veto, grades and ranks within kind, and stores the computation. A published
 // year answers its frozen results.
-func (a *Activities) ComputeAssessment(ctx context.Context, in AssessmentInput) ([]domain.AssessedUnit, error) {
+func (a *Activities) ComputeAssessment(ctx context.Context, in contract.AssessmentStep) ([]domain.AssessedUnit, error) {
 	if prev, err := store.AssessmentOf(ctx, a.Store.DB, in.CampaignID, in.Year); err == nil && prev.Status == "published" {
 		return prev.Results, nil
 	} else if err != nil && !errors.Is(err, domain.ErrNotFound) {
@@ -63,8 +54,8 @@ func (a *Activities) ComputeAssessment(ctx context.Context, in AssessmentInput) 
 
 // PublishAssessment freezes the approved results and summons the bottom units'
 // heads, answering the interviews to start.
-func (a *Activities) PublishAssessment(ctx context.Context, in AssessmentInput) ([]store.SummonResult, error) {
-	var out []store.SummonResult
+func (a *Activities) PublishAssessment(ctx context.Context, in contract.AssessmentStep) ([]contract.SummonResult, error) {
+	var out []contract.SummonResult
 	err := a.inTx(ctx, func(tx *sqlx.Tx) error {
 		published, err := store.PublishAssessment(ctx, tx, in.CampaignID, in.Year, in.By, in.At)
 		if err != nil {
@@ -89,7 +80,7 @@ func (a *Activities) PublishAssessment(ctx context.Context, in AssessmentInput) 
 			if u.TiedAtBoundary {
 				reason = fmt.Sprintf("%d年度安全生产目标责任考核中%s在同类单位中并列第%d（%.1f分，与末位同分），约谈主要负责人。", in.Year, u.UnitName, u.Rank, u.Score)
 			}
-			s, err := store.Summon(ctx, tx, store.Summons{Key: fmt.Sprintf("ranking:%s:%d:%d", in.CampaignID, in.Year, u.UnitID), CampaignID: in.CampaignID,
+			s, err := Summon(ctx, tx, store.Summons{Key: fmt.Sprintf("ranking:%s:%d:%d", in.CampaignID, in.Year, u.UnitID), CampaignID: in.CampaignID,
 				UnitID: u.UnitID, ReasonKey: fmt.Sprintf("ranking:%d", in.Year), Reason: reason, Source: "ranking", At: in.At})
 			if err != nil {
 				return err

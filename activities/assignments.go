@@ -4,40 +4,41 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"time"
+	"github.com/zeren-county/zeren/contract"
 
 	"github.com/jmoiron/sqlx"
 
-	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/store"
 )
 
-// RecordAssignment writes the assignment as created (idempotent on its id).
-func (a *Activities) RecordAssignment(ctx context.Context, as store.Assignment, by string) error {
+// RecordAssignment writes the assignment as created, with its audit row and
+// its assigner's request key (idempotent on its id): a crash of the API after
+// the process started, before its own transaction committed, leaves the row.
+func (a *Activities) RecordAssignment(ctx context.Context, in contract.AssignmentRecord) error {
+	ladder, err := json.Marshal(in.Ladder)
+	if err != nil {
+		return err
+	}
+	row := store.Assignment{ID: in.ID, Title: in.Title, Content: in.Content, DueAt: in.DueAt, IssuerUnitID: in.IssuerUnitID,
+		AssignerID: in.AssignerID, AssigneeUnitID: in.AssigneeUnitID, ReviewerUnitID: in.ReviewerUnitID,
+		ReviewerRole: in.ReviewerRole.String(), Ladder: ladder, CreatedAt: in.CreatedAt}
+	if in.IdempotencyKey != "" {
+		row.IdempotencyKey = &in.IdempotencyKey
+	}
 	return a.inTx(ctx, func(tx *sqlx.Tx) error {
-		inserted, err := store.UpsertAssignment(ctx, tx, as)
+		inserted, err := store.UpsertAssignment(ctx, tx, row)
 		if err != nil || !inserted {
 			return err
 		}
-		_, err = store.Append(ctx, tx, store.Event{Key: fmt.Sprintf("assignment.created:%d", as.ID), At: as.CreatedAt, Actor: by,
-			Action: "assignment.created", SubjectType: "assignment", SubjectID: fmt.Sprint(as.ID), UnitID: as.AssigneeUnitID,
-			After: map[string]any{"title": as.Title, "due_at": as.DueAt, "assignee_unit_id": as.AssigneeUnitID}})
+		_, err = store.Append(ctx, tx, store.Event{Key: fmt.Sprintf("assignment.created:%d", in.ID), At: in.CreatedAt, Actor: in.AssignerKey,
+			Action: "assignment.created", SubjectType: "assignment", SubjectID: fmt.Sprint(in.ID), UnitID: in.AssigneeUnitID,
+			After: map[string]any{"title": in.Title, "due_at": in.DueAt, "assignee_unit_id": in.AssigneeUnitID}})
 		return err
 	})
 }
 
-// AssignmentStateInput moves an assignment to a new status.
-type AssignmentStateInput struct {
-	ID        int64             `json:"id"`
-	Round     int               `json:"round"`
-	Status    string            `json:"status"`
-	Outcome   domain.Completion `json:"outcome"`
-	PersonKey string            `json:"person_key"`
-	At        time.Time         `json:"at"`
-}
-
 // SetAssignmentState records submitted / returned / approved, with its audit row, once per round and status.
-func (a *Activities) SetAssignmentState(ctx context.Context, in AssignmentStateInput) error {
+func (a *Activities) SetAssignmentState(ctx context.Context, in contract.AssignmentStateInput) error {
 	key := fmt.Sprintf("assignment.%s:%d:%d", in.Status, in.ID, in.Round)
 	return a.inTx(ctx, func(tx *sqlx.Tx) error {
 		var result *string

@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"errors"
+	"github.com/zeren-county/zeren/contract"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -10,11 +11,6 @@ import (
 
 	"github.com/zeren-county/zeren/internal/store"
 )
-
-// ErrTypeDataRejected is the error type of an activity whose data the database
-// refused for good (text it cannot store, a number out of range, a broken
-// constraint): it is not retried, and the workflow answers or records it.
-const ErrTypeDataRejected = "DataRejected"
 
 // inTx runs fn in one transaction; data the database can never write fails
 // the activity without a retry.
@@ -33,5 +29,5 @@ func permanent(err error) error {
 	if errors.As(err, &pqErr) {
 		msg += "：" + pqErr.Message + "（" + string(pqErr.Code) + "）"
 	}
-	return temporal.NewNonRetryableApplicationError(msg, ErrTypeDataRejected, err)
+	return temporal.NewNonRetryableApplicationError(msg, contract.ErrDataRejected, err)
 }

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
+	"github.com/zeren-county/zeren/contract"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -13,53 +13,6 @@ import (
 	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/store"
 )
-
-// FireRungInput is one rung of a ladder firing for one subject.
-type FireRungInput struct {
-	// Key is the ladder's stable key; Key#Index is the rung's idempotency key.
-	Key          string      `json:"key"`
-	Index        int         `json:"index"`
-	Rung         domain.Rung `json:"rung"`
-	WorkflowID   string      `json:"workflow_id"`
-	TaskID       string      `json:"task_id"`
-	Title        string      `json:"title"`
-	SubjectType  string      `json:"subject_type"`
-	SubjectID    string      `json:"subject_id"`
-	CampaignID   string      `json:"campaign_id,omitempty"`
-	UnitID       int64       `json:"unit_id"`
-	IssuerUnitID int64       `json:"issuer_unit_id"`
-	DueAt        time.Time   `json:"due_at"`
-	At           time.Time   `json:"at"`
-	// Year is the assessment year a deduction counts in: the year of the period
-	// or pledge the task concerns (0: the deadline's year, in the campaign's zone).
-	Year int `json:"year,omitempty"`
-	// Grace asks the activity, before a penalty, whether the deadline fell in
-	// an engine outage; if so it answers the grace instead of firing.
-	Grace bool `json:"grace,omitempty"`
-}
-
-// RungKey is the idempotency key of one rung of one ladder.
-func RungKey(ladderKey string, index int) string { return ladderKey + "#" + strconv.Itoa(index) }
-
-// FireRungResult names the interview an interview rung summoned, and whether
-// the workflow must start its process; or the grace an outage gives the task
-// instead of the rung; or why the rung was not fired.
-type FireRungResult struct {
-	Summons *store.SummonResult `json:"summons,omitempty"`
-	Grace   *Grace              `json:"grace,omitempty"`
-	Skipped string              `json:"skipped,omitempty"`
-}
-
-// Grace moves a task's deadline because it fell in an engine outage.
-type Grace struct {
-	// Key names the outage and the task, so the move is recorded once.
-	Key     string        `json:"key"`
-	ShiftBy time.Duration `json:"shift_by"`
-	Reason  string        `json:"reason"`
-}
-
-// OutageReason is the reason an outage grace is recorded with.
-const OutageReason = "系统故障顺延"
 
 // rungSetting is what a rung needs to know of its campaign: its zone, its
 // clock, whether it has ended.
@@ -86,11 +39,11 @@ func (a *Activities) setting(ctx context.Context, campaignID string) (rungSettin
 // FireRung does what the rung says — remind, letter, notice, interview summons,
 // deduction — in one transaction, once per rung key, with its audit row. It
 // does not fire a rung whose time is after its campaign ended, nor a reminder
-// for a task already closed; and, asked to (Grace), it answers the grace of an
+// for a task already closed; and, asked to (contract.Grace), it answers the grace of an
 // outage that the deadline fell in instead of a penalty.
-func (a *Activities) FireRung(ctx context.Context, in FireRungInput) (FireRungResult, error) {
-	key := RungKey(in.Key, in.Index)
-	var res FireRungResult
+func (a *Activities) FireRung(ctx context.Context, in contract.FireRungInput) (contract.FireRungResult, error) {
+	key := contract.RungKey(in.Key, in.Index)
+	var res contract.FireRungResult
 	set, err := a.setting(ctx, in.CampaignID)
 	if err != nil {
 		return res, err
@@ -160,7 +113,7 @@ func (a *Activities) FireRung(ctx context.Context, in FireRungInput) (FireRungRe
 			reason := fmt.Sprintf("因未按期完成“%s”（期限%s），约谈%s主要负责人。", in.Title, due, unit)
 			label := fmt.Sprintf("“%s”（期限%s）逾期%s未办结", in.Title, due, in.Rung.Offset.Words())
 			index := in.Index
-			summons, err := store.Summon(ctx, tx, store.Summons{Key: key, CampaignID: in.CampaignID, UnitID: in.UnitID,
+			summons, err := Summon(ctx, tx, store.Summons{Key: key, CampaignID: in.CampaignID, UnitID: in.UnitID,
 				ReasonKey: "lateness:" + in.SubjectType, Reason: reason, Source: "ladder", At: in.At,
 				SubjectType: in.SubjectType, SubjectID: in.SubjectID, TaskID: in.TaskID, Rung: &index, Label: label})
 			if err != nil {
@@ -188,7 +141,7 @@ func (a *Activities) FireRung(ctx context.Context, in FireRungInput) (FireRungRe
 			}
 			notify.Title, notify.Body = "【扣分】"+in.Title, reason
 		default:
-			return temporal.NewNonRetryableApplicationError(fmt.Sprintf("unknown rung action %q", in.Rung.Action), ErrTypeDataRejected, nil)
+			return temporal.NewNonRetryableApplicationError(fmt.Sprintf("unknown rung action %q", in.Rung.Action), contract.ErrDataRejected, nil)
 		}
 		if _, err := store.Enqueue(ctx, tx, notify); err != nil {
 			return err
@@ -204,7 +157,7 @@ func (a *Activities) FireRung(ctx context.Context, in FireRungInput) (FireRungRe
 // engine outage (nil when it did not). The deadline is campaign time; outages
 // are wall time. An outage still under way when the rung fires (the last beat
 // is old: the database or the worker has just come back) is recorded first.
-func (a *Activities) outageGrace(ctx context.Context, in FireRungInput, set rungSetting) (*Grace, error) {
+func (a *Activities) outageGrace(ctx context.Context, in contract.FireRungInput, set rungSetting) (*contract.Grace, error) {
 	now := time.Now()
 	last, err := store.LastBeat(ctx, a.Store.DB)
 	if err != nil {
@@ -219,5 +172,5 @@ func (a *Activities) outageGrace(ctx context.Context, in FireRungInput, set rung
 	if err != nil || !found {
 		return nil, err
 	}
-	return &Grace{Key: fmt.Sprintf("outage:%d:%s", o.ID, in.TaskID), ShiftBy: set.clock.Campaign(o.Duration()), Reason: OutageReason}, nil
+	return &contract.Grace{Key: fmt.Sprintf("outage:%d:%s", o.ID, in.TaskID), ShiftBy: set.clock.Campaign(o.Duration()), Reason: contract.OutageReason}, nil
 }

@@ -3,7 +3,7 @@ package activities
 import (
 	"context"
 	"fmt"
-	"time"
+	"github.com/zeren-county/zeren/contract"
 
 	"github.com/jmoiron/sqlx"
 
@@ -11,29 +11,8 @@ import (
 	"github.com/zeren-county/zeren/internal/store"
 )
 
-// Summon records a summons from outside a ladder (the annual ranking, a leader).
-func (a *Activities) Summon(ctx context.Context, s store.Summons) (store.SummonResult, error) {
-	var res store.SummonResult
-	err := a.inTx(ctx, func(tx *sqlx.Tx) error {
-		var err error
-		res, err = store.Summon(ctx, tx, s)
-		return err
-	})
-	return res, err
-}
-
-// InterviewStateInput moves an interview a step, once per key.
-type InterviewStateInput struct {
-	Key    string                     `json:"key"`
-	ID     int64                      `json:"id"`
-	Status string                     `json:"status"`
-	Step   domain.InterviewCompletion `json:"step"`
-	By     string                     `json:"by"`
-	At     time.Time                  `json:"at"`
-}
-
 // SetInterviewState records a step of an interview with its audit row.
-func (a *Activities) SetInterviewState(ctx context.Context, in InterviewStateInput) error {
+func (a *Activities) SetInterviewState(ctx context.Context, in contract.InterviewStateInput) error {
 	return a.recordOnce(ctx, in.Key, func(tx *sqlx.Tx) error {
 		before, after, err := store.UpdateInterview(ctx, tx, store.InterviewUpdate{ID: in.ID, Status: in.Status, Step: in.Step, At: in.At})
 		if err != nil {
@@ -46,16 +25,10 @@ func (a *Activities) SetInterviewState(ctx context.Context, in InterviewStateInp
 	})
 }
 
-// RecordInterviewResult says whether the interview's process has work: 0, or
-// the other interview of the unit for the same reason that its summons joined.
-type RecordInterviewResult struct {
-	MergedInto int64 `json:"merged_into,omitempty"`
-}
-
 // RecordInterview writes the interview its process runs and its first summons,
 // if the summons' transaction did not commit (every process has its row).
-func (a *Activities) RecordInterview(ctx context.Context, spec domain.InterviewSpec) (RecordInterviewResult, error) {
-	var res RecordInterviewResult
+func (a *Activities) RecordInterview(ctx context.Context, spec domain.InterviewSpec) (contract.RecordInterviewResult, error) {
+	var res contract.RecordInterviewResult
 	err := a.inTx(ctx, func(tx *sqlx.Tx) error {
 		merged, wrote, err := store.RecordInterview(ctx, tx, spec)
 		if err != nil || !wrote {
@@ -77,4 +50,51 @@ func (a *Activities) RecordInterview(ctx context.Context, spec domain.InterviewS
 // InterviewItems lists the summonses an interview answers.
 func (a *Activities) InterviewItems(ctx context.Context, id int64) ([]domain.InterviewItem, error) {
 	return store.InterviewItems(ctx, a.Store.DB, id)
+}
+
+// Summon records a summons inside tx — it joins the unit's interview for the
+// same reason that has not yet been held, or opens a new one — tells the unit,
+// audits it, and for a new interview answers the spec its process starts with.
+// Ladder rungs, the annual ranking and the API's manual summons all use it.
+func Summon(ctx context.Context, tx *sqlx.Tx, s store.Summons) (contract.SummonResult, error) {
+	id, created, err := store.OpenInterview(ctx, tx, s)
+	if err != nil {
+		return contract.SummonResult{}, err
+	}
+	res := contract.SummonResult{InterviewID: id, Created: created}
+	label := s.ItemLabel()
+	if !created {
+		if _, err := store.Enqueue(ctx, tx, store.Notification{Key: "interview.joined:" + s.Key, UnitID: s.UnitID, Kind: "interview",
+			Title: fmt.Sprintf("【约谈通知】约谈事项增加（第%d号约谈）", id), Body: "本次约谈增加事项：" + label}); err != nil {
+			return res, err
+		}
+		_, err = store.Append(ctx, tx, store.Event{Key: "interview.joined:" + s.Key, At: s.At, Actor: store.ActorEngine, Action: "interview.joined",
+			SubjectType: "interview", SubjectID: fmt.Sprint(id), UnitID: s.UnitID, After: map[string]any{"reason": s.Reason, "source": s.Source, "item": label}})
+		return res, err
+	}
+	name, err := store.UnitName(ctx, tx, s.UnitID)
+	if err != nil {
+		return res, err
+	}
+	office, err := store.SafetyOfficeUnit(ctx, tx)
+	if err != nil {
+		return res, err
+	}
+	res.Spec = domain.InterviewSpec{ID: id, CampaignID: s.CampaignID, UnitID: s.UnitID, UnitName: name, Reason: s.Reason,
+		OfficeUnitID: office, Ladder: domain.DefaultInterviewLadder(),
+		ReasonKey: s.ReasonKey, Source: s.Source, FirstTrigger: s.Key, Label: label, CreatedAt: s.At}
+	if s.CampaignID != "" {
+		camp, err := store.CampaignByID(ctx, tx, s.CampaignID)
+		if err != nil {
+			return res, err
+		}
+		res.Spec.Clock = camp.Clock()
+	}
+	if _, err := store.Enqueue(ctx, tx, store.Notification{Key: "interview:" + fmt.Sprint(id), UnitID: s.UnitID, Kind: "interview",
+		Title: "【约谈通知】" + name + "主要负责人", Body: s.Reason + "约谈事项：" + label}); err != nil {
+		return res, err
+	}
+	_, err = store.Append(ctx, tx, store.Event{Key: "interview.summoned:" + s.Key, At: s.At, Actor: store.ActorEngine, Action: "interview.summoned",
+		SubjectType: "interview", SubjectID: fmt.Sprint(id), UnitID: s.UnitID, After: map[string]any{"reason": s.Reason, "source": s.Source}})
+	return res, err
 }

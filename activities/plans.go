@@ -3,7 +3,7 @@ package activities
 import (
 	"context"
 	"fmt"
-	"time"
+	"github.com/zeren-county/zeren/contract"
 
 	"github.com/jmoiron/sqlx"
 
@@ -12,7 +12,8 @@ import (
 )
 
 // PlanTaskDone records a plan task done, with its audit row, once.
-func (a *Activities) PlanTaskDone(ctx context.Context, id int64, by string, at time.Time) error {
+func (a *Activities) PlanTaskDone(ctx context.Context, in contract.PlanTaskDoneInput) error {
+	id, by, at := in.ID, in.By, in.At
 	return a.inTx(ctx, func(tx *sqlx.Tx) error {
 		changed, err := store.MarkPlanTaskDone(ctx, tx, id, at)
 		if err != nil || !changed {

@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"time"
+	"github.com/zeren-county/zeren/contract"
 
 	"github.com/jmoiron/sqlx"
 
@@ -12,21 +12,11 @@ import (
 	"github.com/zeren-county/zeren/internal/store"
 )
 
-// PledgeSignersInput asks for the pledges an issuer signs in a year.
-type PledgeSignersInput struct {
-	CampaignID   string `json:"campaign_id"`
-	Year         int    `json:"year"`
-	IssuerUnitID int64  `json:"issuer_unit_id"`
-	Level        int    `json:"level"`
-	// Now is workflow (wall) time; the campaign's clock turns it into campaign time.
-	Now time.Time `json:"now"`
-}
-
 // PledgeSpecs builds the pledges an issuer signs with the units under it: the
 // county with its departments and towns, a department with the enterprises it
 // supervises. Targets come from the template of the signer's kind, duties from
 // its duty list, the deadline and ladder from the campaign's policy.
-func (a *Activities) PledgeSpecs(ctx context.Context, in PledgeSignersInput) ([]domain.PledgeSpec, error) {
+func (a *Activities) PledgeSpecs(ctx context.Context, in contract.PledgeSignersInput) ([]domain.PledgeSpec, error) {
 	c, err := store.CampaignByID(ctx, a.Store.DB, in.CampaignID)
 	if err != nil {
 		return nil, err
@@ -61,7 +51,8 @@ func (a *Activities) PledgeSpecs(ctx context.Context, in PledgeSignersInput) ([]
 }
 
 // RecordPledge writes the issued pledge and its audit row, once.
-func (a *Activities) RecordPledge(ctx context.Context, spec domain.PledgeSpec, at time.Time) error {
+func (a *Activities) RecordPledge(ctx context.Context, in contract.RecordPledgeInput) error {
+	spec, at := in.Spec, in.At
 	targets, err := json.Marshal(spec.Targets)
 	if err != nil {
 		return err
@@ -84,7 +75,9 @@ func (a *Activities) RecordPledge(ctx context.Context, spec domain.PledgeSpec, a
 }
 
 // SetPledgeState records a step of a pledge (signed, returned, in force) with its audit row, once per round.
-func (a *Activities) SetPledgeState(ctx context.Context, u store.PledgeUpdate) error {
+func (a *Activities) SetPledgeState(ctx context.Context, step contract.PledgeStep) error {
+	u := store.PledgeUpdate{ID: step.ID, Status: step.Status, Round: step.Round, By: step.By, At: step.At,
+		Proposal: step.Proposal, Targets: step.Targets, Comment: step.Comment}
 	key := fmt.Sprintf("pledge.%s:%s:%d", u.Status, u.ID, u.Round)
 	return a.recordOnce(ctx, key, func(tx *sqlx.Tx) error {
 		before, after, err := store.UpdatePledge(ctx, tx, u)

@@ -3,6 +3,7 @@ package activities_test
 import (
 	"context"
 	"errors"
+	"github.com/zeren-county/zeren/contract"
 	"testing"
 	"time"
 
@@ -26,7 +27,7 @@ type rungFixture struct {
 	workflow  string
 	campaign  string
 	zone      *time.Location
-	firstRung activities.FireRungInput
+	firstRung contract.FireRungInput
 }
 
 func newRungFixture(t *testing.T) *rungFixture {
@@ -55,7 +56,7 @@ func newRungFixture(t *testing.T) *rungFixture {
 	if err := f.a.CreateTask(ctx, spec); err != nil {
 		t.Fatal(err)
 	}
-	f.firstRung = activities.FireRungInput{Key: f.workflow, Index: 2, Rung: domain.Rung{Offset: domain.Offset(time.Second), Action: domain.ActionDeduct, Points: 1},
+	f.firstRung = contract.FireRungInput{Key: f.workflow, Index: 2, Rung: domain.Rung{Offset: domain.Offset(time.Second), Action: domain.ActionDeduct, Points: 1},
 		WorkflowID: f.workflow, TaskID: f.taskID, Title: "报送2021年12月进展", SubjectType: "report", SubjectID: f.workflow,
 		CampaignID: f.campaign, UnitID: f.jcg.ID, IssuerUnitID: f.yjj.ID, DueAt: f.due, At: f.due.Add(time.Second), Year: 2021}
 	return f
@@ -65,12 +66,12 @@ func newRungFixture(t *testing.T) *rungFixture {
 // answers it instead of retrying for ever, and the task stays open.
 func TestDataTheDatabaseRefusesIsNotRetried(t *testing.T) {
 	f := newRungFixture(t)
-	done := activities.CompleteTaskInput{TaskID: f.taskID, PersonID: f.head, PersonKey: "jcg-head",
+	done := contract.CompleteTaskInput{TaskID: f.taskID, PersonID: f.head, PersonKey: "jcg-head",
 		Outcome: domain.Completion{Result: "已完成\x00隐患"}, UpdateID: "u1", At: f.due}
 	err := f.a.CompleteTask(f.ctx, done)
 	var app *temporal.ApplicationError
-	if !errors.As(err, &app) || app.Type() != activities.ErrTypeDataRejected || !app.NonRetryable() {
-		t.Fatalf("NUL in the outcome: %v; want a non-retryable %s error", err, activities.ErrTypeDataRejected)
+	if !errors.As(err, &app) || app.Type() != contract.ErrDataRejected || !app.NonRetryable() {
+		t.Fatalf("NUL in the outcome: %v; want a non-retryable %s error", err, contract.ErrDataRejected)
 	}
 	// A broken constraint (a person who does not exist) too.
 	done.Outcome, done.PersonID = domain.Completion{Result: "已完成"}, 987654
@@ -123,7 +124,7 @@ func TestNoRungAfterTheEndNorReminderAfterCompletion(t *testing.T) {
 	}
 
 	g := newRungFixture(t)
-	if err := g.a.CompleteTask(g.ctx, activities.CompleteTaskInput{TaskID: g.taskID, PersonID: g.head, PersonKey: "jcg-head",
+	if err := g.a.CompleteTask(g.ctx, contract.CompleteTaskInput{TaskID: g.taskID, PersonID: g.head, PersonKey: "jcg-head",
 		Outcome: domain.Completion{Report: &domain.Report{NextSteps: "继续"}}, UpdateID: "u", At: g.due.Add(-time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
@@ -160,14 +161,14 @@ func TestOutageGrace(t *testing.T) {
 	in := f.firstRung
 	in.Grace = true
 	res, err := f.a.FireRung(f.ctx, in)
-	if err != nil || res.Grace == nil || res.Grace.ShiftBy != 30*time.Minute || res.Grace.Reason != activities.OutageReason {
+	if err != nil || res.Grace == nil || res.Grace.ShiftBy != 30*time.Minute || res.Grace.Reason != contract.OutageReason {
 		t.Fatalf("rung at a deadline in the outage: %+v (%v); want a 30-minute grace", res, err)
 	}
 	if n := testdb.Count(t, f.s.DB, `SELECT count(*) FROM score_ledger`); n != 0 {
 		t.Fatalf("%d deductions for a deadline in an outage", n)
 	}
 	// The workflow moves the deadline (audited, with the reason); under the new one the rung fires.
-	if err := f.a.MoveTaskDue(f.ctx, activities.MoveDueInput{TaskID: f.taskID, DueAt: f.due.Add(res.Grace.ShiftBy), DecisionTaskID: res.Grace.Key,
+	if err := f.a.MoveTaskDue(f.ctx, contract.MoveDueInput{TaskID: f.taskID, DueAt: f.due.Add(res.Grace.ShiftBy), DecisionTaskID: res.Grace.Key,
 		PersonKey: store.ActorEngine, At: to, Reason: res.Grace.Reason}); err != nil {
 		t.Fatal(err)
 	}

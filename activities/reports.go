@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
+	"github.com/zeren-county/zeren/contract"
 
 	"github.com/jmoiron/sqlx"
 	enumspb "go.temporal.io/api/enums/v1"
@@ -16,38 +16,22 @@ import (
 	"github.com/zeren-county/zeren/internal/store"
 )
 
-// ReportSpecsInput asks for the month's reports of a campaign.
-type ReportSpecsInput struct {
-	CampaignID string `json:"campaign_id"`
-	Period     string `json:"period"`
-}
-
-// ReportPlan is how a month's reports fan out: the specs themselves for a
-// county (started as child processes), or only their number when there are
-// too many for one workflow's history and children (a province): then
-// StartReportProcesses starts them through the client.
-type ReportPlan struct {
-	Specs []domain.ReportSpec `json:"specs,omitempty"`
-	Total int                 `json:"total"`
-	Clock *domain.Clock       `json:"clock,omitempty"`
-}
-
 // DefaultMaxChildReports is the most reports a month starts as its own
 // children; above it they are started from an activity (Temporal caps pending
 // children at 2,000 per workflow and a payload at 2 MB).
 const DefaultMaxChildReports = 500
 
 // PlanReports counts the month's reports and, for a county, builds them.
-func (a *Activities) PlanReports(ctx context.Context, in ReportSpecsInput) (ReportPlan, error) {
+func (a *Activities) PlanReports(ctx context.Context, in contract.ReportSpecsInput) (contract.ReportPlan, error) {
 	c, err := store.CampaignByID(ctx, a.Store.DB, in.CampaignID)
 	if err != nil {
-		return ReportPlan{}, err
+		return contract.ReportPlan{}, err
 	}
 	units, err := store.ReportingUnits(ctx, a.Store.DB, c.ID)
 	if err != nil {
-		return ReportPlan{}, err
+		return contract.ReportPlan{}, err
 	}
-	plan := ReportPlan{Total: len(units), Clock: c.Clock()}
+	plan := contract.ReportPlan{Total: len(units), Clock: c.Clock()}
 	limit := a.MaxChildReports
 	if limit <= 0 {
 		limit = DefaultMaxChildReports
@@ -61,7 +45,7 @@ func (a *Activities) PlanReports(ctx context.Context, in ReportSpecsInput) (Repo
 
 // StartReportProcesses starts every report of the month as its own process,
 // sixteen at a time; one already started is left as it is, so a retry is safe.
-func (a *Activities) StartReportProcesses(ctx context.Context, in ReportSpecsInput) (int, error) {
+func (a *Activities) StartReportProcesses(ctx context.Context, in contract.ReportSpecsInput) (int, error) {
 	if a.Temporal == nil {
 		return 0, errors.New("start report processes: the worker has no Temporal client")
 	}
@@ -72,7 +56,7 @@ func (a *Activities) StartReportProcesses(ctx context.Context, in ReportSpecsInp
 	queue := activity.GetInfo(ctx).TaskQueue
 	err = forEach(ctx, len(specs), func(i int) error {
 		_, err := a.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: specs[i].ID, TaskQueue: queue,
-			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE}, reportWorkflow, specs[i])
+			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE}, contract.MonthlyReportWorkflow, specs[i])
 		var started *serviceerror.WorkflowExecutionAlreadyStarted
 		if errors.As(err, &started) {
 			return nil
@@ -84,14 +68,13 @@ func (a *Activities) StartReportProcesses(ctx context.Context, in ReportSpecsInp
 
 // CancelReportProcesses asks every report process of the month to cancel (its
 // month was cancelled); one already closed is skipped.
-func (a *Activities) CancelReportProcesses(ctx context.Context, in ReportSpecsInput) error {
+func (a *Activities) CancelReportProcesses(ctx context.Context, in contract.ReportSpecsInput) error {
 	if a.Temporal == nil {
 		return errors.New("cancel report processes: the worker has no Temporal client")
 	}
-	var ids []string
-	if err := a.Store.DB.SelectContext(ctx, &ids, `SELECT id FROM reports WHERE campaign_id = $1 AND period = $2 AND status <> 'accepted' ORDER BY id`,
-		in.CampaignID, in.Period); err != nil {
-		return fmt.Errorf("reports of %s %s: %w", in.CampaignID, in.Period, err)
+	ids, err := store.OpenReports(ctx, a.Store.DB, in.CampaignID, in.Period)
+	if err != nil {
+		return err
 	}
 	return forEach(ctx, len(ids), func(i int) error {
 		err := a.Temporal.CancelWorkflow(ctx, ids[i], "")
@@ -103,30 +86,15 @@ func (a *Activities) CancelReportProcesses(ctx context.Context, in ReportSpecsIn
 	})
 }
 
-// reportWorkflow is workflows.MonthlyReportWorkflow (this package cannot import workflows).
-const reportWorkflow = "MonthlyReport"
-
-// ReportTally counts a month's reports: all, accepted, and accepted late.
-type ReportTally struct {
-	Reports  int `db:"reports" json:"reports"`
-	Accepted int `db:"accepted" json:"accepted"`
-	Late     int `db:"late" json:"late"`
-}
-
 // TallyReports counts a month's reports from the database.
-func (a *Activities) TallyReports(ctx context.Context, in ReportSpecsInput) (ReportTally, error) {
-	var t ReportTally
-	err := a.Store.DB.GetContext(ctx, &t, `SELECT count(*) AS reports, count(*) FILTER (WHERE status = 'accepted') AS accepted,
-count(*) FILTER (WHERE status = 'accepted' AND late_seconds > 0) AS late FROM reports WHERE campaign_id = $1 AND period = $2`, in.CampaignID, in.Period)
-	if err != nil {
-		return t, fmt.Errorf("tally reports %s %s: %w", in.CampaignID, in.Period, err)
-	}
-	return t, nil
+func (a *Activities) TallyReports(ctx context.Context, in contract.ReportSpecsInput) (contract.ReportTally, error) {
+	t, err := store.TallyReports(ctx, a.Store.DB, in.CampaignID, in.Period)
+	return contract.ReportTally{Reports: t.Reports, Accepted: t.Accepted, Late: t.Late}, err
 }
 
 // ReportSpecs builds one report per reporting unit (departments, towns,
 // enterprises), due by the campaign's report policy, reviewed by the safety office.
-func (a *Activities) ReportSpecs(ctx context.Context, in ReportSpecsInput) ([]domain.ReportSpec, error) {
+func (a *Activities) ReportSpecs(ctx context.Context, in contract.ReportSpecsInput) ([]domain.ReportSpec, error) {
 	c, err := store.CampaignByID(ctx, a.Store.DB, in.CampaignID)
 	if err != nil {
 		return nil, err
@@ -158,7 +126,8 @@ func (a *Activities) ReportSpecs(ctx context.Context, in ReportSpecsInput) ([]do
 }
 
 // RecordReport writes a due report and its audit row, once.
-func (a *Activities) RecordReport(ctx context.Context, spec domain.ReportSpec, at time.Time) error {
+func (a *Activities) RecordReport(ctx context.Context, in contract.RecordReportInput) error {
+	spec, at := in.Spec, in.At
 	return a.inTx(ctx, func(tx *sqlx.Tx) error {
 		inserted, err := store.InsertReport(ctx, tx, spec, at)
 		if err != nil || !inserted {
@@ -171,7 +140,8 @@ func (a *Activities) RecordReport(ctx context.Context, spec domain.ReportSpec, a
 }
 
 // SetReportState records a step of a report with its audit row, once per round and status.
-func (a *Activities) SetReportState(ctx context.Context, u store.ReportUpdate) error {
+func (a *Activities) SetReportState(ctx context.Context, step contract.ReportStep) error {
+	u := store.ReportUpdate{ID: step.ID, Status: step.Status, Round: step.Round, By: step.By, At: step.At, Report: step.Report, Comment: step.Comment}
 	key := fmt.Sprintf("report.%s:%s:%d", u.Status, u.ID, u.Round)
 	return a.recordOnce(ctx, key, func(tx *sqlx.Tx) error {
 		before, after, err := store.UpdateReport(ctx, tx, u)

@@ -4,9 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/zeren-county/zeren/contract"
 	"slices"
 	"sync"
-	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -17,28 +17,11 @@ import (
 	"github.com/zeren-county/zeren/internal/store"
 )
 
-// SteerInput tells a campaign's processes it paused or resumed.
-type SteerInput struct {
-	CampaignID string        `json:"campaign_id"`
-	Paused     bool          `json:"paused"`
-	ShiftBy    time.Duration `json:"shift_by"`
-	Key        string        `json:"key"`
-	// Update is the Update name the processes answer (workflows.UpdateCampaignPause).
-	Update string `json:"update"`
-}
-
-// steerRequest is the Update's argument, as workflows.CampaignPauseRequest reads it.
-type steerRequest struct {
-	Paused  bool          `json:"paused"`
-	ShiftBy time.Duration `json:"shift_by,omitempty"`
-	Key     string        `json:"key,omitempty"`
-}
-
 // SteerCampaignProcesses sends the pause or resume to every process of the
 // campaign that holds an open task, a few at a time. Each Update has an id made
 // of the pause's key, so a retried activity changes nothing twice; a process
 // that has closed meanwhile is skipped.
-func (a *Activities) SteerCampaignProcesses(ctx context.Context, in SteerInput) error {
+func (a *Activities) SteerCampaignProcesses(ctx context.Context, in contract.SteerInput) error {
 	if a.Temporal == nil {
 		return errors.New("steer campaign processes: the worker has no Temporal client")
 	}
@@ -50,9 +33,9 @@ func (a *Activities) SteerCampaignProcesses(ctx context.Context, in SteerInput) 
 	if in.Paused {
 		stage = "hold"
 	}
-	req := steerRequest{Paused: in.Paused, ShiftBy: in.ShiftBy, Key: in.Key}
+	req := contract.CampaignPauseRequest{Paused: in.Paused, ShiftBy: in.ShiftBy, Key: in.Key}
 	return forEach(ctx, len(ids), func(i int) error {
-		h, err := a.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: ids[i], UpdateName: in.Update,
+		h, err := a.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: ids[i], UpdateName: contract.UpdateCampaignPause,
 			UpdateID: in.Key + ":" + stage, Args: []any{req}, WaitForStage: client.WorkflowUpdateStageCompleted})
 		if err == nil {
 			err = h.Get(ctx, nil)
@@ -99,16 +82,9 @@ func forEach(ctx context.Context, n int, fn func(i int) error) error {
 	return errors.Join(errs...)
 }
 
-// EndCampaignInput ends a campaign at At (campaign time).
-type EndCampaignInput struct {
-	CampaignID string    `json:"campaign_id"`
-	At         time.Time `json:"at"`
-	By         string    `json:"by,omitempty"`
-}
-
 // EndCampaign records the campaign's end, once, with its audit row: from then
 // on no rung of its processes fires.
-func (a *Activities) EndCampaign(ctx context.Context, in EndCampaignInput) error {
+func (a *Activities) EndCampaign(ctx context.Context, in contract.EndCampaignInput) error {
 	return a.inTx(ctx, func(tx *sqlx.Tx) error {
 		ended, err := store.EndCampaign(ctx, tx, in.CampaignID, in.At)
 		if err != nil || !ended {
@@ -124,19 +100,11 @@ func (a *Activities) EndCampaign(ctx context.Context, in EndCampaignInput) error
 	})
 }
 
-// CancelProcessesInput names the workflows to cancel besides a campaign's
-// processes with open tasks.
-type CancelProcessesInput struct {
-	CampaignID string   `json:"campaign_id"`
-	Also       []string `json:"also,omitempty"`
-	Reason     string   `json:"reason"`
-}
-
 // CancelCampaignProcesses asks every process of the campaign that holds an
 // open task (and those named in Also) to cancel, sixteen at a time; one
 // already closed is skipped, so a retry is safe. Each cancelled process closes
 // its open tasks.
-func (a *Activities) CancelCampaignProcesses(ctx context.Context, in CancelProcessesInput) (int, error) {
+func (a *Activities) CancelCampaignProcesses(ctx context.Context, in contract.CancelProcessesInput) (int, error) {
 	if a.Temporal == nil {
 		return 0, errors.New("cancel campaign processes: the worker has no Temporal client")
 	}

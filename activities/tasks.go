@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/zeren-county/zeren/contract"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -14,21 +15,8 @@ import (
 	"github.com/zeren-county/zeren/internal/store"
 )
 
-// Error types that workflows and the API recognise.
-const (
-	ErrTypeTaskClosed = "TaskClosed"
-)
-
-// CampaignZone is where deadlines are read and written for officials.
-var CampaignZone = mustZone("Asia/Shanghai")
-
-func mustZone(name string) *time.Location {
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return time.FixedZone("CST", 8*3600)
-	}
-	return loc
-}
+// CampaignZone is the county's zone, where deadlines of no campaign are read and written.
+var CampaignZone = domain.DefaultZone
 
 // fmtTimeIn writes a time as officials read it, in zone.
 func fmtTimeIn(t time.Time, zone *time.Location) string {
@@ -80,20 +68,10 @@ func (a *Activities) CreateTask(ctx context.Context, spec domain.TaskSpec) error
 	})
 }
 
-// CompleteTaskInput is a completion the workflow has accepted.
-type CompleteTaskInput struct {
-	TaskID    string            `json:"task_id"`
-	PersonID  int64             `json:"person_id"`
-	PersonKey string            `json:"person_key"`
-	Outcome   domain.Completion `json:"outcome"`
-	UpdateID  string            `json:"update_id"`
-	At        time.Time         `json:"at"`
-}
-
 // CompleteTask records the outcome of a task and its audit row. A retry of the
 // same update writes nothing; a task already closed by another is a
 // non-retryable TaskClosed error.
-func (a *Activities) CompleteTask(ctx context.Context, in CompleteTaskInput) error {
+func (a *Activities) CompleteTask(ctx context.Context, in contract.CompleteTaskInput) error {
 	outcome, err := json.Marshal(in.Outcome)
 	if err != nil {
 		return err
@@ -111,26 +89,13 @@ func (a *Activities) CompleteTask(ctx context.Context, in CompleteTaskInput) err
 		return err
 	})
 	if errors.Is(err, store.ErrTaskClosed) {
-		return temporal.NewNonRetryableApplicationError("the task is not open", ErrTypeTaskClosed, err)
+		return temporal.NewNonRetryableApplicationError("这项待办已办结", contract.ErrTaskClosed, err)
 	}
 	return err
 }
 
-// MoveDueInput moves a task's deadline: an approved extension, a campaign's
-// pause, an outage's grace.
-type MoveDueInput struct {
-	TaskID string    `json:"task_id"`
-	DueAt  time.Time `json:"due_at"`
-	// DecisionTaskID keys the move: the decision task, the pause, the outage.
-	DecisionTaskID string    `json:"decision_task_id"`
-	PersonKey      string    `json:"person_key"`
-	At             time.Time `json:"at"`
-	// Reason is recorded with the move (e.g. 系统故障顺延).
-	Reason string `json:"reason,omitempty"`
-}
-
 // MoveTaskDue records an approved extension (延期) on the task.
-func (a *Activities) MoveTaskDue(ctx context.Context, in MoveDueInput) error {
+func (a *Activities) MoveTaskDue(ctx context.Context, in contract.MoveDueInput) error {
 	return a.inTx(ctx, func(tx *sqlx.Tx) error {
 		before, err := store.TaskByID(ctx, tx, in.TaskID)
 		if err != nil {
@@ -149,15 +114,8 @@ func (a *Activities) MoveTaskDue(ctx context.Context, in MoveDueInput) error {
 	})
 }
 
-// CancelTaskInput closes a task nobody needs to do any more.
-type CancelTaskInput struct {
-	TaskID string    `json:"task_id"`
-	Reason string    `json:"reason"`
-	At     time.Time `json:"at"`
-}
-
 // CancelTask marks an open task cancelled, with its audit row.
-func (a *Activities) CancelTask(ctx context.Context, in CancelTaskInput) error {
+func (a *Activities) CancelTask(ctx context.Context, in contract.CancelTaskInput) error {
 	return a.inTx(ctx, func(tx *sqlx.Tx) error {
 		t, changed, err := store.CancelTask(ctx, tx, in.TaskID, in.At)
 		if err != nil || !changed {

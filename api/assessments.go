@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"github.com/zeren-county/zeren/contract"
 	"net/http"
 	"strconv"
 	"time"
@@ -11,7 +12,6 @@ import (
 
 	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/store"
-	"github.com/zeren-county/zeren/workflows"
 )
 
 type accidentBody struct {
@@ -78,8 +78,8 @@ func (s *Server) startAssessment(c *gin.Context) {
 	if !ok {
 		return
 	}
-	s.startOnce(c, workflows.AssessmentID(camp.ID, year), workflows.AssessmentWorkflow,
-		workflows.AssessmentInput{CampaignID: camp.ID, Year: year, LeaderUnitID: county})
+	s.startOnce(c, contract.AssessmentID(camp.ID, year), contract.AssessmentWorkflow,
+		contract.AssessmentInput{CampaignID: camp.ID, Year: year, LeaderUnitID: county})
 }
 
 // getAssessment answers a year's results: computed (awaiting a leader) or published.

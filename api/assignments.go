@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/zeren-county/zeren/contract"
 	"net/http"
 	"strconv"
 	"strings"
@@ -15,7 +16,6 @@ import (
 
 	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/store"
-	"github.com/zeren-county/zeren/workflows"
 )
 
 type reviewerBody struct {
@@ -93,7 +93,7 @@ func (s *Server) createAssignment(c *gin.Context) {
 			After: map[string]any{"title": in.Title, "due_at": in.DueAt, "assignee_unit_id": in.AssigneeUnitID}}); err != nil {
 			return err
 		}
-		return s.startInTx(ctx, workflows.AssignmentID(id), workflows.AssignmentWorkflow, in)
+		return s.startInTx(ctx, contract.AssignmentID(id), contract.AssignmentWorkflow, in)
 	})
 	if err != nil {
 		failStart(c, err)
@@ -109,10 +109,10 @@ func (s *Server) createAssignment(c *gin.Context) {
 }
 
 // assignmentInput validates the body and resolves units; every invalid field is named.
-func (s *Server) assignmentInput(ctx context.Context, p domain.Person, grant domain.Grant, b assignmentBody) (workflows.AssignmentInput, error) {
+func (s *Server) assignmentInput(ctx context.Context, p domain.Person, grant domain.Grant, b assignmentBody) (contract.AssignmentInput, error) {
 	v := &domain.ValidationError{}
 	now := time.Now()
-	in := workflows.AssignmentInput{
+	in := contract.AssignmentInput{
 		Title: strings.TrimSpace(b.Title), Content: strings.TrimSpace(b.Content), IssuerUnitID: grant.UnitID,
 		AssignerID: p.ID, AssignerKey: p.Key, CreatedAt: now.UTC().Truncate(time.Microsecond),
 		ReviewerUnitID: grant.UnitID, ReviewerRole: grant.Role, ReviewerID: p.ID,

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/zeren-county/zeren/contract"
 	"math"
 	"net/http"
 	"regexp"
@@ -38,12 +39,12 @@ func (s *Server) runCampaign(c *gin.Context) {
 		return
 	}
 	cal := workflows.BuildCalendar(camp.ID, camp.StartsOn, camp.EndsOn, camp.Location())
-	s.startOnce(c, workflows.CampaignID(camp.ID), workflows.CampaignWorkflow,
-		workflows.CampaignInput{ID: camp.ID, LeaderUnitID: county.ID, Calendar: cal, Clock: camp.Clock()})
+	s.startOnce(c, contract.CampaignID(camp.ID), contract.CampaignWorkflow,
+		contract.CampaignInput{ID: camp.ID, LeaderUnitID: county.ID, Calendar: cal, Clock: camp.Clock()})
 }
 
 // steerWords are the steering actions as officials read them.
-var steerWords = map[string]string{workflows.UpdatePause: "暂停专项行动", workflows.UpdateResume: "恢复专项行动", workflows.UpdateEnd: "结束专项行动"}
+var steerWords = map[string]string{contract.UpdatePause: "暂停专项行动", contract.UpdateResume: "恢复专项行动", contract.UpdateEnd: "结束专项行动"}
 
 // steerCampaign pauses, resumes or ends a running campaign (leaders and the safety office).
 func (s *Server) steerCampaign(update string) gin.HandlerFunc {
@@ -54,9 +55,9 @@ func (s *Server) steerCampaign(update string) gin.HandlerFunc {
 		}
 		ctx, cancel := context.WithTimeout(c.Request.Context(), s.UpdateTimeout)
 		defer cancel()
-		h, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: workflows.CampaignID(camp.ID), UpdateName: update,
+		h, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: contract.CampaignID(camp.ID), UpdateName: update,
 			UpdateID: update + ":" + requestID(c), WaitForStage: client.WorkflowUpdateStageCompleted})
-		var p workflows.CampaignProgress
+		var p contract.CampaignProgress
 		if err == nil {
 			err = h.Get(ctx, &p)
 		}
@@ -100,8 +101,8 @@ func (s *Server) getCampaign(c *gin.Context) {
 	}
 	qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	if v, err := s.Temporal.QueryWorkflow(qctx, workflows.CampaignID(camp.ID), "", workflows.QueryProgress); err == nil {
-		var p workflows.CampaignProgress
+	if v, err := s.Temporal.QueryWorkflow(qctx, contract.CampaignID(camp.ID), "", contract.QueryProgress); err == nil {
+		var p contract.CampaignProgress
 		if v.Get(&p) == nil {
 			out["running"], out["progress"] = !p.Ended && p.Next < p.Total, p
 

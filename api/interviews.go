@@ -2,6 +2,8 @@ package api
 
 import (
 	"fmt"
+	"github.com/zeren-county/zeren/activities"
+	"github.com/zeren-county/zeren/contract"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -11,7 +13,6 @@ import (
 
 	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/store"
-	"github.com/zeren-county/zeren/workflows"
 )
 
 type interviewBody struct {
@@ -62,15 +63,15 @@ func (s *Server) summonInterview(c *gin.Context) {
 	if k := c.GetHeader("Idempotency-Key"); validIdempotencyKey.MatchString(k) {
 		key = fmt.Sprintf("manual:%d:%s", p.ID, k)
 	}
-	var res store.SummonResult
+	var res contract.SummonResult
 	err = s.Store.InTx(ctx, func(tx *sqlx.Tx) error {
 		var err error
-		res, err = store.Summon(ctx, tx, store.Summons{Key: key, CampaignID: b.Campaign, UnitID: u.ID, ReasonKey: b.ReasonKey,
+		res, err = activities.Summon(ctx, tx, store.Summons{Key: key, CampaignID: b.Campaign, UnitID: u.ID, ReasonKey: b.ReasonKey,
 			Reason: b.Reason, Source: "manual", At: s.campaignNow(ctx, b.Campaign)})
 		if err != nil || !res.Created {
 			return err
 		}
-		return s.startInTx(ctx, workflows.InterviewID(res.InterviewID), workflows.InterviewWorkflow, res.Spec)
+		return s.startInTx(ctx, contract.InterviewID(res.InterviewID), contract.InterviewWorkflow, res.Spec)
 	})
 	if err != nil {
 		failStart(c, err)

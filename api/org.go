@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"fmt"
+	"github.com/zeren-county/zeren/contract"
 	"net/http"
 	"time"
 
@@ -12,7 +13,6 @@ import (
 
 	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/store"
-	"github.com/zeren-county/zeren/workflows"
 )
 
 func (s *Server) me(c *gin.Context) {
@@ -110,17 +110,17 @@ func (s *Server) systemCheck(c *gin.Context) {
 	}
 	ctx, cancel := contextWithTimeout(c, 30*time.Second)
 	defer cancel()
-	id := workflows.SystemCheckID(requestID(c))
+	id := contract.SystemCheckID(requestID(c))
 	run, err := s.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                       id,
 		TaskQueue:                s.TaskQueue,
 		WorkflowExecutionTimeout: time.Minute,
-	}, workflows.SystemCheckWorkflow, workflows.SystemCheckInput{RequestedBy: p.Key})
+	}, contract.SystemCheckWorkflow, contract.SystemCheckInput{RequestedBy: p.Key})
 	if err != nil {
 		unavailable(c, fmt.Errorf("start system check: %w", err))
 		return
 	}
-	var res workflows.SystemCheckResult
+	var res contract.SystemCheckResult
 	if err := run.Get(ctx, &res); err != nil {
 		unavailable(c, fmt.Errorf("system check %s: %w", id, err))
 		return

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"github.com/zeren-county/zeren/contract"
 	"net/http"
 	"strconv"
 	"time"
@@ -10,7 +11,6 @@ import (
 
 	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/store"
-	"github.com/zeren-county/zeren/workflows"
 )
 
 type planBody struct {
@@ -142,7 +142,7 @@ func (s *Server) addPlanTask(c *gin.Context) {
 			After: map[string]any{"content": in.Content, "deadline": in.Deadline, "measures": in.Measures, "plan": plan.Title}}); err != nil {
 			return err
 		}
-		return s.startInTx(ctx, workflows.PlanTaskID(id), workflows.PlanTaskWorkflow, domain.PlanTaskSpec{
+		return s.startInTx(ctx, contract.PlanTaskID(id), contract.PlanTaskWorkflow, domain.PlanTaskSpec{
 			ID: id, CampaignID: plan.CampaignID, PlanTitle: plan.Title, Content: in.Content, Measures: in.Measures,
 			OwnerUnitID: owner.ID, IssuerUnitID: office, Deadline: in.Deadline.UTC(), Ladder: domain.DefaultPlanLadder(), Clock: camp.Clock(),
 			PlanID: plan.ID, CreatedBy: p.Key, CreatedAt: created,

@@ -3,6 +3,7 @@ package api
 import (
 	"embed"
 	"encoding/json"
+	"github.com/zeren-county/zeren/contract"
 	"html/template"
 	"net/http"
 	"strconv"
@@ -12,7 +13,6 @@ import (
 
 	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/store"
-	"github.com/zeren-county/zeren/workflows"
 )
 
 //go:embed templates/*.html
@@ -28,8 +28,8 @@ func (s *Server) startPledges(c *gin.Context) {
 	if !ok {
 		return
 	}
-	s.startOnce(c, workflows.PledgeYearID(camp.ID, year), workflows.PledgeYearWorkflow,
-		workflows.PledgeYearInput{CampaignID: camp.ID, Year: year, IssuerUnitID: county})
+	s.startOnce(c, contract.PledgeYearID(camp.ID, year), contract.PledgeYearWorkflow,
+		contract.PledgeYearInput{CampaignID: camp.ID, Year: year, IssuerUnitID: county})
 }
 
 func yearParam(c *gin.Context) (int, bool) {
@@ -116,7 +116,7 @@ func (s *Server) loadPledge(c *gin.Context) (store.Pledge, bool) {
 		fail(c, domain.ErrNotFound)
 		return store.Pledge{}, false
 	}
-	pl, err := store.PledgeByID(c.Request.Context(), s.Store.DB, workflows.PledgeID(c.Param("campaign"), year, c.Param("unit")))
+	pl, err := store.PledgeByID(c.Request.Context(), s.Store.DB, contract.PledgeID(c.Param("campaign"), year, c.Param("unit")))
 	if err != nil {
 		fail(c, err)
 		return pl, false

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/zeren-county/zeren/activities"
 	"net/http/httptest"
 	"regexp"
 	"strings"
@@ -95,7 +96,7 @@ func TestListsPerReaderKind(t *testing.T) {
 	}
 	if err := f.store.InTx(ctx, func(tx *sqlx.Tx) error {
 		for _, code := range []string{"jcg", "cm", "gaj"} {
-			if _, err := store.Summon(ctx, tx, store.Summons{Key: "s:" + code, UnitID: unitID(t, f.db, code), ReasonKey: "manual", Reason: "约谈", Source: "manual", At: at}); err != nil {
+			if _, err := activities.Summon(ctx, tx, store.Summons{Key: "s:" + code, UnitID: unitID(t, f.db, code), ReasonKey: "manual", Reason: "约谈", Source: "manual", At: at}); err != nil {
 				return err
 			}
 		}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"fmt"
+	"github.com/zeren-county/zeren/contract"
 	"net/http"
 	"strconv"
 	"time"
@@ -11,7 +12,6 @@ import (
 
 	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/store"
-	"github.com/zeren-county/zeren/workflows"
 )
 
 type startReportsBody struct {
@@ -30,8 +30,8 @@ func (s *Server) startReports(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	s.startOnce(c, workflows.ReportMonthID(camp.ID, b.Period), workflows.ReportMonthWorkflow,
-		workflows.ReportMonthInput{CampaignID: camp.ID, Period: b.Period})
+	s.startOnce(c, contract.ReportMonthID(camp.ID, b.Period), contract.ReportMonthWorkflow,
+		contract.ReportMonthInput{CampaignID: camp.ID, Period: b.Period})
 }
 
 // campaignMonth checks a period ("2021-03") is a month of the campaign.
@@ -84,7 +84,7 @@ func (s *Server) listReports(c *gin.Context) {
 
 // getReport answers one report to the county-wide readers and the unit's people.
 func (s *Server) getReport(c *gin.Context) {
-	r, err := store.ReportByID(c.Request.Context(), s.Store.DB, workflows.ReportID(c.Param("campaign"), c.Param("unit"), c.Param("period")))
+	r, err := store.ReportByID(c.Request.Context(), s.Store.DB, contract.ReportID(c.Param("campaign"), c.Param("unit"), c.Param("period")))
 	if err != nil {
 		fail(c, err)
 		return

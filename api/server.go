@@ -7,6 +7,7 @@ package api
 import (
 	"context"
 	_ "embed"
+	"github.com/zeren-county/zeren/contract"
 	"log/slog"
 	"net/http"
 	"time"
@@ -17,7 +18,6 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/zeren-county/zeren/internal/store"
-	"github.com/zeren-county/zeren/workflows"
 )
 
 //go:embed openapi.yaml
@@ -103,9 +103,9 @@ func New(d Deps) *gin.Engine {
 	v1.POST("/campaigns", s.createCampaign)
 	v1.GET("/campaigns/:id", s.getCampaign)
 	v1.POST("/campaigns/:id/run", s.runCampaign)
-	v1.POST("/campaigns/:id/pause", s.steerCampaign(workflows.UpdatePause))
-	v1.POST("/campaigns/:id/resume", s.steerCampaign(workflows.UpdateResume))
-	v1.POST("/campaigns/:id/end", s.steerCampaign(workflows.UpdateEnd))
+	v1.POST("/campaigns/:id/pause", s.steerCampaign(contract.UpdatePause))
+	v1.POST("/campaigns/:id/resume", s.steerCampaign(contract.UpdateResume))
+	v1.POST("/campaigns/:id/end", s.steerCampaign(contract.UpdateEnd))
 	v1.POST("/campaigns/:id/assessments", s.startAssessment)
 	v1.GET("/campaigns/:id/assessments/:year", s.getAssessment)
 	return r

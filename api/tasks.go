@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/zeren-county/zeren/contract"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -18,7 +19,6 @@ import (
 
 	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/store"
-	"github.com/zeren-county/zeren/workflows"
 )
 
 var validIdempotencyKey = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,100}$`)
@@ -132,13 +132,13 @@ func (s *Server) completeTask(c *gin.Context) {
 	uctx, cancel := context.WithTimeout(ctx, s.UpdateTimeout)
 	defer cancel()
 	h, err := s.Temporal.UpdateWorkflow(uctx, client.UpdateWorkflowOptions{
-		WorkflowID: t.WorkflowID, UpdateID: updateID, UpdateName: workflows.UpdateCompleteTask,
+		WorkflowID: t.WorkflowID, UpdateID: updateID, UpdateName: contract.UpdateCompleteTask,
 		WaitForStage: client.WorkflowUpdateStageCompleted,
-		Args: []any{workflows.CompleteTaskRequest{TaskID: t.ID, Kind: t.Kind, PersonID: p.ID, PersonKey: p.Key, Payload: body,
+		Args: []any{contract.CompleteTaskRequest{TaskID: t.ID, Kind: t.Kind, PersonID: p.ID, PersonKey: p.Key, Payload: body,
 			SubmittedAt: submitted}},
 	})
 	if err == nil {
-		var res workflows.CompleteTaskResult
+		var res contract.CompleteTaskResult
 		err = h.Get(uctx, &res)
 	}
 	if err != nil {
@@ -222,18 +222,18 @@ func updateFailed(c *gin.Context, err error) {
 	switch {
 	case errors.As(err, &app):
 		switch app.Type() {
-		case workflows.ErrTaskClosed, workflows.ErrExtensionPending:
+		case contract.ErrTaskClosed, contract.ErrExtensionPending:
 			problem(c, http.StatusConflict, TypeConflict, app.Message())
-		case workflows.ErrNoSuchTask:
+		case contract.ErrNoSuchTask:
 			problem(c, http.StatusNotFound, TypeNotFound, app.Message())
-		case workflows.ErrInvalidPayload, workflows.ErrWrongKind, workflows.ErrBadDeadline, workflows.ErrNotExtendable:
+		case contract.ErrInvalidPayload, contract.ErrWrongKind, contract.ErrBadDeadline, contract.ErrNotExtendable:
 			var fields []domain.FieldError
 			if app.HasDetails() && app.Details(&fields) == nil && len(fields) > 0 {
 				fail(c, &domain.ValidationError{Fields: fields})
 				return
 			}
 			problem(c, http.StatusUnprocessableEntity, TypeValidation, app.Message(), domain.FieldError{Field: "body", Detail: app.Message()})
-		case workflows.ErrDataRejected:
+		case contract.ErrDataRejected:
 			problem(c, http.StatusUnprocessableEntity, TypeValidation, app.Message(), domain.FieldError{Field: "body", Detail: "含有数据库不能接受的内容"})
 		default:
 			logError(c, err)
@@ -287,11 +287,11 @@ func (s *Server) requestExtension(c *gin.Context) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), s.UpdateTimeout)
 	defer cancel()
 	h, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{
-		WorkflowID: t.WorkflowID, UpdateID: "x:" + requestID(c), UpdateName: workflows.UpdateRequestExtension,
+		WorkflowID: t.WorkflowID, UpdateID: "x:" + requestID(c), UpdateName: contract.UpdateRequestExtension,
 		WaitForStage: client.WorkflowUpdateStageCompleted,
-		Args:         []any{workflows.ExtensionRequest{TaskID: t.ID, PersonID: p.ID, PersonKey: p.Key, Reason: b.Reason, DueAt: *b.DueAt}},
+		Args:         []any{contract.ExtensionRequest{TaskID: t.ID, PersonID: p.ID, PersonKey: p.Key, Reason: b.Reason, DueAt: *b.DueAt}},
 	})
-	var res workflows.ExtensionResult
+	var res contract.ExtensionResult
 	if err == nil {
 		err = h.Get(ctx, &res)
 	}

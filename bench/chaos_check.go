@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/zeren-county/zeren/contract"
 	"log/slog"
 	"maps"
 	"os"
@@ -24,10 +25,8 @@ import (
 	"go.temporal.io/sdk/client"
 	tlog "go.temporal.io/sdk/log"
 
-	"github.com/zeren-county/zeren/activities"
 	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/store"
-	"github.com/zeren-county/zeren/workflows"
 )
 
 // The invariants of a chaos run, checked once the campaign is paused and has
@@ -261,7 +260,7 @@ func (f *chaosFacts) readProcessRows(ctx context.Context, tx *sqlx.Tx) error {
 	for _, t := range []struct {
 		table string
 		id    func(int64) string
-	}{{"interviews", workflows.InterviewID}, {"plan_tasks", workflows.PlanTaskID}} {
+	}{{"interviews", contract.InterviewID}, {"plan_tasks", contract.PlanTaskID}} {
 		var ids []int64
 		if err := tx.SelectContext(ctx, &ids, `SELECT id FROM `+t.table); err != nil {
 			return err
@@ -282,8 +281,8 @@ func (f *chaosFacts) readProcessRows(ctx context.Context, tx *sqlx.Tx) error {
 		if err := json.Unmarshal(a.Ladder, &l); err != nil {
 			return fmt.Errorf("assignment %d ladder: %w", a.ID, err)
 		}
-		f.rows[workflows.AssignmentID(a.ID)] = "assignments"
-		f.assignmentLadders[workflows.AssignmentID(a.ID)] = l
+		f.rows[contract.AssignmentID(a.ID)] = "assignments"
+		f.assignmentLadders[contract.AssignmentID(a.ID)] = l
 	}
 	return nil
 }
@@ -491,7 +490,7 @@ func checkRungs(f *chaosFacts, cutoff time.Time) (ladderFigures, []string) {
 	for _, l := range ladders {
 		fig.ladders++
 		for i, rung := range l.rungs {
-			key := activities.RungKey(l.key, i)
+			key := contract.RungKey(l.key, i)
 			known[key] = true
 			fig.rungs++
 			fired := byKey[key]
@@ -648,8 +647,8 @@ func fmtCampaign(t time.Time) string { return t.In(chaosZone).Format("2006-01-02
 
 // processTables maps the workflow types that keep a row to their tables.
 var processTables = map[string]string{
-	workflows.MonthlyReportWorkflow: "reports", workflows.PledgeWorkflow: "pledges", workflows.InterviewWorkflow: "interviews",
-	workflows.PlanTaskWorkflow: "plan_tasks", workflows.AssignmentWorkflow: "assignments",
+	contract.MonthlyReportWorkflow: "reports", contract.PledgeWorkflow: "pledges", contract.InterviewWorkflow: "interviews",
+	contract.PlanTaskWorkflow: "plan_tasks", contract.AssignmentWorkflow: "assignments",
 }
 
 // workflowInfo is one workflow as the server lists it.
@@ -768,10 +767,10 @@ func describeType(ctx context.Context, tc client.Client, id string) (string, err
 
 // mergedInterview says whether w is an interview that ended merged into another.
 func mergedInterview(ctx context.Context, tc client.Client, w workflowInfo) (bool, error) {
-	if w.typ != workflows.InterviewWorkflow || w.status != enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED {
+	if w.typ != contract.InterviewWorkflow || w.status != enumspb.WORKFLOW_EXECUTION_STATUS_COMPLETED {
 		return false, nil
 	}
-	var res workflows.InterviewResult
+	var res contract.InterviewResult
 	if err := tc.GetWorkflow(ctx, w.id, w.runID).Get(ctx, &res); err != nil {
 		return false, fmt.Errorf("result of %s: %w", w.id, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/zeren-county/zeren/internal/engine"
 	"io"
 	"log/slog"
 	"net/http"
@@ -22,7 +23,6 @@ import (
 	"github.com/zeren-county/zeren/internal/devenv"
 	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/store"
-	"github.com/zeren-county/zeren/workflows"
 )
 
 // bareUpdate is a workflow whose Update does nothing: the floor under every completion.
@@ -69,7 +69,7 @@ func benchComplete(ctx context.Context) error {
 	}
 	defer c.Close()
 	w := worker.New(c, "bench", worker.Options{})
-	workflows.Register(w, &activities.Activities{Store: s, Temporal: c})
+	engine.Register(w, &activities.Activities{Store: s, Temporal: c})
 	w.RegisterWorkflowWithOptions(bareUpdate, workflow.RegisterOptions{Name: "BareUpdate"})
 	if err := w.Start(); err != nil {
 		return err

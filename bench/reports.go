@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/zeren-county/zeren/contract"
+	"github.com/zeren-county/zeren/internal/engine"
 	"log/slog"
 	"os"
 	"runtime"
@@ -18,7 +20,6 @@ import (
 	"github.com/zeren-county/zeren/internal/devenv"
 	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/store"
-	"github.com/zeren-county/zeren/workflows"
 )
 
 // benchReports adds towns until 10,000 units report, starts one month of
@@ -58,7 +59,7 @@ func benchReports(ctx context.Context) error {
 	}
 	defer c.Close()
 	w := worker.New(c, "bench", worker.Options{})
-	workflows.Register(w, &activities.Activities{Store: s, Temporal: c})
+	engine.Register(w, &activities.Activities{Store: s, Temporal: c})
 	if err := w.Start(); err != nil {
 		return err
 	}
@@ -66,8 +67,8 @@ func benchReports(ctx context.Context) error {
 
 	period := time.Now().Format("2006-01")
 	start := time.Now()
-	if _, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: workflows.ReportMonthID(seed.DemoCampaignID, period), TaskQueue: "bench"},
-		workflows.ReportMonthWorkflow, workflows.ReportMonthInput{CampaignID: seed.DemoCampaignID, Period: period}); err != nil {
+	if _, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: contract.ReportMonthID(seed.DemoCampaignID, period), TaskQueue: "bench"},
+		contract.ReportMonthWorkflow, contract.ReportMonthInput{CampaignID: seed.DemoCampaignID, Period: period}); err != nil {
 		return err
 	}
 	// Started: the process ran its first activity (its report row); open: its task is in the inbox.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"github.com/zeren-county/zeren/contract"
+	"github.com/zeren-county/zeren/internal/engine"
 	"log/slog"
 	"os"
 	"reflect"
@@ -56,7 +58,7 @@ func benchThreeYear(ctx context.Context, args []string) error {
 	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))
 	env := suite.NewTestWorkflowEnvironment()
 	widenCallbackQueue(env)
-	workflows.Register(env, &activities.Activities{Store: s, MaxChildReports: 1 << 30})
+	engine.Register(env, &activities.Activities{Store: s, MaxChildReports: 1 << 30})
 	virtual.Register(env)
 	env.SetStartTime(time.Date(2020, 3, 31, 23, 0, 0, 0, camp.Location()))
 	env.SetTestTimeout(6 * time.Hour)
@@ -65,7 +67,7 @@ func benchThreeYear(ctx context.Context, args []string) error {
 	p.Start()
 	cal := workflows.BuildCalendar(camp.ID, camp.StartsOn, camp.EndsOn, camp.Location())
 	began := time.Now()
-	env.ExecuteWorkflow(virtual.CampaignDriver, workflows.CampaignInput{ID: camp.ID, LeaderUnitID: county.ID, Calendar: cal}, 60*24*time.Hour)
+	env.ExecuteWorkflow(virtual.CampaignDriver, contract.CampaignInput{ID: camp.ID, LeaderUnitID: county.ID, Calendar: cal}, 60*24*time.Hour)
 	p.Stop()
 	took := time.Since(began)
 	if err := env.GetWorkflowError(); err != nil {

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"github.com/zeren-county/zeren/contract"
 	"testing"
 	"time"
 
@@ -10,7 +11,6 @@ import (
 	"github.com/zeren-county/zeren/activities"
 	"github.com/zeren-county/zeren/internal/demo"
 	"github.com/zeren-county/zeren/internal/testdb"
-	"github.com/zeren-county/zeren/workflows"
 )
 
 var cst = time.FixedZone("CST", 8*3600)
@@ -129,16 +129,16 @@ WHERE a.action = 'rung.fired' AND a.after->>'action' = 'deduct' AND u.code = 'ga
 	}
 
 	// Each run of the campaign's history stays small: it continues as new after each month.
-	runs, most := campaignRuns(t, sys.client, workflows.CampaignID("fast"))
+	runs, most := campaignRuns(t, sys.client, contract.CampaignID("fast"))
 	if runs < 2 || most >= 4096 {
 		t.Fatalf("%d runs, the largest %d events; want at least 2 runs, each under 4,096 events", runs, most)
 	}
 	t.Logf("campaign time %v; %d runs of the campaign, the largest %d events; bot acted %v", last.Now.In(cst), runs, most, bot.Acted)
 	time.Sleep(300 * time.Millisecond)
-	checkHistory(t, sys.client, workflows.CampaignID("fast"), "campaign-fast")
-	checkHistory(t, sys.client, workflows.ReportMonthID("fast", "2020-04"), "report-month-province")
-	checkHistory(t, sys.client, workflows.PledgeYearID("fast", 2020), "pledge-year")
-	checkHistory(t, sys.client, workflows.ReportID("fast", "cm", "2020-04"), "report-late-fast-clock")
+	checkHistory(t, sys.client, contract.CampaignID("fast"), "campaign-fast")
+	checkHistory(t, sys.client, contract.ReportMonthID("fast", "2020-04"), "report-month-province")
+	checkHistory(t, sys.client, contract.PledgeYearID("fast", 2020), "pledge-year")
+	checkHistory(t, sys.client, contract.ReportID("fast", "cm", "2020-04"), "report-late-fast-clock")
 }
 
 // campaignRuns walks a workflow's runs back from the latest through

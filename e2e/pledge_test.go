@@ -2,13 +2,13 @@ package e2e
 
 import (
 	"fmt"
+	"github.com/zeren-county/zeren/contract"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/store"
-	"github.com/zeren-county/zeren/workflows"
 )
 
 // TestPledgesOverHTTP issues the demo county's 2021 pledges through the API and
@@ -28,7 +28,7 @@ func TestPledgesOverHTTP(t *testing.T) {
 	sys.send(t, "POST", path, "yjj-office", map[string]any{"year": 2021}).want(t, 202)
 	sys.send(t, "POST", path, "yjj-office", map[string]any{"year": 2021}).want(t, 200) // idempotent
 
-	scjSign := workflows.TaskID(workflows.PledgeID(campaign, 2021, "scj"), "sign", 1)
+	scjSign := contract.TaskID(contract.PledgeID(campaign, 2021, "scj"), "sign", 1)
 	sys.awaitTask(t, "scj-head", scjSign)
 	// Not yours: another unit's head cannot see it; a county leader reads but may not sign.
 	sys.send(t, "POST", "/api/v1/tasks/"+scjSign+"/complete", "jcg-head", map[string]any{"decision": "sign"}).want(t, 404)
@@ -102,6 +102,6 @@ func TestPledgesOverHTTP(t *testing.T) {
 	if len(list.Pledges) != 0 {
 		t.Fatalf("unsigned after the cascade: %d", len(list.Pledges))
 	}
-	checkHistory(t, sys.client, workflows.PledgeID(campaign, 2021, "cm"), "pledge-return")
-	checkHistory(t, sys.client, workflows.PledgeID(campaign, 2021, "yjj"), "pledge-cascade")
+	checkHistory(t, sys.client, contract.PledgeID(campaign, 2021, "cm"), "pledge-return")
+	checkHistory(t, sys.client, contract.PledgeID(campaign, 2021, "yjj"), "pledge-cascade")
 }

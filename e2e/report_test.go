@@ -2,13 +2,13 @@ package e2e
 
 import (
 	"fmt"
+	"github.com/zeren-county/zeren/contract"
 	"testing"
 	"time"
 
 	"github.com/zeren-county/zeren/api"
 	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/store"
-	"github.com/zeren-county/zeren/workflows"
 )
 
 // TestMonthlyReportOverHTTP: a month's reports start; 九成宫镇 submits bad
@@ -26,8 +26,8 @@ func TestMonthlyReportOverHTTP(t *testing.T) {
 	sys.send(t, "POST", path, "yjj-office", map[string]any{"period": period}).want(t, 202)
 	sys.send(t, "POST", path, "yjj-office", map[string]any{"period": period}).want(t, 200)
 
-	rid := workflows.ReportID(campaign, "jcg", period)
-	submit1 := workflows.TaskID(rid, "submit", 1)
+	rid := contract.ReportID(campaign, "jcg", period)
+	submit1 := contract.TaskID(rid, "submit", 1)
 	sys.awaitTask(t, "jcg-head", submit1)
 	report := map[string]any{
 		"figures":    map[string]any{"inspections": 5, "units_inspected": 4, "hazards_found": map[string]int{"daily": 8}, "hazards_rectified": map[string]int{"daily": 7}, "training_sessions": 1, "people_trained": 60},
@@ -58,17 +58,17 @@ func TestMonthlyReportOverHTTP(t *testing.T) {
 	}
 	sys.send(t, "POST", "/api/v1/tasks/"+submit1+"/complete", "jcg-head", report).want(t, 200)
 
-	review1 := workflows.TaskID(rid, "review", 1)
+	review1 := contract.TaskID(rid, "review", 1)
 	sys.awaitTask(t, "yjj-office", review1)
 	if p := sys.send(t, "POST", "/api/v1/tasks/"+review1+"/complete", "yjj-office", map[string]any{"decision": "return"}).want(t, 422).problem(t); p.Errors[0].Field != "comment" {
 		t.Fatalf("problem %+v", p)
 	}
 	sys.send(t, "POST", "/api/v1/tasks/"+review1+"/complete", "yjj-office", map[string]any{"decision": "return", "comment": "请补充未整改隐患的整改时限"}).want(t, 200)
-	submit2 := workflows.TaskID(rid, "submit", 2)
+	submit2 := contract.TaskID(rid, "submit", 2)
 	sys.awaitTask(t, "jcg-head", submit2)
 	report["problems"] = "一处隐患整改未完成，限期2023年1月10日前整改到位"
 	sys.send(t, "POST", "/api/v1/tasks/"+submit2+"/complete", "jcg-head", report).want(t, 200)
-	review2 := workflows.TaskID(rid, "review", 2)
+	review2 := contract.TaskID(rid, "review", 2)
 	sys.awaitTask(t, "yjj-office", review2)
 	sys.send(t, "POST", "/api/v1/tasks/"+review2+"/complete", "yjj-office", map[string]any{"decision": "accept"}).want(t, 200)
 	// A second submission after acceptance is refused.
@@ -140,10 +140,10 @@ func TestInterviewOverHTTP(t *testing.T) {
 	if !second.Joined || second.Interview.ID != first.Interview.ID || second.Interview.Triggers != 2 {
 		t.Fatalf("second summons %+v", second)
 	}
-	wid := workflows.InterviewID(first.Interview.ID)
+	wid := contract.InterviewID(first.Interview.ID)
 	step := func(name string, round int, person string, payload any) {
 		t.Helper()
-		id := workflows.TaskID(wid, name, round)
+		id := contract.TaskID(wid, name, round)
 		sys.awaitTask(t, person, id)
 		sys.send(t, "POST", "/api/v1/tasks/"+id+"/complete", person, payload).want(t, 200)
 	}
@@ -151,8 +151,8 @@ func TestInterviewOverHTTP(t *testing.T) {
 	step("schedule", 1, "yjj-office", map[string]any{"scheduled_at": at, "place": "县应急管理局三楼会议室", "leader": "分管安全生产副县长"})
 	step("acknowledge", 1, "lt-head", map[string]any{"note": "按时参加"})
 	step("minutes", 1, "yjj-office", map[string]any{"minutes": "约谈指出问题三项，要求限期整改。"})
-	sys.awaitTask(t, "lt-head", workflows.TaskID(wid, "commitments", 1))
-	if p := sys.send(t, "POST", "/api/v1/tasks/"+workflows.TaskID(wid, "commitments", 1)+"/complete", "lt-head", map[string]any{"commitments": []string{}}).problem(t); p.Status != 422 {
+	sys.awaitTask(t, "lt-head", contract.TaskID(wid, "commitments", 1))
+	if p := sys.send(t, "POST", "/api/v1/tasks/"+contract.TaskID(wid, "commitments", 1)+"/complete", "lt-head", map[string]any{"commitments": []string{}}).problem(t); p.Status != 422 {
 		t.Fatalf("empty commitments: %+v", p)
 	}
 	// Two summonses joined the interview: the commitments answer each item it lists.
@@ -161,7 +161,7 @@ func TestInterviewOverHTTP(t *testing.T) {
 	if len(held.Items) != 2 {
 		t.Fatalf("interview items %+v; want the two summonses", held.Items)
 	}
-	p := sys.send(t, "POST", "/api/v1/tasks/"+workflows.TaskID(wid, "commitments", 1)+"/complete", "lt-head",
+	p := sys.send(t, "POST", "/api/v1/tasks/"+contract.TaskID(wid, "commitments", 1)+"/complete", "lt-head",
 		map[string]any{"commitments": []string{"一周内完成隐患台账整改"}, "commitments_due": at.Add(7 * 24 * time.Hour)}).want(t, 422).problem(t)
 	if p.Errors[0].Field != "commitments" {
 		t.Fatalf("unnamed commitments for two items: %+v", p)
@@ -202,7 +202,7 @@ func TestPlanTaskOverHTTP(t *testing.T) {
 	sys.send(t, "POST", fmt.Sprintf("/api/v1/plans/%d/tasks", gas.ID), "yjj-office", map[string]any{
 		"content": "完成城镇燃气管网隐患排查", "owner_unit": "zjj", "deadline": time.Now().Add(30 * 24 * time.Hour), "measures": "逐户排查、建立台账、限期整改",
 	}).want(t, 201).decode(t, &pt)
-	task := workflows.TaskID(workflows.PlanTaskID(pt.ID), "done", 1)
+	task := contract.TaskID(contract.PlanTaskID(pt.ID), "done", 1)
 	sys.awaitTask(t, "zjj-head", task)
 	sys.send(t, "POST", "/api/v1/tasks/"+task+"/complete", "zjj-head", map[string]any{"result": "排查燃气用户1200户，整改隐患37处"}).want(t, 200)
 	for wait := time.Now().Add(10 * time.Second); time.Now().Before(wait); time.Sleep(50 * time.Millisecond) {
@@ -221,7 +221,7 @@ func TestPlanTaskOverHTTP(t *testing.T) {
 	if pt.Status != "done" {
 		t.Fatalf("plan task %+v", pt)
 	}
-	checkHistory(t, sys.client, workflows.PlanTaskID(pt.ID), "plan-task")
+	checkHistory(t, sys.client, contract.PlanTaskID(pt.ID), "plan-task")
 }
 
 // TestAssessmentOverHTTP: a leader records an accident, the year's assessment
@@ -237,8 +237,8 @@ func TestAssessmentOverHTTP(t *testing.T) {
 	sys.send(t, "POST", camp+"/accidents", "linyou-secretary", map[string]any{"unit": "zx", "occurred_on": "2021-08-03", "reason": "招贤镇发生一起较大道路运输事故"}).want(t, 201)
 	sys.send(t, "POST", camp+"/assessments", "yjj-office", map[string]any{"year": 2021}).want(t, 202)
 	sys.send(t, "POST", camp+"/assessments", "yjj-office", map[string]any{"year": 2021}).want(t, 200)
-	wid := workflows.AssessmentID(seed.DemoCampaignID, 2021)
-	task := workflows.TaskID(wid, "approve", 1)
+	wid := contract.AssessmentID(seed.DemoCampaignID, 2021)
+	task := contract.TaskID(wid, "approve", 1)
 	sys.awaitTask(t, "linyou-magistrate", task)
 	sys.send(t, "POST", "/api/v1/tasks/"+task+"/complete", "linyou-magistrate", map[string]any{"decision": "approve"}).want(t, 200)
 	var a store.Assessment
@@ -283,9 +283,9 @@ func TestCampaignOverHTTP(t *testing.T) {
 	sys.send(t, "POST", "/api/v1/campaigns/e2e/run", "yjj-office", nil).want(t, 200)
 
 	type view struct {
-		Running  bool                       `json:"running"`
-		Progress workflows.CampaignProgress `json:"progress"`
-		Counts   store.CampaignCounts       `json:"counts"`
+		Running  bool                      `json:"running"`
+		Progress contract.CampaignProgress `json:"progress"`
+		Counts   store.CampaignCounts      `json:"counts"`
 	}
 	var v view
 	for wait := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
@@ -304,7 +304,7 @@ func TestCampaignOverHTTP(t *testing.T) {
 	if err := s.DB.Get(&before, `SELECT due_at FROM tasks WHERE campaign_id = 'e2e' AND kind = 'report.submit' AND unit_id = (SELECT id FROM units WHERE code = 'gaj')`); err != nil {
 		t.Fatal(err)
 	}
-	var prog workflows.CampaignProgress
+	var prog contract.CampaignProgress
 	sys.send(t, "POST", "/api/v1/campaigns/e2e/pause", "yjj-office", nil).want(t, 200).decode(t, &prog)
 	if !prog.Paused {
 		t.Fatalf("after pause: %+v", prog)
@@ -333,5 +333,5 @@ func TestCampaignOverHTTP(t *testing.T) {
 		t.Fatalf("after end: %+v", prog)
 	}
 	time.Sleep(300 * time.Millisecond) // the run closes once its handlers finish
-	checkHistory(t, sys.client, workflows.CampaignID("e2e"), "campaign")
+	checkHistory(t, sys.client, contract.CampaignID("e2e"), "campaign")
 }

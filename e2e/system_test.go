@@ -6,6 +6,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"github.com/zeren-county/zeren/internal/engine"
 	"io"
 	"log/slog"
 	"net/http"
@@ -28,7 +29,6 @@ import (
 	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/store"
 	"github.com/zeren-county/zeren/internal/testdb"
-	"github.com/zeren-county/zeren/workflows"
 )
 
 const taskQueue = "zeren-e2e"
@@ -68,7 +68,7 @@ func start(t *testing.T, temporalFile string, s *store.Store, tokens map[string]
 	for _, o := range options {
 		o(acts)
 	}
-	workflows.Register(w, acts)
+	engine.Register(w, acts)
 	// The worker's heartbeat, as in production: an outage before it is recorded first.
 	beat, stopBeat := context.WithCancel(context.Background())
 	if _, err := s.Beat(beat, time.Now()); err != nil {

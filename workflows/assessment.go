@@ -2,13 +2,12 @@ package workflows
 
 import (
 	"fmt"
+	"github.com/zeren-county/zeren/contract"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/zeren-county/zeren/activities"
 	"github.com/zeren-county/zeren/internal/domain"
-	"github.com/zeren-county/zeren/internal/store"
 )
 
 // Assessment runs a campaign year's assessment: every unit's score from the
@@ -16,50 +15,50 @@ import (
 // approves the results or returns them (the results are computed again, after
 // corrections); approved results are published and frozen, and the heads of the
 // bottom units of each kind are summoned to interviews.
-func Assessment(ctx workflow.Context, in AssessmentInput) (AssessmentResult, error) {
+func Assessment(ctx workflow.Context, in contract.AssessmentInput) (contract.AssessmentResult, error) {
 	b := &board{Clock: in.Clock}
 	res, err := assess(withActivityOptions(ctx), b, in)
 	return res, b.settle(ctx, err)
 }
 
-func assess(ctx workflow.Context, b *board, in AssessmentInput) (AssessmentResult, error) {
-	id := AssessmentID(in.CampaignID, in.Year)
+func assess(ctx workflow.Context, b *board, in contract.AssessmentInput) (contract.AssessmentResult, error) {
+	id := contract.AssessmentID(in.CampaignID, in.Year)
 	if err := b.install(ctx); err != nil {
-		return AssessmentResult{}, err
+		return contract.AssessmentResult{}, err
 	}
 	for round := 1; ; round++ {
 		var results []domain.AssessedUnit
-		if err := workflow.ExecuteActivity(ctx, acts.ComputeAssessment, activities.AssessmentInput{CampaignID: in.CampaignID, Year: in.Year, Round: round, At: b.now(ctx)}).Get(ctx, &results); err != nil {
-			return AssessmentResult{}, err
+		if err := workflow.ExecuteActivity(ctx, contract.ActComputeAssessment, contract.AssessmentStep{CampaignID: in.CampaignID, Year: in.Year, Round: round, At: b.now(ctx)}).Get(ctx, &results); err != nil {
+			return contract.AssessmentResult{}, err
 		}
 		title := fmt.Sprintf("审定%d年度安全生产目标责任考核结果", in.Year)
-		t, err := b.openTask(ctx, domain.TaskSpec{ID: TaskID(id, "approve", round), WorkflowID: id, Kind: domain.KindAssessmentApprove, Title: title,
+		t, err := b.openTask(ctx, domain.TaskSpec{ID: contract.TaskID(id, "approve", round), WorkflowID: id, Kind: domain.KindAssessmentApprove, Title: title,
 			SubjectType: "assessment", SubjectID: fmt.Sprintf("%s/%d", in.CampaignID, in.Year), CampaignID: in.CampaignID,
 			UnitID: in.LeaderUnitID, Role: domain.RoleLeader, IssuerUnitID: in.LeaderUnitID, DueAt: b.now(ctx).Add(7 * 24 * time.Hour),
 			Context: domain.TaskContext{Round: round}}, approver{})
 		if err != nil {
-			return AssessmentResult{}, err
+			return contract.AssessmentResult{}, err
 		}
 		if err := b.wait(ctx, t); err != nil {
-			return AssessmentResult{}, err
+			return contract.AssessmentResult{}, err
 		}
 		if t.Outcome.Decision != domain.DecisionApprove {
 			continue
 		}
-		var summons []store.SummonResult
-		if err := workflow.ExecuteActivity(ctx, acts.PublishAssessment, activities.AssessmentInput{CampaignID: in.CampaignID, Year: in.Year, Round: round, By: t.CompletedBy, At: b.now(ctx)}).Get(ctx, &summons); err != nil {
-			return AssessmentResult{}, err
+		var summons []contract.SummonResult
+		if err := workflow.ExecuteActivity(ctx, contract.ActPublishAssessment, contract.AssessmentStep{CampaignID: in.CampaignID, Year: in.Year, Round: round, By: t.CompletedBy, At: b.now(ctx)}).Get(ctx, &summons); err != nil {
+			return contract.AssessmentResult{}, err
 		}
 		for _, s := range summons {
 			if s.Created {
 				if err := startInterview(ctx, s.Spec); err != nil {
-					return AssessmentResult{}, err
+					return contract.AssessmentResult{}, err
 				}
 			}
 		}
 		if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
-			return AssessmentResult{}, err
+			return contract.AssessmentResult{}, err
 		}
-		return AssessmentResult{Rounds: round, Results: results}, nil
+		return contract.AssessmentResult{Rounds: round, Results: results}, nil
 	}
 }

@@ -3,6 +3,7 @@ package workflows_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/zeren-county/zeren/contract"
 	"testing"
 	"time"
 
@@ -11,9 +12,9 @@ import (
 
 	"github.com/zeren-county/zeren/activities"
 	"github.com/zeren-county/zeren/internal/domain"
+	"github.com/zeren-county/zeren/internal/engine"
 	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/store"
-	"github.com/zeren-county/zeren/workflows"
 )
 
 // The 2021 assessment: scores from the ledger, the veto of a town with a major
@@ -46,37 +47,37 @@ func TestAnnualAssessment(t *testing.T) {
 	county := unit("linyou")
 
 	env := newSuite().NewTestWorkflowEnvironment()
-	workflows.Register(env, &activities.Activities{Store: s})
+	engine.Register(env, &activities.Activities{Store: s})
 	env.SetStartTime(time.Date(2022, 1, 2, 9, 0, 0, 0, cst))
 	env.SetDetachedChildWait(false)
-	wid := workflows.AssessmentID(camp, 2021)
+	wid := contract.AssessmentID(camp, 2021)
 	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: wid})
 	var errs []error
 	decide := func(d time.Duration, round int, payload any) {
 		env.RegisterDelayedCallback(func() {
 			raw, _ := json.Marshal(payload)
-			id := workflows.TaskID(wid, "approve", round)
-			env.UpdateWorkflow(workflows.UpdateCompleteTask, id, &testsuite.TestUpdateCallback{
+			id := contract.TaskID(wid, "approve", round)
+			env.UpdateWorkflow(contract.UpdateCompleteTask, id, &testsuite.TestUpdateCallback{
 				OnAccept: func() {}, OnReject: func(err error) { errs = append(errs, err) },
 				OnComplete: func(_ any, err error) {
 					if err != nil {
 						errs = append(errs, err)
 					}
 				},
-			}, workflows.CompleteTaskRequest{TaskID: id, Kind: "assessment.approve", PersonID: ids["linyou-magistrate"], PersonKey: "linyou-magistrate", Payload: raw})
+			}, contract.CompleteTaskRequest{TaskID: id, Kind: "assessment.approve", PersonID: ids["linyou-magistrate"], PersonKey: "linyou-magistrate", Payload: raw})
 		}, d)
 	}
 	env.RegisterDelayedCallback(func() { book("gaj-correction", "gaj", 5) }, 20*time.Hour) // a deduction found excessive
 	decide(day, 1, map[string]any{"decision": "return", "comment": "公安局扣分有误，请核减后重新计算"})
 	decide(2*day, 2, map[string]any{"decision": "approve"})
-	env.ExecuteWorkflow(workflows.AssessmentWorkflow, workflows.AssessmentInput{CampaignID: camp, Year: 2021, LeaderUnitID: county})
+	env.ExecuteWorkflow(contract.AssessmentWorkflow, contract.AssessmentInput{CampaignID: camp, Year: 2021, LeaderUnitID: county})
 	for _, err := range errs {
 		t.Error(err)
 	}
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
-	var res workflows.AssessmentResult
+	var res contract.AssessmentResult
 	if err := env.GetWorkflowResult(&res); err != nil || res.Rounds != 2 {
 		t.Fatalf("result %+v (%v)", res, err)
 	}

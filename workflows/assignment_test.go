@@ -3,6 +3,7 @@ package workflows_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/zeren-county/zeren/contract"
 	"strings"
 	"testing"
 	"time"
@@ -12,10 +13,10 @@ import (
 
 	"github.com/zeren-county/zeren/activities"
 	"github.com/zeren-county/zeren/internal/domain"
+	"github.com/zeren-county/zeren/internal/engine"
 	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/store"
 	"github.com/zeren-county/zeren/internal/testdb"
-	"github.com/zeren-county/zeren/workflows"
 )
 
 const day = 24 * time.Hour
@@ -28,7 +29,7 @@ type harness struct {
 	env   *testsuite.TestWorkflowEnvironment
 	units map[string]int64
 	ids   map[string]int64 // person key → id
-	in    workflows.AssignmentInput
+	in    contract.AssignmentInput
 }
 
 // seededCounty is a fresh database with the demo county, and the id of each
@@ -63,7 +64,7 @@ func workflowResult[T any](t *testing.T, env *testsuite.TestWorkflowEnvironment)
 }
 
 func startOptions(assignment int64) client.StartWorkflowOptions {
-	return client.StartWorkflowOptions{ID: workflows.AssignmentID(assignment)}
+	return client.StartWorkflowOptions{ID: contract.AssignmentID(assignment)}
 }
 
 func newHarness(t *testing.T, ladder domain.Ladder) *harness {
@@ -77,11 +78,11 @@ func newHarness(t *testing.T, ladder domain.Ladder) *harness {
 	}
 	suite := newSuite()
 	h.env = suite.NewTestWorkflowEnvironment()
-	workflows.Register(h.env, &activities.Activities{Store: s})
+	engine.Register(h.env, &activities.Activities{Store: s})
 	h.env.SetStartTime(t0)
 	h.env.SetStartWorkflowOptions(startOptions(7))
 	h.env.SetDetachedChildWait(false) // interviews the ladder starts outlive the test's subject
-	h.in = workflows.AssignmentInput{
+	h.in = contract.AssignmentInput{
 		ID: 7, Title: "排查整治九成宫镇液化气站隐患", Content: "对辖区液化气站开展全面排查，形成问题清单并整改。",
 		DueAt: t0.Add(10 * day), IssuerUnitID: h.units["yjj"], AssignerID: h.ids["yjj-office"], AssignerKey: "yjj-office",
 		AssigneeUnitID: h.units["jcg"], ReviewerUnitID: h.units["yjj"], ReviewerRole: domain.RoleSafetyOffice,
@@ -99,7 +100,7 @@ func (h *harness) at(d time.Duration, fn func()) { h.env.RegisterDelayedCallback
 // complete sends the complete-task Update; the result or error goes to out.
 func (h *harness) complete(taskID, kind, person string, payload any, out *error) {
 	raw, _ := json.Marshal(payload)
-	h.env.UpdateWorkflow(workflows.UpdateCompleteTask, "", &testsuite.TestUpdateCallback{
+	h.env.UpdateWorkflow(contract.UpdateCompleteTask, "", &testsuite.TestUpdateCallback{
 		OnAccept: func() {},
 		OnReject: func(err error) { *out = err },
 		OnComplete: func(_ any, err error) {
@@ -107,19 +108,19 @@ func (h *harness) complete(taskID, kind, person string, payload any, out *error)
 				*out = err
 			}
 		},
-	}, workflows.CompleteTaskRequest{TaskID: taskID, Kind: kind, PersonID: h.ids[person], PersonKey: person, Payload: raw})
+	}, contract.CompleteTaskRequest{TaskID: taskID, Kind: kind, PersonID: h.ids[person], PersonKey: person, Payload: raw})
 }
 
-func (h *harness) run() workflows.AssignmentResult {
+func (h *harness) run() contract.AssignmentResult {
 	h.t.Helper()
-	h.env.ExecuteWorkflow(workflows.AssignmentWorkflow, h.in)
+	h.env.ExecuteWorkflow(contract.AssignmentWorkflow, h.in)
 	if !h.env.IsWorkflowCompleted() {
 		h.t.Fatal("workflow did not complete")
 	}
 	if err := h.env.GetWorkflowError(); err != nil {
 		h.t.Fatal(err)
 	}
-	var res workflows.AssignmentResult
+	var res contract.AssignmentResult
 	if err := h.env.GetWorkflowResult(&res); err != nil {
 		h.t.Fatal(err)
 	}
@@ -303,14 +304,14 @@ func TestApprovedExtensionRetimesUnfiredRungs(t *testing.T) {
 	newDue := h.in.DueAt.Add(5 * day)
 	var reqErr, decideErr error
 	h.at(9*day, func() { // after the first reminder (day 8), before the deadline (day 10)
-		h.env.UpdateWorkflow(workflows.UpdateRequestExtension, "", &testsuite.TestUpdateCallback{
+		h.env.UpdateWorkflow(contract.UpdateRequestExtension, "", &testsuite.TestUpdateCallback{
 			OnAccept: func() {}, OnReject: func(err error) { reqErr = err },
 			OnComplete: func(_ any, err error) {
 				if err != nil {
 					reqErr = err
 				}
 			},
-		}, workflows.ExtensionRequest{TaskID: work1, PersonID: h.ids["jcg-head"], PersonKey: "jcg-head", Reason: "需协调燃气公司联合检查", DueAt: newDue})
+		}, contract.ExtensionRequest{TaskID: work1, PersonID: h.ids["jcg-head"], PersonKey: "jcg-head", Reason: "需协调燃气公司联合检查", DueAt: newDue})
 	})
 	h.at(9*day+time.Hour, func() {
 		h.complete("assignment.7.extension-complete-1.1", "extension.decide", "yjj-office", map[string]string{"decision": "approve"}, &decideErr)

@@ -2,22 +2,21 @@ package workflows
 
 import (
 	"fmt"
+	"github.com/zeren-county/zeren/contract"
 	"slices"
 	"time"
 
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
-
-	"github.com/zeren-county/zeren/activities"
 )
 
 // BuildCalendar lays out a campaign from its first to its last day in loc: the
 // year's pledges on its first day (or the campaign's), each month's reports on
 // the month's first day, and each year's assessment on 16 January after it —
 // once December's reports are past their deadline and its ladder's +10-day rung.
-func BuildCalendar(id string, start, end time.Time, loc *time.Location) []CalendarEvent {
-	var out []CalendarEvent
+func BuildCalendar(id string, start, end time.Time, loc *time.Location) []contract.CalendarEvent {
+	var out []contract.CalendarEvent
 	first := time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, loc)
 	last := time.Date(end.Year(), end.Month(), end.Day(), 0, 0, 0, 0, loc)
 	for y := first.Year(); y <= last.Year(); y++ {
@@ -25,7 +24,7 @@ func BuildCalendar(id string, start, end time.Time, loc *time.Location) []Calend
 		if at.Before(first) {
 			at = first
 		}
-		out = append(out, CalendarEvent{At: at, Kind: "pledges", Year: y, Workflow: PledgeYearWorkflow})
+		out = append(out, contract.CalendarEvent{At: at, Kind: "pledges", Year: y, Workflow: contract.PledgeYearWorkflow})
 		for m := time.January; m <= time.December; m++ {
 			mat := time.Date(y, m, 1, 0, 0, 0, 0, loc)
 			if mat.AddDate(0, 1, 0).Before(first.AddDate(0, 0, 1)) || mat.After(last) {
@@ -34,17 +33,17 @@ func BuildCalendar(id string, start, end time.Time, loc *time.Location) []Calend
 			if mat.Before(first) {
 				mat = first
 			}
-			out = append(out, CalendarEvent{At: mat.Add(time.Minute), Kind: "reports", Year: y, Period: fmt.Sprintf("%d-%02d", y, m), Workflow: ReportMonthWorkflow})
+			out = append(out, contract.CalendarEvent{At: mat.Add(time.Minute), Kind: "reports", Year: y, Period: fmt.Sprintf("%d-%02d", y, m), Workflow: contract.ReportMonthWorkflow})
 		}
-		out = append(out, CalendarEvent{At: time.Date(y+1, 1, 16, 9, 0, 0, 0, loc), Kind: "assessment", Year: y, Workflow: AssessmentWorkflow})
+		out = append(out, contract.CalendarEvent{At: time.Date(y+1, 1, 16, 9, 0, 0, 0, loc), Kind: "assessment", Year: y, Workflow: contract.AssessmentWorkflow})
 	}
-	slices.SortStableFunc(out, func(a, b CalendarEvent) int { return a.At.Compare(b.At) })
+	slices.SortStableFunc(out, func(a, b contract.CalendarEvent) int { return a.At.Compare(b.At) })
 	return out
 }
 
 // campaign is the state of a running campaign.
 type campaign struct {
-	In CampaignInput
+	In contract.CampaignInput
 	// holding is true while a pause is being sent to the campaign's processes.
 	holding bool
 }
@@ -54,7 +53,7 @@ type campaign struct {
 // month's reports (and whenever Temporal suggests it), can be paused — every
 // later event moves by the pause — resumed and ended early, and, when
 // cancelled, cancels the processes it started.
-func Campaign(ctx workflow.Context, in CampaignInput) (CampaignProgress, error) {
+func Campaign(ctx workflow.Context, in contract.CampaignInput) (contract.CampaignProgress, error) {
 	s := &campaign{In: in}
 	return s.run(ctx)
 }
@@ -69,13 +68,13 @@ func (s *campaign) pauseKey() string {
 
 // steerProcesses tells every process of the campaign with an open task that
 // the campaign paused (hold the ladders) or resumed (move the deadlines).
-func (s *campaign) steerProcesses(ctx workflow.Context, req CampaignPauseRequest) error {
+func (s *campaign) steerProcesses(ctx workflow.Context, req contract.CampaignPauseRequest) error {
 	// Version 1: a pause holds the processes' ladders and a resume moves their deadlines.
 	if workflow.GetVersion(ctx, "campaign-steers-processes", workflow.DefaultVersion, 1) < 1 {
 		return nil
 	}
-	in := activities.SteerInput{CampaignID: s.In.ID, Paused: req.Paused, ShiftBy: req.ShiftBy, Key: req.Key, Update: UpdateCampaignPause}
-	return workflow.ExecuteActivity(fanOut(ctx), acts.SteerCampaignProcesses, in).Get(ctx, nil)
+	in := contract.SteerInput{CampaignID: s.In.ID, Paused: req.Paused, ShiftBy: req.ShiftBy, Key: req.Key}
+	return workflow.ExecuteActivity(fanOut(ctx), contract.ActSteerCampaignProcesses, in).Get(ctx, nil)
 }
 
 // fanOut are the options of an activity that reaches every process of a
@@ -96,7 +95,7 @@ func (s *campaign) end(ctx workflow.Context) error {
 	if workflow.GetVersion(ctx, "campaign-end-cancels", workflow.DefaultVersion, 1) < 1 {
 		return nil
 	}
-	if err := workflow.ExecuteActivity(ctx, acts.EndCampaign, activities.EndCampaignInput{CampaignID: s.In.ID, At: s.now(ctx)}).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(ctx, contract.ActEndCampaign, contract.EndCampaignInput{CampaignID: s.In.ID, At: s.now(ctx)}).Get(ctx, nil); err != nil {
 		return err
 	}
 	started := make([]string, 0, s.In.Next)
@@ -104,12 +103,12 @@ func (s *campaign) end(ctx workflow.Context) error {
 		id, _ := s.process(e)
 		started = append(started, id)
 	}
-	in := activities.CancelProcessesInput{CampaignID: s.In.ID, Also: started, Reason: "专项行动已结束"}
-	return workflow.ExecuteActivity(fanOut(ctx), acts.CancelCampaignProcesses, in).Get(ctx, nil)
+	in := contract.CancelProcessesInput{CampaignID: s.In.ID, Also: started, Reason: "专项行动已结束"}
+	return workflow.ExecuteActivity(fanOut(ctx), contract.ActCancelCampaignProcesses, in).Get(ctx, nil)
 }
 
-func (s *campaign) progress() CampaignProgress {
-	p := CampaignProgress{Next: s.In.Next, Total: len(s.In.Calendar), Paused: s.In.Paused, Ended: s.In.Ended, PausedFor: s.In.PausedFor}
+func (s *campaign) progress() contract.CampaignProgress {
+	p := contract.CampaignProgress{Next: s.In.Next, Total: len(s.In.Calendar), Paused: s.In.Paused, Ended: s.In.Ended, PausedFor: s.In.PausedFor}
 	if s.In.Next < len(s.In.Calendar) {
 		e := s.In.Calendar[s.In.Next]
 		e.At = e.At.Add(s.In.PausedFor)
@@ -123,45 +122,45 @@ func (s *campaign) progress() CampaignProgress {
 }
 
 func (s *campaign) install(ctx workflow.Context) error {
-	if err := workflow.SetQueryHandler(ctx, QueryProgress, func() (CampaignProgress, error) { return s.progress(), nil }); err != nil {
+	if err := workflow.SetQueryHandler(ctx, contract.QueryProgress, func() (contract.CampaignProgress, error) { return s.progress(), nil }); err != nil {
 		return err
 	}
 	steer := func(name string, ok func() error, apply func(ctx workflow.Context) error) error {
-		return workflow.SetUpdateHandlerWithOptions(ctx, name, func(ctx workflow.Context) (CampaignProgress, error) {
+		return workflow.SetUpdateHandlerWithOptions(ctx, name, func(ctx workflow.Context) (contract.CampaignProgress, error) {
 			if err := apply(withActivityOptions(ctx)); err != nil {
-				return CampaignProgress{}, err
+				return contract.CampaignProgress{}, err
 			}
 			return s.progress(), nil
 		}, workflow.UpdateHandlerOptions{Validator: func(ctx workflow.Context) error { return ok() }})
 	}
 	notEnded := func() error {
 		if s.In.Ended {
-			return temporal.NewApplicationError("专项行动已结束", ErrTaskClosed)
+			return temporal.NewApplicationError("专项行动已结束", contract.ErrTaskClosed)
 		}
 		return nil
 	}
-	if err := steer(UpdatePause, func() error {
+	if err := steer(contract.UpdatePause, func() error {
 		if err := notEnded(); err != nil {
 			return err
 		}
 		if s.In.Paused {
-			return temporal.NewApplicationError("专项行动已暂停", ErrTaskClosed)
+			return temporal.NewApplicationError("专项行动已暂停", contract.ErrTaskClosed)
 		}
 		return nil
 	}, func(ctx workflow.Context) error {
 		s.In.Paused, s.In.PausedAt = true, s.now(ctx)
 		s.holding = true
 		defer func() { s.holding = false }()
-		return s.steerProcesses(ctx, CampaignPauseRequest{Paused: true, Key: s.pauseKey()})
+		return s.steerProcesses(ctx, contract.CampaignPauseRequest{Paused: true, Key: s.pauseKey()})
 	}); err != nil {
 		return err
 	}
-	if err := steer(UpdateResume, func() error {
+	if err := steer(contract.UpdateResume, func() error {
 		if err := notEnded(); err != nil {
 			return err
 		}
 		if !s.In.Paused {
-			return temporal.NewApplicationError("专项行动未暂停", ErrTaskClosed)
+			return temporal.NewApplicationError("专项行动未暂停", contract.ErrTaskClosed)
 		}
 		return nil
 	}, func(ctx workflow.Context) error {
@@ -173,16 +172,16 @@ func (s *campaign) install(ctx workflow.Context) error {
 		shift, key := s.now(ctx).Sub(s.In.PausedAt), s.pauseKey()
 		s.In.PausedFor += shift
 		s.In.Paused = false
-		return s.steerProcesses(ctx, CampaignPauseRequest{ShiftBy: shift, Key: key})
+		return s.steerProcesses(ctx, contract.CampaignPauseRequest{ShiftBy: shift, Key: key})
 	}); err != nil {
 		return err
 	}
-	return steer(UpdateEnd, notEnded, s.end)
+	return steer(contract.UpdateEnd, notEnded, s.end)
 }
 
-func (s *campaign) run(ctx workflow.Context) (CampaignProgress, error) {
+func (s *campaign) run(ctx workflow.Context) (contract.CampaignProgress, error) {
 	if err := s.install(ctx); err != nil {
-		return CampaignProgress{}, err
+		return contract.CampaignProgress{}, err
 	}
 	started := 0
 	for s.In.Next < len(s.In.Calendar) && !s.In.Ended {
@@ -207,56 +206,56 @@ func (s *campaign) run(ctx workflow.Context) (CampaignProgress, error) {
 			break
 		}
 		if err := s.start(ctx, e); err != nil {
-			return CampaignProgress{}, err
+			return contract.CampaignProgress{}, err
 		}
 		s.In.Next++
 		started++
 		// Continue as new after each month's reports, or when Temporal suggests it.
 		if s.In.Next < len(s.In.Calendar) && (e.Kind == "reports" || workflow.GetInfo(ctx).GetContinueAsNewSuggested()) {
 			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
-				return CampaignProgress{}, err
+				return contract.CampaignProgress{}, err
 			}
-			return CampaignProgress{}, workflow.NewContinueAsNewError(ctx, CampaignWorkflow, s.In)
+			return contract.CampaignProgress{}, workflow.NewContinueAsNewError(ctx, contract.CampaignWorkflow, s.In)
 		}
 	}
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
-		return CampaignProgress{}, err
+		return contract.CampaignProgress{}, err
 	}
 	return s.progress(), nil
 }
 
 // process names an event's workflow id and input.
-func (s *campaign) process(e CalendarEvent) (string, any) {
+func (s *campaign) process(e contract.CalendarEvent) (string, any) {
 	c := s.In.ID
 	switch e.Kind {
 	case "pledges":
-		return PledgeYearID(c, e.Year), PledgeYearInput{CampaignID: c, Year: e.Year, IssuerUnitID: s.In.LeaderUnitID}
+		return contract.PledgeYearID(c, e.Year), contract.PledgeYearInput{CampaignID: c, Year: e.Year, IssuerUnitID: s.In.LeaderUnitID}
 	case "reports":
-		return ReportMonthID(c, e.Period), ReportMonthInput{CampaignID: c, Period: e.Period}
+		return contract.ReportMonthID(c, e.Period), contract.ReportMonthInput{CampaignID: c, Period: e.Period}
 	default:
-		return AssessmentID(c, e.Year), AssessmentInput{CampaignID: c, Year: e.Year, LeaderUnitID: s.In.LeaderUnitID, Clock: s.In.Clock}
+		return contract.AssessmentID(c, e.Year), contract.AssessmentInput{CampaignID: c, Year: e.Year, LeaderUnitID: s.In.LeaderUnitID, Clock: s.In.Clock}
 	}
 }
 
 // start starts an event's process and waits only until it has started.
-func (s *campaign) start(ctx workflow.Context, e CalendarEvent) error {
+func (s *campaign) start(ctx workflow.Context, e contract.CalendarEvent) error {
 	id, input := s.process(e)
 	return startDetached(ctx, id, e.Workflow, input)
 }
 
 // cancelled asks every process the campaign started to cancel (they were
 // abandoned, so Temporal does not), then reports the cancellation.
-func (s *campaign) cancelled(ctx workflow.Context, cause error) (CampaignProgress, error) {
+func (s *campaign) cancelled(ctx workflow.Context, cause error) (contract.CampaignProgress, error) {
 	ids := make([]string, 0, s.In.Next)
 	for _, e := range s.In.Calendar[:s.In.Next] {
 		id, _ := s.process(e)
 		ids = append(ids, id)
 	}
 	cancelAll(ctx, ids)
-	return CampaignProgress{}, cause
+	return contract.CampaignProgress{}, cause
 }
 
 // DecodeCampaignInput reads the input a campaign continued as new with (tests and tools).
-func DecodeCampaignInput(can *workflow.ContinueAsNewError, in *CampaignInput) error {
+func DecodeCampaignInput(can *workflow.ContinueAsNewError, in *contract.CampaignInput) error {
 	return converter.GetDefaultDataConverter().FromPayloads(can.Input, in)
 }

@@ -3,6 +3,7 @@ package workflows_test
 import (
 	"context"
 	"errors"
+	"github.com/zeren-county/zeren/contract"
 	"testing"
 	"time"
 
@@ -10,7 +11,6 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/zeren-county/zeren/activities"
 	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/workflows"
 )
@@ -23,7 +23,7 @@ type startedAt struct {
 // runCampaign runs the calendar workflow run after run (the test environment
 // hands back each continue-as-new), with stand-ins for the processes it starts
 // that only note when they started; steer is called on each run's environment.
-func runCampaign(t *testing.T, in workflows.CampaignInput, steer func(env *testsuite.TestWorkflowEnvironment, run int)) ([]startedAt, workflows.CampaignProgress, int) {
+func runCampaign(t *testing.T, in contract.CampaignInput, steer func(env *testsuite.TestWorkflowEnvironment, run int)) ([]startedAt, contract.CampaignProgress, int) {
 	t.Helper()
 	var got []startedAt
 	now := in.Calendar[0].At.Add(-time.Hour)
@@ -34,17 +34,17 @@ func runCampaign(t *testing.T, in workflows.CampaignInput, steer func(env *tests
 		env := newSuite().NewTestWorkflowEnvironment()
 		env.SetStartTime(now)
 		env.SetDetachedChildWait(false)
-		for _, name := range []string{workflows.PledgeYearWorkflow, workflows.ReportMonthWorkflow, workflows.AssessmentWorkflow} {
+		for _, name := range []string{contract.PledgeYearWorkflow, contract.ReportMonthWorkflow, contract.AssessmentWorkflow} {
 			env.RegisterWorkflowWithOptions(func(ctx workflow.Context, _ any) error {
 				got = append(got, startedAt{name, workflow.Now(ctx)})
 				return nil
 			}, workflow.RegisterOptions{Name: name})
 		}
-		env.RegisterWorkflowWithOptions(workflows.Campaign, workflow.RegisterOptions{Name: workflows.CampaignWorkflow})
+		env.RegisterWorkflowWithOptions(workflows.Campaign, workflow.RegisterOptions{Name: contract.CampaignWorkflow})
 		if steer != nil {
 			steer(env, run)
 		}
-		env.ExecuteWorkflow(workflows.CampaignWorkflow, in)
+		env.ExecuteWorkflow(contract.CampaignWorkflow, in)
 		err := env.GetWorkflowError()
 		var can *workflow.ContinueAsNewError
 		if errors.As(err, &can) {
@@ -60,7 +60,7 @@ func runCampaign(t *testing.T, in workflows.CampaignInput, steer func(env *tests
 		if err != nil {
 			t.Fatal(err)
 		}
-		var p workflows.CampaignProgress
+		var p contract.CampaignProgress
 		if err := env.GetWorkflowResult(&p); err != nil {
 			t.Fatal(err)
 		}
@@ -71,16 +71,16 @@ func runCampaign(t *testing.T, in workflows.CampaignInput, steer func(env *tests
 func TestCampaignCalendar(t *testing.T) {
 	start, end := time.Date(2021, 11, 15, 0, 0, 0, 0, cst), time.Date(2022, 2, 28, 0, 0, 0, 0, cst)
 	cal := workflows.BuildCalendar("c", start, end, cst)
-	got, p, runs := runCampaign(t, workflows.CampaignInput{ID: "c", LeaderUnitID: 1, Calendar: cal}, nil)
+	got, p, runs := runCampaign(t, contract.CampaignInput{ID: "c", LeaderUnitID: 1, Calendar: cal}, nil)
 	want := []startedAt{
-		{workflows.PledgeYearWorkflow, start},
-		{workflows.ReportMonthWorkflow, start.Add(time.Minute)},
-		{workflows.ReportMonthWorkflow, time.Date(2021, 12, 1, 0, 1, 0, 0, cst)},
-		{workflows.PledgeYearWorkflow, time.Date(2022, 1, 1, 0, 0, 0, 0, cst)},
-		{workflows.ReportMonthWorkflow, time.Date(2022, 1, 1, 0, 1, 0, 0, cst)},
-		{workflows.AssessmentWorkflow, time.Date(2022, 1, 16, 9, 0, 0, 0, cst)},
-		{workflows.ReportMonthWorkflow, time.Date(2022, 2, 1, 0, 1, 0, 0, cst)},
-		{workflows.AssessmentWorkflow, time.Date(2023, 1, 16, 9, 0, 0, 0, cst)},
+		{contract.PledgeYearWorkflow, start},
+		{contract.ReportMonthWorkflow, start.Add(time.Minute)},
+		{contract.ReportMonthWorkflow, time.Date(2021, 12, 1, 0, 1, 0, 0, cst)},
+		{contract.PledgeYearWorkflow, time.Date(2022, 1, 1, 0, 0, 0, 0, cst)},
+		{contract.ReportMonthWorkflow, time.Date(2022, 1, 1, 0, 1, 0, 0, cst)},
+		{contract.AssessmentWorkflow, time.Date(2022, 1, 16, 9, 0, 0, 0, cst)},
+		{contract.ReportMonthWorkflow, time.Date(2022, 2, 1, 0, 1, 0, 0, cst)},
+		{contract.AssessmentWorkflow, time.Date(2023, 1, 16, 9, 0, 0, 0, cst)},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("started %v\nwant %v", got, want)
@@ -105,19 +105,19 @@ func TestCampaignPauseResumeEnd(t *testing.T) {
 	update := func(env *testsuite.TestWorkflowEnvironment, name string) {
 		env.UpdateWorkflow(name, name, &testsuite.TestUpdateCallback{OnAccept: func() {}, OnReject: func(err error) { t.Errorf("%s: %v", name, err) }, OnComplete: func(any, error) {}})
 	}
-	var steered []activities.SteerInput
-	got, p, _ := runCampaign(t, workflows.CampaignInput{ID: "c", LeaderUnitID: 1, Calendar: cal}, func(env *testsuite.TestWorkflowEnvironment, run int) {
+	var steered []contract.SteerInput
+	got, p, _ := runCampaign(t, contract.CampaignInput{ID: "c", LeaderUnitID: 1, Calendar: cal}, func(env *testsuite.TestWorkflowEnvironment, run int) {
 		// The processes the campaign started hear of the pause and the resume.
-		env.RegisterActivityWithOptions(func(_ context.Context, in activities.SteerInput) error {
+		env.RegisterActivityWithOptions(func(_ context.Context, in contract.SteerInput) error {
 			steered = append(steered, in)
 			return nil
 		}, activity.RegisterOptions{Name: "SteerCampaignProcesses"})
 		switch run {
 		case 2: // after November's reports: pause on 20 November for ten days
-			env.RegisterDelayedCallback(func() { update(env, workflows.UpdatePause) }, 5*24*time.Hour)
-			env.RegisterDelayedCallback(func() { update(env, workflows.UpdateResume) }, 15*24*time.Hour)
+			env.RegisterDelayedCallback(func() { update(env, contract.UpdatePause) }, 5*24*time.Hour)
+			env.RegisterDelayedCallback(func() { update(env, contract.UpdateResume) }, 15*24*time.Hour)
 		case 4: // after January's reports: end the campaign
-			env.RegisterDelayedCallback(func() { update(env, workflows.UpdateEnd) }, 24*time.Hour)
+			env.RegisterDelayedCallback(func() { update(env, contract.UpdateEnd) }, 24*time.Hour)
 		}
 	})
 	shifted := time.Date(2021, 12, 11, 0, 1, 0, 0, cst) // 1 December + 10 days
@@ -139,7 +139,7 @@ func TestCampaignFastClock(t *testing.T) {
 	cal := workflows.BuildCalendar("c", start, end, cst)
 	anchor := time.Date(2026, 11, 28, 9, 0, 0, 0, cst)
 	clock := &domain.Clock{Anchor: anchor, Start: start, Speed: 1000}
-	got, _, _ := runCampaign(t, workflows.CampaignInput{ID: "c", LeaderUnitID: 1, Calendar: cal, Clock: clock}, nil)
+	got, _, _ := runCampaign(t, contract.CampaignInput{ID: "c", LeaderUnitID: 1, Calendar: cal, Clock: clock}, nil)
 	if len(got) != len(cal) {
 		t.Fatalf("started %d events, want %d", len(got), len(cal))
 	}

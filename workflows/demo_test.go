@@ -3,6 +3,7 @@ package workflows_test
 import (
 	"context"
 	"fmt"
+	"github.com/zeren-county/zeren/contract"
 	"slices"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/zeren-county/zeren/internal/demo"
 	"github.com/zeren-county/zeren/internal/demo/virtual"
 	"github.com/zeren-county/zeren/internal/domain"
+	"github.com/zeren-county/zeren/internal/engine"
 	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/store"
 	"github.com/zeren-county/zeren/internal/testdb"
@@ -42,7 +44,7 @@ func expect(m demo.Model, units []domain.Unit, campaign string, periods []string
 	}
 	for _, u := range units {
 		for _, period := range periods {
-			id := workflows.TaskID(workflows.ReportID(campaign, u.Code, period), "submit", 1)
+			id := contract.TaskID(contract.ReportID(campaign, u.Code, period), "submit", 1)
 			d := m.LateDays(store.Task{ID: id, Kind: string(domain.KindReportSubmit), UnitCode: u.Code})
 			month, _ := time.ParseInLocation("2006-01", period, cst)
 			year := month.Year()
@@ -59,7 +61,7 @@ func expect(m demo.Model, units []domain.Unit, campaign string, periods []string
 			}
 		}
 		for _, y := range years {
-			id := workflows.TaskID(workflows.PledgeID(campaign, y, u.Code), "sign", 1)
+			id := contract.TaskID(contract.PledgeID(campaign, y, u.Code), "sign", 1)
 			d := m.LateDays(store.Task{ID: id, Kind: string(domain.KindPledgeSign), UnitCode: u.Code})
 			if d >= 7 {
 				e.notices++
@@ -93,9 +95,9 @@ func TestThreeYearDemoCampaign(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := newSuite().NewTestWorkflowEnvironment()
-	sizes := &runSizes{workflowType: workflows.CampaignWorkflow}
+	sizes := &runSizes{workflowType: contract.CampaignWorkflow}
 	env.SetWorkerOptions(worker.Options{Interceptors: []interceptor.WorkerInterceptor{sizes}})
-	workflows.Register(env, &activities.Activities{Store: s})
+	engine.Register(env, &activities.Activities{Store: s})
 	virtual.Register(env)
 	start := time.Date(2020, 3, 31, 23, 0, 0, 0, cst)
 	env.SetStartTime(start)
@@ -105,12 +107,12 @@ func TestThreeYearDemoCampaign(t *testing.T) {
 	p := &virtual.Player{Env: env, Store: s, Model: model, Every: 6 * time.Hour}
 	p.Start()
 	cal := workflows.BuildCalendar(camp.ID, camp.StartsOn, camp.EndsOn, cst)
-	env.ExecuteWorkflow(virtual.CampaignDriver, workflows.CampaignInput{ID: camp.ID, LeaderUnitID: county.ID, Calendar: cal}, 60*24*time.Hour)
+	env.ExecuteWorkflow(virtual.CampaignDriver, contract.CampaignInput{ID: camp.ID, LeaderUnitID: county.ID, Calendar: cal}, 60*24*time.Hour)
 	p.Stop()
 	if len(p.Errs) > 0 {
 		t.Fatalf("%d errors acting, first: %s", len(p.Errs), p.Errs[0])
 	}
-	progress := workflowResult[workflows.CampaignProgress](t, env)
+	progress := workflowResult[contract.CampaignProgress](t, env)
 	if progress.Next != len(cal) || progress.Ended {
 		t.Fatalf("progress %+v; want all %d events started", progress, len(cal))
 	}

@@ -1,13 +1,12 @@
 package workflows
 
 import (
+	"github.com/zeren-county/zeren/contract"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/zeren-county/zeren/activities"
 	"github.com/zeren-county/zeren/internal/domain"
-	"github.com/zeren-county/zeren/internal/store"
 )
 
 // The escalation-ladder primitive. Rungs fire at the deadline plus their
@@ -166,7 +165,7 @@ func (l *ladder) afterClose(ctx workflow.Context, b *board, t *humanTask, target
 // outage moved the deadline: the rung then waits for its new time.
 func (l *ladder) fire(ctx workflow.Context, b *board, t *humanTask, target rungTarget, i int) (bool, error) {
 	r := l.Rungs[i]
-	in := activities.FireRungInput{
+	in := contract.FireRungInput{
 		Key: l.Key, Index: i, Rung: r, WorkflowID: t.Spec.WorkflowID, TaskID: t.Spec.ID,
 		Title: target.Title, SubjectType: target.SubjectType, SubjectID: target.SubjectID, CampaignID: target.CampaignID,
 		UnitID: target.UnitID, IssuerUnitID: target.IssuerUnitID, DueAt: t.Spec.DueAt, At: b.now(ctx), Year: target.Year,
@@ -175,14 +174,14 @@ func (l *ladder) fire(ctx workflow.Context, b *board, t *humanTask, target rungT
 	if r.Action.Punishes() {
 		in.Grace = workflow.GetVersion(ctx, "ladder-outage-grace", workflow.DefaultVersion, 1) >= 1
 	}
-	var res activities.FireRungResult
-	if err := workflow.ExecuteActivity(ctx, acts.FireRung, in).Get(ctx, &res); err != nil {
+	var res contract.FireRungResult
+	if err := workflow.ExecuteActivity(ctx, contract.ActFireRung, in).Get(ctx, &res); err != nil {
 		return false, err
 	}
 	if g := res.Grace; g != nil {
 		due := t.Spec.DueAt.Add(g.ShiftBy)
-		move := activities.MoveDueInput{TaskID: t.Spec.ID, DueAt: due, DecisionTaskID: g.Key, PersonKey: store.ActorEngine, At: b.now(ctx), Reason: g.Reason}
-		if err := workflow.ExecuteActivity(ctx, acts.MoveTaskDue, move).Get(ctx, nil); err != nil {
+		move := contract.MoveDueInput{TaskID: t.Spec.ID, DueAt: due, DecisionTaskID: g.Key, PersonKey: domain.ActorEngine, At: b.now(ctx), Reason: g.Reason}
+		if err := workflow.ExecuteActivity(ctx, contract.ActMoveTaskDue, move).Get(ctx, nil); err != nil {
 			return false, err
 		}
 		t.Spec.DueAt = due

@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"errors"
+	"github.com/zeren-county/zeren/contract"
 	"slices"
 	"strings"
 	"time"
@@ -9,9 +10,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/zeren-county/zeren/activities"
 	"github.com/zeren-county/zeren/internal/domain"
-	"github.com/zeren-county/zeren/internal/store"
 )
 
 // The human-task primitive. A process keeps a board of its tasks in its state;
@@ -84,12 +83,10 @@ func withActivityOptions(ctx workflow.Context) workflow.Context {
 			InitialInterval:        time.Second,
 			BackoffCoefficient:     2,
 			MaximumInterval:        5 * time.Minute,
-			NonRetryableErrorTypes: []string{activities.ErrTypeTaskClosed},
+			NonRetryableErrorTypes: []string{contract.ErrTaskClosed},
 		},
 	})
 }
-
-var acts *activities.Activities
 
 // openTask writes the task's inbox row and puts it on the board.
 //
@@ -100,7 +97,7 @@ func (b *board) openTask(ctx workflow.Context, spec domain.TaskSpec, ap approver
 	spec.CreatedAt = b.now(ctx)
 	t := &humanTask{Spec: spec, Status: domain.TaskOpen, Approver: ap}
 	b.Tasks = append(b.Tasks, t)
-	if err := workflow.ExecuteActivity(ctx, acts.CreateTask, spec).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(ctx, contract.ActCreateTask, spec).Get(ctx, nil); err != nil {
 		return nil, err
 	}
 	return t, nil
@@ -128,8 +125,8 @@ func (b *board) settle(ctx workflow.Context, err error) error {
 			continue
 		}
 		t.Status = domain.TaskCancelled
-		in := activities.CancelTaskInput{TaskID: t.Spec.ID, Reason: "流程已取消（如专项行动已结束）", At: b.now(dctx)}
-		if cerr := workflow.ExecuteActivity(dctx, acts.CancelTask, in).Get(dctx, nil); cerr != nil {
+		in := contract.CancelTaskInput{TaskID: t.Spec.ID, Reason: "流程已取消（如专项行动已结束）", At: b.now(dctx)}
+		if cerr := workflow.ExecuteActivity(dctx, contract.ActCancelTask, in).Get(dctx, nil); cerr != nil {
 			return errors.Join(err, cerr)
 		}
 	}
@@ -147,7 +144,7 @@ func (b *board) cancelPending(ctx workflow.Context, t *humanTask) error {
 		return nil
 	}
 	d.Status = domain.TaskCancelled
-	return workflow.ExecuteActivity(ctx, acts.CancelTask, activities.CancelTaskInput{TaskID: d.Spec.ID, Reason: "任务已办结，延期申请不再需要决定", At: b.now(ctx)}).Get(ctx, nil)
+	return workflow.ExecuteActivity(ctx, contract.ActCancelTask, contract.CancelTaskInput{TaskID: d.Spec.ID, Reason: "任务已办结，延期申请不再需要决定", At: b.now(ctx)}).Get(ctx, nil)
 }
 
 func appError(typ, msg string) error { return temporal.NewApplicationError(msg, typ) }
@@ -169,25 +166,25 @@ func invalidField(typ, field, detail string) error {
 
 // install registers the complete-task and request-extension Updates and the tasks query.
 func (b *board) install(ctx workflow.Context) error {
-	if err := workflow.SetQueryHandler(ctx, QueryTasks, b.view); err != nil {
+	if err := workflow.SetQueryHandler(ctx, contract.QueryTasks, b.view); err != nil {
 		return err
 	}
-	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateCompleteTask, b.complete, workflow.UpdateHandlerOptions{
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, contract.UpdateCompleteTask, b.complete, workflow.UpdateHandlerOptions{
 		Validator: b.validateComplete,
 	}); err != nil {
 		return err
 	}
-	if err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateRequestExtension, b.requestExtension, workflow.UpdateHandlerOptions{
+	if err := workflow.SetUpdateHandlerWithOptions(ctx, contract.UpdateRequestExtension, b.requestExtension, workflow.UpdateHandlerOptions{
 		Validator: b.validateExtension,
 	}); err != nil {
 		return err
 	}
-	return workflow.SetUpdateHandler(ctx, UpdateCampaignPause, b.campaignPause)
+	return workflow.SetUpdateHandler(ctx, contract.UpdateCampaignPause, b.campaignPause)
 }
 
 // campaignPause holds the ladders while the campaign is paused and, on resume,
 // moves every open task's deadline by the pause (once per shift key).
-func (b *board) campaignPause(ctx workflow.Context, req CampaignPauseRequest) (int, error) {
+func (b *board) campaignPause(ctx workflow.Context, req contract.CampaignPauseRequest) (int, error) {
 	ctx = withActivityOptions(ctx)
 	if req.Paused {
 		if !b.Held {
@@ -217,15 +214,15 @@ func (b *board) campaignPause(ctx workflow.Context, req CampaignPauseRequest) (i
 }
 
 // shift moves every open task's deadline by the pause, row and state.
-func (b *board) shift(ctx workflow.Context, req CampaignPauseRequest) (int, error) {
+func (b *board) shift(ctx workflow.Context, req contract.CampaignPauseRequest) (int, error) {
 	moved := 0
 	for _, t := range b.Tasks {
 		if !t.open() {
 			continue
 		}
 		due := t.Spec.DueAt.Add(req.ShiftBy)
-		in := activities.MoveDueInput{TaskID: t.Spec.ID, DueAt: due, DecisionTaskID: req.Key + ":" + t.Spec.ID, PersonKey: store.ActorEngine, At: b.now(ctx)}
-		if err := workflow.ExecuteActivity(ctx, acts.MoveTaskDue, in).Get(ctx, nil); err != nil {
+		in := contract.MoveDueInput{TaskID: t.Spec.ID, DueAt: due, DecisionTaskID: req.Key + ":" + t.Spec.ID, PersonKey: domain.ActorEngine, At: b.now(ctx)}
+		if err := workflow.ExecuteActivity(ctx, contract.ActMoveTaskDue, in).Get(ctx, nil); err != nil {
 			return moved, err
 		}
 		t.Spec.DueAt = due
@@ -235,34 +232,34 @@ func (b *board) shift(ctx workflow.Context, req CampaignPauseRequest) (int, erro
 	return moved, nil
 }
 
-func (b *board) view() (TasksView, error) {
-	v := TasksView{Tasks: []TaskView{}}
+func (b *board) view() (contract.TasksView, error) {
+	v := contract.TasksView{Tasks: []contract.TaskView{}}
 	for _, t := range b.Tasks {
-		v.Tasks = append(v.Tasks, TaskView{ID: t.Spec.ID, Kind: string(t.Spec.Kind), Status: t.Status, DueAt: t.Spec.DueAt})
+		v.Tasks = append(v.Tasks, contract.TaskView{ID: t.Spec.ID, Kind: string(t.Spec.Kind), Status: t.Status, DueAt: t.Spec.DueAt})
 	}
 	return v, nil
 }
 
-func (b *board) validateComplete(ctx workflow.Context, req CompleteTaskRequest) error {
+func (b *board) validateComplete(ctx workflow.Context, req contract.CompleteTaskRequest) error {
 	t := b.find(req.TaskID)
 	switch {
 	case t == nil:
-		return appError(ErrNoSuchTask, "流程中没有这项待办")
+		return appError(contract.ErrNoSuchTask, "流程中没有这项待办")
 	case !t.open() || t.Completing:
-		return appError(ErrTaskClosed, "这项待办已办结或正在办理")
+		return appError(contract.ErrTaskClosed, "这项待办已办结或正在办理")
 	case req.Kind != string(t.Spec.Kind):
-		return invalidField(ErrWrongKind, "kind", "这项待办的类型是 "+string(t.Spec.Kind))
+		return invalidField(contract.ErrWrongKind, "kind", "这项待办的类型是 "+string(t.Spec.Kind))
 	}
 	c, err := domain.DecodeCompletion(t.Spec.Kind, req.Payload)
 	if err != nil {
-		return invalid(ErrInvalidPayload, err)
+		return invalid(contract.ErrInvalidPayload, err)
 	}
 	if err := c.CheckTimes(b.now(ctx)); err != nil {
-		return invalid(ErrInvalidPayload, err)
+		return invalid(contract.ErrInvalidPayload, err)
 	}
 	if t.Spec.Kind == domain.KindInterviewCommitments {
 		if err := c.CheckItems(t.Spec.Context.Items); err != nil {
-			return invalid(ErrInvalidPayload, err)
+			return invalid(contract.ErrInvalidPayload, err)
 		}
 	}
 	return nil
@@ -270,15 +267,15 @@ func (b *board) validateComplete(ctx workflow.Context, req CompleteTaskRequest) 
 
 // complete records the outcome, then answers. Two accepted Updates racing for one
 // task: the first marks it Completing, the second fails as closed.
-func (b *board) complete(ctx workflow.Context, req CompleteTaskRequest) (CompleteTaskResult, error) {
+func (b *board) complete(ctx workflow.Context, req contract.CompleteTaskRequest) (contract.CompleteTaskResult, error) {
 	ctx = withActivityOptions(ctx) // a handler's context does not inherit the run's options
 	t := b.find(req.TaskID)
 	if t == nil || !t.open() || t.Completing {
-		return CompleteTaskResult{}, appError(ErrTaskClosed, "这项待办已办结或正在办理")
+		return contract.CompleteTaskResult{}, appError(contract.ErrTaskClosed, "这项待办已办结或正在办理")
 	}
 	outcome, err := domain.DecodeCompletion(t.Spec.Kind, req.Payload)
 	if err != nil {
-		return CompleteTaskResult{}, invalid(ErrInvalidPayload, err)
+		return contract.CompleteTaskResult{}, invalid(contract.ErrInvalidPayload, err)
 	}
 	t.Completing = true
 	defer func() { t.Completing = false }()
@@ -290,20 +287,20 @@ func (b *board) complete(ctx workflow.Context, req CompleteTaskRequest) (Complet
 	if info := workflow.GetCurrentUpdateInfo(ctx); info != nil {
 		updateID = info.ID
 	}
-	in := activities.CompleteTaskInput{TaskID: t.Spec.ID, PersonID: req.PersonID, PersonKey: req.PersonKey, Outcome: outcome, UpdateID: updateID, At: now}
-	if err := workflow.ExecuteActivity(ctx, acts.CompleteTask, in).Get(ctx, nil); err != nil {
-		return CompleteTaskResult{}, err
+	in := contract.CompleteTaskInput{TaskID: t.Spec.ID, PersonID: req.PersonID, PersonKey: req.PersonKey, Outcome: outcome, UpdateID: updateID, At: now}
+	if err := workflow.ExecuteActivity(ctx, contract.ActCompleteTask, in).Get(ctx, nil); err != nil {
+		return contract.CompleteTaskResult{}, err
 	}
 	if t.Spec.Kind == domain.KindExtensionDecide {
 		if err := b.decideExtension(ctx, t, outcome, req.PersonKey); err != nil {
-			return CompleteTaskResult{}, err
+			return contract.CompleteTaskResult{}, err
 		}
 	}
 	t.Status, t.Outcome, t.CompletedBy, t.CompletedAt = domain.TaskCompleted, outcome, req.PersonKey, now
 	if err := b.cancelPending(ctx, t); err != nil {
-		return CompleteTaskResult{}, err
+		return contract.CompleteTaskResult{}, err
 	}
-	return CompleteTaskResult{TaskID: t.Spec.ID, Kind: string(t.Spec.Kind), Status: t.Status, Outcome: outcome, CompletedAt: now, CompletedBy: req.PersonKey}, nil
+	return contract.CompleteTaskResult{TaskID: t.Spec.ID, Kind: string(t.Spec.Kind), Status: t.Status, Outcome: outcome, CompletedAt: now, CompletedBy: req.PersonKey}, nil
 }
 
 // decideExtension applies an extension decision to the task it extends.
@@ -316,8 +313,8 @@ func (b *board) decideExtension(ctx workflow.Context, d *humanTask, outcome doma
 	if outcome.Decision != domain.DecisionApprove || !target.open() {
 		return nil
 	}
-	in := activities.MoveDueInput{TaskID: target.Spec.ID, DueAt: d.RequestedDue, DecisionTaskID: d.Spec.ID, PersonKey: by, At: b.now(ctx)}
-	if err := workflow.ExecuteActivity(ctx, acts.MoveTaskDue, in).Get(ctx, nil); err != nil {
+	in := contract.MoveDueInput{TaskID: target.Spec.ID, DueAt: d.RequestedDue, DecisionTaskID: d.Spec.ID, PersonKey: by, At: b.now(ctx)}
+	if err := workflow.ExecuteActivity(ctx, contract.ActMoveTaskDue, in).Get(ctx, nil); err != nil {
 		return err
 	}
 	target.Spec.DueAt = d.RequestedDue
@@ -325,30 +322,30 @@ func (b *board) decideExtension(ctx workflow.Context, d *humanTask, outcome doma
 	return nil
 }
 
-func (b *board) validateExtension(ctx workflow.Context, req ExtensionRequest) error {
+func (b *board) validateExtension(ctx workflow.Context, req contract.ExtensionRequest) error {
 	t := b.find(req.TaskID)
 	switch {
 	case t == nil:
-		return appError(ErrNoSuchTask, "流程中没有这项待办")
+		return appError(contract.ErrNoSuchTask, "流程中没有这项待办")
 	case !t.open() || t.Completing:
-		return appError(ErrTaskClosed, "这项待办已办结或正在办理")
+		return appError(contract.ErrTaskClosed, "这项待办已办结或正在办理")
 	case !t.Spec.Kind.Extendable() || t.Approver.UnitID == 0:
-		return invalidField(ErrNotExtendable, "task", "这类待办不能申请延期")
+		return invalidField(contract.ErrNotExtendable, "task", "这类待办不能申请延期")
 	case t.Pending != "":
-		return appError(ErrExtensionPending, "已有一项延期申请在等待决定")
+		return appError(contract.ErrExtensionPending, "已有一项延期申请在等待决定")
 	}
 	if err := domain.CheckExtension(req.Reason, req.DueAt, t.Spec.DueAt); err != nil {
-		return invalid(ErrInvalidPayload, err)
+		return invalid(contract.ErrInvalidPayload, err)
 	}
 	return nil
 }
 
 // requestExtension opens the issuing unit's decision task and answers its id.
-func (b *board) requestExtension(ctx workflow.Context, req ExtensionRequest) (ExtensionResult, error) {
+func (b *board) requestExtension(ctx workflow.Context, req contract.ExtensionRequest) (contract.ExtensionResult, error) {
 	ctx = withActivityOptions(ctx)
 	t := b.find(req.TaskID)
 	if err := b.validateExtension(ctx, req); err != nil {
-		return ExtensionResult{}, err
+		return contract.ExtensionResult{}, err
 	}
 	n := 1
 	for _, x := range b.Tasks {
@@ -358,7 +355,7 @@ func (b *board) requestExtension(ctx workflow.Context, req ExtensionRequest) (Ex
 	}
 	due := req.DueAt
 	spec := domain.TaskSpec{
-		ID:          TaskID(t.Spec.WorkflowID, "extension-"+lastPart(t.Spec.ID), n),
+		ID:          contract.TaskID(t.Spec.WorkflowID, "extension-"+lastPart(t.Spec.ID), n),
 		WorkflowID:  t.Spec.WorkflowID,
 		Kind:        domain.KindExtensionDecide,
 		Title:       "延期申请：" + t.Spec.Title,
@@ -372,10 +369,10 @@ func (b *board) requestExtension(ctx workflow.Context, req ExtensionRequest) (Ex
 	d, err := b.openTask(ctx, spec, approver{})
 	if err != nil {
 		t.Pending = ""
-		return ExtensionResult{}, err
+		return contract.ExtensionResult{}, err
 	}
 	d.ExtensionOf, d.RequestedDue = t.Spec.ID, req.DueAt
-	return ExtensionResult{DecisionTaskID: spec.ID}, nil
+	return contract.ExtensionResult{DecisionTaskID: spec.ID}, nil
 }
 
 // lastPart turns "assignment.4.complete.2" into "complete-2".

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/jmoiron/sqlx"
+	"github.com/zeren-county/zeren/contract"
 	"testing"
 	"time"
 
@@ -12,8 +14,8 @@ import (
 
 	"github.com/zeren-county/zeren/activities"
 	"github.com/zeren-county/zeren/internal/domain"
+	"github.com/zeren-county/zeren/internal/engine"
 	"github.com/zeren-county/zeren/internal/store"
-	"github.com/zeren-county/zeren/workflows"
 )
 
 // A summons interview from two triggers (they join one interview), through all
@@ -23,20 +25,29 @@ func TestInterviewFromSummonsToClose(t *testing.T) {
 	ctx := context.Background()
 	s, ids := seededCounty(t)
 	a := &activities.Activities{Store: s}
+	summon := func(sm store.Summons) (contract.SummonResult, error) {
+		var res contract.SummonResult
+		err := s.InTx(ctx, func(tx *sqlx.Tx) error {
+			var err error
+			res, err = activities.Summon(ctx, tx, sm)
+			return err
+		})
+		return res, err
+	}
 	zx, _ := store.UnitByCode(ctx, s.DB, "zx")
-	first, err := a.Summon(ctx, store.Summons{Key: "report/x/zx/2021-05#4", UnitID: zx.ID, ReasonKey: "lateness:report", Reason: "5月工作进展逾期10天未报送", Source: "ladder", At: t0})
+	first, err := summon(store.Summons{Key: "report/x/zx/2021-05#4", UnitID: zx.ID, ReasonKey: "lateness:report", Reason: "5月工作进展逾期10天未报送", Source: "ladder", At: t0})
 	if err != nil {
 		t.Fatal(err)
 	}
-	second, err := a.Summon(ctx, store.Summons{Key: "report/x/zx/2021-06#4", UnitID: zx.ID, ReasonKey: "lateness:report", Reason: "6月工作进展逾期10天未报送", Source: "ladder", At: t0})
+	second, err := summon(store.Summons{Key: "report/x/zx/2021-06#4", UnitID: zx.ID, ReasonKey: "lateness:report", Reason: "6月工作进展逾期10天未报送", Source: "ladder", At: t0})
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, _ := a.Summon(ctx, store.Summons{Key: "report/x/zx/2021-05#4", UnitID: zx.ID, ReasonKey: "lateness:report", Reason: "5月工作进展逾期10天未报送", Source: "ladder", At: t0})
+	again, _ := summon(store.Summons{Key: "report/x/zx/2021-05#4", UnitID: zx.ID, ReasonKey: "lateness:report", Reason: "5月工作进展逾期10天未报送", Source: "ladder", At: t0})
 	if !first.Created || second.Created || second.InterviewID != first.InterviewID || !again.Created || again.InterviewID != first.InterviewID {
 		t.Fatalf("summons: first %+v, second %+v, retry of first %+v", first, second, again)
 	}
-	other, _ := a.Summon(ctx, store.Summons{Key: "manual:1", UnitID: zx.ID, ReasonKey: "manual", Reason: "整治不重视", Source: "manual", At: t0})
+	other, _ := summon(store.Summons{Key: "manual:1", UnitID: zx.ID, ReasonKey: "manual", Reason: "整治不重视", Source: "manual", At: t0})
 	if !other.Created || other.InterviewID == first.InterviewID {
 		t.Fatalf("another reason must open its own interview: %+v", other)
 	}
@@ -54,23 +65,23 @@ func TestInterviewFromSummonsToClose(t *testing.T) {
 	}
 
 	env := newSuite().NewTestWorkflowEnvironment()
-	workflows.Register(env, a)
+	engine.Register(env, a)
 	env.SetStartTime(t0)
-	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: workflows.InterviewID(first.InterviewID)})
-	wid := workflows.InterviewID(first.InterviewID)
+	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: contract.InterviewID(first.InterviewID)})
+	wid := contract.InterviewID(first.InterviewID)
 	var errs []error
 	act := func(d time.Duration, step string, round int, kind, person string, payload any) {
 		env.RegisterDelayedCallback(func() {
 			raw, _ := json.Marshal(payload)
-			id := workflows.TaskID(wid, step, round)
-			env.UpdateWorkflow(workflows.UpdateCompleteTask, id, &testsuite.TestUpdateCallback{
+			id := contract.TaskID(wid, step, round)
+			env.UpdateWorkflow(contract.UpdateCompleteTask, id, &testsuite.TestUpdateCallback{
 				OnAccept: func() {}, OnReject: func(err error) { errs = append(errs, fmt.Errorf("%s: %w", id, err)) },
 				OnComplete: func(_ any, err error) {
 					if err != nil {
 						errs = append(errs, fmt.Errorf("%s: %w", id, err))
 					}
 				},
-			}, workflows.CompleteTaskRequest{TaskID: id, Kind: kind, PersonID: ids[person], PersonKey: person, Payload: raw})
+			}, contract.CompleteTaskRequest{TaskID: id, Kind: kind, PersonID: ids[person], PersonKey: person, Payload: raw})
 		}, d)
 	}
 	at := t0.Add(5 * day)
@@ -79,26 +90,26 @@ func TestInterviewFromSummonsToClose(t *testing.T) {
 	act(5*day+3*time.Hour, "minutes", 1, "interview.minutes", "yjj-office", map[string]any{"minutes": "指出月报连续逾期问题，要求建立专人负责制度。"})
 	// Plain commitments do not say which summons they answer: refused while the interview lists two.
 	env.RegisterDelayedCallback(func() {
-		id := workflows.TaskID(wid, "commitments", 1)
+		id := contract.TaskID(wid, "commitments", 1)
 		raw, _ := json.Marshal(map[string]any{"commitments": []string{"明确专人按月报送"}, "commitments_due": t0.Add(20 * day)})
-		env.UpdateWorkflow(workflows.UpdateCompleteTask, "plain", &testsuite.TestUpdateCallback{
+		env.UpdateWorkflow(contract.UpdateCompleteTask, "plain", &testsuite.TestUpdateCallback{
 			OnAccept:   func() { errs = append(errs, fmt.Errorf("%s: unnamed commitments accepted for two items", id)) },
 			OnReject:   func(error) {},
 			OnComplete: func(any, error) {},
-		}, workflows.CompleteTaskRequest{TaskID: id, Kind: "interview.commitments", PersonID: ids["zx-head"], PersonKey: "zx-head", Payload: raw})
+		}, contract.CompleteTaskRequest{TaskID: id, Kind: "interview.commitments", PersonID: ids["zx-head"], PersonKey: "zx-head", Payload: raw})
 	}, 6*day-time.Hour)
 	act(6*day, "commitments", 1, "interview.commitments", "zx-head", map[string]any{"commitments": answer("明确专人按月报送", "每月3日前完成初稿"), "commitments_due": t0.Add(20 * day)})
 	act(21*day, "confirm", 1, "interview.confirm", "yjj-office", map[string]any{"decision": "return", "comment": "专人制度未见文件，请补充"})
 	act(22*day, "commitments", 2, "interview.commitments", "zx-head", map[string]any{"commitments": answer("印发专人负责制度文件", "补报6月进展"), "commitments_due": t0.Add(30 * day)})
 	act(29*day, "confirm", 2, "interview.confirm", "yjj-office", map[string]any{"decision": "confirm"})
-	env.ExecuteWorkflow(workflows.InterviewWorkflow, first.Spec)
+	env.ExecuteWorkflow(contract.InterviewWorkflow, first.Spec)
 	for _, err := range errs {
 		t.Error(err)
 	}
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
-	var res workflows.InterviewResult
+	var res contract.InterviewResult
 	if err := env.GetWorkflowResult(&res); err != nil || res.Status != domain.InterviewClosed || res.Rounds != 2 {
 		t.Fatalf("result %+v (%v)", res, err)
 	}
@@ -112,7 +123,7 @@ func TestInterviewFromSummonsToClose(t *testing.T) {
 	}
 	// The minutes and commitments tasks listed both items for the people answering them.
 	for _, step := range []string{"minutes", "commitments"} {
-		task, err := store.TaskByID(ctx, s.DB, workflows.TaskID(wid, step, 1))
+		task, err := store.TaskByID(ctx, s.DB, contract.TaskID(wid, step, 1))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -122,7 +133,7 @@ func TestInterviewFromSummonsToClose(t *testing.T) {
 		}
 	}
 	// A summons after the interview was held opens a new interview rather than joining answered commitments.
-	later, err := a.Summon(ctx, store.Summons{Key: "report/x/zx/2021-07#4", UnitID: zx.ID, ReasonKey: "lateness:report", Reason: "7月工作进展逾期10天未报送", Source: "ladder", At: t0.Add(40 * day)})
+	later, err := summon(store.Summons{Key: "report/x/zx/2021-07#4", UnitID: zx.ID, ReasonKey: "lateness:report", Reason: "7月工作进展逾期10天未报送", Source: "ladder", At: t0.Add(40 * day)})
 	if err != nil || !later.Created || later.InterviewID == first.InterviewID {
 		t.Fatalf("a summons after the interview was held: %+v (%v); want a new interview", later, err)
 	}

@@ -3,6 +3,7 @@ package workflows_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/zeren-county/zeren/contract"
 	"testing"
 	"time"
 
@@ -10,9 +11,9 @@ import (
 
 	"github.com/zeren-county/zeren/activities"
 	"github.com/zeren-county/zeren/internal/domain"
+	"github.com/zeren-county/zeren/internal/engine"
 	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/store"
-	"github.com/zeren-county/zeren/workflows"
 )
 
 // A paused campaign holds its processes' ladders; the resume moves each open
@@ -32,10 +33,10 @@ func TestPauseHoldsLaddersAndResumeShiftsDeadlines(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := newSuite().NewTestWorkflowEnvironment()
-	workflows.Register(env, &activities.Activities{Store: s})
+	engine.Register(env, &activities.Activities{Store: s})
 	env.SetStartTime(time.Date(2021, 3, 1, 0, 1, 0, 0, cst))
 	due := time.Date(2021, 3, 5, 18, 0, 0, 0, cst)
-	id := workflows.ReportID(seed.DemoCampaignID, "gaj", "2021-03")
+	id := contract.ReportID(seed.DemoCampaignID, "gaj", "2021-03")
 	spec := domain.ReportSpec{ID: id, CampaignID: seed.DemoCampaignID, Period: "2021-03", UnitID: unit.ID, UnitCode: "gaj", UnitName: unit.Name,
 		OfficeUnitID: office, DueAt: due, Ladder: domain.DefaultReportPolicy().Ladder, ReviewDays: 5}
 	var errs []string
@@ -51,26 +52,26 @@ func TestPauseHoldsLaddersAndResumeShiftsDeadlines(t *testing.T) {
 	day := 24 * time.Hour
 	key := "pause:" + seed.DemoCampaignID + ":1"
 	env.RegisterDelayedCallback(func() {
-		update(workflows.UpdateCampaignPause, "hold", workflows.CampaignPauseRequest{Paused: true, Key: key})
+		update(contract.UpdateCampaignPause, "hold", contract.CampaignPauseRequest{Paused: true, Key: key})
 	}, 2*day)
 	env.RegisterDelayedCallback(func() {
-		update(workflows.UpdateCampaignPause, "resume", workflows.CampaignPauseRequest{ShiftBy: 10 * day, Key: key})
-		update(workflows.UpdateCampaignPause, "resume-again", workflows.CampaignPauseRequest{ShiftBy: 10 * day, Key: key}) // the same pause twice moves nothing
+		update(contract.UpdateCampaignPause, "resume", contract.CampaignPauseRequest{ShiftBy: 10 * day, Key: key})
+		update(contract.UpdateCampaignPause, "resume-again", contract.CampaignPauseRequest{ShiftBy: 10 * day, Key: key}) // the same pause twice moves nothing
 	}, 12*day)
-	submit := workflows.TaskID(id, "submit", 1)
+	submit := contract.TaskID(id, "submit", 1)
 	env.RegisterDelayedCallback(func() {
 		raw, _ := json.Marshal(monthlyReport())
-		update(workflows.UpdateCompleteTask, "submit", workflows.CompleteTaskRequest{TaskID: submit, Kind: "report.submit", PersonID: ids["gaj-head"], PersonKey: "gaj-head", Payload: raw})
+		update(contract.UpdateCompleteTask, "submit", contract.CompleteTaskRequest{TaskID: submit, Kind: "report.submit", PersonID: ids["gaj-head"], PersonKey: "gaj-head", Payload: raw})
 	}, 13*day)
 	env.RegisterDelayedCallback(func() {
 		raw, _ := json.Marshal(map[string]any{"decision": "accept"})
-		update(workflows.UpdateCompleteTask, "review", workflows.CompleteTaskRequest{TaskID: workflows.TaskID(id, "review", 1), Kind: "report.review", PersonID: ids["yjj-office"], PersonKey: "yjj-office", Payload: raw})
+		update(contract.UpdateCompleteTask, "review", contract.CompleteTaskRequest{TaskID: contract.TaskID(id, "review", 1), Kind: "report.review", PersonID: ids["yjj-office"], PersonKey: "yjj-office", Payload: raw})
 	}, 14*day)
-	env.ExecuteWorkflow(workflows.MonthlyReportWorkflow, spec)
+	env.ExecuteWorkflow(contract.MonthlyReportWorkflow, spec)
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
-	res := workflowResult[workflows.ReportResult](t, env)
+	res := workflowResult[contract.ReportResult](t, env)
 	if res.LateSeconds != 0 {
 		t.Errorf("late by %d s, want on time against the moved deadline", res.LateSeconds)
 	}
@@ -113,9 +114,9 @@ func TestNoPenaltyForATaskDoneDuringAPause(t *testing.T) {
 	unit, _ := store.UnitByCode(ctx, s.DB, "gaj")
 	office, _ := store.SafetyOfficeUnit(ctx, s.DB)
 	env := newSuite().NewTestWorkflowEnvironment()
-	workflows.Register(env, &activities.Activities{Store: s})
+	engine.Register(env, &activities.Activities{Store: s})
 	env.SetStartTime(time.Date(2021, 3, 1, 0, 1, 0, 0, cst))
-	id := workflows.ReportID(seed.DemoCampaignID, "gaj", "2021-03")
+	id := contract.ReportID(seed.DemoCampaignID, "gaj", "2021-03")
 	spec := domain.ReportSpec{ID: id, CampaignID: seed.DemoCampaignID, Period: "2021-03", UnitID: unit.ID, UnitCode: "gaj", UnitName: unit.Name,
 		OfficeUnitID: office, DueAt: time.Date(2021, 3, 5, 18, 0, 0, 0, cst), Ladder: domain.DefaultReportPolicy().Ladder, ReviewDays: 5}
 	var errs []string
@@ -130,26 +131,26 @@ func TestNoPenaltyForATaskDoneDuringAPause(t *testing.T) {
 	day := 24 * time.Hour
 	key := "pause:" + seed.DemoCampaignID + ":2"
 	env.RegisterDelayedCallback(func() {
-		update(workflows.UpdateCampaignPause, "hold", workflows.CampaignPauseRequest{Paused: true, Key: key})
+		update(contract.UpdateCampaignPause, "hold", contract.CampaignPauseRequest{Paused: true, Key: key})
 	}, 2*day)
 	env.RegisterDelayedCallback(func() {
 		raw, _ := json.Marshal(monthlyReport())
-		update(workflows.UpdateCompleteTask, "submit", workflows.CompleteTaskRequest{TaskID: workflows.TaskID(id, "submit", 1), Kind: "report.submit",
+		update(contract.UpdateCompleteTask, "submit", contract.CompleteTaskRequest{TaskID: contract.TaskID(id, "submit", 1), Kind: "report.submit",
 			PersonID: ids["gaj-head"], PersonKey: "gaj-head", Payload: raw})
 	}, 8*day) // three days after the first deadline, the campaign still paused
 	env.RegisterDelayedCallback(func() {
-		update(workflows.UpdateCampaignPause, "resume", workflows.CampaignPauseRequest{ShiftBy: 10 * day, Key: key})
+		update(contract.UpdateCampaignPause, "resume", contract.CampaignPauseRequest{ShiftBy: 10 * day, Key: key})
 	}, 12*day)
 	env.RegisterDelayedCallback(func() {
 		raw, _ := json.Marshal(map[string]any{"decision": "accept"})
-		update(workflows.UpdateCompleteTask, "review", workflows.CompleteTaskRequest{TaskID: workflows.TaskID(id, "review", 1), Kind: "report.review",
+		update(contract.UpdateCompleteTask, "review", contract.CompleteTaskRequest{TaskID: contract.TaskID(id, "review", 1), Kind: "report.review",
 			PersonID: ids["yjj-office"], PersonKey: "yjj-office", Payload: raw})
 	}, 13*day)
-	env.ExecuteWorkflow(workflows.MonthlyReportWorkflow, spec)
+	env.ExecuteWorkflow(contract.MonthlyReportWorkflow, spec)
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
-	workflowResult[workflows.ReportResult](t, env)
+	workflowResult[contract.ReportResult](t, env)
 	var fired []string
 	if err := s.DB.Select(&fired, `SELECT after->>'action' FROM audit_log WHERE action = 'rung.fired' ORDER BY seq`); err != nil {
 		t.Fatal(err)

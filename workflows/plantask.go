@@ -2,6 +2,7 @@ package workflows
 
 import (
 	"fmt"
+	"github.com/zeren-county/zeren/contract"
 
 	"go.temporal.io/sdk/workflow"
 
@@ -11,27 +12,27 @@ import (
 // PlanTask runs one plan task (时间清、任务清、责任清、措施清): the owner unit's
 // head reports it done by the deadline (or asks the issuing side for more time);
 // past the deadline and not done, it runs the plan ladder.
-func PlanTask(ctx workflow.Context, in PlanTaskInput) (string, error) {
+func PlanTask(ctx workflow.Context, in contract.PlanTaskInput) (string, error) {
 	b := &board{Clock: in.Clock}
 	res, err := planTask(withActivityOptions(ctx), b, in)
 	return res, b.settle(ctx, err)
 }
 
-func planTask(ctx workflow.Context, b *board, in PlanTaskInput) (string, error) {
-	id := PlanTaskID(in.ID)
+func planTask(ctx workflow.Context, b *board, in contract.PlanTaskInput) (string, error) {
+	id := contract.PlanTaskID(in.ID)
 	if err := b.install(ctx); err != nil {
 		return "", err
 	}
 	// Version 1: the process writes its own row first (a crash between its start and the API's commit converges).
 	if workflow.GetVersion(ctx, "plan-task-records-itself", workflow.DefaultVersion, 1) >= 1 {
-		if err := workflow.ExecuteActivity(ctx, acts.RecordPlanTask, in).Get(ctx, nil); err != nil {
+		if err := workflow.ExecuteActivity(ctx, contract.ActRecordPlanTask, in).Get(ctx, nil); err != nil {
 			return "", err
 		}
 	}
 	l := newLadder(id, in.Ladder)
 	title := in.PlanTitle + "：" + in.Content
 	t, err := b.escalated(ctx, domain.TaskSpec{
-		ID: TaskID(id, "done", 1), WorkflowID: id, Kind: domain.KindPlanTaskDone, Title: title,
+		ID: contract.TaskID(id, "done", 1), WorkflowID: id, Kind: domain.KindPlanTaskDone, Title: title,
 		SubjectType: "plan-task", SubjectID: fmt.Sprint(in.ID), CampaignID: in.CampaignID,
 		UnitID: in.OwnerUnitID, Role: domain.RoleUnitHead, IssuerUnitID: in.IssuerUnitID, DueAt: in.Deadline,
 		Context: domain.TaskContext{Content: in.Content, Measures: in.Measures},
@@ -40,7 +41,7 @@ func planTask(ctx workflow.Context, b *board, in PlanTaskInput) (string, error) 
 	if err != nil {
 		return "", err
 	}
-	if err := workflow.ExecuteActivity(ctx, acts.PlanTaskDone, in.ID, t.CompletedBy, t.CompletedAt).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(ctx, contract.ActPlanTaskDone, contract.PlanTaskDoneInput{ID: in.ID, By: t.CompletedBy, At: t.CompletedAt}).Get(ctx, nil); err != nil {
 		return "", err
 	}
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {

@@ -3,6 +3,7 @@ package workflows_test
 import (
 	"context"
 	"encoding/json"
+	"github.com/zeren-county/zeren/contract"
 	"testing"
 	"time"
 
@@ -11,9 +12,9 @@ import (
 
 	"github.com/zeren-county/zeren/activities"
 	"github.com/zeren-county/zeren/internal/domain"
+	"github.com/zeren-county/zeren/internal/engine"
 	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/store"
-	"github.com/zeren-county/zeren/workflows"
 )
 
 // A plan task done ten days late collects the reminders and the notice of the
@@ -35,20 +36,20 @@ func TestPlanTaskLadder(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := newSuite().NewTestWorkflowEnvironment()
-	workflows.Register(env, &activities.Activities{Store: s})
+	engine.Register(env, &activities.Activities{Store: s})
 	env.SetStartTime(t0)
 	env.SetDetachedChildWait(false)
-	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: workflows.PlanTaskID(id)})
+	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: contract.PlanTaskID(id)})
 	var doneErr error
 	env.RegisterDelayedCallback(func() {
 		raw, _ := json.Marshal(map[string]any{"result": "排查燃气用户1200户，整改隐患37处"})
-		task := workflows.TaskID(workflows.PlanTaskID(id), "done", 1)
-		env.UpdateWorkflow(workflows.UpdateCompleteTask, task, &testsuite.TestUpdateCallback{
+		task := contract.TaskID(contract.PlanTaskID(id), "done", 1)
+		env.UpdateWorkflow(contract.UpdateCompleteTask, task, &testsuite.TestUpdateCallback{
 			OnAccept: func() {}, OnReject: func(err error) { doneErr = err },
 			OnComplete: func(_ any, err error) { doneErr = err },
-		}, workflows.CompleteTaskRequest{TaskID: task, Kind: "plan.done", PersonID: head, PersonKey: "zjj-head", Payload: raw})
+		}, contract.CompleteTaskRequest{TaskID: task, Kind: "plan.done", PersonID: head, PersonKey: "zjj-head", Payload: raw})
 	}, 20*day)
-	env.ExecuteWorkflow(workflows.PlanTaskWorkflow, domain.PlanTaskSpec{ID: id, CampaignID: seed.DemoCampaignID, PlanTitle: plans[5].Title,
+	env.ExecuteWorkflow(contract.PlanTaskWorkflow, domain.PlanTaskSpec{ID: id, CampaignID: seed.DemoCampaignID, PlanTitle: plans[5].Title,
 		Content: "完成城镇燃气管网隐患排查", Measures: "逐户排查", OwnerUnitID: zjj.ID, IssuerUnitID: yjj.ID, Deadline: deadline, Ladder: domain.DefaultPlanLadder()})
 	if err := env.GetWorkflowError(); err != nil || doneErr != nil {
 		t.Fatalf("workflow %v, done %v", err, doneErr)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/zeren-county/zeren/contract"
 	"strings"
 	"testing"
 	"time"
@@ -13,9 +14,9 @@ import (
 
 	"github.com/zeren-county/zeren/activities"
 	"github.com/zeren-county/zeren/internal/domain"
+	"github.com/zeren-county/zeren/internal/engine"
 	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/store"
-	"github.com/zeren-county/zeren/workflows"
 )
 
 var cst = time.FixedZone("CST", 8*3600)
@@ -32,13 +33,13 @@ func TestPledgeCascadeForTheDemoCounty(t *testing.T) {
 	county, _ := store.UnitByCode(ctx, s.DB, "linyou")
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()
-	workflows.Register(env, &activities.Activities{Store: s})
+	engine.Register(env, &activities.Activities{Store: s})
 	start := time.Date(2021, 1, 4, 9, 0, 0, 0, cst)
 	env.SetStartTime(start)
 	env.SetTestTimeout(2 * time.Minute) // 25 processes with real database activities
 	env.SetDetachedChildWait(false)     // interviews the ladder starts outlive the test's subject
 	const campaign, year = seed.DemoCampaignID, 2021
-	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: workflows.PledgeYearID(campaign, year)})
+	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: contract.PledgeYearID(campaign, year)})
 
 	var errs []error
 	deadline := time.Date(2021, 1, 31, 18, 0, 0, 0, cst)
@@ -82,7 +83,7 @@ func TestPledgeCascadeForTheDemoCounty(t *testing.T) {
 				continue
 			case task.Kind == "pledge.sign" && signer == "jtj":
 				payload = proposal
-			case task.Kind == "pledge.countersign" && signer == "cm" && task.ID == workflows.TaskID(task.WorkflowID, "countersign", 1):
+			case task.Kind == "pledge.countersign" && signer == "cm" && task.ID == contract.TaskID(task.WorkflowID, "countersign", 1):
 				payload = map[string]any{"decision": "return", "comment": "目标值未结合本镇煤矿实际，请修改后重签"}
 			case task.Kind == "pledge.countersign":
 				payload = approve
@@ -94,7 +95,7 @@ func TestPledgeCascadeForTheDemoCounty(t *testing.T) {
 				person = "linyou-magistrate"
 			}
 			id := task.ID
-			err := env.UpdateWorkflowByID(task.WorkflowID, workflows.UpdateCompleteTask, task.ID, &testsuite.TestUpdateCallback{
+			err := env.UpdateWorkflowByID(task.WorkflowID, contract.UpdateCompleteTask, task.ID, &testsuite.TestUpdateCallback{
 				OnAccept: func() {},
 				OnReject: func(err error) { errs = append(errs, fmt.Errorf("%s: %w", id, err)) },
 				OnComplete: func(_ any, err error) {
@@ -102,7 +103,7 @@ func TestPledgeCascadeForTheDemoCounty(t *testing.T) {
 						errs = append(errs, fmt.Errorf("%s: %w", id, err))
 					}
 				},
-			}, workflows.CompleteTaskRequest{TaskID: task.ID, Kind: task.Kind, PersonID: ids[person], PersonKey: person, Payload: raw})
+			}, contract.CompleteTaskRequest{TaskID: task.ID, Kind: task.Kind, PersonID: ids[person], PersonKey: person, Payload: raw})
 			if err != nil {
 				errs = append(errs, fmt.Errorf("%s: %w", id, err))
 			}
@@ -113,14 +114,14 @@ func TestPledgeCascadeForTheDemoCounty(t *testing.T) {
 	}
 	env.RegisterDelayedCallback(look, 10*24*time.Hour)
 
-	env.ExecuteWorkflow(workflows.PledgeYearWorkflow, workflows.PledgeYearInput{CampaignID: campaign, Year: year, IssuerUnitID: county.ID})
+	env.ExecuteWorkflow(contract.PledgeYearWorkflow, contract.PledgeYearInput{CampaignID: campaign, Year: year, IssuerUnitID: county.ID})
 	for _, err := range errs {
 		t.Error(err)
 	}
 	if !env.IsWorkflowCompleted() {
 		t.Fatal("the pledge year did not complete")
 	}
-	res := workflowResult[workflows.PledgeYearResult](t, env)
+	res := workflowResult[contract.PledgeYearResult](t, env)
 	if res.Pledges != 25 {
 		t.Fatalf("%d pledges in force, want 25", res.Pledges)
 	}
@@ -166,17 +167,17 @@ func TestPledgeCascadeForTheDemoCounty(t *testing.T) {
 	}
 
 	// The returned town signed twice; the proposal replaced the department's targets.
-	cm, _ := store.PledgeByID(ctx, s.DB, workflows.PledgeID(campaign, year, "cm"))
+	cm, _ := store.PledgeByID(ctx, s.DB, contract.PledgeID(campaign, year, "cm"))
 	if cm.Round != 2 || cm.Status != domain.PledgeInForce || cm.ReturnComment == nil {
 		t.Fatalf("cm pledge %+v", cm)
 	}
-	jtj, _ := store.PledgeByID(ctx, s.DB, workflows.PledgeID(campaign, year, "jtj"))
+	jtj, _ := store.PledgeByID(ctx, s.DB, contract.PledgeID(campaign, year, "jtj"))
 	var targets []domain.Target
 	_ = json.Unmarshal(jtj.Targets, &targets)
 	if len(targets) != 4 || targets[3].Text != "道路运输隐患闭环整改" {
 		t.Fatalf("jtj targets %+v", targets)
 	}
-	mine, _ := store.PledgeByID(ctx, s.DB, workflows.PledgeID(campaign, year, "gjh"))
+	mine, _ := store.PledgeByID(ctx, s.DB, contract.PledgeID(campaign, year, "gjh"))
 	if mine.Level != 2 || mine.IssuerCode != "yjj" || mine.Status != domain.PledgeInForce {
 		t.Fatalf("mine pledge %+v", mine)
 	}

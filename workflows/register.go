@@ -3,7 +3,7 @@ package workflows
 import (
 	"go.temporal.io/sdk/workflow"
 
-	"github.com/zeren-county/zeren/activities"
+	"github.com/zeren-county/zeren/contract"
 )
 
 // WorkflowRegistry takes workflow registrations: a worker, a test environment, a replayer.
@@ -11,28 +11,16 @@ type WorkflowRegistry interface {
 	RegisterWorkflowWithOptions(w interface{}, options workflow.RegisterOptions)
 }
 
-// Registry also takes activities.
-type Registry interface {
-	WorkflowRegistry
-	RegisterActivity(a interface{})
-}
-
 // RegisterWorkflows registers every workflow under its contract name.
 func RegisterWorkflows(r WorkflowRegistry) {
-	r.RegisterWorkflowWithOptions(SystemCheck, workflow.RegisterOptions{Name: SystemCheckWorkflow})
-	r.RegisterWorkflowWithOptions(Assignment, workflow.RegisterOptions{Name: AssignmentWorkflow})
-	r.RegisterWorkflowWithOptions(Pledge, workflow.RegisterOptions{Name: PledgeWorkflow})
-	r.RegisterWorkflowWithOptions(PledgeYear, workflow.RegisterOptions{Name: PledgeYearWorkflow})
-	r.RegisterWorkflowWithOptions(MonthlyReport, workflow.RegisterOptions{Name: MonthlyReportWorkflow})
-	r.RegisterWorkflowWithOptions(ReportMonth, workflow.RegisterOptions{Name: ReportMonthWorkflow})
-	r.RegisterWorkflowWithOptions(Interview, workflow.RegisterOptions{Name: InterviewWorkflow})
-	r.RegisterWorkflowWithOptions(PlanTask, workflow.RegisterOptions{Name: PlanTaskWorkflow})
-	r.RegisterWorkflowWithOptions(Assessment, workflow.RegisterOptions{Name: AssessmentWorkflow})
-	r.RegisterWorkflowWithOptions(Campaign, workflow.RegisterOptions{Name: CampaignWorkflow})
-}
-
-// Register registers every workflow and the activities.
-func Register(r Registry, a *activities.Activities) {
-	RegisterWorkflows(r)
-	r.RegisterActivity(a)
+	r.RegisterWorkflowWithOptions(SystemCheck, workflow.RegisterOptions{Name: contract.SystemCheckWorkflow})
+	r.RegisterWorkflowWithOptions(Assignment, workflow.RegisterOptions{Name: contract.AssignmentWorkflow})
+	r.RegisterWorkflowWithOptions(Pledge, workflow.RegisterOptions{Name: contract.PledgeWorkflow})
+	r.RegisterWorkflowWithOptions(PledgeYear, workflow.RegisterOptions{Name: contract.PledgeYearWorkflow})
+	r.RegisterWorkflowWithOptions(MonthlyReport, workflow.RegisterOptions{Name: contract.MonthlyReportWorkflow})
+	r.RegisterWorkflowWithOptions(ReportMonth, workflow.RegisterOptions{Name: contract.ReportMonthWorkflow})
+	r.RegisterWorkflowWithOptions(Interview, workflow.RegisterOptions{Name: contract.InterviewWorkflow})
+	r.RegisterWorkflowWithOptions(PlanTask, workflow.RegisterOptions{Name: contract.PlanTaskWorkflow})
+	r.RegisterWorkflowWithOptions(Assessment, workflow.RegisterOptions{Name: contract.AssessmentWorkflow})
+	r.RegisterWorkflowWithOptions(Campaign, workflow.RegisterOptions{Name: contract.CampaignWorkflow})
 }

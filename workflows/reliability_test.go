@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/zeren-county/zeren/contract"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/zeren-county/zeren/activities"
 	"github.com/zeren-county/zeren/internal/domain"
+	"github.com/zeren-county/zeren/internal/engine"
 	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/store"
 	"github.com/zeren-county/zeren/internal/testdb"
@@ -82,10 +84,10 @@ type unreachable struct {
 	tries atomic.Int32
 }
 
-func (u *unreachable) FireRung(ctx context.Context, in activities.FireRungInput) (activities.FireRungResult, error) {
+func (u *unreachable) FireRung(ctx context.Context, in contract.FireRungInput) (contract.FireRungResult, error) {
 	if u.down.Load() {
 		u.tries.Add(1)
-		return activities.FireRungResult{}, errors.New("dial tcp 127.0.0.1:5432: connect: connection refused")
+		return contract.FireRungResult{}, errors.New("dial tcp 127.0.0.1:5432: connect: connection refused")
 	}
 	return u.Activities.FireRung(ctx, in)
 }
@@ -120,36 +122,36 @@ func TestOutageGivesGraceBeforePenalties(t *testing.T) {
 		t.Fatal(err)
 	}
 	office, _ := store.SafetyOfficeUnit(ctx, s.DB)
-	run := func(unit string, submitAt time.Duration) (workflows.ReportResult, string) {
+	run := func(unit string, submitAt time.Duration) (contract.ReportResult, string) {
 		t.Helper()
 		u, _ := store.UnitByCode(ctx, s.DB, unit)
-		spec := domain.ReportSpec{ID: workflows.ReportID(seed.DemoCampaignID, unit, "2021-03"), CampaignID: seed.DemoCampaignID, Period: "2021-03",
+		spec := domain.ReportSpec{ID: contract.ReportID(seed.DemoCampaignID, unit, "2021-03"), CampaignID: seed.DemoCampaignID, Period: "2021-03",
 			UnitID: u.ID, UnitCode: u.Code, UnitName: u.Name, OfficeUnitID: office, DueAt: due, ReviewDays: 5,
 			Ladder: domain.Ladder{{Offset: domain.Offset(time.Second), Action: domain.ActionDeduct, Points: 1}}}
 		env := newSuite().NewTestWorkflowEnvironment()
-		workflows.Register(env, &activities.Activities{Store: s})
+		engine.Register(env, &activities.Activities{Store: s})
 		env.SetStartTime(due.Add(-4 * day))
 		env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: spec.ID})
-		submitID, reviewID := workflows.TaskID(spec.ID, "submit", 1), workflows.TaskID(spec.ID, "review", 1)
+		submitID, reviewID := contract.TaskID(spec.ID, "submit", 1), contract.TaskID(spec.ID, "review", 1)
 		var errs []error
 		send := func(at time.Duration, id, kind, person string, payload any) {
 			env.RegisterDelayedCallback(func() {
 				raw, _ := json.Marshal(payload)
-				env.UpdateWorkflow(workflows.UpdateCompleteTask, id, &testsuite.TestUpdateCallback{OnAccept: func() {},
+				env.UpdateWorkflow(contract.UpdateCompleteTask, id, &testsuite.TestUpdateCallback{OnAccept: func() {},
 					OnReject: func(err error) { errs = append(errs, err) }, OnComplete: func(_ any, err error) {
 						if err != nil {
 							errs = append(errs, err)
 						}
-					}}, workflows.CompleteTaskRequest{TaskID: id, Kind: kind, PersonID: ids[person], PersonKey: person, Payload: raw})
+					}}, contract.CompleteTaskRequest{TaskID: id, Kind: kind, PersonID: ids[person], PersonKey: person, Payload: raw})
 			}, 4*day+at)
 		}
 		send(submitAt, submitID, "report.submit", unit+"-head", map[string]any{"figures": map[string]any{}, "next_steps": "继续排查"})
 		send(submitAt+10*time.Minute, reviewID, "report.review", "yjj-office", map[string]any{"decision": "accept"})
-		env.ExecuteWorkflow(workflows.MonthlyReportWorkflow, spec)
+		env.ExecuteWorkflow(contract.MonthlyReportWorkflow, spec)
 		for _, err := range errs {
 			t.Errorf("%s: %v", unit, err)
 		}
-		return workflowResult[workflows.ReportResult](t, env), submitID
+		return workflowResult[contract.ReportResult](t, env), submitID
 	}
 
 	// Submitted an hour after the deadline, inside the outage: the deadline moves to 20:30.
@@ -158,7 +160,7 @@ func TestOutageGivesGraceBeforePenalties(t *testing.T) {
 		t.Errorf("jcg late %d s; the outage's grace covers it", res.LateSeconds)
 	}
 	var reason, dueAfter string
-	if err := s.DB.QueryRow(`SELECT after->>'reason', after->>'due_at' FROM audit_log WHERE action = 'task.extended' AND task_id = $1`, task).Scan(&reason, &dueAfter); err != nil || reason != activities.OutageReason {
+	if err := s.DB.QueryRow(`SELECT after->>'reason', after->>'due_at' FROM audit_log WHERE action = 'task.extended' AND task_id = $1`, task).Scan(&reason, &dueAfter); err != nil || reason != contract.OutageReason {
 		t.Fatalf("jcg's grace: %q %q (%v)", reason, dueAfter, err)
 	}
 	moved, _ := time.Parse(time.RFC3339Nano, dueAfter)
@@ -202,20 +204,20 @@ func TestProcessesWriteTheirOwnRows(t *testing.T) {
 		OwnerUnitID: zjj.ID, IssuerUnitID: office, Deadline: t0.Add(30 * day), Ladder: domain.DefaultPlanLadder(), PlanID: plans[0].ID,
 		CreatedBy: "yjj-office", CreatedAt: t0}
 	env := newSuite().NewTestWorkflowEnvironment()
-	workflows.Register(env, a)
+	engine.Register(env, a)
 	env.SetStartTime(t0)
-	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: workflows.PlanTaskID(147)})
+	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: contract.PlanTaskID(147)})
 	env.RegisterDelayedCallback(func() {
 		raw, _ := json.Marshal(map[string]string{"result": "排查完毕"})
-		env.UpdateWorkflow(workflows.UpdateCompleteTask, "done", &testsuite.TestUpdateCallback{OnAccept: func() {}, OnReject: func(err error) { t.Error(err) },
+		env.UpdateWorkflow(contract.UpdateCompleteTask, "done", &testsuite.TestUpdateCallback{OnAccept: func() {}, OnReject: func(err error) { t.Error(err) },
 			OnComplete: func(_ any, err error) {
 				if err != nil {
 					t.Error(err)
 				}
-			}}, workflows.CompleteTaskRequest{TaskID: workflows.TaskID(workflows.PlanTaskID(147), "done", 1), Kind: "plan.done",
+			}}, contract.CompleteTaskRequest{TaskID: contract.TaskID(contract.PlanTaskID(147), "done", 1), Kind: "plan.done",
 			PersonID: ids["zjj-head"], PersonKey: "zjj-head", Payload: raw})
 	}, day)
-	env.ExecuteWorkflow(workflows.PlanTaskWorkflow, spec)
+	env.ExecuteWorkflow(contract.PlanTaskWorkflow, spec)
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
@@ -227,21 +229,21 @@ func TestProcessesWriteTheirOwnRows(t *testing.T) {
 	// An interview with no row: it writes it. Another with no row, for a unit
 	// that has an open interview for the same reason: it joins that one.
 	if err := s.InTx(ctx, func(tx *sqlx.Tx) error {
-		_, err := store.Summon(ctx, tx, store.Summons{Key: "open", UnitID: lt.ID, ReasonKey: "manual", Reason: "整治不力", Source: "manual", At: t0})
+		_, err := activities.Summon(ctx, tx, store.Summons{Key: "open", UnitID: lt.ID, ReasonKey: "manual", Reason: "整治不力", Source: "manual", At: t0})
 		return err
 	}); err != nil {
 		t.Fatal(err)
 	}
-	orphan := func(id int64, unit domain.Unit, key string) (workflows.InterviewResult, error) {
+	orphan := func(id int64, unit domain.Unit, key string) (contract.InterviewResult, error) {
 		env := newSuite().NewTestWorkflowEnvironment()
-		workflows.Register(env, a)
+		engine.Register(env, a)
 		env.SetStartTime(t0)
-		env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: workflows.InterviewID(id)})
+		env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: contract.InterviewID(id)})
 		env.SetTestTimeout(time.Minute)
 		env.RegisterDelayedCallback(func() { env.CancelWorkflow() }, day) // it has shown what it writes by then
-		env.ExecuteWorkflow(workflows.InterviewWorkflow, domain.InterviewSpec{ID: id, UnitID: unit.ID, UnitName: unit.Name, Reason: "约谈",
+		env.ExecuteWorkflow(contract.InterviewWorkflow, domain.InterviewSpec{ID: id, UnitID: unit.ID, UnitName: unit.Name, Reason: "约谈",
 			OfficeUnitID: office, Ladder: domain.DefaultInterviewLadder(), ReasonKey: "manual", Source: "manual", FirstTrigger: key, CreatedAt: t0})
-		var res workflows.InterviewResult
+		var res contract.InterviewResult
 		err := env.GetWorkflowError()
 		if err == nil {
 			err = env.GetWorkflowResult(&res)

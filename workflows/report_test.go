@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/zeren-county/zeren/contract"
+	"github.com/zeren-county/zeren/internal/engine"
 	"strings"
 	"testing"
 	"time"
@@ -15,13 +17,12 @@ import (
 	"github.com/zeren-county/zeren/activities"
 	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/store"
-	"github.com/zeren-county/zeren/workflows"
 )
 
 // yearOfReports starts each month's reports on its first day (campaign time),
 // as the campaign does, and waits for all twelve months.
-func yearOfReports(ctx workflow.Context, campaign string, year int) (workflows.ReportMonthResult, error) {
-	var total workflows.ReportMonthResult
+func yearOfReports(ctx workflow.Context, campaign string, year int) (contract.ReportMonthResult, error) {
+	var total contract.ReportMonthResult
 	var futures []workflow.ChildWorkflowFuture
 	for m := 1; m <= 12; m++ {
 		start := time.Date(year, time.Month(m), 1, 0, 0, 0, 0, cst)
@@ -31,11 +32,11 @@ func yearOfReports(ctx workflow.Context, campaign string, year int) (workflows.R
 			}
 		}
 		period := fmt.Sprintf("%d-%02d", year, m)
-		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{WorkflowID: workflows.ReportMonthID(campaign, period), ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON})
-		futures = append(futures, workflow.ExecuteChildWorkflow(cctx, workflows.ReportMonthWorkflow, workflows.ReportMonthInput{CampaignID: campaign, Period: period}))
+		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{WorkflowID: contract.ReportMonthID(campaign, period), ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON})
+		futures = append(futures, workflow.ExecuteChildWorkflow(cctx, contract.ReportMonthWorkflow, contract.ReportMonthInput{CampaignID: campaign, Period: period}))
 	}
 	for _, f := range futures {
-		var r workflows.ReportMonthResult
+		var r contract.ReportMonthResult
 		if err := f.Get(ctx, &r); err != nil {
 			return total, err
 		}
@@ -56,7 +57,7 @@ func TestAYearOfMonthlyReports(t *testing.T) {
 	s, ids := seededCounty(t)
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()
-	workflows.Register(env, &activities.Activities{Store: s})
+	engine.Register(env, &activities.Activities{Store: s})
 	env.RegisterWorkflowWithOptions(yearOfReports, workflow.RegisterOptions{Name: "yearOfReports"})
 	start := time.Date(2021, 1, 1, 0, 0, 0, 0, cst)
 	env.SetStartTime(start)
@@ -126,14 +127,14 @@ func TestAYearOfMonthlyReports(t *testing.T) {
 			}
 			raw, _ := json.Marshal(payload)
 			id := task.ID
-			if err := env.UpdateWorkflowByID(task.WorkflowID, workflows.UpdateCompleteTask, task.ID, &testsuite.TestUpdateCallback{
+			if err := env.UpdateWorkflowByID(task.WorkflowID, contract.UpdateCompleteTask, task.ID, &testsuite.TestUpdateCallback{
 				OnAccept: func() {}, OnReject: func(err error) { errs = append(errs, id+": "+err.Error()) },
 				OnComplete: func(_ any, err error) {
 					if err != nil {
 						errs = append(errs, id+": "+err.Error())
 					}
 				},
-			}, workflows.CompleteTaskRequest{TaskID: task.ID, Kind: task.Kind, PersonID: ids[person], PersonKey: person, Payload: raw}); err != nil {
+			}, contract.CompleteTaskRequest{TaskID: task.ID, Kind: task.Kind, PersonID: ids[person], PersonKey: person, Payload: raw}); err != nil {
 				errs = append(errs, id+": "+err.Error())
 			}
 		}
@@ -147,7 +148,7 @@ func TestAYearOfMonthlyReports(t *testing.T) {
 	if len(errs) > 0 {
 		t.Fatalf("%d errors, first: %s", len(errs), errs[0])
 	}
-	res := workflowResult[workflows.ReportMonthResult](t, env)
+	res := workflowResult[contract.ReportMonthResult](t, env)
 	if res.Reports != 300 || res.Late != 3 {
 		t.Fatalf("result %+v; want 300 reports, 3 late", res)
 	}
@@ -206,7 +207,7 @@ func TestAYearOfMonthlyReports(t *testing.T) {
 			t.Errorf("%s ranks %d, want %d", unit, byUnit[unit].Rank, want)
 		}
 	}
-	late, err := store.ReportByID(ctx, s.DB, workflows.ReportID(campaign, "cm", "2021-06"))
+	late, err := store.ReportByID(ctx, s.DB, contract.ReportID(campaign, "cm", "2021-06"))
 	if err != nil || late.LateSeconds == nil || *late.LateSeconds < 12*24*3600 {
 		t.Fatalf("cm June report: %+v (%v)", late, err)
 	}

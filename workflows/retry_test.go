@@ -3,6 +3,7 @@ package workflows_test
 import (
 	"context"
 	"errors"
+	"github.com/zeren-county/zeren/contract"
 	"sync"
 	"testing"
 
@@ -20,16 +21,16 @@ type crashAfterCommit struct {
 	crashed map[string]int
 }
 
-func (c *crashAfterCommit) FireRung(ctx context.Context, in activities.FireRungInput) (activities.FireRungResult, error) {
+func (c *crashAfterCommit) FireRung(ctx context.Context, in contract.FireRungInput) (contract.FireRungResult, error) {
 	res, err := c.Activities.FireRung(ctx, in)
 	if err != nil {
 		return res, err
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.crashed[activities.RungKey(in.Key, in.Index)]++
-	if c.crashed[activities.RungKey(in.Key, in.Index)] == 1 {
-		return activities.FireRungResult{}, errors.New("worker lost after commit")
+	c.crashed[contract.RungKey(in.Key, in.Index)]++
+	if c.crashed[contract.RungKey(in.Key, in.Index)] == 1 {
+		return contract.FireRungResult{}, errors.New("worker lost after commit")
 	}
 	return res, nil
 }

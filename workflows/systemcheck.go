@@ -1,26 +1,24 @@
 package workflows
 
 import (
+	"github.com/zeren-county/zeren/contract"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
-
-	"github.com/zeren-county/zeren/activities"
 )
 
 // SystemCheck reads the organisation's census through an activity and answers.
-func SystemCheck(ctx workflow.Context, in SystemCheckInput) (SystemCheckResult, error) {
+func SystemCheck(ctx workflow.Context, in contract.SystemCheckInput) (contract.SystemCheckResult, error) {
 	ctx = workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: 10 * time.Second,
 		RetryPolicy:         &temporal.RetryPolicy{MaximumAttempts: 3},
 	})
-	var a *activities.Activities
-	var census activities.Census
-	if err := workflow.ExecuteActivity(ctx, a.Census).Get(ctx, &census); err != nil {
-		return SystemCheckResult{}, err
+	var census contract.Census
+	if err := workflow.ExecuteActivity(ctx, contract.ActCensus).Get(ctx, &census); err != nil {
+		return contract.SystemCheckResult{}, err
 	}
-	return SystemCheckResult{
+	return contract.SystemCheckResult{
 		Units:         census.Units,
 		People:        census.People,
 		SchemaVersion: census.SchemaVersion,

@@ -2,6 +2,8 @@ package workflows_test
 
 import (
 	"context"
+	"github.com/zeren-county/zeren/contract"
+	"github.com/zeren-county/zeren/internal/engine"
 	"testing"
 	"time"
 
@@ -10,7 +12,6 @@ import (
 	"github.com/zeren-county/zeren/activities"
 	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/testdb"
-	"github.com/zeren-county/zeren/workflows"
 )
 
 // The system check runs its real activity against a real PostgreSQL in the SDK's
@@ -22,17 +23,17 @@ func TestSystemCheckReadsTheDatabase(t *testing.T) {
 	}
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()
-	workflows.Register(env, &activities.Activities{Store: s})
+	engine.Register(env, &activities.Activities{Store: s})
 	start := time.Date(2020, 4, 1, 9, 0, 0, 0, time.UTC)
 	env.SetStartTime(start)
-	env.ExecuteWorkflow(workflows.SystemCheckWorkflow, workflows.SystemCheckInput{RequestedBy: "linyou-admin"})
+	env.ExecuteWorkflow(contract.SystemCheckWorkflow, contract.SystemCheckInput{RequestedBy: "linyou-admin"})
 	if !env.IsWorkflowCompleted() {
 		t.Fatal("workflow did not complete")
 	}
 	if err := env.GetWorkflowError(); err != nil {
 		t.Fatal(err)
 	}
-	var res workflows.SystemCheckResult
+	var res contract.SystemCheckResult
 	if err := env.GetWorkflowResult(&res); err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/zeren-county/zeren/internal/engine"
 	"log/slog"
 	"net/http"
 	"os"
@@ -23,7 +24,6 @@ import (
 	"github.com/zeren-county/zeren/internal/metrics"
 	"github.com/zeren-county/zeren/internal/notify"
 	"github.com/zeren-county/zeren/internal/store"
-	"github.com/zeren-county/zeren/workflows"
 )
 
 // flags parses the command's flags plus -config, and loads the configuration.
@@ -117,7 +117,7 @@ func startHeartbeat(ctx context.Context, s *store.Store, log *slog.Logger) {
 
 func newWorker(c client.Client, cfg config.Config, s *store.Store) worker.Worker {
 	w := worker.New(c, cfg.Temporal.TaskQueue, worker.Options{})
-	workflows.Register(w, &activities.Activities{Store: s, Temporal: c})
+	engine.Register(w, &activities.Activities{Store: s, Temporal: c})
 	return w
 }
 

@@ -17,6 +17,15 @@ type Clock struct {
 	Speed float64 `json:"speed"`
 }
 
+// DefaultZone is the county's time zone, for what belongs to no campaign.
+var DefaultZone = func() *time.Location {
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		return time.FixedZone("CST", 8*3600)
+	}
+	return loc
+}()
+
 // MaxClockSpeed bounds a campaign's speed: at 100,000 a campaign day passes in under a second.
 const MaxClockSpeed = 100000
 

@@ -136,3 +136,6 @@ func (p Person) HasAny(role Role) bool {
 func (p Person) CountyWide() bool {
 	return p.HasAny(RoleLeader) || p.HasAny(RoleSafetyOffice) || p.HasAny(RoleAdmin)
 }
+
+// ActorEngine is who the audit log names for what the engine does by itself.
+const ActorEngine = "engine"

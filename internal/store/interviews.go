@@ -62,8 +62,8 @@ type Summons struct {
 	Label       string
 }
 
-// label is the item's words: the summons' own label, or its reason.
-func (s Summons) label() string {
+// ItemLabel is the item's words: the summons' own label, or its reason.
+func (s Summons) ItemLabel() string {
 	if s.Label != "" {
 		return s.Label
 	}
@@ -133,7 +133,7 @@ func addTrigger(ctx context.Context, tx sqlx.ExtContext, id int64, s Summons) er
 	if _, err := tx.ExecContext(ctx, `
 INSERT INTO interview_triggers (key, interview_id, source, reason, created_at, subject_type, subject_id, task_id, rung, label)
 VALUES ($1, $2, $3, $4, $5, NULLIF($6, ''), NULLIF($7, ''), NULLIF($8, ''), $9, $10) ON CONFLICT (key) DO NOTHING`,
-		s.Key, id, s.Source, s.Reason, s.At, s.SubjectType, s.SubjectID, s.TaskID, s.Rung, s.label()); err != nil {
+		s.Key, id, s.Source, s.Reason, s.At, s.SubjectType, s.SubjectID, s.TaskID, s.Rung, s.ItemLabel()); err != nil {
 		return fmt.Errorf("interview trigger: %w", mapError(err))
 	}
 	return nil
@@ -248,58 +248,6 @@ WHERE id = $1`, u.ID, u.Status, u.At, u.Step.ScheduledAt, nullStr(u.Step.Place),
 	}
 	after, err := InterviewByID(ctx, tx, u.ID)
 	return before, after, err
-}
-
-// SummonResult says which interview a summons joined, and whether it is new
-// (then the caller starts its process with Spec).
-type SummonResult struct {
-	InterviewID int64                `json:"interview_id"`
-	Created     bool                 `json:"created"`
-	Spec        domain.InterviewSpec `json:"spec"`
-}
-
-// Summon records a summons inside tx and, for a new interview, tells the unit
-// and builds its process spec.
-func Summon(ctx context.Context, tx *sqlx.Tx, s Summons) (SummonResult, error) {
-	id, created, err := OpenInterview(ctx, tx, s)
-	if err != nil {
-		return SummonResult{}, err
-	}
-	res := SummonResult{InterviewID: id, Created: created}
-	if !created {
-		if _, err := Enqueue(ctx, tx, Notification{Key: "interview.joined:" + s.Key, UnitID: s.UnitID, Kind: "interview",
-			Title: fmt.Sprintf("【约谈通知】约谈事项增加（第%d号约谈）", id), Body: "本次约谈增加事项：" + s.label()}); err != nil {
-			return res, err
-		}
-		_, err = Append(ctx, tx, Event{Key: "interview.joined:" + s.Key, At: s.At, Actor: ActorEngine, Action: "interview.joined",
-			SubjectType: "interview", SubjectID: fmt.Sprint(id), UnitID: s.UnitID, After: map[string]any{"reason": s.Reason, "source": s.Source, "item": s.label()}})
-		return res, err
-	}
-	name, err := UnitName(ctx, tx, s.UnitID)
-	if err != nil {
-		return res, err
-	}
-	office, err := SafetyOfficeUnit(ctx, tx)
-	if err != nil {
-		return res, err
-	}
-	res.Spec = domain.InterviewSpec{ID: id, CampaignID: s.CampaignID, UnitID: s.UnitID, UnitName: name, Reason: s.Reason,
-		OfficeUnitID: office, Ladder: domain.DefaultInterviewLadder(),
-		ReasonKey: s.ReasonKey, Source: s.Source, FirstTrigger: s.Key, Label: s.label(), CreatedAt: s.At}
-	if s.CampaignID != "" {
-		camp, err := CampaignByID(ctx, tx, s.CampaignID)
-		if err != nil {
-			return res, err
-		}
-		res.Spec.Clock = camp.Clock()
-	}
-	if _, err := Enqueue(ctx, tx, Notification{Key: "interview:" + fmt.Sprint(id), UnitID: s.UnitID, Kind: "interview",
-		Title: "【约谈通知】" + name + "主要负责人", Body: s.Reason + "约谈事项：" + s.label()}); err != nil {
-		return res, err
-	}
-	_, err = Append(ctx, tx, Event{Key: "interview.summoned:" + s.Key, At: s.At, Actor: ActorEngine, Action: "interview.summoned",
-		SubjectType: "interview", SubjectID: fmt.Sprint(id), UnitID: s.UnitID, After: map[string]any{"reason": s.Reason, "source": s.Source}})
-	return res, err
 }
 
 // SafetyOfficeUnit is the unit where the safety office (安委办) sits.

@@ -130,6 +130,34 @@ ORDER BY r.period, u.kind, u.id`, campaignID, period, readers.All, pq.Array(unit
 	return out, nil
 }
 
+// ReportTally counts a month's reports: all, accepted, and accepted late.
+type ReportTally struct {
+	Reports  int `db:"reports"`
+	Accepted int `db:"accepted"`
+	Late     int `db:"late"`
+}
+
+// TallyReports counts a campaign month's reports.
+func TallyReports(ctx context.Context, db sqlx.ExtContext, campaignID, period string) (ReportTally, error) {
+	var t ReportTally
+	err := sqlx.GetContext(ctx, db, &t, `SELECT count(*) AS reports, count(*) FILTER (WHERE status = 'accepted') AS accepted,
+count(*) FILTER (WHERE status = 'accepted' AND late_seconds > 0) AS late FROM reports WHERE campaign_id = $1 AND period = $2`, campaignID, period)
+	if err != nil {
+		return t, fmt.Errorf("tally reports %s %s: %w", campaignID, period, err)
+	}
+	return t, nil
+}
+
+// OpenReports lists the ids of a campaign month's reports not yet accepted.
+func OpenReports(ctx context.Context, db sqlx.ExtContext, campaignID, period string) ([]string, error) {
+	var ids []string
+	if err := sqlx.SelectContext(ctx, db, &ids, `SELECT id FROM reports WHERE campaign_id = $1 AND period = $2 AND status <> 'accepted' ORDER BY id`,
+		campaignID, period); err != nil {
+		return nil, fmt.Errorf("reports of %s %s: %w", campaignID, period, err)
+	}
+	return ids, nil
+}
+
 // ReportingUnits are the units that report monthly in a campaign: its
 // participating departments, towns and enterprises.
 func ReportingUnits(ctx context.Context, db sqlx.ExtContext, campaignID string) ([]domain.Unit, error) {

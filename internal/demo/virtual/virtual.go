@@ -3,6 +3,7 @@
 package virtual
 
 import (
+	"github.com/zeren-county/zeren/contract"
 	"time"
 
 	"go.temporal.io/sdk/testsuite"
@@ -10,7 +11,6 @@ import (
 
 	"github.com/zeren-county/zeren/internal/demo"
 	"github.com/zeren-county/zeren/internal/store"
-	"github.com/zeren-county/zeren/workflows"
 )
 
 // Player plays a behaviour model: every Every of virtual time it reads the open
@@ -87,8 +87,8 @@ WHERE t.status = 'open' ORDER BY t.id`)
 		delete(p.planned, t.ID)
 		id, kind := t.ID, t.Kind
 		fail := func(err error) { p.Errs = append(p.Errs, id+": "+err.Error()) }
-		req := workflows.CompleteTaskRequest{TaskID: t.ID, Kind: t.Kind, PersonID: t.HolderID, PersonKey: t.HolderKey, Payload: a.Body()}
-		if err := p.Env.UpdateWorkflowByID(t.WorkflowID, workflows.UpdateCompleteTask, t.ID, &testsuite.TestUpdateCallback{
+		req := contract.CompleteTaskRequest{TaskID: t.ID, Kind: t.Kind, PersonID: t.HolderID, PersonKey: t.HolderKey, Payload: a.Body()}
+		if err := p.Env.UpdateWorkflowByID(t.WorkflowID, contract.UpdateCompleteTask, t.ID, &testsuite.TestUpdateCallback{
 			OnAccept: func() {}, OnReject: fail,
 			OnComplete: func(_ any, err error) {
 				if err != nil {
@@ -112,10 +112,10 @@ const CampaignDriver = "virtual.campaign"
 
 // DriveCampaign runs the campaign as its child (the test environment reruns a
 // child that continues as new), then gives the last processes tail to finish.
-func DriveCampaign(ctx workflow.Context, in workflows.CampaignInput, tail time.Duration) (workflows.CampaignProgress, error) {
-	var p workflows.CampaignProgress
-	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{WorkflowID: workflows.CampaignID(in.ID)})
-	if err := workflow.ExecuteChildWorkflow(cctx, workflows.CampaignWorkflow, in).Get(ctx, &p); err != nil {
+func DriveCampaign(ctx workflow.Context, in contract.CampaignInput, tail time.Duration) (contract.CampaignProgress, error) {
+	var p contract.CampaignProgress
+	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{WorkflowID: contract.CampaignID(in.ID)})
+	if err := workflow.ExecuteChildWorkflow(cctx, contract.CampaignWorkflow, in).Get(ctx, &p); err != nil {
 		return p, err
 	}
 	return p, workflow.Sleep(ctx, tail)

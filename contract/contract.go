@@ -1,11 +1,18 @@
-// Package workflows holds zeren's processes: deterministic code only. This file
-// is the contract: the task queue, every workflow, Update, Signal and Query name,
-// the workflow-ID builders, and the input and result of each.
-package workflows
+// Package contract is everything that crosses Temporal: the task queue, every
+// workflow, Update, Query and activity name, the workflow-ID builders, and the
+// input, result and error type of each. The API, the workflows and the
+// activities import it; it imports only internal/domain. Every payload is a
+// json-tagged struct of its own (or a domain type): no database row crosses
+// Temporal, so a change in internal/store never changes a running history.
+//
+// The contract is v1: a change that alters what a running process does goes
+// behind workflow.GetVersion, and the saved histories of earlier runs replay.
+package contract
 
 import (
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -76,7 +83,8 @@ const (
 	ErrExtensionPending = "ExtensionPending"
 	ErrNotExtendable    = "NotExtendable"
 	ErrBadDeadline      = "BadDeadline"
-	// ErrDataRejected: the database refused the data for good (activities.ErrTypeDataRejected).
+	// ErrDataRejected: the database refused an activity's data for good (text it
+	// cannot store, a number out of range, a broken constraint): not retried.
 	ErrDataRejected = "DataRejected"
 )
 
@@ -347,4 +355,286 @@ type CampaignProgress struct {
 	Paused    bool           `json:"paused"`
 	Ended     bool           `json:"ended"`
 	PausedFor time.Duration  `json:"paused_for"`
+}
+
+// Activity names, as the worker registers the methods of activities.Activities.
+const (
+	ActCensus                  = "Census"
+	ActCreateTask              = "CreateTask"
+	ActCompleteTask            = "CompleteTask"
+	ActMoveTaskDue             = "MoveTaskDue"
+	ActCancelTask              = "CancelTask"
+	ActFireRung                = "FireRung"
+	ActRecordAssignment        = "RecordAssignment"
+	ActSetAssignmentState      = "SetAssignmentState"
+	ActPledgeSpecs             = "PledgeSpecs"
+	ActRecordPledge            = "RecordPledge"
+	ActSetPledgeState          = "SetPledgeState"
+	ActPlanReports             = "PlanReports"
+	ActReportSpecs             = "ReportSpecs"
+	ActStartReportProcesses    = "StartReportProcesses"
+	ActCancelReportProcesses   = "CancelReportProcesses"
+	ActTallyReports            = "TallyReports"
+	ActRecordReport            = "RecordReport"
+	ActSetReportState          = "SetReportState"
+	ActRecordInterview         = "RecordInterview"
+	ActInterviewItems          = "InterviewItems"
+	ActSetInterviewState       = "SetInterviewState"
+	ActRecordPlanTask          = "RecordPlanTask"
+	ActPlanTaskDone            = "PlanTaskDone"
+	ActComputeAssessment       = "ComputeAssessment"
+	ActPublishAssessment       = "PublishAssessment"
+	ActSteerCampaignProcesses  = "SteerCampaignProcesses"
+	ActEndCampaign             = "EndCampaign"
+	ActCancelCampaignProcesses = "CancelCampaignProcesses"
+)
+
+// Activities lists every activity name: the worker must register each.
+var Activities = []string{ActCensus, ActCreateTask, ActCompleteTask, ActMoveTaskDue, ActCancelTask, ActFireRung,
+	ActRecordAssignment, ActSetAssignmentState, ActPledgeSpecs, ActRecordPledge, ActSetPledgeState,
+	ActPlanReports, ActReportSpecs, ActStartReportProcesses, ActCancelReportProcesses, ActTallyReports, ActRecordReport, ActSetReportState,
+	ActRecordInterview, ActInterviewItems, ActSetInterviewState, ActRecordPlanTask, ActPlanTaskDone,
+	ActComputeAssessment, ActPublishAssessment, ActSteerCampaignProcesses, ActEndCampaign, ActCancelCampaignProcesses}
+
+// Census is a count of the organisation and the schema version.
+type Census struct {
+	Units         int   `json:"units"`
+	People        int   `json:"people"`
+	SchemaVersion int64 `json:"schema_version"`
+}
+
+// CompleteTaskInput is a completion the workflow has accepted.
+type CompleteTaskInput struct {
+	TaskID    string            `json:"task_id"`
+	PersonID  int64             `json:"person_id"`
+	PersonKey string            `json:"person_key"`
+	Outcome   domain.Completion `json:"outcome"`
+	UpdateID  string            `json:"update_id"`
+	At        time.Time         `json:"at"`
+}
+
+// MoveDueInput moves a task's deadline: an approved extension, a campaign's
+// pause, an outage's grace.
+type MoveDueInput struct {
+	TaskID string    `json:"task_id"`
+	DueAt  time.Time `json:"due_at"`
+	// DecisionTaskID keys the move: the decision task, the pause, the outage.
+	DecisionTaskID string    `json:"decision_task_id"`
+	PersonKey      string    `json:"person_key"`
+	At             time.Time `json:"at"`
+	// Reason is recorded with the move (e.g. 系统故障顺延).
+	Reason string `json:"reason,omitempty"`
+}
+
+// CancelTaskInput closes a task nobody needs to do any more.
+type CancelTaskInput struct {
+	TaskID string    `json:"task_id"`
+	Reason string    `json:"reason"`
+	At     time.Time `json:"at"`
+}
+
+// FireRungInput is one rung of a ladder firing for one subject.
+type FireRungInput struct {
+	// Key is the ladder's stable key; Key#Index is the rung's idempotency key.
+	Key          string      `json:"key"`
+	Index        int         `json:"index"`
+	Rung         domain.Rung `json:"rung"`
+	WorkflowID   string      `json:"workflow_id"`
+	TaskID       string      `json:"task_id"`
+	Title        string      `json:"title"`
+	SubjectType  string      `json:"subject_type"`
+	SubjectID    string      `json:"subject_id"`
+	CampaignID   string      `json:"campaign_id,omitempty"`
+	UnitID       int64       `json:"unit_id"`
+	IssuerUnitID int64       `json:"issuer_unit_id"`
+	DueAt        time.Time   `json:"due_at"`
+	At           time.Time   `json:"at"`
+	// Year is the assessment year a deduction counts in: the year of the period
+	// or pledge the task concerns (0: the deadline's year, in the campaign's zone).
+	Year int `json:"year,omitempty"`
+	// Grace asks the activity, before a penalty, whether the deadline fell in
+	// an engine outage; if so it answers the grace instead of firing.
+	Grace bool `json:"grace,omitempty"`
+}
+
+// RungKey is the idempotency key of one rung of one ladder.
+func RungKey(ladderKey string, index int) string { return ladderKey + "#" + strconv.Itoa(index) }
+
+// FireRungResult names the interview an interview rung summoned, and whether
+// the workflow must start its process; or the grace an outage gives the task
+// instead of the rung; or why the rung was not fired.
+type FireRungResult struct {
+	Summons *SummonResult `json:"summons,omitempty"`
+	Grace   *Grace        `json:"grace,omitempty"`
+	Skipped string        `json:"skipped,omitempty"`
+}
+
+// Grace moves a task's deadline because it fell in an engine outage.
+type Grace struct {
+	// Key names the outage and the task, so the move is recorded once.
+	Key     string        `json:"key"`
+	ShiftBy time.Duration `json:"shift_by"`
+	Reason  string        `json:"reason"`
+}
+
+// OutageReason is the reason an outage grace is recorded with.
+const OutageReason = "系统故障顺延"
+
+// SummonResult says which interview a summons joined, and whether it is new
+// (then the caller starts its process with Spec).
+type SummonResult struct {
+	InterviewID int64                `json:"interview_id"`
+	Created     bool                 `json:"created"`
+	Spec        domain.InterviewSpec `json:"spec"`
+}
+
+// AssignmentRecord is an assigned matter as its process records it.
+type AssignmentRecord struct {
+	ID             int64         `json:"id"`
+	Title          string        `json:"title"`
+	Content        string        `json:"content"`
+	DueAt          time.Time     `json:"due_at"`
+	IssuerUnitID   int64         `json:"issuer_unit_id"`
+	AssignerID     int64         `json:"assigner_id"`
+	AssignerKey    string        `json:"assigner_key"`
+	AssigneeUnitID int64         `json:"assignee_unit_id"`
+	ReviewerUnitID int64         `json:"reviewer_unit_id"`
+	ReviewerRole   domain.Role   `json:"reviewer_role"`
+	Ladder         domain.Ladder `json:"ladder"`
+	// IdempotencyKey is the assigner's request key: a retried request finds the matter by it.
+	IdempotencyKey string    `json:"idempotency_key,omitempty"`
+	CreatedAt      time.Time `json:"created_at"`
+}
+
+// AssignmentStateInput moves an assignment to a new status.
+type AssignmentStateInput struct {
+	ID        int64             `json:"id"`
+	Round     int               `json:"round"`
+	Status    string            `json:"status"`
+	Outcome   domain.Completion `json:"outcome"`
+	PersonKey string            `json:"person_key"`
+	At        time.Time         `json:"at"`
+}
+
+// PledgeSignersInput asks for the pledges an issuer signs in a year.
+type PledgeSignersInput struct {
+	CampaignID   string `json:"campaign_id"`
+	Year         int    `json:"year"`
+	IssuerUnitID int64  `json:"issuer_unit_id"`
+	Level        int    `json:"level"`
+	// Now is workflow (wall) time; the campaign's clock turns it into campaign time.
+	Now time.Time `json:"now"`
+}
+
+// RecordPledgeInput is an issued pledge to record.
+type RecordPledgeInput struct {
+	Spec domain.PledgeSpec `json:"spec"`
+	At   time.Time         `json:"at"`
+}
+
+// PledgeStep is a step of a pledge: signed, returned, in force.
+type PledgeStep struct {
+	ID       string          `json:"id"`
+	Status   string          `json:"status"`
+	Round    int             `json:"round"`
+	By       string          `json:"by"`
+	At       time.Time       `json:"at"`
+	Proposal []domain.Target `json:"proposal,omitempty"`
+	Targets  []domain.Target `json:"targets,omitempty"`
+	Comment  string          `json:"comment,omitempty"`
+}
+
+// ReportSpecsInput asks for the month's reports of a campaign.
+type ReportSpecsInput struct {
+	CampaignID string `json:"campaign_id"`
+	Period     string `json:"period"`
+}
+
+// ReportPlan is how a month's reports fan out: the specs themselves for a
+// county (started as child processes), or only their number when there are
+// too many for one workflow's history and children (a province): then
+// StartReportProcesses starts them through the client.
+type ReportPlan struct {
+	Specs []domain.ReportSpec `json:"specs,omitempty"`
+	Total int                 `json:"total"`
+	Clock *domain.Clock       `json:"clock,omitempty"`
+}
+
+// ReportTally counts a month's reports: all, accepted, and accepted late.
+type ReportTally struct {
+	Reports  int `json:"reports"`
+	Accepted int `json:"accepted"`
+	Late     int `json:"late"`
+}
+
+// RecordReportInput is a due report to record.
+type RecordReportInput struct {
+	Spec domain.ReportSpec `json:"spec"`
+	At   time.Time         `json:"at"`
+}
+
+// ReportStep is a step of a report: submitted, returned, accepted.
+type ReportStep struct {
+	ID      string         `json:"id"`
+	Status  string         `json:"status"`
+	Round   int            `json:"round"`
+	By      string         `json:"by"`
+	At      time.Time      `json:"at"`
+	Report  *domain.Report `json:"report,omitempty"`
+	Comment string         `json:"comment,omitempty"`
+}
+
+// InterviewStateInput moves an interview a step, once per key.
+type InterviewStateInput struct {
+	Key    string                     `json:"key"`
+	ID     int64                      `json:"id"`
+	Status string                     `json:"status"`
+	Step   domain.InterviewCompletion `json:"step"`
+	By     string                     `json:"by"`
+	At     time.Time                  `json:"at"`
+}
+
+// RecordInterviewResult says whether the interview's process has work: 0, or
+// the other interview of the unit for the same reason that its summons joined.
+type RecordInterviewResult struct {
+	MergedInto int64 `json:"merged_into,omitempty"`
+}
+
+// PlanTaskDoneInput records a plan task done.
+type PlanTaskDoneInput struct {
+	ID int64     `json:"id"`
+	By string    `json:"by"`
+	At time.Time `json:"at"`
+}
+
+// AssessmentStep names a campaign year's assessment at one of its rounds.
+type AssessmentStep struct {
+	CampaignID string    `json:"campaign_id"`
+	Year       int       `json:"year"`
+	Round      int       `json:"round"`
+	By         string    `json:"by,omitempty"`
+	At         time.Time `json:"at"`
+}
+
+// SteerInput tells a campaign's processes it paused or resumed.
+type SteerInput struct {
+	CampaignID string        `json:"campaign_id"`
+	Paused     bool          `json:"paused"`
+	ShiftBy    time.Duration `json:"shift_by"`
+	Key        string        `json:"key"`
+}
+
+// EndCampaignInput ends a campaign at At (campaign time).
+type EndCampaignInput struct {
+	CampaignID string    `json:"campaign_id"`
+	At         time.Time `json:"at"`
+	By         string    `json:"by,omitempty"`
+}
+
+// CancelProcessesInput names the workflows to cancel besides a campaign's
+// processes with open tasks.
+type CancelProcessesInput struct {
+	CampaignID string   `json:"campaign_id"`
+	Also       []string `json:"also,omitempty"`
+	Reason     string   `json:"reason"`
 }
