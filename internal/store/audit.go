@@ -54,16 +54,6 @@ type AuditEntry struct {
 // auditLock serialises appends so the hash chain stays a single line.
 const auditLock = 7_161_616_001
 
-// Audited says whether an audit row with the key exists: a step an earlier
-// try recorded.
-func Audited(ctx context.Context, db sqlx.ExtContext, key string) (bool, error) {
-	var n int
-	if err := sqlx.GetContext(ctx, db, &n, `SELECT count(*) FROM audit_log WHERE key = $1`, key); err != nil {
-		return false, fmt.Errorf("audit key %s: %w", key, err)
-	}
-	return n > 0, nil
-}
-
 // Append writes one audit row chained to the last; it must run inside the
 // transaction of the change it records. It returns false when the key was
 // already recorded (a retried activity), and then writes nothing.
