@@ -4,6 +4,7 @@
 //	go run ./cmd/testpg go run ./bench complete   # completion round trip vs a bare Update, embedded Temporal
 //	go run ./cmd/testpg go run ./bench reports    # one month of reports for 10,000 units on the embedded server
 //	go run ./cmd/testpg go run ./bench threeyear [-units 2500]  # the three-year demo campaign in virtual time
+//	go run ./cmd/testpg go run ./bench audit [-writers 16] [-duration 20s] [-n 0]  # audited writes/s, 16 writers on different units
 //	go run ./bench chaos [-seed 1] [-month 2020-10] [-speed 40000] [-keep]  # zeren dev -demo killed and restarted, then its invariants checked
 //
 // It prints p50/p99 figures for the README; chaos prints its figures and each
@@ -23,7 +24,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: bench inbox|complete|reports|threeyear|chaos")
+		fmt.Fprintln(os.Stderr, "usage: bench inbox|complete|reports|threeyear|chaos|audit")
 		os.Exit(2)
 	}
 	ctx := context.Background()
@@ -39,6 +40,8 @@ func main() {
 		err = benchThreeYear(ctx, os.Args[2:])
 	case "chaos":
 		err = benchChaos(ctx, os.Args[2:])
+	case "audit":
+		err = benchAudit(ctx, os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown benchmark %q", os.Args[1])
 	}

@@ -87,7 +87,9 @@ func runToken(ctx context.Context, args []string) error {
 	return nil
 }
 
-// runAudit verifies the audit log's hash chain: every row's hash, every link, no gap.
+// runAudit verifies the audit log's hash chains: every row's hash, every
+// link, no gap in any chain; a broken log names the first broken row of each
+// broken chain.
 func runAudit(ctx context.Context, args []string) error {
 	if len(args) == 0 || args[0] != "verify" {
 		return fmt.Errorf("usage: zeren audit verify")
@@ -106,8 +108,12 @@ func runAudit(ctx context.Context, args []string) error {
 		return err
 	}
 	if res.Broken {
-		return fmt.Errorf("audit log broken at row %d: %s (%d rows read)", res.BadSeq, res.Problem, res.Rows)
+		for _, b := range res.Breaks {
+			fmt.Println("broken:", b)
+		}
+		return fmt.Errorf("audit log broken: %d of %d chains, the first at %s (%d rows read)",
+			len(res.Breaks), res.Chains, res.Problem, res.Rows)
 	}
-	fmt.Printf("audit log intact: %d rows, every hash and link verified\n", res.Rows)
+	fmt.Printf("audit log intact: %d rows in %d chains, every hash and link verified\n", res.Rows, res.Chains)
 	return nil
 }
