@@ -16,7 +16,7 @@ import (
 // veto, grades and ranks within kind, and stores the computation. A published
 // year answers its frozen results.
 func (a *Activities) ComputeAssessment(ctx context.Context, in contract.AssessmentStep) ([]domain.AssessedUnit, error) {
-	if prev, err := store.AssessmentOf(ctx, a.Store.DB, in.CampaignID, in.Year); err == nil && prev.Status == "published" {
+	if prev, err := store.AssessmentOf(ctx, a.Store.DB, in.CampaignID, in.Year); err == nil && prev.Status == domain.AssessmentPublished {
 		return prev.Results, nil
 	} else if err != nil && !errors.Is(err, domain.ErrNotFound) {
 		return nil, err

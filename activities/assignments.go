@@ -36,28 +36,3 @@ func (a *Activities) RecordAssignment(ctx context.Context, in contract.Assignmen
 		return err
 	})
 }
-
-// SetAssignmentState records submitted / returned / approved, with its audit row, once per round and status.
-func (a *Activities) SetAssignmentState(ctx context.Context, in contract.AssignmentStateInput) error {
-	key := fmt.Sprintf("assignment.%s:%d:%d", in.Status, in.ID, in.Round)
-	return a.inTx(ctx, func(tx *sqlx.Tx) error {
-		var result *string
-		var attachments json.RawMessage
-		if in.Status == "submitted" {
-			result = &in.Outcome.Result
-			b, err := json.Marshal(in.Outcome.Attachments)
-			if err != nil {
-				return err
-			}
-			attachments = b
-		}
-		before, after, err := store.SetAssignmentState(ctx, tx, in.ID, in.Status, result, attachments, in.At)
-		if err != nil {
-			return err
-		}
-		_, err = store.Append(ctx, tx, store.Event{Key: key, At: in.At, Actor: in.PersonKey, Action: "assignment." + in.Status,
-			SubjectType: "assignment", SubjectID: fmt.Sprint(in.ID), UnitID: after.AssigneeUnitID,
-			Before: map[string]any{"status": before.Status}, After: map[string]any{"status": after.Status, "round": in.Round, "comment": in.Outcome.Comment}})
-		return err
-	})
-}

@@ -11,20 +11,6 @@ import (
 	"github.com/zeren-county/zeren/internal/store"
 )
 
-// SetInterviewState records a step of an interview with its audit row.
-func (a *Activities) SetInterviewState(ctx context.Context, in contract.InterviewStateInput) error {
-	return a.recordOnce(ctx, in.Key, func(tx *sqlx.Tx) error {
-		before, after, err := store.UpdateInterview(ctx, tx, store.InterviewUpdate{ID: in.ID, Status: in.Status, Step: in.Step, At: in.At})
-		if err != nil {
-			return err
-		}
-		_, err = store.Append(ctx, tx, store.Event{Key: in.Key, At: in.At, Actor: in.By, Action: "interview." + in.Status,
-			SubjectType: "interview", SubjectID: fmt.Sprint(in.ID), UnitID: after.UnitID,
-			Before: map[string]any{"status": before.Status}, After: map[string]any{"status": after.Status, "step": in.Step}})
-		return err
-	})
-}
-
 // RecordInterview writes the interview its process runs and its first summons,
 // if the summons' transaction did not commit (every process has its row).
 func (a *Activities) RecordInterview(ctx context.Context, spec domain.InterviewSpec) (contract.RecordInterviewResult, error) {

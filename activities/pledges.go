@@ -73,20 +73,3 @@ func (a *Activities) RecordPledge(ctx context.Context, in contract.RecordPledgeI
 		return err
 	})
 }
-
-// SetPledgeState records a step of a pledge (signed, returned, in force) with its audit row, once per round.
-func (a *Activities) SetPledgeState(ctx context.Context, step contract.PledgeStep) error {
-	u := store.PledgeUpdate{ID: step.ID, Status: step.Status, Round: step.Round, By: step.By, At: step.At,
-		Proposal: step.Proposal, Targets: step.Targets, Comment: step.Comment}
-	key := fmt.Sprintf("pledge.%s:%s:%d", u.Status, u.ID, u.Round)
-	return a.recordOnce(ctx, key, func(tx *sqlx.Tx) error {
-		before, after, err := store.UpdatePledge(ctx, tx, u)
-		if err != nil {
-			return err
-		}
-		_, err = store.Append(ctx, tx, store.Event{Key: key, At: u.At, Actor: u.By, Action: "pledge." + u.Status,
-			SubjectType: "pledge", SubjectID: u.ID, UnitID: after.SignerUnitID,
-			Before: map[string]any{"status": before.Status}, After: map[string]any{"status": after.Status, "round": u.Round, "comment": u.Comment, "proposal": u.Proposal}})
-		return err
-	})
-}

@@ -3,7 +3,6 @@ package activities
 import (
 	"context"
 	"errors"
-	"fmt"
 	"github.com/zeren-county/zeren/contract"
 
 	"github.com/jmoiron/sqlx"
@@ -39,7 +38,7 @@ func (a *Activities) PlanReports(ctx context.Context, in contract.ReportSpecsInp
 	if len(units) > limit {
 		return plan, nil
 	}
-	plan.Specs, err = a.ReportSpecs(ctx, in)
+	plan.Specs, err = a.reportSpecs(ctx, in)
 	return plan, err
 }
 
@@ -49,7 +48,7 @@ func (a *Activities) StartReportProcesses(ctx context.Context, in contract.Repor
 	if a.Temporal == nil {
 		return 0, errors.New("start report processes: the worker has no Temporal client")
 	}
-	specs, err := a.ReportSpecs(ctx, in)
+	specs, err := a.reportSpecs(ctx, in)
 	if err != nil {
 		return 0, err
 	}
@@ -92,9 +91,9 @@ func (a *Activities) TallyReports(ctx context.Context, in contract.ReportSpecsIn
 	return contract.ReportTally{Reports: t.Reports, Accepted: t.Accepted, Late: t.Late}, err
 }
 
-// ReportSpecs builds one report per reporting unit (departments, towns,
+// reportSpecs builds one report per reporting unit (departments, towns,
 // enterprises), due by the campaign's report policy, reviewed by the safety office.
-func (a *Activities) ReportSpecs(ctx context.Context, in contract.ReportSpecsInput) ([]domain.ReportSpec, error) {
+func (a *Activities) reportSpecs(ctx context.Context, in contract.ReportSpecsInput) ([]domain.ReportSpec, error) {
 	c, err := store.CampaignByID(ctx, a.Store.DB, in.CampaignID)
 	if err != nil {
 		return nil, err
@@ -135,22 +134,6 @@ func (a *Activities) RecordReport(ctx context.Context, in contract.RecordReportI
 		}
 		_, err = store.Append(ctx, tx, store.Event{Key: "report.due:" + spec.ID, At: at, Actor: store.ActorEngine, Action: "report.due",
 			SubjectType: "report", SubjectID: spec.ID, UnitID: spec.UnitID, After: map[string]any{"period": spec.Period, "due_at": spec.DueAt}})
-		return err
-	})
-}
-
-// SetReportState records a step of a report with its audit row, once per round and status.
-func (a *Activities) SetReportState(ctx context.Context, step contract.ReportStep) error {
-	u := store.ReportUpdate{ID: step.ID, Status: step.Status, Round: step.Round, By: step.By, At: step.At, Report: step.Report, Comment: step.Comment}
-	key := fmt.Sprintf("report.%s:%s:%d", u.Status, u.ID, u.Round)
-	return a.recordOnce(ctx, key, func(tx *sqlx.Tx) error {
-		before, after, err := store.UpdateReport(ctx, tx, u)
-		if err != nil {
-			return err
-		}
-		_, err = store.Append(ctx, tx, store.Event{Key: key, At: u.At, Actor: u.By, Action: "report." + u.Status,
-			SubjectType: "report", SubjectID: u.ID, UnitID: after.UnitID,
-			Before: map[string]any{"status": before.Status}, After: map[string]any{"status": after.Status, "round": u.Round, "comment": u.Comment, "late_seconds": after.LateSeconds}})
 		return err
 	})
 }

@@ -95,7 +95,7 @@ func (s *Server) getAssessment(c *gin.Context) {
 		return
 	}
 	// Results not yet approved are the leaders' and the safety office's to read.
-	if a.Status != "published" && !seesAssessment(caller(c)) {
+	if a.Status != domain.AssessmentPublished && !seesAssessment(caller(c)) {
 		fail(c, domain.ErrNotFound)
 		return
 	}

@@ -74,7 +74,11 @@ func (s *Server) createAssignment(c *gin.Context) {
 		AssigneeUnitID: in.AssigneeUnitID, ReviewerUnitID: in.ReviewerUnitID, ReviewerRole: in.ReviewerRole.String(),
 		CreatedAt: in.CreatedAt,
 	}
-	ladderJSON, _ := json.Marshal(in.Ladder)
+	ladderJSON, err := json.Marshal(in.Ladder)
+	if err != nil {
+		fail(c, err)
+		return
+	}
 	record.Ladder = ladderJSON
 	if key != "" {
 		record.IdempotencyKey = &key

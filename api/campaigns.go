@@ -19,7 +19,6 @@ import (
 
 	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/store"
-	"github.com/zeren-county/zeren/workflows"
 )
 
 // runCampaign starts the campaign's calendar (leaders and the safety office); again is a no-op.
@@ -38,7 +37,7 @@ func (s *Server) runCampaign(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	cal := workflows.BuildCalendar(camp.ID, camp.StartsOn, camp.EndsOn, camp.Location())
+	cal := domain.BuildCalendar(camp.StartsOn, camp.EndsOn, camp.Location(), camp.FullPolicy().Assessment)
 	s.startOnce(c, contract.CampaignID(camp.ID), contract.CampaignWorkflow,
 		contract.CampaignInput{ID: camp.ID, LeaderUnitID: county.ID, Calendar: cal, Clock: camp.Clock()})
 }
@@ -191,7 +190,11 @@ func (s *Server) createCampaign(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	raw, _ := json.Marshal(policy)
+	raw, err := json.Marshal(policy)
+	if err != nil {
+		fail(c, err)
+		return
+	}
 	if _, err := store.CampaignByID(ctx, s.Store.DB, b.ID); err == nil {
 		problem(c, http.StatusConflict, TypeConflict, "已有这个编号的专项行动", domain.FieldError{Field: "id", Detail: "已被使用"})
 		return

@@ -3,6 +3,7 @@ package api
 import (
 	"embed"
 	"encoding/json"
+	"fmt"
 	"github.com/zeren-county/zeren/contract"
 	"html/template"
 	"net/http"
@@ -56,7 +57,7 @@ func (s *Server) listPledges(c *gin.Context) {
 	}
 	q := store.PledgeQuery{CampaignID: camp.ID, Year: year, Status: c.Query("status"), Now: camp.Now(time.Now())}
 	switch q.Status {
-	case "", "unsigned", domain.PledgeIssued, domain.PledgeSigned, domain.PledgeReturned, domain.PledgeInForce:
+	case "", "unsigned", domain.PledgeIssued.String(), domain.PledgeSigned.String(), domain.PledgeReturned.String(), domain.PledgeInForce.String():
 	default:
 		problem(c, http.StatusUnprocessableEntity, TypeValidation, "status："+domain.MsgOneOf("issued", "signed", "returned", "in_force", "unsigned"),
 			domain.FieldError{Field: "status", Detail: domain.MsgOneOf("issued", "signed", "returned", "in_force", "unsigned")})
@@ -162,8 +163,14 @@ func (s *Server) pledgeDocument(c *gin.Context) {
 	}
 	var targets []domain.Target
 	var duties []string
-	_ = json.Unmarshal(pl.Targets, &targets)
-	_ = json.Unmarshal(pl.Duties, &duties)
+	if err := json.Unmarshal(pl.Targets, &targets); err != nil {
+		fail(c, fmt.Errorf("pledge %s targets: %w", pl.ID, err))
+		return
+	}
+	if err := json.Unmarshal(pl.Duties, &duties); err != nil {
+		fail(c, fmt.Errorf("pledge %s duties: %w", pl.ID, err))
+		return
+	}
 	loc := camp.Location()
 	when := func(t *time.Time) string {
 		if t == nil {
@@ -177,7 +184,7 @@ func (s *Server) pledgeDocument(c *gin.Context) {
 		}
 		return names[*k]
 	}
-	labels := map[string]string{domain.PledgeIssued: "待签订", domain.PledgeSigned: "已签订、待会签", domain.PledgeReturned: "已退回修改", domain.PledgeInForce: "已生效"}
+	labels := map[domain.Status]string{domain.PledgeIssued: "待签订", domain.PledgeSigned: "已签订、待会签", domain.PledgeReturned: "已退回修改", domain.PledgeInForce: "已生效"}
 	data := map[string]any{
 		"Year": pl.Year, "CampaignName": camp.Name, "IssuerName": pl.IssuerName, "SignerName": pl.SignerName,
 		"Targets": targets, "Duties": duties, "InForce": pl.Status == domain.PledgeInForce, "StatusLabel": labels[pl.Status],

@@ -165,7 +165,7 @@ func (s *Server) answerClosed(c *gin.Context, t store.Task, updateID string) {
 }
 
 // statusWords are task statuses as officials read them.
-var statusWords = map[string]string{domain.TaskOpen: "在办", domain.TaskCompleted: "办结", domain.TaskCancelled: "取消"}
+var statusWords = map[domain.Status]string{domain.TaskOpen: "在办", domain.TaskCompleted: "办结", domain.TaskCancelled: "取消"}
 
 // checkCompletion applies the rules the workflow's validator applies, so a
 // bad payload is a complete 422 before anything is sent: the payload for the
@@ -181,7 +181,9 @@ func (s *Server) checkCompletion(ctx context.Context, t store.Task, body []byte)
 	}
 	if kind == domain.KindInterviewCommitments {
 		var tc domain.TaskContext
-		_ = json.Unmarshal(t.Context, &tc)
+		if err := json.Unmarshal(t.Context, &tc); err != nil {
+			return fmt.Errorf("task %s context: %w", t.ID, err)
+		}
 		return out.CheckItems(tc.Items)
 	}
 	return nil
@@ -483,11 +485,13 @@ func (s *Server) inbox(c *gin.Context) {
 		}
 		q.Kind = k
 	}
-	switch st := c.Query("status"); st {
-	case "", domain.TaskOpen, domain.TaskCompleted, domain.TaskCancelled:
-		q.Status = st
-	default:
-		v.Add("status", domain.MsgOneOf("open", "completed", "cancelled"))
+	if st := c.Query("status"); st != "" {
+		switch status, err := domain.ParseStatus(st); {
+		case err == nil && (status == domain.TaskOpen || status == domain.TaskCompleted || status == domain.TaskCancelled):
+			q.Status = status
+		default:
+			v.Add("status", domain.MsgOneOf("open", "completed", "cancelled"))
+		}
 	}
 	if o := c.Query("overdue"); o != "" {
 		b, err := strconv.ParseBool(o)

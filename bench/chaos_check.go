@@ -71,14 +71,14 @@ type chaosCounts struct {
 
 // taskRow is a task as the inbox holds it; every time is campaign time.
 type taskRow struct {
-	ID          string     `db:"id"`
-	WorkflowID  string     `db:"workflow_id"`
-	Kind        string     `db:"kind"`
-	Status      string     `db:"status"`
-	CampaignID  *string    `db:"campaign_id"`
-	DueAt       time.Time  `db:"due_at"`
-	CreatedAt   time.Time  `db:"created_at"`
-	CompletedAt *time.Time `db:"completed_at"`
+	ID          string        `db:"id"`
+	WorkflowID  string        `db:"workflow_id"`
+	Kind        string        `db:"kind"`
+	Status      domain.Status `db:"status"`
+	CampaignID  *string       `db:"campaign_id"`
+	DueAt       time.Time     `db:"due_at"`
+	CreatedAt   time.Time     `db:"created_at"`
+	CompletedAt *time.Time    `db:"completed_at"`
 }
 
 // firedRow is a rung.fired audit row.
@@ -774,7 +774,7 @@ func mergedInterview(ctx context.Context, tc client.Client, w workflowInfo) (boo
 	if err := tc.GetWorkflow(ctx, w.id, w.runID).Get(ctx, &res); err != nil {
 		return false, fmt.Errorf("result of %s: %w", w.id, err)
 	}
-	return res.Status == "merged", nil
+	return res.Status == domain.InterviewMerged, nil
 }
 
 // recheck gives each mismatch recheckWait to converge, then looks again at

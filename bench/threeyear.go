@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"github.com/zeren-county/zeren/contract"
+	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/engine"
 	"log/slog"
 	"os"
@@ -21,7 +22,6 @@ import (
 	"github.com/zeren-county/zeren/internal/demo/virtual"
 	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/store"
-	"github.com/zeren-county/zeren/workflows"
 )
 
 // benchThreeYear runs the whole three-year demo campaign in the time-skipping
@@ -65,7 +65,7 @@ func benchThreeYear(ctx context.Context, args []string) error {
 	env.SetDetachedChildWait(false)
 	p := &virtual.Player{Env: env, Store: s, Model: demo.DefaultModel(), Every: 6 * time.Hour}
 	p.Start()
-	cal := workflows.BuildCalendar(camp.ID, camp.StartsOn, camp.EndsOn, camp.Location())
+	cal := domain.BuildCalendar(camp.StartsOn, camp.EndsOn, camp.Location(), camp.FullPolicy().Assessment)
 	began := time.Now()
 	env.ExecuteWorkflow(virtual.CampaignDriver, contract.CampaignInput{ID: camp.ID, LeaderUnitID: county.ID, Calendar: cal}, 60*24*time.Hour)
 	p.Stop()

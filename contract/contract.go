@@ -115,7 +115,7 @@ type CompleteTaskRequest struct {
 type CompleteTaskResult struct {
 	TaskID      string            `json:"task_id"`
 	Kind        string            `json:"kind"`
-	Status      string            `json:"status"`
+	Status      domain.Status     `json:"status"`
 	Outcome     domain.Completion `json:"outcome"`
 	CompletedAt time.Time         `json:"completed_at"`
 	CompletedBy string            `json:"completed_by"`
@@ -157,9 +157,9 @@ type AssignmentInput struct {
 
 // AssignmentResult is how an assigned matter ended.
 type AssignmentResult struct {
-	Status     string    `json:"status"`
-	Rounds     int       `json:"rounds"`
-	ApprovedAt time.Time `json:"approved_at"`
+	Status     domain.Status `json:"status"`
+	Rounds     int           `json:"rounds"`
+	ApprovedAt time.Time     `json:"approved_at"`
 }
 
 // TasksView is the QueryTasks answer.
@@ -170,10 +170,10 @@ type TasksView struct {
 
 // TaskView is one human task as the workflow holds it.
 type TaskView struct {
-	ID     string    `json:"id"`
-	Kind   string    `json:"kind"`
-	Status string    `json:"status"`
-	DueAt  time.Time `json:"due_at"`
+	ID     string        `json:"id"`
+	Kind   string        `json:"kind"`
+	Status domain.Status `json:"status"`
+	DueAt  time.Time     `json:"due_at"`
 }
 
 // Pledge workflows: one per pledge, and one per campaign year that issues the county's.
@@ -199,9 +199,9 @@ type PledgeInput = domain.PledgeSpec
 
 // PledgeResult is how a pledge ended, and how many pledges it cascaded to.
 type PledgeResult struct {
-	Status  string `json:"status"`
-	Rounds  int    `json:"rounds"`
-	Cascade int    `json:"cascade"`
+	Status  domain.Status `json:"status"`
+	Rounds  int           `json:"rounds"`
+	Cascade int           `json:"cascade"`
 }
 
 // PledgeYearInput issues a year's pledges from the county.
@@ -239,10 +239,10 @@ type ReportInput = domain.ReportSpec
 
 // ReportResult says how a report ended: when accepted, after how many rounds, how late.
 type ReportResult struct {
-	Status      string    `json:"status"`
-	Rounds      int       `json:"rounds"`
-	AcceptedAt  time.Time `json:"accepted_at"`
-	LateSeconds int64     `json:"late_seconds"`
+	Status      domain.Status `json:"status"`
+	Rounds      int           `json:"rounds"`
+	AcceptedAt  time.Time     `json:"accepted_at"`
+	LateSeconds int64         `json:"late_seconds"`
 }
 
 // ReportMonthInput starts a month's reports.
@@ -269,9 +269,9 @@ type InterviewInput = domain.InterviewSpec
 // InterviewResult says how an interview ended: closed, or merged into
 // another interview of the unit for the same reason (MergedInto).
 type InterviewResult struct {
-	Status     string `json:"status"`
-	Rounds     int    `json:"rounds"`
-	MergedInto int64  `json:"merged_into,omitempty"`
+	Status     domain.Status `json:"status"`
+	Rounds     int           `json:"rounds"`
+	MergedInto int64         `json:"merged_into,omitempty"`
 }
 
 // PlanTaskWorkflow runs one plan task: its owner reports it done by the deadline, the ladder escalating.
@@ -321,22 +321,12 @@ const (
 // CampaignID is campaign/{id}.
 func CampaignID(id string) string { return "campaign/" + id }
 
-// CalendarEvent is one thing the campaign starts at a time: a year's pledges,
-// a month's reports, a year's assessment.
-type CalendarEvent struct {
-	At       time.Time `json:"at"`
-	Kind     string    `json:"kind"` // pledges, reports, assessment
-	Year     int       `json:"year"`
-	Period   string    `json:"period,omitempty"`
-	Workflow string    `json:"workflow"`
-}
-
 // CampaignInput starts (or continues) a campaign; Next, Paused and PausedFor carry state across continue-as-new.
 type CampaignInput struct {
-	ID           string          `json:"id"`
-	LeaderUnitID int64           `json:"leader_unit_id"`
-	Calendar     []CalendarEvent `json:"calendar"`
-	Next         int             `json:"next"`
+	ID           string                 `json:"id"`
+	LeaderUnitID int64                  `json:"leader_unit_id"`
+	Calendar     []domain.CalendarEvent `json:"calendar"`
+	Next         int                    `json:"next"`
 	// PausedFor is the total time the campaign has been paused: every later event moves by it.
 	PausedFor time.Duration `json:"paused_for"`
 	Paused    bool          `json:"paused"`
@@ -348,13 +338,13 @@ type CampaignInput struct {
 
 // CampaignProgress is what the progress query answers.
 type CampaignProgress struct {
-	Next      int            `json:"next"`
-	Total     int            `json:"total"`
-	NextEvent *CalendarEvent `json:"next_event,omitempty"`
-	Last      *CalendarEvent `json:"last,omitempty"`
-	Paused    bool           `json:"paused"`
-	Ended     bool           `json:"ended"`
-	PausedFor time.Duration  `json:"paused_for"`
+	Next      int                   `json:"next"`
+	Total     int                   `json:"total"`
+	NextEvent *domain.CalendarEvent `json:"next_event,omitempty"`
+	Last      *domain.CalendarEvent `json:"last,omitempty"`
+	Paused    bool                  `json:"paused"`
+	Ended     bool                  `json:"ended"`
+	PausedFor time.Duration         `json:"paused_for"`
 }
 
 // Activity names, as the worker registers the methods of activities.Activities.
@@ -365,21 +355,17 @@ const (
 	ActMoveTaskDue             = "MoveTaskDue"
 	ActCancelTask              = "CancelTask"
 	ActFireRung                = "FireRung"
+	ActRecordStep              = "RecordStep"
 	ActRecordAssignment        = "RecordAssignment"
-	ActSetAssignmentState      = "SetAssignmentState"
 	ActPledgeSpecs             = "PledgeSpecs"
 	ActRecordPledge            = "RecordPledge"
-	ActSetPledgeState          = "SetPledgeState"
 	ActPlanReports             = "PlanReports"
-	ActReportSpecs             = "ReportSpecs"
 	ActStartReportProcesses    = "StartReportProcesses"
 	ActCancelReportProcesses   = "CancelReportProcesses"
 	ActTallyReports            = "TallyReports"
 	ActRecordReport            = "RecordReport"
-	ActSetReportState          = "SetReportState"
 	ActRecordInterview         = "RecordInterview"
 	ActInterviewItems          = "InterviewItems"
-	ActSetInterviewState       = "SetInterviewState"
 	ActRecordPlanTask          = "RecordPlanTask"
 	ActPlanTaskDone            = "PlanTaskDone"
 	ActComputeAssessment       = "ComputeAssessment"
@@ -390,10 +376,10 @@ const (
 )
 
 // Activities lists every activity name: the worker must register each.
-var Activities = []string{ActCensus, ActCreateTask, ActCompleteTask, ActMoveTaskDue, ActCancelTask, ActFireRung,
-	ActRecordAssignment, ActSetAssignmentState, ActPledgeSpecs, ActRecordPledge, ActSetPledgeState,
-	ActPlanReports, ActReportSpecs, ActStartReportProcesses, ActCancelReportProcesses, ActTallyReports, ActRecordReport, ActSetReportState,
-	ActRecordInterview, ActInterviewItems, ActSetInterviewState, ActRecordPlanTask, ActPlanTaskDone,
+var Activities = []string{ActCensus, ActCreateTask, ActCompleteTask, ActMoveTaskDue, ActCancelTask, ActFireRung, ActRecordStep,
+	ActRecordAssignment, ActPledgeSpecs, ActRecordPledge,
+	ActPlanReports, ActStartReportProcesses, ActCancelReportProcesses, ActTallyReports, ActRecordReport,
+	ActRecordInterview, ActInterviewItems, ActRecordPlanTask, ActPlanTaskDone,
 	ActComputeAssessment, ActPublishAssessment, ActSteerCampaignProcesses, ActEndCampaign, ActCancelCampaignProcesses}
 
 // Census is a count of the organisation and the schema version.
@@ -424,6 +410,25 @@ type MoveDueInput struct {
 	At             time.Time `json:"at"`
 	// Reason is recorded with the move (e.g. 系统故障顺延).
 	Reason string `json:"reason,omitempty"`
+}
+
+// Step is a step of a subject under a process — an assigned matter, a report,
+// a pledge, an interview — as the task that made it answered; recorded once
+// per subject, status and round, with its audit row.
+type Step struct {
+	Subject string            `json:"subject"` // domain.SubjectAssignment, …
+	ID      string            `json:"id"`
+	Status  domain.Status     `json:"status"`
+	Round   int               `json:"round"`
+	By      string            `json:"by"`
+	At      time.Time         `json:"at"`
+	Outcome domain.Completion `json:"outcome"`
+}
+
+// AssessmentComputed is a year's computed results and how long the leader has to approve them.
+type AssessmentComputed struct {
+	Results      []domain.AssessedUnit `json:"results"`
+	ApprovalDays int                   `json:"approval_days"`
 }
 
 // CancelTaskInput closes a task nobody needs to do any more.
@@ -506,16 +511,6 @@ type AssignmentRecord struct {
 	CreatedAt      time.Time `json:"created_at"`
 }
 
-// AssignmentStateInput moves an assignment to a new status.
-type AssignmentStateInput struct {
-	ID        int64             `json:"id"`
-	Round     int               `json:"round"`
-	Status    string            `json:"status"`
-	Outcome   domain.Completion `json:"outcome"`
-	PersonKey string            `json:"person_key"`
-	At        time.Time         `json:"at"`
-}
-
 // PledgeSignersInput asks for the pledges an issuer signs in a year.
 type PledgeSignersInput struct {
 	CampaignID   string `json:"campaign_id"`
@@ -530,18 +525,6 @@ type PledgeSignersInput struct {
 type RecordPledgeInput struct {
 	Spec domain.PledgeSpec `json:"spec"`
 	At   time.Time         `json:"at"`
-}
-
-// PledgeStep is a step of a pledge: signed, returned, in force.
-type PledgeStep struct {
-	ID       string          `json:"id"`
-	Status   string          `json:"status"`
-	Round    int             `json:"round"`
-	By       string          `json:"by"`
-	At       time.Time       `json:"at"`
-	Proposal []domain.Target `json:"proposal,omitempty"`
-	Targets  []domain.Target `json:"targets,omitempty"`
-	Comment  string          `json:"comment,omitempty"`
 }
 
 // ReportSpecsInput asks for the month's reports of a campaign.
@@ -571,27 +554,6 @@ type ReportTally struct {
 type RecordReportInput struct {
 	Spec domain.ReportSpec `json:"spec"`
 	At   time.Time         `json:"at"`
-}
-
-// ReportStep is a step of a report: submitted, returned, accepted.
-type ReportStep struct {
-	ID      string         `json:"id"`
-	Status  string         `json:"status"`
-	Round   int            `json:"round"`
-	By      string         `json:"by"`
-	At      time.Time      `json:"at"`
-	Report  *domain.Report `json:"report,omitempty"`
-	Comment string         `json:"comment,omitempty"`
-}
-
-// InterviewStateInput moves an interview a step, once per key.
-type InterviewStateInput struct {
-	Key    string                     `json:"key"`
-	ID     int64                      `json:"id"`
-	Status string                     `json:"status"`
-	Step   domain.InterviewCompletion `json:"step"`
-	By     string                     `json:"by"`
-	At     time.Time                  `json:"at"`
 }
 
 // RecordInterviewResult says whether the interview's process has work: 0, or

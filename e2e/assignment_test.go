@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"github.com/zeren-county/zeren/internal/domain"
 	"io"
 	"net/http"
 	"sync"
@@ -166,7 +167,7 @@ func TestAssignmentOverHTTP(t *testing.T) {
 		Outcome map[string]any `json:"outcome"`
 	}
 	sys.send(t, "POST", "/api/v1/tasks/"+work+"/complete", "jcg-head", result, "Idempotency-Key", "done-1").want(t, 200).decode(t, &first)
-	if first.Task.Status != "completed" || first.Outcome["result"] != result["result"] {
+	if first.Task.Status != domain.TaskCompleted || first.Outcome["result"] != result["result"] {
 		t.Fatalf("completion %+v", first)
 	}
 	sys.send(t, "POST", "/api/v1/tasks/"+work+"/complete", "jcg-head", result, "Idempotency-Key", "done-1").want(t, 200).decode(t, &retry)
@@ -214,12 +215,12 @@ func TestAssignmentOverHTTP(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		sys.send(t, "GET", fmt.Sprintf("/api/v1/assignments/%d", a.ID), "jcg-head", nil).want(t, 200).decode(t, &a)
-		if a.Status == "approved" || time.Now().After(deadline) {
+		if a.Status == domain.StatusApproved || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if a.Status != "approved" {
+	if a.Status != domain.StatusApproved {
 		t.Fatalf("assignment status %q", a.Status)
 	}
 

@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"github.com/zeren-county/zeren/contract"
+	"github.com/zeren-county/zeren/internal/domain"
 	"strings"
 	"testing"
 	"time"
@@ -85,7 +86,7 @@ func TestPledgesOverHTTP(t *testing.T) {
 		Pledge store.Pledge `json:"pledge"`
 	}
 	sys.send(t, "GET", "/api/v1/pledges/"+campaign+"/2021/cm", "cm-head", nil).want(t, 200).decode(t, &cm)
-	if cm.Pledge.Round != 2 || cm.Pledge.Status != "in_force" || cm.Pledge.ReturnComment == nil {
+	if cm.Pledge.Round != 2 || cm.Pledge.Status != domain.PledgeInForce || cm.Pledge.ReturnComment == nil {
 		t.Fatalf("returned town's pledge: %+v", cm.Pledge)
 	}
 	sys.send(t, "GET", "/api/v1/pledges/"+campaign+"/2021/cm", "jcg-head", nil).want(t, 404)

@@ -3,6 +3,7 @@ package e2e
 import (
 	"fmt"
 	"github.com/zeren-county/zeren/contract"
+	"github.com/zeren-county/zeren/internal/domain"
 	"testing"
 	"time"
 
@@ -78,12 +79,12 @@ func TestMonthlyReportOverHTTP(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
 		sys.send(t, "GET", "/api/v1/reports/"+campaign+"/jcg/"+period, "jcg-head", nil).want(t, 200).decode(t, &r)
-		if r.Status == "accepted" {
+		if r.Status == domain.ReportAccepted {
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if r.Status != "accepted" || r.Round != 2 || r.LateSeconds == nil || *r.LateSeconds <= 0 {
+	if r.Status != domain.ReportAccepted || r.Round != 2 || r.LateSeconds == nil || *r.LateSeconds <= 0 {
 		t.Fatalf("report %+v", r)
 	}
 	sys.send(t, "GET", "/api/v1/reports/"+campaign+"/jcg/"+period, "cm-head", nil).want(t, 404)
@@ -169,15 +170,16 @@ func TestInterviewOverHTTP(t *testing.T) {
 	step("commitments", 1, "lt-head", map[string]any{"commitments": []map[string]any{
 		{"item": held.Items[0].ID, "text": "一周内完成隐患台账整改"}, {"item": held.Items[1].ID, "text": "建立推进措施周调度制度"},
 	}, "commitments_due": at.Add(7 * 24 * time.Hour)})
+	step("fulfil", 1, "lt-head", map[string]any{"result": "隐患台账已整改，推进措施周调度制度已建立"})
 	step("confirm", 1, "yjj-office", map[string]any{"decision": "confirm"})
 	var iv store.Interview
 	for wait := time.Now().Add(10 * time.Second); time.Now().Before(wait); time.Sleep(50 * time.Millisecond) {
 		sys.send(t, "GET", fmt.Sprintf("/api/v1/interviews/%d", first.Interview.ID), "lt-head", nil).want(t, 200).decode(t, &iv)
-		if iv.Status == "closed" {
+		if iv.Status == domain.InterviewClosed {
 			break
 		}
 	}
-	if iv.Status != "closed" || iv.Place == nil || iv.Minutes == nil {
+	if iv.Status != domain.InterviewClosed || iv.Place == nil || iv.Minutes == nil {
 		t.Fatalf("interview %+v", iv)
 	}
 	sys.send(t, "GET", fmt.Sprintf("/api/v1/interviews/%d", first.Interview.ID), "cm-head", nil).want(t, 404)
@@ -214,11 +216,11 @@ func TestPlanTaskOverHTTP(t *testing.T) {
 				}
 			}
 		}
-		if pt.Status == "done" {
+		if pt.Status == domain.PlanTaskDone {
 			break
 		}
 	}
-	if pt.Status != "done" {
+	if pt.Status != domain.PlanTaskDone {
 		t.Fatalf("plan task %+v", pt)
 	}
 	checkHistory(t, sys.client, contract.PlanTaskID(pt.ID), "plan-task")
@@ -244,11 +246,11 @@ func TestAssessmentOverHTTP(t *testing.T) {
 	var a store.Assessment
 	for wait := time.Now().Add(10 * time.Second); time.Now().Before(wait); time.Sleep(50 * time.Millisecond) {
 		sys.send(t, "GET", camp+"/assessments/2021", "linyou-secretary", nil).want(t, 200).decode(t, &a)
-		if a.Status == "published" {
+		if a.Status == domain.AssessmentPublished {
 			break
 		}
 	}
-	if a.Status != "published" || len(a.Results) != 25 {
+	if a.Status != domain.AssessmentPublished || len(a.Results) != 25 {
 		t.Fatalf("assessment %+v", a)
 	}
 	for _, u := range a.Results {

@@ -104,7 +104,7 @@ func TestAnnualAssessment(t *testing.T) {
 		}
 	}
 	a, err := store.AssessmentOf(ctx, s.DB, camp, 2021)
-	if err != nil || a.Status != "published" || a.Round != 2 || a.ApprovedBy == nil || *a.ApprovedBy != "linyou-magistrate" {
+	if err != nil || a.Status != domain.AssessmentPublished || a.Round != 2 || a.ApprovedBy == nil || *a.ApprovedBy != "linyou-magistrate" {
 		t.Fatalf("assessment %+v (%v)", a, err)
 	}
 	if _, err := s.DB.Exec(`UPDATE assessments SET round = 9`); err == nil {

@@ -255,7 +255,7 @@ func TestReturnLoopsBackToTheAuthor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Status != "approved" || res.Rounds != 2 {
+	if res.Status != domain.StatusApproved || res.Rounds != 2 {
 		t.Fatalf("result %+v", res)
 	}
 	task, err := store.TaskByID(context.Background(), h.s.DB, "assignment.7.complete.2")

@@ -2,44 +2,15 @@ package workflows
 
 import (
 	"fmt"
-	"github.com/zeren-county/zeren/contract"
-	"slices"
 	"time"
 
 	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
-)
 
-// BuildCalendar lays out a campaign from its first to its last day in loc: the
-// year's pledges on its first day (or the campaign's), each month's reports on
-// the month's first day, and each year's assessment on 16 January after it —
-// once December's reports are past their deadline and its ladder's +10-day rung.
-func BuildCalendar(id string, start, end time.Time, loc *time.Location) []contract.CalendarEvent {
-	var out []contract.CalendarEvent
-	first := time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, loc)
-	last := time.Date(end.Year(), end.Month(), end.Day(), 0, 0, 0, 0, loc)
-	for y := first.Year(); y <= last.Year(); y++ {
-		at := time.Date(y, 1, 1, 0, 0, 0, 0, loc)
-		if at.Before(first) {
-			at = first
-		}
-		out = append(out, contract.CalendarEvent{At: at, Kind: "pledges", Year: y, Workflow: contract.PledgeYearWorkflow})
-		for m := time.January; m <= time.December; m++ {
-			mat := time.Date(y, m, 1, 0, 0, 0, 0, loc)
-			if mat.AddDate(0, 1, 0).Before(first.AddDate(0, 0, 1)) || mat.After(last) {
-				continue
-			}
-			if mat.Before(first) {
-				mat = first
-			}
-			out = append(out, contract.CalendarEvent{At: mat.Add(time.Minute), Kind: "reports", Year: y, Period: fmt.Sprintf("%d-%02d", y, m), Workflow: contract.ReportMonthWorkflow})
-		}
-		out = append(out, contract.CalendarEvent{At: time.Date(y+1, 1, 16, 9, 0, 0, 0, loc), Kind: "assessment", Year: y, Workflow: contract.AssessmentWorkflow})
-	}
-	slices.SortStableFunc(out, func(a, b contract.CalendarEvent) int { return a.At.Compare(b.At) })
-	return out
-}
+	"github.com/zeren-county/zeren/contract"
+	"github.com/zeren-county/zeren/internal/domain"
+)
 
 // campaign is the state of a running campaign.
 type campaign struct {
@@ -69,10 +40,6 @@ func (s *campaign) pauseKey() string {
 // steerProcesses tells every process of the campaign with an open task that
 // the campaign paused (hold the ladders) or resumed (move the deadlines).
 func (s *campaign) steerProcesses(ctx workflow.Context, req contract.CampaignPauseRequest) error {
-	// Version 1: a pause holds the processes' ladders and a resume moves their deadlines.
-	if workflow.GetVersion(ctx, "campaign-steers-processes", workflow.DefaultVersion, 1) < 1 {
-		return nil
-	}
 	in := contract.SteerInput{CampaignID: s.In.ID, Paused: req.Paused, ShiftBy: req.ShiftBy, Key: req.Key}
 	return workflow.ExecuteActivity(fanOut(ctx), contract.ActSteerCampaignProcesses, in).Get(ctx, nil)
 }
@@ -91,16 +58,12 @@ func fanOut(ctx workflow.Context) workflow.Context {
 // after it; each cancelled process closes its open tasks.
 func (s *campaign) end(ctx workflow.Context) error {
 	s.In.Ended = true
-	// Version 1: ending a campaign stops its escalation.
-	if workflow.GetVersion(ctx, "campaign-end-cancels", workflow.DefaultVersion, 1) < 1 {
-		return nil
-	}
 	if err := workflow.ExecuteActivity(ctx, contract.ActEndCampaign, contract.EndCampaignInput{CampaignID: s.In.ID, At: s.now(ctx)}).Get(ctx, nil); err != nil {
 		return err
 	}
 	started := make([]string, 0, s.In.Next)
 	for _, e := range s.In.Calendar[:s.In.Next] {
-		id, _ := s.process(e)
+		id, _, _ := s.process(e)
 		started = append(started, id)
 	}
 	in := contract.CancelProcessesInput{CampaignID: s.In.ID, Also: started, Reason: "专项行动已结束"}
@@ -211,7 +174,7 @@ func (s *campaign) run(ctx workflow.Context) (contract.CampaignProgress, error) 
 		s.In.Next++
 		started++
 		// Continue as new after each month's reports, or when Temporal suggests it.
-		if s.In.Next < len(s.In.Calendar) && (e.Kind == "reports" || workflow.GetInfo(ctx).GetContinueAsNewSuggested()) {
+		if s.In.Next < len(s.In.Calendar) && (e.Kind == domain.EventReports || workflow.GetInfo(ctx).GetContinueAsNewSuggested()) {
 			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 				return contract.CampaignProgress{}, err
 			}
@@ -224,23 +187,24 @@ func (s *campaign) run(ctx workflow.Context) (contract.CampaignProgress, error) 
 	return s.progress(), nil
 }
 
-// process names an event's workflow id and input.
-func (s *campaign) process(e contract.CalendarEvent) (string, any) {
+// process names an event's workflow id, type and input.
+func (s *campaign) process(e domain.CalendarEvent) (id, workflowType string, input any) {
 	c := s.In.ID
 	switch e.Kind {
-	case "pledges":
-		return contract.PledgeYearID(c, e.Year), contract.PledgeYearInput{CampaignID: c, Year: e.Year, IssuerUnitID: s.In.LeaderUnitID}
-	case "reports":
-		return contract.ReportMonthID(c, e.Period), contract.ReportMonthInput{CampaignID: c, Period: e.Period}
+	case domain.EventPledges:
+		return contract.PledgeYearID(c, e.Year), contract.PledgeYearWorkflow, contract.PledgeYearInput{CampaignID: c, Year: e.Year, IssuerUnitID: s.In.LeaderUnitID}
+	case domain.EventReports:
+		return contract.ReportMonthID(c, e.Period), contract.ReportMonthWorkflow, contract.ReportMonthInput{CampaignID: c, Period: e.Period}
 	default:
-		return contract.AssessmentID(c, e.Year), contract.AssessmentInput{CampaignID: c, Year: e.Year, LeaderUnitID: s.In.LeaderUnitID, Clock: s.In.Clock}
+		return contract.AssessmentID(c, e.Year), contract.AssessmentWorkflow,
+			contract.AssessmentInput{CampaignID: c, Year: e.Year, LeaderUnitID: s.In.LeaderUnitID, Clock: s.In.Clock}
 	}
 }
 
 // start starts an event's process and waits only until it has started.
-func (s *campaign) start(ctx workflow.Context, e contract.CalendarEvent) error {
-	id, input := s.process(e)
-	return startDetached(ctx, id, e.Workflow, input)
+func (s *campaign) start(ctx workflow.Context, e domain.CalendarEvent) error {
+	id, workflowType, input := s.process(e)
+	return startDetached(ctx, id, workflowType, input)
 }
 
 // cancelled asks every process the campaign started to cancel (they were
@@ -248,7 +212,7 @@ func (s *campaign) start(ctx workflow.Context, e contract.CalendarEvent) error {
 func (s *campaign) cancelled(ctx workflow.Context, cause error) (contract.CampaignProgress, error) {
 	ids := make([]string, 0, s.In.Next)
 	for _, e := range s.In.Calendar[:s.In.Next] {
-		id, _ := s.process(e)
+		id, _, _ := s.process(e)
 		ids = append(ids, id)
 	}
 	cancelAll(ctx, ids)

@@ -17,10 +17,10 @@ const childBatch = 200
 // child i was already running under its id (started by hand, or before), so
 // there is no result of it here.
 func runChildren[R any](ctx workflow.Context, workflowType string, ids []string, inputs []any) (results []R, elsewhere []bool, err error) {
-	// Version 1: more than childBatch children start a batch at a time, each
-	// batch once the one before has started, so neither the server nor a worker
-	// takes thousands of starts in one workflow task. Fewer start as before.
-	batched := len(ids) > childBatch && workflow.GetVersion(ctx, "children-in-batches", workflow.DefaultVersion, 1) >= 1
+	// More than childBatch children start a batch at a time, each batch once
+	// the one before has started, so neither the server nor a worker takes
+	// thousands of starts in one workflow task.
+	batched := len(ids) > childBatch
 	futures := make([]workflow.ChildWorkflowFuture, len(ids))
 	for i, id := range ids {
 		if batched && i > 0 && i%childBatch == 0 {

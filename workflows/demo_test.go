@@ -19,7 +19,6 @@ import (
 	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/store"
 	"github.com/zeren-county/zeren/internal/testdb"
-	"github.com/zeren-county/zeren/workflows"
 )
 
 // expected derives, from the behaviour model alone, what the default ladders
@@ -106,7 +105,7 @@ func TestThreeYearDemoCampaign(t *testing.T) {
 	model := demo.DefaultModel()
 	p := &virtual.Player{Env: env, Store: s, Model: model, Every: 6 * time.Hour}
 	p.Start()
-	cal := workflows.BuildCalendar(camp.ID, camp.StartsOn, camp.EndsOn, cst)
+	cal := domain.BuildCalendar(camp.StartsOn, camp.EndsOn, cst, camp.FullPolicy().Assessment)
 	env.ExecuteWorkflow(virtual.CampaignDriver, contract.CampaignInput{ID: camp.ID, LeaderUnitID: county.ID, Calendar: cal}, 60*24*time.Hour)
 	p.Stop()
 	if len(p.Errs) > 0 {

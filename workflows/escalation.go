@@ -61,9 +61,6 @@ func (l *ladder) rungAt(t *humanTask, i int) time.Time {
 // for as long as t is open; once t has closed, it fires the penalties whose
 // time came before it closed. It returns when every rung is done with.
 func (l *ladder) run(ctx workflow.Context, b *board, t *humanTask, target rungTarget) error {
-	// Version 1: a reminder due at or before the task was opened is not sent
-	// (the new task's own notice says it); other rungs still fire when past.
-	skipStale := workflow.GetVersion(ctx, "ladder-skip-stale-reminders", workflow.DefaultVersion, 1) >= 1
 	for i := 0; i < len(l.Rungs); {
 		if l.Fired[i] {
 			i++
@@ -75,7 +72,9 @@ func (l *ladder) run(ctx workflow.Context, b *board, t *humanTask, target rungTa
 		if !t.open() {
 			return l.afterClose(ctx, b, t, target, i)
 		}
-		if skipStale && l.Rungs[i].Action == domain.ActionRemind && !l.rungAt(t, i).After(t.Spec.CreatedAt) {
+		// A reminder due at or before the task was opened is not sent (the new
+		// task's own notice says it); other rungs still fire when past.
+		if l.Rungs[i].Action == domain.ActionRemind && !l.rungAt(t, i).After(t.Spec.CreatedAt) {
 			l.Fired[i] = true
 			continue
 		}
@@ -129,10 +128,7 @@ func (l *ladder) wait(ctx workflow.Context, b *board, t *humanTask, i int) error
 // time came before t was completed fires (its activity may have been held up
 // by an outage while the unit completed); reminders and later rungs do not.
 func (l *ladder) afterClose(ctx workflow.Context, b *board, t *humanTask, target rungTarget, i int) error {
-	// Version 1: compare each rung's time with the completion's, not "open now".
-	if workflow.GetVersion(ctx, "ladder-late-penalties-fire", workflow.DefaultVersion, 1) < 1 {
-		return nil
-	}
+	// Each rung's time is compared with the completion's, not "open now".
 	if t.Status != domain.TaskCompleted {
 		return nil
 	}
@@ -170,10 +166,8 @@ func (l *ladder) fire(ctx workflow.Context, b *board, t *humanTask, target rungT
 		Title: target.Title, SubjectType: target.SubjectType, SubjectID: target.SubjectID, CampaignID: target.CampaignID,
 		UnitID: target.UnitID, IssuerUnitID: target.IssuerUnitID, DueAt: t.Spec.DueAt, At: b.now(ctx), Year: target.Year,
 	}
-	// Version 1: a penalty first asks whether the deadline fell in an outage.
-	if r.Action.Punishes() {
-		in.Grace = workflow.GetVersion(ctx, "ladder-outage-grace", workflow.DefaultVersion, 1) >= 1
-	}
+	// A penalty first asks whether the deadline fell in an outage.
+	in.Grace = r.Action.Punishes()
 	var res contract.FireRungResult
 	if err := workflow.ExecuteActivity(ctx, contract.ActFireRung, in).Get(ctx, &res); err != nil {
 		return false, err
@@ -189,8 +183,8 @@ func (l *ladder) fire(ctx workflow.Context, b *board, t *humanTask, target rungT
 		return false, nil
 	}
 	l.Fired[i] = true
-	// Version 1: an interview rung starts the interview process it summoned.
-	if res.Summons != nil && res.Summons.Created && workflow.GetVersion(ctx, "ladder-starts-interviews", workflow.DefaultVersion, 1) >= 1 {
+	// An interview rung starts the interview process it summoned.
+	if res.Summons != nil && res.Summons.Created {
 		if err := startInterview(ctx, res.Summons.Spec); err != nil {
 			return true, err
 		}

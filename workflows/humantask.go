@@ -40,7 +40,7 @@ func (b *board) now(ctx workflow.Context) time.Time { return b.Clock.Now(workflo
 // humanTask is one task as the workflow holds it.
 type humanTask struct {
 	Spec        domain.TaskSpec
-	Status      string
+	Status      domain.Status
 	Completing  bool
 	Outcome     domain.Completion
 	CompletedBy string
@@ -112,10 +112,6 @@ func (b *board) wait(ctx workflow.Context, t *humanTask) error {
 // ended, say), so no inbox keeps a task nothing waits for; it answers err.
 func (b *board) settle(ctx workflow.Context, err error) error {
 	if err == nil || (ctx.Err() == nil && !temporal.IsCanceledError(err)) {
-		return err
-	}
-	// Version 1: a cancelled process closes its open tasks.
-	if workflow.GetVersion(ctx, "cancel-closes-tasks", workflow.DefaultVersion, 1) < 1 {
 		return err
 	}
 	dctx, _ := workflow.NewDisconnectedContext(ctx)

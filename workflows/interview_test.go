@@ -19,8 +19,8 @@ import (
 )
 
 // A summons interview from two triggers (they join one interview), through all
-// its steps; the commitments are returned once, and the ladder reminds the
-// interviewee before and on their first deadline, never after confirmation.
+// its steps; the fulfilment of the commitments is returned once, and the
+// ladder reminds the interviewee before and on their deadline, never after.
 func TestInterviewFromSummonsToClose(t *testing.T) {
 	ctx := context.Background()
 	s, ids := seededCounty(t)
@@ -99,9 +99,11 @@ func TestInterviewFromSummonsToClose(t *testing.T) {
 		}, contract.CompleteTaskRequest{TaskID: id, Kind: "interview.commitments", PersonID: ids["zx-head"], PersonKey: "zx-head", Payload: raw})
 	}, 6*day-time.Hour)
 	act(6*day, "commitments", 1, "interview.commitments", "zx-head", map[string]any{"commitments": answer("明确专人按月报送", "每月3日前完成初稿"), "commitments_due": t0.Add(20 * day)})
+	// The interviewee reports the commitments fulfilled after both reminders; the office returns the report once.
+	act(20*day+12*time.Hour, "fulfil", 1, "interview.fulfil", "zx-head", map[string]any{"result": "已明确专人，初稿按期完成"})
 	act(21*day, "confirm", 1, "interview.confirm", "yjj-office", map[string]any{"decision": "return", "comment": "专人制度未见文件，请补充"})
-	act(22*day, "commitments", 2, "interview.commitments", "zx-head", map[string]any{"commitments": answer("印发专人负责制度文件", "补报6月进展"), "commitments_due": t0.Add(30 * day)})
-	act(29*day, "confirm", 2, "interview.confirm", "yjj-office", map[string]any{"decision": "confirm"})
+	act(22*day, "fulfil", 2, "interview.fulfil", "zx-head", map[string]any{"result": "已印发专人负责制度文件"})
+	act(23*day, "confirm", 2, "interview.confirm", "yjj-office", map[string]any{"decision": "confirm"})
 	env.ExecuteWorkflow(contract.InterviewWorkflow, first.Spec)
 	for _, err := range errs {
 		t.Error(err)
@@ -118,7 +120,7 @@ func TestInterviewFromSummonsToClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	if iv.Status != domain.InterviewClosed || iv.Triggers != 2 || len(iv.Items) != 2 || iv.ScheduledAt == nil || !iv.ScheduledAt.Equal(at) ||
-		iv.Minutes == nil || iv.CommitmentsDue == nil || !iv.CommitmentsDue.Equal(t0.Add(30*day)) {
+		iv.Minutes == nil || iv.CommitmentsDue == nil || !iv.CommitmentsDue.Equal(t0.Add(20*day)) || iv.Fulfilment == nil || *iv.Fulfilment != "已印发专人负责制度文件" {
 		t.Fatalf("interview %+v", iv)
 	}
 	// The minutes and commitments tasks listed both items for the people answering them.

@@ -23,11 +23,9 @@ func planTask(ctx workflow.Context, b *board, in contract.PlanTaskInput) (string
 	if err := b.install(ctx); err != nil {
 		return "", err
 	}
-	// Version 1: the process writes its own row first (a crash between its start and the API's commit converges).
-	if workflow.GetVersion(ctx, "plan-task-records-itself", workflow.DefaultVersion, 1) >= 1 {
-		if err := workflow.ExecuteActivity(ctx, contract.ActRecordPlanTask, in).Get(ctx, nil); err != nil {
-			return "", err
-		}
+	// The process writes its own row first (a crash between its start and the API's commit converges).
+	if err := workflow.ExecuteActivity(ctx, contract.ActRecordPlanTask, in).Get(ctx, nil); err != nil {
+		return "", err
 	}
 	l := newLadder(id, in.Ladder)
 	title := in.PlanTitle + "：" + in.Content

@@ -68,7 +68,7 @@ func TestPlanTaskLadder(t *testing.T) {
 		}
 	}
 	pt, _ := store.PlanTaskByID(ctx, s.DB, id)
-	if pt.Status != "done" || pt.DoneAt == nil || !pt.DoneAt.Equal(t0.Add(20*day)) {
+	if pt.Status != domain.PlanTaskDone || pt.DoneAt == nil || !pt.DoneAt.Equal(t0.Add(20*day)) {
 		t.Fatalf("plan task %+v", pt)
 	}
 }

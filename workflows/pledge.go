@@ -16,7 +16,6 @@ type pledge struct {
 	Board       board
 	SignLadder  ladder
 	CountLadder ladder
-	Round       int
 }
 
 // Pledge runs one pledge: the signer unit's head signs (or proposes changed
@@ -32,69 +31,53 @@ func Pledge(ctx workflow.Context, in contract.PledgeInput) (contract.PledgeResul
 }
 
 func (s *pledge) run(ctx workflow.Context) (contract.PledgeResult, error) {
+	in := s.In
 	if err := s.Board.install(ctx); err != nil {
 		return contract.PledgeResult{}, err
 	}
-	if err := workflow.ExecuteActivity(ctx, contract.ActRecordPledge, contract.RecordPledgeInput{Spec: s.In, At: s.Board.now(ctx)}).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(ctx, contract.ActRecordPledge, contract.RecordPledgeInput{Spec: in, At: s.Board.now(ctx)}).Get(ctx, nil); err != nil {
 		return contract.PledgeResult{}, err
 	}
-	in := s.In
 	title := fmt.Sprintf("签订%d年度安全生产目标责任书", in.Year)
-	signTarget := rungTarget{Title: title, SubjectType: "pledge", SubjectID: in.ID, CampaignID: in.CampaignID, UnitID: in.SignerUnitID, IssuerUnitID: in.IssuerUnitID, Year: in.Year}
-	countTarget := rungTarget{Title: fmt.Sprintf("会签%s%d年度安全生产目标责任书", in.SignerName, in.Year), SubjectType: "pledge", SubjectID: in.ID, CampaignID: in.CampaignID, UnitID: in.IssuerUnitID, IssuerUnitID: in.IssuerUnitID, Year: in.Year}
-	returnComment := ""
-	for s.Round = 1; ; s.Round++ {
-		sign, err := s.step(ctx, domain.TaskSpec{
-			ID: contract.TaskID(in.ID, "sign", s.Round), Kind: domain.KindPledgeSign, Title: title,
-			UnitID: in.SignerUnitID, Role: domain.RoleUnitHead, IssuerUnitID: in.IssuerUnitID, DueAt: in.DueAt,
-			Context: domain.TaskContext{Content: in.IssuerName + "与" + in.SignerName + "签订", Round: s.Round, ReturnComment: returnComment},
-		}, &s.SignLadder, signTarget)
-		if err != nil {
-			return contract.PledgeResult{}, err
-		}
-		proposal := sign.Outcome.Targets
-		if err := s.setState(ctx, contract.PledgeStep{Status: domain.PledgeSigned, By: sign.CompletedBy, Proposal: proposal, Comment: sign.Outcome.Comment}); err != nil {
-			return contract.PledgeResult{}, err
-		}
-		counter, err := s.step(ctx, domain.TaskSpec{
-			ID: contract.TaskID(in.ID, "countersign", s.Round), Kind: domain.KindPledgeCountersign, Title: countTarget.Title,
-			UnitID: in.IssuerUnitID, Role: domain.RoleUnitHead, IssuerUnitID: in.SignerUnitID,
-			DueAt:   s.Board.now(ctx).Add(time.Duration(in.CountersignDays) * 24 * time.Hour),
-			Context: domain.TaskContext{Content: sign.Outcome.Comment, Round: s.Round},
-		}, &s.CountLadder, countTarget)
-		if err != nil {
-			return contract.PledgeResult{}, err
-		}
-		if counter.Outcome.Decision == domain.DecisionApprove {
-			if err := s.setState(ctx, contract.PledgeStep{Status: domain.PledgeInForce, By: counter.CompletedBy, Targets: proposal}); err != nil {
-				return contract.PledgeResult{}, err
-			}
-			break
-		}
-		returnComment = counter.Outcome.Comment
-		if err := s.setState(ctx, contract.PledgeStep{Status: domain.PledgeReturned, By: counter.CompletedBy, Comment: returnComment}); err != nil {
-			return contract.PledgeResult{}, err
-		}
+	countTitle := fmt.Sprintf("会签%s%d年度安全生产目标责任书", in.SignerName, in.Year)
+	task := func(kind domain.TaskKind, step string, round int) domain.TaskSpec {
+		return domain.TaskSpec{ID: contract.TaskID(in.ID, step, round), WorkflowID: in.ID, Kind: kind,
+			SubjectType: domain.SubjectPledge, SubjectID: in.ID, CampaignID: in.CampaignID}
+	}
+	_, _, round, err := s.Board.reviewed(ctx, &reviewLoop{
+		Subject: domain.SubjectPledge, ID: in.ID, Due: in.DueAt,
+		Submit: func(round int, returned string, due time.Time) domain.TaskSpec {
+			t := task(domain.KindPledgeSign, "sign", round)
+			t.Title, t.UnitID, t.Role, t.IssuerUnitID, t.DueAt = title, in.SignerUnitID, domain.RoleUnitHead, in.IssuerUnitID, due
+			t.Context = domain.TaskContext{Content: in.IssuerName + "与" + in.SignerName + "签订", Round: round, ReturnComment: returned}
+			return t
+		},
+		Ladder: &s.SignLadder,
+		Target: rungTarget{Title: title, SubjectType: domain.SubjectPledge, SubjectID: in.ID, CampaignID: in.CampaignID,
+			UnitID: in.SignerUnitID, IssuerUnitID: in.IssuerUnitID, Year: in.Year},
+		Review: func(round int, signed *humanTask) domain.TaskSpec {
+			t := task(domain.KindPledgeCountersign, "countersign", round)
+			t.Title, t.UnitID, t.Role, t.IssuerUnitID = countTitle, in.IssuerUnitID, domain.RoleUnitHead, in.SignerUnitID
+			t.DueAt = s.Board.now(ctx).Add(time.Duration(in.CountersignDays) * 24 * time.Hour)
+			t.Context = domain.TaskContext{Content: signed.Outcome.Comment, Round: round}
+			return t
+		},
+		ReviewLadder: &s.CountLadder,
+		ReviewTarget: rungTarget{Title: countTitle, SubjectType: domain.SubjectPledge, SubjectID: in.ID, CampaignID: in.CampaignID,
+			UnitID: in.IssuerUnitID, IssuerUnitID: in.IssuerUnitID, Year: in.Year},
+		Positive: domain.DecisionApprove, Submitted: domain.PledgeSigned, Done: domain.PledgeInForce,
+	})
+	if err != nil {
+		return contract.PledgeResult{}, err
 	}
 	n, err := cascade(ctx, contract.PledgeSignersInput{CampaignID: in.CampaignID, Year: in.Year, IssuerUnitID: in.SignerUnitID, Level: in.Level + 1, Now: workflow.Now(ctx)})
 	if err != nil {
 		return contract.PledgeResult{}, err
 	}
-	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
+	if err := finish(ctx); err != nil {
 		return contract.PledgeResult{}, err
 	}
-	return contract.PledgeResult{Status: domain.PledgeInForce, Rounds: s.Round, Cascade: n}, nil
-}
-
-// step opens a pledge task with the ladder beside it and waits for both.
-func (s *pledge) step(ctx workflow.Context, spec domain.TaskSpec, l *ladder, target rungTarget) (*humanTask, error) {
-	spec.WorkflowID, spec.SubjectType, spec.SubjectID, spec.CampaignID = s.In.ID, "pledge", s.In.ID, s.In.CampaignID
-	return s.Board.escalated(ctx, spec, approver{}, l, target)
-}
-
-func (s *pledge) setState(ctx workflow.Context, u contract.PledgeStep) error {
-	u.ID, u.Round, u.At = s.In.ID, s.Round, s.Board.now(ctx)
-	return workflow.ExecuteActivity(ctx, contract.ActSetPledgeState, u).Get(ctx, nil)
+	return contract.PledgeResult{Status: domain.PledgeInForce, Rounds: round, Cascade: n}, nil
 }
 
 // cascade starts the pledges an issuer signs with the units under it and waits

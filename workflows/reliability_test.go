@@ -222,7 +222,7 @@ func TestProcessesWriteTheirOwnRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	pt, err := store.PlanTaskByID(ctx, s.DB, 147)
-	if err != nil || pt.Status != "done" || pt.Content != spec.Content {
+	if err != nil || pt.Status != domain.PlanTaskDone || pt.Content != spec.Content {
 		t.Fatalf("plan task 147: %+v (%v); want its row, done", pt, err)
 	}
 
@@ -261,7 +261,7 @@ func TestProcessesWriteTheirOwnRows(t *testing.T) {
 		t.Fatalf("the cancelled interview left %d open tasks", n)
 	}
 	res, err := orphan(91, lt, "orphan-91")
-	if err != nil || res.Status != "merged" || res.MergedInto == 0 {
+	if err != nil || res.Status != domain.InterviewMerged || res.MergedInto == 0 {
 		t.Fatalf("interview 91: %+v (%v); want it merged into lt's open interview", res, err)
 	}
 	if n := testdb.Count(t, s.DB, `SELECT count(*) FROM interview_triggers WHERE interview_id = $1`, res.MergedInto); n != 2 {

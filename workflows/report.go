@@ -15,12 +15,9 @@ import (
 
 // report is the state of one monthly report.
 type report struct {
-	In contract.ReportInput
-	// Due is the submission deadline: the spec's, moved by an approved extension or a campaign's pause.
-	Due    time.Time
+	In     contract.ReportInput
 	Board  board
 	Ladder ladder
-	Round  int
 }
 
 // MonthlyReport runs one unit's report for a month: the unit's head submits it
@@ -28,7 +25,7 @@ type report struct {
 // or returns it with a comment, and the unit revises and resubmits under the
 // original deadline. A report accepted after its deadline is recorded as late.
 func MonthlyReport(ctx workflow.Context, in contract.ReportInput) (contract.ReportResult, error) {
-	s := &report{In: in, Due: in.DueAt, Board: board{Clock: in.Clock}, Ladder: newLadder(in.ID, in.Ladder)}
+	s := &report{In: in, Board: board{Clock: in.Clock}, Ladder: newLadder(in.ID, in.Ladder)}
 	res, err := s.run(withActivityOptions(ctx))
 	return res, s.Board.settle(ctx, err)
 }
@@ -42,83 +39,64 @@ func (s *report) run(ctx workflow.Context) (contract.ReportResult, error) {
 		return contract.ReportResult{}, err
 	}
 	title := fmt.Sprintf("报送%s三年行动工作进展（%s）", in.UnitName, in.Period)
+	task := func(kind domain.TaskKind, step string, round int) domain.TaskSpec {
+		return domain.TaskSpec{ID: contract.TaskID(in.ID, step, round), WorkflowID: in.ID, Kind: kind, Title: title,
+			SubjectType: domain.SubjectReport, SubjectID: in.ID, CampaignID: in.CampaignID}
+	}
 	// A report's lateness counts in the year of its period (December's, late in January, in December's year).
 	year, _ := strconv.Atoi(strings.SplitN(in.Period, "-", 2)[0])
-	target := rungTarget{Title: title, SubjectType: "report", SubjectID: in.ID, CampaignID: in.CampaignID, UnitID: in.UnitID, IssuerUnitID: in.OfficeUnitID, Year: year}
-	returnComment := ""
-	for s.Round = 1; ; s.Round++ {
-		submit, err := s.Board.escalated(ctx, domain.TaskSpec{
-			ID: contract.TaskID(in.ID, "submit", s.Round), WorkflowID: in.ID, Kind: domain.KindReportSubmit, Title: title,
-			SubjectType: "report", SubjectID: in.ID, CampaignID: in.CampaignID,
-			UnitID: in.UnitID, Role: domain.RoleUnitHead, IssuerUnitID: in.OfficeUnitID, DueAt: s.Due,
-			Context: domain.TaskContext{Round: s.Round, ReturnComment: returnComment, PlanTasks: in.PlanTasks},
-		}, approver{UnitID: in.OfficeUnitID, Role: domain.RoleSafetyOffice}, &s.Ladder, target)
-		if err != nil {
-			return contract.ReportResult{}, err
-		}
-		s.Due = submit.Spec.DueAt
-		if err := s.setState(ctx, contract.ReportStep{Status: domain.ReportSubmitted, By: submit.CompletedBy, Report: submit.Outcome.Report}); err != nil {
-			return contract.ReportResult{}, err
-		}
-		review, err := s.Board.openTask(ctx, domain.TaskSpec{
-			ID: contract.TaskID(in.ID, "review", s.Round), WorkflowID: in.ID, Kind: domain.KindReportReview, Title: "审核：" + title,
-			SubjectType: "report", SubjectID: in.ID, CampaignID: in.CampaignID,
-			UnitID: in.OfficeUnitID, Role: domain.RoleSafetyOffice, IssuerUnitID: in.UnitID,
-			DueAt:   s.Board.now(ctx).Add(time.Duration(in.ReviewDays) * 24 * time.Hour),
-			Context: domain.TaskContext{Round: s.Round},
-		}, approver{})
-		if err != nil {
-			return contract.ReportResult{}, err
-		}
-		if err := s.Board.wait(ctx, review); err != nil {
-			return contract.ReportResult{}, err
-		}
-		if review.Outcome.Decision == domain.DecisionAccept {
-			if err := s.setState(ctx, contract.ReportStep{Status: domain.ReportAccepted, By: review.CompletedBy}); err != nil {
-				return contract.ReportResult{}, err
-			}
-			if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
-				return contract.ReportResult{}, err
-			}
-			late := int64(0)
-			if review.CompletedAt.After(s.Due) {
-				late = int64(review.CompletedAt.Sub(s.Due) / time.Second)
-			}
-			return contract.ReportResult{Status: domain.ReportAccepted, Rounds: s.Round, AcceptedAt: review.CompletedAt, LateSeconds: late}, nil
-		}
-		returnComment = review.Outcome.Comment
-		if err := s.setState(ctx, contract.ReportStep{Status: domain.ReportReturned, By: review.CompletedBy, Comment: returnComment}); err != nil {
-			return contract.ReportResult{}, err
-		}
+	loop := &reviewLoop{
+		Subject: domain.SubjectReport, ID: in.ID, Due: in.DueAt,
+		Submit: func(round int, returned string, due time.Time) domain.TaskSpec {
+			t := task(domain.KindReportSubmit, "submit", round)
+			t.UnitID, t.Role, t.IssuerUnitID, t.DueAt = in.UnitID, domain.RoleUnitHead, in.OfficeUnitID, due
+			t.Context = domain.TaskContext{Round: round, ReturnComment: returned, PlanTasks: in.PlanTasks}
+			return t
+		},
+		Approver: approver{UnitID: in.OfficeUnitID, Role: domain.RoleSafetyOffice},
+		Ladder:   &s.Ladder,
+		Target: rungTarget{Title: title, SubjectType: domain.SubjectReport, SubjectID: in.ID, CampaignID: in.CampaignID,
+			UnitID: in.UnitID, IssuerUnitID: in.OfficeUnitID, Year: year},
+		Review: func(round int, _ *humanTask) domain.TaskSpec {
+			t := task(domain.KindReportReview, "review", round)
+			t.Title = "审核：" + title
+			t.UnitID, t.Role, t.IssuerUnitID = in.OfficeUnitID, domain.RoleSafetyOffice, in.UnitID
+			t.DueAt = s.Board.now(ctx).Add(time.Duration(in.ReviewDays) * 24 * time.Hour)
+			t.Context = domain.TaskContext{Round: round}
+			return t
+		},
+		Positive: domain.DecisionAccept, Submitted: domain.ReportSubmitted, Done: domain.ReportAccepted,
 	}
-}
-
-func (s *report) setState(ctx workflow.Context, u contract.ReportStep) error {
-	u.ID, u.Round, u.At = s.In.ID, s.Round, s.Board.now(ctx)
-	return workflow.ExecuteActivity(ctx, contract.ActSetReportState, u).Get(ctx, nil)
+	_, review, round, err := s.Board.reviewed(ctx, loop)
+	if err != nil {
+		return contract.ReportResult{}, err
+	}
+	if err := finish(ctx); err != nil {
+		return contract.ReportResult{}, err
+	}
+	late := int64(0)
+	if review.CompletedAt.After(loop.Due) {
+		late = int64(review.CompletedAt.Sub(loop.Due) / time.Second)
+	}
+	return contract.ReportResult{Status: domain.ReportAccepted, Rounds: round, AcceptedAt: review.CompletedAt, LateSeconds: late}, nil
 }
 
 // ReportMonth starts every reporting unit's report for a month (abandoned on
 // close, so they outlive it) and waits until all are accepted. A county's
-// reports are its children; past contract.DefaultMaxChildReports (a province) they
-// are started from an activity and counted from the database once a day.
+// reports are its children; past the activities' limit of children (a
+// province) they are started from an activity and counted from the database
+// once a day.
 func ReportMonth(ctx workflow.Context, in contract.ReportMonthInput) (contract.ReportMonthResult, error) {
 	ctx = withActivityOptions(ctx)
 	specsIn := contract.ReportSpecsInput{CampaignID: in.CampaignID, Period: in.Period}
-	var specs []domain.ReportSpec
-	// Version 1: plan first; too many reports for children are started by an activity.
-	if workflow.GetVersion(ctx, "report-month-fan-out", workflow.DefaultVersion, 1) >= 1 {
-		var plan contract.ReportPlan
-		if err := workflow.ExecuteActivity(ctx, contract.ActPlanReports, specsIn).Get(ctx, &plan); err != nil {
-			return contract.ReportMonthResult{}, err
-		}
-		if plan.Specs == nil && plan.Total > 0 {
-			return reportsFromActivity(ctx, specsIn, plan.Clock)
-		}
-		specs = plan.Specs
-	} else if err := workflow.ExecuteActivity(ctx, contract.ActReportSpecs, specsIn).Get(ctx, &specs); err != nil {
+	var plan contract.ReportPlan
+	if err := workflow.ExecuteActivity(ctx, contract.ActPlanReports, specsIn).Get(ctx, &plan); err != nil {
 		return contract.ReportMonthResult{}, err
 	}
+	if plan.Specs == nil && plan.Total > 0 {
+		return reportsFromActivity(ctx, specsIn, plan.Clock)
+	}
+	specs := plan.Specs
 	ids := make([]string, len(specs))
 	inputs := make([]any, len(specs))
 	for i, spec := range specs {

@@ -98,6 +98,8 @@ func (m Model) Decide(t store.Task) Action {
 		a.Payload = monthlyFigures(t.ID)
 	case domain.KindPlanTaskDone, domain.KindAssignmentComplete:
 		a.Payload = map[string]any{"result": "已按期完成，整改台账已归档。"}
+	case domain.KindInterviewFulfil:
+		a.Payload = map[string]any{"result": "约谈整改承诺已全部落实，整改报告已报送。"}
 	case domain.KindInterviewSchedule:
 		a.Payload = map[string]any{"scheduled_at": a.At.Add(2 * 24 * time.Hour).UTC(), "place": "县应急管理局三楼会议室", "leader": "分管安全生产副县长"}
 	case domain.KindInterviewAcknowledge:

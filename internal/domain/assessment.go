@@ -3,6 +3,7 @@ package domain
 import (
 	"fmt"
 	"slices"
+	"time"
 )
 
 // KindAssessmentApprove: a leader approves the year's results or returns them for recomputation.
@@ -16,6 +17,12 @@ type AssessmentPolicy struct {
 	// BottomN of each kind are summoned to interviews; default 1 (0: none).
 	// Units tied with the last of them are summoned too.
 	BottomN *int `json:"bottom_n,omitempty"`
+	// Day ("MM-DD") and Hour after each year when its assessment starts;
+	// default 16 January, 09:00 — after December's reports and their ladder.
+	Day  string `json:"day,omitempty"`
+	Hour *int   `json:"hour,omitempty"`
+	// ApprovalDays is how long a leader has to approve the results; default 7.
+	ApprovalDays int `json:"approval_days,omitempty"`
 }
 
 // WithDefaults fills what is unset.
@@ -28,6 +35,15 @@ func (p AssessmentPolicy) WithDefaults() AssessmentPolicy {
 	}
 	if p.BottomN == nil {
 		p.BottomN = ptr(1)
+	}
+	if p.Day == "" {
+		p.Day = "01-16"
+	}
+	if p.Hour == nil {
+		p.Hour = ptr(9)
+	}
+	if p.ApprovalDays == 0 {
+		p.ApprovalDays = 7
 	}
 	return p
 }
@@ -175,6 +191,15 @@ func (p AssessmentPolicy) Validate(prefix string, base float64, units map[string
 		v.Add(prefix+".pass", MsgRange(0, base))
 	} else if p.Pass >= p.Excellent {
 		v.Add(prefix+".pass", "应低于 excellent（优秀分数线）")
+	}
+	if d, err := time.Parse("01-02", p.Day); err != nil || len(p.Day) != 5 || d.Month() > time.March {
+		v.Add(prefix+".day", "应为次年第一季度的月-日，格式 MM-DD，例如 01-16")
+	}
+	if p.Hour != nil && (*p.Hour < 0 || *p.Hour > 23) {
+		v.Add(prefix+".hour", MsgRange(0, 23))
+	}
+	if p.ApprovalDays < 1 || p.ApprovalDays > 90 {
+		v.Add(prefix+".approval_days", MsgRange(1, 90))
 	}
 	if p.BottomN != nil {
 		most := 0

@@ -17,18 +17,22 @@ const (
 	KindInterviewMinutes TaskKind = "interview.minutes"
 	// KindInterviewCommitments: the interviewee submits written rectification commitments with a deadline.
 	KindInterviewCommitments TaskKind = "interview.commitments"
+	// KindInterviewFulfil: the interviewee reports the commitments done, by their deadline (the ladder presses it).
+	KindInterviewFulfil TaskKind = "interview.fulfil"
 	// KindInterviewConfirm: the safety office confirms the commitments are done, or returns them.
 	KindInterviewConfirm TaskKind = "interview.confirm"
 )
 
-// Interview statuses.
+// How long each step of an interview has.
 const (
-	InterviewSummoned     = "summoned"
-	InterviewScheduled    = "scheduled"
-	InterviewAcknowledged = "acknowledged"
-	InterviewHeld         = "held"
-	InterviewCommitted    = "committed"
-	InterviewClosed       = "closed"
+	// InterviewScheduleDays: the safety office schedules the interview within 3 days of the summons.
+	InterviewScheduleDays = 3
+	// InterviewMinutesDays: the minutes are recorded within a day after the interview.
+	InterviewMinutesDays = 1
+	// InterviewCommitmentsDays: the interviewee submits commitments within 7 days of the minutes.
+	InterviewCommitmentsDays = 7
+	// InterviewConfirmDays: the safety office confirms (or returns) a fulfilment within 5 days.
+	InterviewConfirmDays = 5
 )
 
 // Decision of the confirm step.

@@ -20,14 +20,6 @@ const (
 	DecisionPropose = "propose"
 )
 
-// Pledge statuses.
-const (
-	PledgeIssued   = "issued"
-	PledgeSigned   = "signed"
-	PledgeReturned = "returned"
-	PledgeInForce  = "in_force"
-)
-
 // Target is one line of a pledge: what, measured how, to what value, weighing how much.
 type Target struct {
 	Text        string  `json:"text" yaml:"text"`

@@ -13,14 +13,6 @@ const (
 	KindReportReview TaskKind = "report.review"
 )
 
-// Report statuses.
-const (
-	ReportDue       = "due"
-	ReportSubmitted = "submitted"
-	ReportReturned  = "returned"
-	ReportAccepted  = "accepted"
-)
-
 // HazardSources are where hazards come from, as the county counts them.
 var HazardSources = []string{"ventilation", "rock_burst", "daily", "other"}
 
@@ -104,6 +96,8 @@ type ReportPolicy struct {
 	DeadlineDay  int    `json:"deadline_day"`
 	DeadlineHour *int   `json:"deadline_hour,omitempty"`
 	Ladder       Ladder `json:"ladder"`
+	// ReviewDays is how long the safety office has to accept or return a report; default 5.
+	ReviewDays int `json:"review_days,omitempty"`
 }
 
 // DefaultReportPolicy: due the 5th of the next month at 18:00; reminders 3 days
@@ -132,6 +126,9 @@ func (p ReportPolicy) WithDefaults() ReportPolicy {
 	if p.Ladder == nil {
 		p.Ladder = d.Ladder
 	}
+	if p.ReviewDays == 0 {
+		p.ReviewDays = 5
+	}
 	return p
 }
 
@@ -156,6 +153,9 @@ func (p ReportPolicy) Validate(prefix string, v *ValidationError) {
 	}
 	if p.DeadlineHour != nil && (*p.DeadlineHour < 0 || *p.DeadlineHour > 23) {
 		v.Add(prefix+".deadline_hour", MsgRange(0, 23))
+	}
+	if p.ReviewDays < 1 || p.ReviewDays > 30 {
+		v.Add(prefix+".review_days", MsgRange(1, 30))
 	}
 	p.Ladder.Validate(prefix+".ladder", v)
 }

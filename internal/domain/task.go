@@ -26,12 +26,15 @@ const (
 
 // TaskKinds lists every kind.
 var TaskKinds = []TaskKind{KindAssignmentComplete, KindAssignmentReview, KindExtensionDecide, KindPledgeSign, KindPledgeCountersign, KindReportSubmit, KindReportReview,
-	KindInterviewSchedule, KindInterviewAcknowledge, KindInterviewMinutes, KindInterviewCommitments, KindInterviewConfirm,
+	KindInterviewSchedule, KindInterviewAcknowledge, KindInterviewMinutes, KindInterviewCommitments, KindInterviewFulfil, KindInterviewConfirm,
 	KindPlanTaskDone, KindAssessmentApprove}
+
+// ExtensionDecisionDays is how long the issuing unit has to decide a request for more time.
+const ExtensionDecisionDays = 3
 
 // Extendable says whether the assignee of this kind may ask for more time.
 func (k TaskKind) Extendable() bool {
-	return k == KindAssignmentComplete || k == KindReportSubmit || k == KindPlanTaskDone
+	return k == KindAssignmentComplete || k == KindReportSubmit || k == KindPlanTaskDone || k == KindInterviewFulfil
 }
 
 // ParseTaskKind checks a kind name.
@@ -43,13 +46,6 @@ func ParseTaskKind(s string) (TaskKind, error) {
 	}
 	return "", fmt.Errorf("unknown task kind %q", s)
 }
-
-// Task statuses.
-const (
-	TaskOpen      = "open"
-	TaskCompleted = "completed"
-	TaskCancelled = "cancelled"
-)
 
 // Decisions of approval tasks.
 const (
@@ -99,6 +95,7 @@ var completionFields = map[TaskKind][]string{
 	KindInterviewAcknowledge: {"note"},
 	KindInterviewMinutes:     {"minutes"},
 	KindInterviewCommitments: {"commitments", "commitments_due"},
+	KindInterviewFulfil:      {"result", "attachments"},
 	KindInterviewConfirm:     {"decision", "comment"},
 	KindPlanTaskDone:         {"result", "attachments"},
 	KindAssessmentApprove:    {"decision", "comment"},
@@ -174,7 +171,7 @@ func DecodeCompletion(kind TaskKind, raw []byte) (Completion, error) {
 		return c, v
 	}
 	switch kind {
-	case KindAssignmentComplete, KindPlanTaskDone:
+	case KindAssignmentComplete, KindPlanTaskDone, KindInterviewFulfil:
 		checkText(v, "result", &c.Result, true)
 		if len(c.Attachments) > maxAttachments {
 			v.Add("attachments", MsgAtMostItems(maxAttachments))
@@ -432,3 +429,13 @@ func checkApproval(v *ValidationError, c *Completion, positive string) {
 		v.Add("decision", MsgOneOf(positive, DecisionReturn))
 	}
 }
+
+// Subjects: what a process's steps are recorded against.
+const (
+	SubjectAssignment = "assignment"
+	SubjectReport     = "report"
+	SubjectPledge     = "pledge"
+	SubjectInterview  = "interview"
+	SubjectPlanTask   = "plan-task"
+	SubjectAssessment = "assessment"
+)

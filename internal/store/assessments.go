@@ -44,7 +44,7 @@ func Vetoes(ctx context.Context, db sqlx.ExtContext, campaignID string, year int
 type Assessment struct {
 	CampaignID  string                `db:"campaign_id" json:"campaign_id"`
 	Year        int                   `db:"year" json:"year"`
-	Status      string                `db:"status" json:"status"`
+	Status      domain.Status         `db:"status" json:"status"`
 	Round       int                   `db:"round" json:"round"`
 	Raw         JSON                  `db:"results" json:"-"`
 	Results     []domain.AssessedUnit `db:"-" json:"results"`

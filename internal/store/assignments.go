@@ -7,26 +7,28 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/zeren-county/zeren/internal/domain"
 )
 
 // Assignment is an assigned matter (交办事项).
 type Assignment struct {
-	ID             int64     `db:"id" json:"id"`
-	Title          string    `db:"title" json:"title"`
-	Content        string    `db:"content" json:"content"`
-	DueAt          time.Time `db:"due_at" json:"due_at"`
-	IssuerUnitID   int64     `db:"issuer_unit_id" json:"issuer_unit_id"`
-	AssignerID     int64     `db:"assigner_id" json:"assigner_id"`
-	AssigneeUnitID int64     `db:"assignee_unit_id" json:"assignee_unit_id"`
-	ReviewerUnitID int64     `db:"reviewer_unit_id" json:"reviewer_unit_id"`
-	ReviewerRole   string    `db:"reviewer_role" json:"reviewer_role"`
-	Ladder         JSON      `db:"ladder" json:"ladder"`
-	Status         string    `db:"status" json:"status"`
-	Result         *string   `db:"result" json:"result,omitempty"`
-	Attachments    JSON      `db:"attachments" json:"attachments,omitempty"`
-	IdempotencyKey *string   `db:"idempotency_key" json:"-"`
-	CreatedAt      time.Time `db:"created_at" json:"created_at"`
-	UpdatedAt      time.Time `db:"updated_at" json:"updated_at"`
+	ID             int64         `db:"id" json:"id"`
+	Title          string        `db:"title" json:"title"`
+	Content        string        `db:"content" json:"content"`
+	DueAt          time.Time     `db:"due_at" json:"due_at"`
+	IssuerUnitID   int64         `db:"issuer_unit_id" json:"issuer_unit_id"`
+	AssignerID     int64         `db:"assigner_id" json:"assigner_id"`
+	AssigneeUnitID int64         `db:"assignee_unit_id" json:"assignee_unit_id"`
+	ReviewerUnitID int64         `db:"reviewer_unit_id" json:"reviewer_unit_id"`
+	ReviewerRole   string        `db:"reviewer_role" json:"reviewer_role"`
+	Ladder         JSON          `db:"ladder" json:"ladder"`
+	Status         domain.Status `db:"status" json:"status"`
+	Result         *string       `db:"result" json:"result,omitempty"`
+	Attachments    JSON          `db:"attachments" json:"attachments,omitempty"`
+	IdempotencyKey *string       `db:"idempotency_key" json:"-"`
+	CreatedAt      time.Time     `db:"created_at" json:"created_at"`
+	UpdatedAt      time.Time     `db:"updated_at" json:"updated_at"`
 }
 
 // NextAssignmentID reserves an id, so the workflow id is known before anything is written.
@@ -77,7 +79,7 @@ func AssignmentByKey(ctx context.Context, db sqlx.ExtContext, assignerID int64, 
 }
 
 // SetAssignmentState records the assignment's status (and the result when submitted).
-func SetAssignmentState(ctx context.Context, tx sqlx.ExtContext, id int64, status string, result *string, attachments json.RawMessage, at time.Time) (Assignment, Assignment, error) {
+func SetAssignmentState(ctx context.Context, tx sqlx.ExtContext, id int64, status domain.Status, result *string, attachments json.RawMessage, at time.Time) (Assignment, Assignment, error) {
 	before, err := AssignmentByID(ctx, tx, id)
 	if err != nil {
 		return before, before, err

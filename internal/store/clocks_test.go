@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"github.com/zeren-county/zeren/internal/domain"
 	"testing"
 	"time"
 
@@ -39,7 +40,7 @@ func TestOverdueIsMeasuredInCampaignTime(t *testing.T) {
 	real := seed.DemoCampaignID
 	add := func(id string, campaign *string, due time.Time) {
 		if _, err := store.InsertTask(ctx, s.DB, store.Task{ID: id, WorkflowID: "w/" + id, Kind: "report.submit", Title: id, SubjectType: "report", SubjectID: id,
-			CampaignID: campaign, UnitID: unit.ID, Role: "unit_head", Status: "open", DueAt: due, CreatedAt: due.Add(-time.Hour)}); err != nil {
+			CampaignID: campaign, UnitID: unit.ID, Role: "unit_head", Status: domain.TaskOpen, DueAt: due, CreatedAt: due.Add(-time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
 	}

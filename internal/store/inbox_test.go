@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"github.com/zeren-county/zeren/internal/domain"
 	"testing"
 	"time"
 
@@ -87,7 +88,7 @@ func TestInbox(t *testing.T) {
 	if err != nil || len(tasks) != 3 {
 		t.Fatalf("overdue filter: %d tasks (%v)", len(tasks), err)
 	}
-	q.Overdue, q.Kind, q.Status = nil, "", "completed"
+	q.Overdue, q.Kind, q.Status = nil, "", domain.TaskCompleted
 	if tasks, _, _ = store.Inbox(ctx, s.DB, q); len(tasks) != 1 || tasks[0].ID != "done" {
 		t.Fatalf("completed: %+v", tasks)
 	}

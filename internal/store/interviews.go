@@ -15,31 +15,33 @@ import (
 
 // Interview is a summons interview (约谈).
 type Interview struct {
-	ID             int64      `db:"id" json:"id"`
-	CampaignID     *string    `db:"campaign_id" json:"campaign_id,omitempty"`
-	UnitID         int64      `db:"unit_id" json:"unit_id"`
-	UnitCode       string     `db:"unit_code" json:"unit_code"`
-	UnitName       string     `db:"unit_name" json:"unit_name"`
-	ReasonKey      string     `db:"reason_key" json:"reason_key"`
-	Reason         string     `db:"reason" json:"reason"`
-	Source         string     `db:"source" json:"source"`
-	Status         string     `db:"status" json:"status"`
-	ScheduledAt    *time.Time `db:"scheduled_at" json:"scheduled_at,omitempty"`
-	Place          *string    `db:"place" json:"place,omitempty"`
-	Leader         *string    `db:"leader" json:"leader,omitempty"`
-	Minutes        *string    `db:"minutes" json:"minutes,omitempty"`
-	Commitments    JSON       `db:"commitments" json:"commitments,omitempty"`
-	CommitmentsDue *time.Time `db:"commitments_due" json:"commitments_due,omitempty"`
-	CreatedAt      time.Time  `db:"created_at" json:"created_at"`
-	UpdatedAt      time.Time  `db:"updated_at" json:"updated_at"`
-	ClosedAt       *time.Time `db:"closed_at" json:"closed_at,omitempty"`
-	Triggers       int        `db:"triggers" json:"triggers"`
+	ID             int64         `db:"id" json:"id"`
+	CampaignID     *string       `db:"campaign_id" json:"campaign_id,omitempty"`
+	UnitID         int64         `db:"unit_id" json:"unit_id"`
+	UnitCode       string        `db:"unit_code" json:"unit_code"`
+	UnitName       string        `db:"unit_name" json:"unit_name"`
+	ReasonKey      string        `db:"reason_key" json:"reason_key"`
+	Reason         string        `db:"reason" json:"reason"`
+	Source         string        `db:"source" json:"source"`
+	Status         domain.Status `db:"status" json:"status"`
+	ScheduledAt    *time.Time    `db:"scheduled_at" json:"scheduled_at,omitempty"`
+	Place          *string       `db:"place" json:"place,omitempty"`
+	Leader         *string       `db:"leader" json:"leader,omitempty"`
+	Minutes        *string       `db:"minutes" json:"minutes,omitempty"`
+	Commitments    JSON          `db:"commitments" json:"commitments,omitempty"`
+	CommitmentsDue *time.Time    `db:"commitments_due" json:"commitments_due,omitempty"`
+	CreatedAt      time.Time     `db:"created_at" json:"created_at"`
+	UpdatedAt      time.Time     `db:"updated_at" json:"updated_at"`
+	ClosedAt       *time.Time    `db:"closed_at" json:"closed_at,omitempty"`
+	Fulfilment     *string       `db:"fulfilment" json:"fulfilment,omitempty"`
+	ReturnComment  *string       `db:"return_comment" json:"return_comment,omitempty"`
+	Triggers       int           `db:"triggers" json:"triggers"`
 	// Items are the summonses the interview answers, oldest first.
 	Items []domain.InterviewItem `db:"-" json:"items"`
 }
 
 const interviewColumns = `i.id, i.campaign_id, i.unit_id, u.code AS unit_code, u.name AS unit_name, i.reason_key, i.reason, i.source, i.status,
-i.scheduled_at, i.place, i.leader, i.minutes, i.commitments, i.commitments_due, i.created_at, i.updated_at, i.closed_at,
+i.scheduled_at, i.place, i.leader, i.minutes, i.commitments, i.commitments_due, i.created_at, i.updated_at, i.closed_at, i.fulfilment, i.return_comment,
 (SELECT count(*) FROM interview_triggers t WHERE t.interview_id = i.id) AS triggers`
 
 // Summons asks for an interview of a unit's head for a reason.
@@ -210,9 +212,12 @@ WHERE $1 = 0 OR i.unit_id = $1 ORDER BY i.id DESC LIMIT 500`, unitID)
 // InterviewUpdate is a step of an interview.
 type InterviewUpdate struct {
 	ID     int64
-	Status string
+	Status domain.Status
 	Step   domain.InterviewCompletion
-	At     time.Time
+	// Result is the interviewee's report of the commitments fulfilled; Comment the office's return.
+	Result  string
+	Comment string
+	At      time.Time
 }
 
 // UpdateInterview applies a step and answers the interview before and after.
@@ -223,7 +228,10 @@ func UpdateInterview(ctx context.Context, tx sqlx.ExtContext, u InterviewUpdate)
 	}
 	var commitments any
 	if len(u.Step.Commitments) > 0 {
-		b, _ := json.Marshal(u.Step.Commitments)
+		b, err := json.Marshal(u.Step.Commitments)
+		if err != nil {
+			return before, before, fmt.Errorf("interview %d commitments: %w", u.ID, err)
+		}
 		commitments = string(b)
 	}
 	nullStr := func(s string) any {
@@ -240,9 +248,9 @@ func UpdateInterview(ctx context.Context, tx sqlx.ExtContext, u InterviewUpdate)
 UPDATE interviews SET status = $2, updated_at = $3,
   scheduled_at = COALESCE($4, scheduled_at), place = COALESCE($5, place), leader = COALESCE($6, leader),
   minutes = COALESCE($7, minutes), commitments = COALESCE($8::jsonb, commitments), commitments_due = COALESCE($9, commitments_due),
-  closed_at = COALESCE($10, closed_at)
+  closed_at = COALESCE($10, closed_at), fulfilment = COALESCE($11, fulfilment), return_comment = COALESCE($12, return_comment)
 WHERE id = $1`, u.ID, u.Status, u.At, u.Step.ScheduledAt, nullStr(u.Step.Place), nullStr(u.Step.Leader), nullStr(u.Step.Minutes),
-		commitments, u.Step.CommitmentsDue, closed)
+		commitments, u.Step.CommitmentsDue, closed, nullStr(u.Result), nullStr(u.Comment))
 	if err != nil {
 		return before, before, fmt.Errorf("interview %d: %w", u.ID, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
@@ -239,7 +240,7 @@ func PersonByToken(ctx context.Context, db sqlx.ExtContext, token string) (domai
 SELECT person_id FROM api_tokens
 WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`, HashToken(token))
 	if err != nil {
-		if mapError(err) == domain.ErrNotFound {
+		if errors.Is(mapError(err), domain.ErrNotFound) {
 			return domain.Person{}, domain.ErrUnauthorized
 		}
 		return domain.Person{}, fmt.Errorf("token lookup: %w", err)

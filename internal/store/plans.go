@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+
+	"github.com/zeren-county/zeren/internal/domain"
 )
 
 // Plan is a campaign plan (方案).
@@ -21,18 +23,18 @@ type Plan struct {
 
 // PlanTask is one task of a plan, with its four clears.
 type PlanTask struct {
-	ID          int64      `db:"id" json:"id"`
-	PlanID      int64      `db:"plan_id" json:"plan_id"`
-	Content     string     `db:"content" json:"content"`
-	OwnerUnitID int64      `db:"owner_unit_id" json:"owner_unit_id"`
-	OwnerCode   string     `db:"owner_code" json:"owner_code"`
-	OwnerName   string     `db:"owner_name" json:"owner_name"`
-	Deadline    time.Time  `db:"deadline" json:"deadline"`
-	Measures    string     `db:"measures" json:"measures"`
-	Status      string     `db:"status" json:"status"`
-	DoneAt      *time.Time `db:"done_at" json:"done_at,omitempty"`
-	CreatedBy   string     `db:"created_by" json:"created_by"`
-	CreatedAt   time.Time  `db:"created_at" json:"created_at"`
+	ID          int64         `db:"id" json:"id"`
+	PlanID      int64         `db:"plan_id" json:"plan_id"`
+	Content     string        `db:"content" json:"content"`
+	OwnerUnitID int64         `db:"owner_unit_id" json:"owner_unit_id"`
+	OwnerCode   string        `db:"owner_code" json:"owner_code"`
+	OwnerName   string        `db:"owner_name" json:"owner_name"`
+	Deadline    time.Time     `db:"deadline" json:"deadline"`
+	Measures    string        `db:"measures" json:"measures"`
+	Status      domain.Status `db:"status" json:"status"`
+	DoneAt      *time.Time    `db:"done_at" json:"done_at,omitempty"`
+	CreatedBy   string        `db:"created_by" json:"created_by"`
+	CreatedAt   time.Time     `db:"created_at" json:"created_at"`
 }
 
 // UpsertPlan creates a plan (or returns the one with the same title) and answers its id.

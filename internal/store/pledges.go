@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -27,6 +28,8 @@ type Campaign struct {
 	ClockAnchor *time.Time `db:"clock_anchor" json:"clock_anchor,omitempty"`
 	// EndedAt is when the campaign was ended early, in campaign time; no rung fires after it.
 	EndedAt *time.Time `db:"ended_at" json:"ended_at,omitempty"`
+	// rules is Policy decoded.
+	rules CampaignPolicy
 }
 
 // Clock is the campaign's clock: nil while it runs in real time or has not been run.
@@ -45,11 +48,20 @@ func (c Campaign) Now(wall time.Time) time.Time { return c.Clock().Now(wall) }
 // CampaignPolicy is the policy a campaign stores.
 type CampaignPolicy = domain.CampaignPolicy
 
-// FullPolicy reads the campaign's whole policy with defaults filled in.
-func (c Campaign) FullPolicy() CampaignPolicy {
-	var p CampaignPolicy
-	_ = json.Unmarshal(c.Policy, &p)
-	return p.WithDefaults(c.StartsOn, c.EndsOn)
+// FullPolicy is the campaign's whole policy with defaults filled in, as read
+// when the campaign was loaded (a stored policy that does not decode is an
+// error of CampaignByID, never a silent fall back to the defaults).
+func (c Campaign) FullPolicy() CampaignPolicy { return c.rules.WithDefaults(c.StartsOn, c.EndsOn) }
+
+// decodePolicy reads the stored policy strictly.
+func (c *Campaign) decodePolicy() error {
+	if len(c.Policy) == 0 {
+		return nil
+	}
+	if err := domain.DecodeJSON(c.Policy, &c.rules); err != nil {
+		return fmt.Errorf("campaign %s: stored policy does not decode: %w", c.ID, err)
+	}
+	return nil
 }
 
 // PledgePolicy reads the campaign's pledge policy with defaults filled in.
@@ -84,7 +96,7 @@ func CampaignByID(ctx context.Context, db sqlx.ExtContext, id string) (Campaign,
 	if err != nil {
 		return c, fmt.Errorf("campaign %s: %w", id, mapError(err))
 	}
-	return c, nil
+	return c, c.decodePolicy()
 }
 
 // StartClock sets the campaign's clock anchor to at unless it is set already,
@@ -181,7 +193,7 @@ ON CONFLICT (unit_id) DO UPDATE SET duties = EXCLUDED.duties, updated_at = now()
 func Duties(ctx context.Context, db sqlx.ExtContext, unitID int64) ([]string, error) {
 	var raw JSON
 	err := sqlx.GetContext(ctx, db, &raw, `SELECT duties FROM duty_lists WHERE unit_id = $1`, unitID)
-	if mapError(err) == domain.ErrNotFound {
+	if errors.Is(mapError(err), domain.ErrNotFound) {
 		return []string{}, nil
 	}
 	if err != nil {
@@ -193,30 +205,30 @@ func Duties(ctx context.Context, db sqlx.ExtContext, unitID int64) ([]string, er
 
 // Pledge is a target-responsibility pledge (安全生产目标责任书).
 type Pledge struct {
-	ID              string     `db:"id" json:"id"`
-	CampaignID      string     `db:"campaign_id" json:"campaign_id"`
-	Year            int        `db:"year" json:"year"`
-	Level           int        `db:"level" json:"level"`
-	IssuerUnitID    int64      `db:"issuer_unit_id" json:"issuer_unit_id"`
-	IssuerCode      string     `db:"issuer_code" json:"issuer_code"`
-	IssuerName      string     `db:"issuer_name" json:"issuer_name"`
-	SignerUnitID    int64      `db:"signer_unit_id" json:"signer_unit_id"`
-	SignerCode      string     `db:"signer_code" json:"signer_code"`
-	SignerName      string     `db:"signer_name" json:"signer_name"`
-	Targets         JSON       `db:"targets" json:"targets"`
-	Duties          JSON       `db:"duties" json:"duties"`
-	Status          string     `db:"status" json:"status"`
-	DueAt           time.Time  `db:"due_at" json:"due_at"`
-	Round           int        `db:"round" json:"round"`
-	SignedAt        *time.Time `db:"signed_at" json:"signed_at,omitempty"`
-	SignedBy        *string    `db:"signed_by" json:"signed_by,omitempty"`
-	CountersignedAt *time.Time `db:"countersigned_at" json:"countersigned_at,omitempty"`
-	CountersignedBy *string    `db:"countersigned_by" json:"countersigned_by,omitempty"`
-	Proposal        JSON       `db:"proposal" json:"proposal,omitempty"`
-	ProposalComment *string    `db:"proposal_comment" json:"proposal_comment,omitempty"`
-	ReturnComment   *string    `db:"return_comment" json:"return_comment,omitempty"`
-	CreatedAt       time.Time  `db:"created_at" json:"created_at"`
-	UpdatedAt       time.Time  `db:"updated_at" json:"updated_at"`
+	ID              string        `db:"id" json:"id"`
+	CampaignID      string        `db:"campaign_id" json:"campaign_id"`
+	Year            int           `db:"year" json:"year"`
+	Level           int           `db:"level" json:"level"`
+	IssuerUnitID    int64         `db:"issuer_unit_id" json:"issuer_unit_id"`
+	IssuerCode      string        `db:"issuer_code" json:"issuer_code"`
+	IssuerName      string        `db:"issuer_name" json:"issuer_name"`
+	SignerUnitID    int64         `db:"signer_unit_id" json:"signer_unit_id"`
+	SignerCode      string        `db:"signer_code" json:"signer_code"`
+	SignerName      string        `db:"signer_name" json:"signer_name"`
+	Targets         JSON          `db:"targets" json:"targets"`
+	Duties          JSON          `db:"duties" json:"duties"`
+	Status          domain.Status `db:"status" json:"status"`
+	DueAt           time.Time     `db:"due_at" json:"due_at"`
+	Round           int           `db:"round" json:"round"`
+	SignedAt        *time.Time    `db:"signed_at" json:"signed_at,omitempty"`
+	SignedBy        *string       `db:"signed_by" json:"signed_by,omitempty"`
+	CountersignedAt *time.Time    `db:"countersigned_at" json:"countersigned_at,omitempty"`
+	CountersignedBy *string       `db:"countersigned_by" json:"countersigned_by,omitempty"`
+	Proposal        JSON          `db:"proposal" json:"proposal,omitempty"`
+	ProposalComment *string       `db:"proposal_comment" json:"proposal_comment,omitempty"`
+	ReturnComment   *string       `db:"return_comment" json:"return_comment,omitempty"`
+	CreatedAt       time.Time     `db:"created_at" json:"created_at"`
+	UpdatedAt       time.Time     `db:"updated_at" json:"updated_at"`
 }
 
 // Overdue says whether the pledge is not in force past its deadline.
@@ -256,7 +268,7 @@ func PledgeByID(ctx context.Context, db sqlx.ExtContext, id string) (Pledge, err
 // PledgeUpdate is a step of a pledge: signed, returned, in force.
 type PledgeUpdate struct {
 	ID       string
-	Status   string
+	Status   domain.Status
 	Round    int
 	By       string
 	At       time.Time
@@ -279,7 +291,10 @@ func UpdatePledge(ctx context.Context, tx sqlx.ExtContext, u PledgeUpdate) (Pled
 		var proposal any
 		var comment any
 		if len(u.Proposal) > 0 {
-			b, _ := json.Marshal(u.Proposal)
+			b, err := json.Marshal(u.Proposal)
+			if err != nil {
+				return before, before, fmt.Errorf("pledge %s proposal: %w", u.ID, err)
+			}
 			proposal, comment = string(b), u.Comment
 		}
 		q = `UPDATE pledges SET status = $2, round = $3, updated_at = $4, signed_at = $4, signed_by = $5, proposal = $6, proposal_comment = $7 WHERE id = $1`
@@ -290,11 +305,14 @@ func UpdatePledge(ctx context.Context, tx sqlx.ExtContext, u PledgeUpdate) (Pled
 	case domain.PledgeInForce:
 		var targets any
 		if len(u.Targets) > 0 {
-			b, _ := json.Marshal(u.Targets)
+			b, err := json.Marshal(u.Targets)
+			if err != nil {
+				return before, before, fmt.Errorf("pledge %s targets: %w", u.ID, err)
+			}
 			targets = string(b)
 		}
 		q = `UPDATE pledges SET status = $2, round = $3, updated_at = $4, countersigned_at = $4, countersigned_by = $5,
-		     targets = COALESCE($6::jsonb, targets) WHERE id = $1`
+		     targets = COALESCE($6::jsonb, proposal, targets) WHERE id = $1`
 		args = append(args, u.By, targets)
 	default:
 		return before, before, fmt.Errorf("pledge %s: unknown status %q", u.ID, u.Status)

@@ -15,27 +15,27 @@ import (
 
 // Report is a unit's monthly progress report.
 type Report struct {
-	ID            string     `db:"id" json:"id"`
-	CampaignID    string     `db:"campaign_id" json:"campaign_id"`
-	UnitID        int64      `db:"unit_id" json:"unit_id"`
-	UnitCode      string     `db:"unit_code" json:"unit_code"`
-	UnitName      string     `db:"unit_name" json:"unit_name"`
-	Period        string     `db:"period" json:"period"`
-	Status        string     `db:"status" json:"status"`
-	DueAt         time.Time  `db:"due_at" json:"due_at"`
-	Round         int        `db:"round" json:"round"`
-	Figures       JSON       `db:"figures" json:"figures,omitempty"`
-	Progress      JSON       `db:"progress" json:"progress,omitempty"`
-	Problems      *string    `db:"problems" json:"problems,omitempty"`
-	NextSteps     *string    `db:"next_steps" json:"next_steps,omitempty"`
-	SubmittedAt   *time.Time `db:"submitted_at" json:"submitted_at,omitempty"`
-	SubmittedBy   *string    `db:"submitted_by" json:"submitted_by,omitempty"`
-	AcceptedAt    *time.Time `db:"accepted_at" json:"accepted_at,omitempty"`
-	AcceptedBy    *string    `db:"accepted_by" json:"accepted_by,omitempty"`
-	LateSeconds   *int64     `db:"late_seconds" json:"late_seconds,omitempty"`
-	ReturnComment *string    `db:"return_comment" json:"return_comment,omitempty"`
-	CreatedAt     time.Time  `db:"created_at" json:"created_at"`
-	UpdatedAt     time.Time  `db:"updated_at" json:"updated_at"`
+	ID            string        `db:"id" json:"id"`
+	CampaignID    string        `db:"campaign_id" json:"campaign_id"`
+	UnitID        int64         `db:"unit_id" json:"unit_id"`
+	UnitCode      string        `db:"unit_code" json:"unit_code"`
+	UnitName      string        `db:"unit_name" json:"unit_name"`
+	Period        string        `db:"period" json:"period"`
+	Status        domain.Status `db:"status" json:"status"`
+	DueAt         time.Time     `db:"due_at" json:"due_at"`
+	Round         int           `db:"round" json:"round"`
+	Figures       JSON          `db:"figures" json:"figures,omitempty"`
+	Progress      JSON          `db:"progress" json:"progress,omitempty"`
+	Problems      *string       `db:"problems" json:"problems,omitempty"`
+	NextSteps     *string       `db:"next_steps" json:"next_steps,omitempty"`
+	SubmittedAt   *time.Time    `db:"submitted_at" json:"submitted_at,omitempty"`
+	SubmittedBy   *string       `db:"submitted_by" json:"submitted_by,omitempty"`
+	AcceptedAt    *time.Time    `db:"accepted_at" json:"accepted_at,omitempty"`
+	AcceptedBy    *string       `db:"accepted_by" json:"accepted_by,omitempty"`
+	LateSeconds   *int64        `db:"late_seconds" json:"late_seconds,omitempty"`
+	ReturnComment *string       `db:"return_comment" json:"return_comment,omitempty"`
+	CreatedAt     time.Time     `db:"created_at" json:"created_at"`
+	UpdatedAt     time.Time     `db:"updated_at" json:"updated_at"`
 }
 
 const reportColumns = `r.id, r.campaign_id, r.unit_id, u.code AS unit_code, u.name AS unit_name, r.period, r.status, r.due_at, r.round,
@@ -66,7 +66,7 @@ func ReportByID(ctx context.Context, db sqlx.ExtContext, id string) (Report, err
 // ReportUpdate is a step of a report: submitted, returned, accepted.
 type ReportUpdate struct {
 	ID      string
-	Status  string
+	Status  domain.Status
 	Round   int
 	By      string
 	At      time.Time
@@ -85,8 +85,14 @@ func UpdateReport(ctx context.Context, tx sqlx.ExtContext, u ReportUpdate) (Repo
 		if u.Report == nil {
 			return before, before, fmt.Errorf("report %s: submitted without content", u.ID)
 		}
-		figures, _ := json.Marshal(u.Report.Figures)
-		progress, _ := json.Marshal(u.Report.Progress)
+		figures, err := json.Marshal(u.Report.Figures)
+		if err != nil {
+			return before, before, fmt.Errorf("report %s figures: %w", u.ID, err)
+		}
+		progress, err := json.Marshal(u.Report.Progress)
+		if err != nil {
+			return before, before, fmt.Errorf("report %s progress: %w", u.ID, err)
+		}
 		_, err = tx.ExecContext(ctx, `UPDATE reports SET status = $2, round = $3, updated_at = $4, submitted_at = $4, submitted_by = $5,
 			figures = $6, progress = $7, problems = $8, next_steps = $9 WHERE id = $1`,
 			u.ID, u.Status, u.Round, u.At, u.By, string(figures), string(progress), u.Report.Problems, u.Report.NextSteps)

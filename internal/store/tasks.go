@@ -17,28 +17,28 @@ import (
 
 // Task is a row of the inbox read model.
 type Task struct {
-	ID           string     `db:"id" json:"id"`
-	WorkflowID   string     `db:"workflow_id" json:"workflow_id"`
-	Kind         string     `db:"kind" json:"kind"`
-	Title        string     `db:"title" json:"title"`
-	SubjectType  string     `db:"subject_type" json:"subject_type"`
-	SubjectID    string     `db:"subject_id" json:"subject_id"`
-	CampaignID   *string    `db:"campaign_id" json:"campaign_id,omitempty"`
-	UnitID       int64      `db:"unit_id" json:"unit_id"`
-	UnitCode     string     `db:"unit_code" json:"unit_code"`
-	UnitName     string     `db:"unit_name" json:"unit_name"`
-	Role         string     `db:"role" json:"role"`
-	PersonID     *int64     `db:"person_id" json:"person_id,omitempty"`
-	IssuerUnitID *int64     `db:"issuer_unit_id" json:"issuer_unit_id,omitempty"`
-	ClaimedBy    *int64     `db:"claimed_by" json:"claimed_by,omitempty"`
-	Status       string     `db:"status" json:"status"`
-	DueAt        time.Time  `db:"due_at" json:"due_at"`
-	CreatedAt    time.Time  `db:"created_at" json:"created_at"`
-	CompletedAt  *time.Time `db:"completed_at" json:"completed_at,omitempty"`
-	CompletedBy  *int64     `db:"completed_by" json:"completed_by,omitempty"`
-	UpdateID     *string    `db:"update_id" json:"-"`
-	Outcome      JSON       `db:"outcome" json:"outcome,omitempty"`
-	Context      JSON       `db:"context" json:"context,omitempty"`
+	ID           string        `db:"id" json:"id"`
+	WorkflowID   string        `db:"workflow_id" json:"workflow_id"`
+	Kind         string        `db:"kind" json:"kind"`
+	Title        string        `db:"title" json:"title"`
+	SubjectType  string        `db:"subject_type" json:"subject_type"`
+	SubjectID    string        `db:"subject_id" json:"subject_id"`
+	CampaignID   *string       `db:"campaign_id" json:"campaign_id,omitempty"`
+	UnitID       int64         `db:"unit_id" json:"unit_id"`
+	UnitCode     string        `db:"unit_code" json:"unit_code"`
+	UnitName     string        `db:"unit_name" json:"unit_name"`
+	Role         string        `db:"role" json:"role"`
+	PersonID     *int64        `db:"person_id" json:"person_id,omitempty"`
+	IssuerUnitID *int64        `db:"issuer_unit_id" json:"issuer_unit_id,omitempty"`
+	ClaimedBy    *int64        `db:"claimed_by" json:"claimed_by,omitempty"`
+	Status       domain.Status `db:"status" json:"status"`
+	DueAt        time.Time     `db:"due_at" json:"due_at"`
+	CreatedAt    time.Time     `db:"created_at" json:"created_at"`
+	CompletedAt  *time.Time    `db:"completed_at" json:"completed_at,omitempty"`
+	CompletedBy  *int64        `db:"completed_by" json:"completed_by,omitempty"`
+	UpdateID     *string       `db:"update_id" json:"-"`
+	Outcome      JSON          `db:"outcome" json:"outcome,omitempty"`
+	Context      JSON          `db:"context" json:"context,omitempty"`
 }
 
 // Overdue says whether the task is open past its deadline at now.
@@ -221,7 +221,7 @@ type InboxQuery struct {
 	Roles   []string
 	// Filters; zero values select everything.
 	Kind       string
-	Status     string // default open
+	Status     domain.Status // default open
 	Overdue    *bool
 	DueBefore  *time.Time
 	DueAfter   *time.Time
@@ -276,7 +276,7 @@ func DecodeCursor(s string) (Cursor, error) {
 // task is addressed to; args are positional, never spliced. It starts at $1.
 func (q InboxQuery) filter(withCursor bool) (string, []any, error) {
 	status := q.Status
-	if status == "" {
+	if status.IsZero() {
 		status = domain.TaskOpen
 	}
 	args := []any{status}
