@@ -15,24 +15,26 @@ import (
 // ComputeAssessment scores every unit from the ledger, applies the one-vote
 // veto, grades and ranks within kind, and stores the computation. A published
 // year answers its frozen results.
-func (a *Activities) ComputeAssessment(ctx context.Context, in contract.AssessmentStep) ([]domain.AssessedUnit, error) {
-	if prev, err := store.AssessmentOf(ctx, a.Store.DB, in.CampaignID, in.Year); err == nil && prev.Status == domain.AssessmentPublished {
-		return prev.Results, nil
-	} else if err != nil && !errors.Is(err, domain.ErrNotFound) {
-		return nil, err
-	}
+func (a *Activities) ComputeAssessment(ctx context.Context, in contract.AssessmentStep) (contract.AssessmentComputed, error) {
 	c, err := store.CampaignByID(ctx, a.Store.DB, in.CampaignID)
 	if err != nil {
-		return nil, err
+		return contract.AssessmentComputed{}, err
 	}
 	policy := c.FullPolicy()
+	out := contract.AssessmentComputed{ApprovalDays: policy.Assessment.ApprovalDays}
+	if prev, err := store.AssessmentOf(ctx, a.Store.DB, in.CampaignID, in.Year); err == nil && prev.Status == domain.AssessmentPublished {
+		out.Results = prev.Results
+		return out, nil
+	} else if err != nil && !errors.Is(err, domain.ErrNotFound) {
+		return out, err
+	}
 	scores, err := store.Scores(ctx, a.Store.DB, in.CampaignID, in.Year, policy.Base())
 	if err != nil {
-		return nil, err
+		return out, err
 	}
 	vetoes, err := store.Vetoes(ctx, a.Store.DB, in.CampaignID, in.Year)
 	if err != nil {
-		return nil, err
+		return out, err
 	}
 	units := make([]domain.AssessedUnit, 0, len(scores))
 	for _, s := range scores {
@@ -49,7 +51,8 @@ func (a *Activities) ComputeAssessment(ctx context.Context, in contract.Assessme
 			After: map[string]any{"round": in.Round, "units": len(ranked)}})
 		return err
 	})
-	return ranked, err
+	out.Results = ranked
+	return out, err
 }
 
 // PublishAssessment freezes the approved results and summons the bottom units'

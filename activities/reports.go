@@ -118,7 +118,7 @@ func (a *Activities) reportSpecs(ctx context.Context, in contract.ReportSpecsInp
 			return nil, err
 		}
 		specs = append(specs, domain.ReportSpec{ID: domain.ReportWorkflowID(c.ID, u.Code, in.Period), CampaignID: c.ID, Period: in.Period,
-			UnitID: u.ID, UnitCode: u.Code, UnitName: u.Name, OfficeUnitID: office, DueAt: due, Ladder: policy.Ladder, ReviewDays: 5, Clock: c.Clock(),
+			UnitID: u.ID, UnitCode: u.Code, UnitName: u.Name, OfficeUnitID: office, DueAt: due, Ladder: policy.Ladder, ReviewDays: policy.ReviewDays, Clock: c.Clock(),
 			PlanTasks: planTasks})
 	}
 	return specs, nil

@@ -27,14 +27,14 @@ func assess(ctx workflow.Context, b *board, in contract.AssessmentInput) (contra
 		return contract.AssessmentResult{}, err
 	}
 	for round := 1; ; round++ {
-		var results []domain.AssessedUnit
-		if err := workflow.ExecuteActivity(ctx, contract.ActComputeAssessment, contract.AssessmentStep{CampaignID: in.CampaignID, Year: in.Year, Round: round, At: b.now(ctx)}).Get(ctx, &results); err != nil {
+		var computed contract.AssessmentComputed
+		if err := workflow.ExecuteActivity(ctx, contract.ActComputeAssessment, contract.AssessmentStep{CampaignID: in.CampaignID, Year: in.Year, Round: round, At: b.now(ctx)}).Get(ctx, &computed); err != nil {
 			return contract.AssessmentResult{}, err
 		}
 		title := fmt.Sprintf("审定%d年度安全生产目标责任考核结果", in.Year)
 		t, err := b.openTask(ctx, domain.TaskSpec{ID: contract.TaskID(id, "approve", round), WorkflowID: id, Kind: domain.KindAssessmentApprove, Title: title,
 			SubjectType: "assessment", SubjectID: fmt.Sprintf("%s/%d", in.CampaignID, in.Year), CampaignID: in.CampaignID,
-			UnitID: in.LeaderUnitID, Role: domain.RoleLeader, IssuerUnitID: in.LeaderUnitID, DueAt: b.now(ctx).Add(7 * 24 * time.Hour),
+			UnitID: in.LeaderUnitID, Role: domain.RoleLeader, IssuerUnitID: in.LeaderUnitID, DueAt: b.now(ctx).Add(time.Duration(computed.ApprovalDays) * 24 * time.Hour),
 			Context: domain.TaskContext{Round: round}}, approver{})
 		if err != nil {
 			return contract.AssessmentResult{}, err
@@ -59,6 +59,6 @@ func assess(ctx workflow.Context, b *board, in contract.AssessmentInput) (contra
 		if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 			return contract.AssessmentResult{}, err
 		}
-		return contract.AssessmentResult{Rounds: round, Results: results}, nil
+		return contract.AssessmentResult{Rounds: round, Results: computed.Results}, nil
 	}
 }

@@ -44,6 +44,14 @@ const interviewColumns = `i.id, i.campaign_id, i.unit_id, u.code AS unit_code, u
 i.scheduled_at, i.place, i.leader, i.minutes, i.commitments, i.commitments_due, i.created_at, i.updated_at, i.closed_at, i.fulfilment, i.return_comment,
 (SELECT count(*) FROM interview_triggers t WHERE t.interview_id = i.id) AS triggers`
 
+// summonsLock is the first key of the advisory lock that serialises the
+// summonses of one unit (the second is the unit), so two cannot both open an
+// interview for the same reason.
+const summonsLock = 716161602
+
+// maxInterviews is the most interviews a list answers.
+const maxInterviews = 500
+
 // Summons asks for an interview of a unit's head for a reason.
 type Summons struct {
 	// Key identifies this trigger (a rung key, a ranking, a request): the same key twice is one trigger.
@@ -81,7 +89,7 @@ const joinable = `('summoned', 'scheduled', 'acknowledged')`
 // caller starts its process).
 func OpenInterview(ctx context.Context, tx *sqlx.Tx, s Summons) (id int64, created bool, err error) {
 	// Serialise summonses of one unit, so two triggers cannot both open one.
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(716161602, $1::int)`, s.UnitID); err != nil {
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, $2::int)`, summonsLock, s.UnitID); err != nil {
 		return 0, false, fmt.Errorf("summons lock: %w", err)
 	}
 	var first string
@@ -161,7 +169,7 @@ WHERE interview_id = $1 ORDER BY created_at, id`, id)
 // another interview for the same reason, the summons joins that one instead
 // and mergedInto names it: the process then has nothing to do.
 func RecordInterview(ctx context.Context, tx *sqlx.Tx, spec domain.InterviewSpec) (mergedInto int64, wrote bool, err error) {
-	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(716161602, $1::int)`, spec.UnitID); err != nil {
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1, $2::int)`, summonsLock, spec.UnitID); err != nil {
 		return 0, false, fmt.Errorf("summons lock: %w", err)
 	}
 	var exists bool
@@ -202,7 +210,7 @@ func InterviewByID(ctx context.Context, db sqlx.ExtContext, id int64) (Interview
 func Interviews(ctx context.Context, db sqlx.ExtContext, unitID int64) ([]Interview, error) {
 	var out []Interview
 	err := sqlx.SelectContext(ctx, db, &out, `SELECT `+interviewColumns+` FROM interviews i JOIN units u ON u.id = i.unit_id
-WHERE $1 = 0 OR i.unit_id = $1 ORDER BY i.id DESC LIMIT 500`, unitID)
+WHERE $1 = 0 OR i.unit_id = $1 ORDER BY i.id DESC LIMIT $2`, unitID, maxInterviews)
 	if err != nil {
 		return nil, fmt.Errorf("interviews: %w", err)
 	}
