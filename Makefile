@@ -5,7 +5,7 @@ GO ?= go
 DATA ?= .zeren
 ARGS ?=
 
-.PHONY: dev test deps build vet bench clean
+.PHONY: dev test deps build vet bench clean check-size
 
 # deps installs what a fresh machine lacks: PostgreSQL's server binaries.
 deps:
@@ -27,9 +27,16 @@ vet:
 
 # test starts its own PostgreSQL on a free port (cmd/testpg), runs every
 # package's tests, and removes the database afterwards.
-test: deps
+test: deps check-size
 	$(GO) vet ./...
 	$(GO) run ./cmd/testpg $(GO) test -count=1 -timeout 15m ./...
+
+# check-size refuses a tracked file over 2 MB (binaries and data folders belong in .gitignore).
+check-size:
+	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+		big=$$(git ls-files -z | xargs -0 -r stat -c '%s %n' 2>/dev/null | awk '$$1 > 2097152 {print}'); \
+		if [ -n "$$big" ]; then echo "tracked files over 2 MB:"; echo "$$big"; exit 1; fi; \
+	fi
 
 bench: deps
 	$(GO) run ./cmd/testpg $(GO) test -run '^$$' -bench . -benchtime 1x ./...

@@ -60,10 +60,7 @@ func (a *Activities) FireRung(ctx context.Context, in contract.FireRungInput) (c
 			return res, err
 		}
 	}
-	year := in.Year
-	if year == 0 {
-		year = in.DueAt.In(set.zone).Year()
-	}
+	year := domain.LedgerYear(in.Year, in.DueAt, set.zone)
 	err = a.inTx(ctx, func(tx *sqlx.Tx) error {
 		if in.Rung.Action == domain.ActionRemind {
 			// A reminder's purpose ends with the task.

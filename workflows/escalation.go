@@ -29,17 +29,6 @@ func newLadder(key string, rungs domain.Ladder) ladder {
 	return ladder{Key: key, Rungs: rungs, Fired: make([]bool, len(rungs))}
 }
 
-// FiredCount is how many rungs have fired.
-func (l *ladder) FiredCount() int {
-	n := 0
-	for _, f := range l.Fired {
-		if f {
-			n++
-		}
-	}
-	return n
-}
-
 // rungTarget says what the rungs are about and whom they reach.
 type rungTarget struct {
 	Title        string

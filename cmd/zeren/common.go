@@ -115,10 +115,23 @@ func startHeartbeat(ctx context.Context, s *store.Store, log *slog.Logger) {
 	go s.Heartbeat(ctx, log)
 }
 
-func newWorker(c client.Client, cfg config.Config, s *store.Store) worker.Worker {
+// startEngine dials Temporal and starts what a worker runs: the heartbeat (a
+// beat before the worker polls, so an outage before it is recorded first), the
+// worker with every workflow and activity, and the outbox dispatcher. stop
+// stops the worker and closes the client.
+func startEngine(ctx context.Context, cfg config.Config, s *store.Store, reg prometheus.Registerer, log *slog.Logger) (c client.Client, stop func(), err error) {
+	if c, err = dialTemporal(ctx, cfg, reg, log); err != nil {
+		return nil, nil, err
+	}
+	startHeartbeat(ctx, s, log)
 	w := worker.New(c, cfg.Temporal.TaskQueue, worker.Options{})
 	engine.Register(w, &activities.Activities{Store: s, Temporal: c})
-	return w
+	if err := w.Start(); err != nil {
+		c.Close()
+		return nil, nil, fmt.Errorf("start worker: %w", err)
+	}
+	startDispatcher(ctx, cfg, s, log)
+	return c, func() { w.Stop(); c.Close() }, nil
 }
 
 // serve runs an HTTP server until ctx ends, then shuts it down gracefully.
@@ -160,18 +173,11 @@ func runWorker(ctx context.Context, args []string) error {
 	}
 	defer s.Close()
 	reg := registry()
-	c, err := dialTemporal(ctx, cfg, reg, log)
+	_, stop, err := startEngine(ctx, cfg, s, reg, log)
 	if err != nil {
 		return err
 	}
-	defer c.Close()
-	startHeartbeat(ctx, s, log)
-	w := newWorker(c, cfg, s)
-	if err := w.Start(); err != nil {
-		return fmt.Errorf("start worker: %w", err)
-	}
-	defer w.Stop()
-	startDispatcher(ctx, cfg, s, log)
+	defer stop()
 	log.Info("worker polling", "task_queue", cfg.Temporal.TaskQueue, "metrics", cfg.Worker.MetricsListen)
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))

@@ -123,18 +123,11 @@ func runDev(ctx context.Context, args []string) error {
 	cfg.Temporal.TLS = config.TLS{} // the embedded server speaks plain TCP on loopback
 
 	reg := registry()
-	c, err := dialTemporal(ctx, cfg, reg, log)
+	c, stop, err := startEngine(ctx, cfg, s, reg, log)
 	if err != nil {
 		return err
 	}
-	defer c.Close()
-	startHeartbeat(ctx, s, log)
-	w := newWorker(c, cfg, s)
-	if err := w.Start(); err != nil {
-		return fmt.Errorf("start worker: %w", err)
-	}
-	defer w.Stop()
-	startDispatcher(ctx, cfg, s, log)
+	defer stop()
 
 	tokens, err := demoTokens(ctx, s, people, filepath.Join(data, "demo-tokens.json"))
 	if err != nil {

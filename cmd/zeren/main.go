@@ -1,4 +1,5 @@
-// Command zeren is the one binary: dev, worker, api, migrate, seed, token.
+// Command zeren is the one binary: dev, worker, api, migrate, seed, token,
+// audit (verify) and demo.
 package main
 
 import (

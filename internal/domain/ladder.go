@@ -41,23 +41,6 @@ const (
 // MaxOffset is how far from its deadline a rung may be.
 const MaxOffset = Offset(366 * 24 * time.Hour)
 
-// Label is the action's Chinese name, as officials read it.
-func (a Action) Label() string {
-	switch a {
-	case ActionRemind:
-		return "提醒"
-	case ActionLetter:
-		return "督办函"
-	case ActionNotice:
-		return "通报"
-	case ActionInterview:
-		return "约谈"
-	case ActionDeduct:
-		return "扣分"
-	}
-	return string(a)
-}
-
 // Offset is a signed duration from a deadline; in JSON it is a string such as
 // "-3d", "0", "12h" or "+15d".
 type Offset time.Duration
