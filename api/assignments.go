@@ -201,3 +201,64 @@ func inUnit(p domain.Person, unitID int64) bool {
 	}
 	return false
 }
+
+// assignmentPage is a page of assigned matters.
+type assignmentPage struct {
+	Assignments []store.Assignment `json:"assignments"`
+	// NextCursor pages on (empty at the end).
+	NextCursor string `json:"next_cursor"`
+}
+
+// listAssignments lists the assigned matters the caller may read, newest
+// first: ?side=issued those issued by the caller's units, ?side=assigned those
+// assigned to them (default both; county-wide readers read every one), with a
+// status filter and keyset paging (limit, cursor ← next_cursor).
+func (s *Server) listAssignments(c *gin.Context) {
+	p := caller(c)
+	units, _ := slots(p)
+	q := store.AssignmentQuery{Limit: 50}
+	v := &domain.ValidationError{}
+	switch side := c.Query("side"); side {
+	case "":
+		q.All, q.Issued, q.Assigned = p.CountyWide(), units, units
+	case "issued":
+		q.Issued = units
+	case "assigned":
+		q.Assigned = units
+	default:
+		v.Add("side", domain.MsgOneOf("issued", "assigned"))
+	}
+	status, ok := statusParam(c, domain.StatusOpen, domain.StatusSubmitted, domain.StatusReturned, domain.StatusApproved)
+	if !ok {
+		return
+	}
+	q.Status = status
+	if l := c.Query("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 200 {
+			v.Add("limit", domain.MsgRange(1, 200))
+		}
+		q.Limit = n
+	}
+	if cur := c.Query("cursor"); cur != "" {
+		n, err := strconv.ParseInt(cur, 10, 64)
+		if err != nil || n < 1 {
+			v.Add("cursor", "不是本服务给出的分页游标")
+		}
+		q.Before = n
+	}
+	if err := v.Err(); err != nil {
+		fail(c, err)
+		return
+	}
+	list, next, err := store.Assignments(c.Request.Context(), s.Store.DB, q)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	page := assignmentPage{Assignments: emptyIfNil(list)}
+	if next != 0 {
+		page.NextCursor = strconv.FormatInt(next, 10)
+	}
+	c.JSON(http.StatusOK, page)
+}

@@ -83,3 +83,23 @@ func (s *Server) unitParam(c *gin.Context) (int64, bool) {
 	}
 	return u.ID, true
 }
+
+// statusParam reads the optional ?status= filter, one of allowed: the zero
+// status when absent; another value is a 422 naming the parameter.
+func statusParam(c *gin.Context, allowed ...domain.Status) (domain.Status, bool) {
+	raw := c.Query("status")
+	if raw == "" {
+		return domain.Status{}, true
+	}
+	for _, st := range allowed {
+		if st.String() == raw {
+			return st, true
+		}
+	}
+	names := make([]string, len(allowed))
+	for i, st := range allowed {
+		names[i] = st.String()
+	}
+	fail(c, &domain.ValidationError{Fields: []domain.FieldError{{Field: "status", Detail: domain.MsgOneOf(names...)}}})
+	return domain.Status{}, false
+}

@@ -266,3 +266,29 @@ func (s *Server) participants(ctx context.Context, codes []string, v *domain.Val
 	}
 	return set, nil
 }
+
+// campaignList is the campaigns, newest first.
+type campaignList struct {
+	Campaigns []campaignSummary `json:"campaigns"`
+}
+
+// campaignSummary is a campaign as a list shows it: its record and its time now.
+type campaignSummary struct {
+	store.Campaign
+	Now time.Time `json:"now"`
+}
+
+// listCampaigns answers every campaign; every authenticated person may read them.
+func (s *Server) listCampaigns(c *gin.Context) {
+	list, err := store.Campaigns(c.Request.Context(), s.Store.DB)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := campaignList{Campaigns: make([]campaignSummary, 0, len(list))}
+	wall := time.Now()
+	for _, camp := range list {
+		out.Campaigns = append(out.Campaigns, campaignSummary{Campaign: camp, Now: camp.Now(wall).In(camp.Location())})
+	}
+	c.JSON(http.StatusOK, out)
+}

@@ -57,9 +57,9 @@ func TestCreateCampaignWithClockParticipantsAndPhases(t *testing.T) {
 	if got.Campaign.ClockSpeed != 40000 || got.Campaign.EndsOn.Format("2006-01-02") != "2023-03-31" || len(got.Phases) != 4 {
 		t.Fatalf("campaign %+v", got)
 	}
-	// Not yet run: its clock has not started, so its time is the wall clock's.
-	if time.Since(got.Now) > time.Minute || got.Phase != "" {
-		t.Fatalf("now %v, phase %q before the first run", got.Now, got.Phase)
+	// Not yet run: its clock has not started, so it stands at its first day, in its first phase.
+	if got.Now.Format(time.DateTime) != "2020-04-01 00:00:00" || got.Phase != "动员部署" {
+		t.Fatalf("now %v, phase %q before the first run; want its first day", got.Now, got.Phase)
 	}
 	if got.Participants["department"] != 1 || got.Participants["town"] != 1 || got.Participants["enterprise"] != 1 {
 		t.Fatalf("participants %v", got.Participants)

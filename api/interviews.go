@@ -97,7 +97,12 @@ func (s *Server) listInterviews(c *gin.Context) {
 	if !ok {
 		return
 	}
-	list, err := store.Interviews(ctx, s.Store.DB, unitID)
+	status, ok := statusParam(c, domain.InterviewSummoned, domain.InterviewScheduled, domain.InterviewAcknowledged, domain.InterviewHeld,
+		domain.InterviewCommitted, domain.InterviewFulfilled, domain.InterviewReturned, domain.InterviewClosed)
+	if !ok {
+		return
+	}
+	list, err := store.Interviews(ctx, s.Store.DB, unitID, status)
 	if err != nil {
 		fail(c, err)
 		return

@@ -159,3 +159,18 @@ func (s *Server) addPlanTask(c *gin.Context) {
 	}
 	c.JSON(http.StatusCreated, out)
 }
+
+// getPlan answers one plan with its tasks; every authenticated person may read plans.
+func (s *Server) getPlan(c *gin.Context) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil {
+		fail(c, domain.ErrNotFound)
+		return
+	}
+	plan, err := store.PlanWithTasks(c.Request.Context(), s.Store.DB, id)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, plan)
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/zeren-county/zeren/activities"
+	"github.com/zeren-county/zeren/contract"
 	"net/http/httptest"
 	"regexp"
 	"strings"
@@ -335,4 +336,98 @@ func TestCancelledRequestIsNotAnError(t *testing.T) {
 		t.Fatalf("cancelled request: %d; log:\n%s", rec.Code, f.logs)
 	}
 	_ = api.RetryAfter
+}
+
+// The lists a client needs: campaigns, assigned matters (issued by or
+// assigned to the caller's units, paged), one plan, interviews by status.
+func TestListsAClientNeeds(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	var camps struct {
+		Campaigns []struct {
+			ID  string    `json:"id"`
+			Now time.Time `json:"now"`
+		} `json:"campaigns"`
+	}
+	if rec := f.do(t, "GET", "/api/v1/campaigns", "jcg-head", nil); rec.Code != 200 || json.Unmarshal(rec.Body.Bytes(), &camps) != nil || len(camps.Campaigns) != 1 {
+		t.Fatalf("campaigns: %d %s", rec.Code, rec.Body)
+	}
+	yjj, jcg, cm := unitID(t, f.db, "yjj"), unitID(t, f.db, "jcg"), unitID(t, f.db, "cm")
+	var office int64
+	_ = f.db.Get(&office, `SELECT id FROM people WHERE key = 'yjj-office'`)
+	for i, assignee := range []int64{jcg, jcg, jcg, cm} {
+		if _, err := store.UpsertAssignment(ctx, f.db, store.Assignment{ID: int64(i + 1), Title: "事项", Content: "内容", DueAt: time.Now().Add(time.Hour),
+			IssuerUnitID: yjj, AssignerID: office, AssigneeUnitID: assignee, ReviewerUnitID: yjj, ReviewerRole: "safety_office", Ladder: store.JSON(`[]`)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type page struct {
+		Assignments []store.Assignment `json:"assignments"`
+		NextCursor  string             `json:"next_cursor"`
+	}
+	get := func(person, query string) page {
+		t.Helper()
+		var p page
+		rec := f.do(t, "GET", "/api/v1/assignments"+query, person, nil)
+		if rec.Code != 200 || json.Unmarshal(rec.Body.Bytes(), &p) != nil {
+			t.Fatalf("assignments%s as %s: %d %s", query, person, rec.Code, rec.Body)
+		}
+		return p
+	}
+	if p := get("jcg-head", ""); len(p.Assignments) != 3 {
+		t.Errorf("jcg's head reads %d matters, want its 3", len(p.Assignments))
+	}
+	if p := get("jcg-head", "?side=issued"); len(p.Assignments) != 0 {
+		t.Errorf("jcg issued %d matters, want 0", len(p.Assignments))
+	}
+	if p := get("linyou-secretary", ""); len(p.Assignments) != 4 {
+		t.Errorf("a leader reads %d matters, want 4", len(p.Assignments))
+	}
+	first := get("yjj-office", "?side=issued&limit=3")
+	if len(first.Assignments) != 3 || first.NextCursor == "" || first.Assignments[0].ID != 4 {
+		t.Fatalf("first page %+v", first)
+	}
+	if rest := get("yjj-office", "?side=issued&limit=3&cursor="+first.NextCursor); len(rest.Assignments) != 1 || rest.NextCursor != "" || rest.Assignments[0].ID != 1 {
+		t.Fatalf("second page %+v", rest)
+	}
+	if rec := f.do(t, "GET", "/api/v1/assignments?status=lost", "yjj-office", nil); rec.Code != 422 {
+		t.Errorf("unknown status: %d", rec.Code)
+	}
+	plans, _ := store.Plans(ctx, f.db, seed.DemoCampaignID)
+	var plan store.Plan
+	if rec := f.do(t, "GET", fmt.Sprintf("/api/v1/plans/%d", plans[0].ID), "jcg-head", nil); rec.Code != 200 || json.Unmarshal(rec.Body.Bytes(), &plan) != nil || plan.Title != plans[0].Title {
+		t.Fatalf("plan: %d %s", rec.Code, rec.Body)
+	}
+	if rec := f.do(t, "GET", "/api/v1/interviews?status=closed", "yjj-office", nil); rec.Code != 200 {
+		t.Fatalf("interviews by status: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// The API's transaction for a new assigned matter did not commit (a crash
+// after the workflow started), but the process wrote its row with the
+// assigner's request key: the client's retry with the same Idempotency-Key
+// answers that matter, and no second one is made.
+func TestAssignmentRetryAfterACrashFindsTheProcessRow(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	var office int64
+	_ = f.db.Get(&office, `SELECT id FROM people WHERE key = 'yjj-office'`)
+	yjj, jcg := unitID(t, f.db, "yjj"), unitID(t, f.db, "jcg")
+	due := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Second)
+	a := &activities.Activities{Store: f.store}
+	if err := a.RecordAssignment(ctx, contract.AssignmentRecord{ID: 41, Title: "排查液化气站", Content: "全面排查", DueAt: due, IssuerUnitID: yjj,
+		AssignerID: office, AssignerKey: "yjj-office", AssigneeUnitID: jcg, ReviewerUnitID: yjj, ReviewerRole: domain.RoleSafetyOffice,
+		Ladder: domain.DefaultLadder(), IdempotencyKey: "asg-crash", CreatedAt: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	rec := f.send(t, "POST", "/api/v1/assignments", "yjj-office", map[string]any{"title": "排查液化气站", "content": "全面排查", "due_at": due, "assignee_unit": "jcg"},
+		"Idempotency-Key", "asg-crash")
+	var got store.Assignment
+	if rec.Code != 200 || json.Unmarshal(rec.Body.Bytes(), &got) != nil || got.ID != 41 {
+		t.Fatalf("retry: %d %s; want the matter the process recorded", rec.Code, rec.Body)
+	}
+	var n int
+	if err := f.db.Get(&n, `SELECT count(*) FROM assignments`); err != nil || n != 1 {
+		t.Fatalf("%d assignments (%v), want 1", n, err)
+	}
 }

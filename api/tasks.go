@@ -137,8 +137,8 @@ func (s *Server) completeTask(c *gin.Context) {
 		Args: []any{contract.CompleteTaskRequest{TaskID: t.ID, Kind: t.Kind, PersonID: p.ID, PersonKey: p.Key, Payload: body,
 			SubmittedAt: submitted}},
 	})
+	var res contract.CompleteTaskResult
 	if err == nil {
-		var res contract.CompleteTaskResult
 		err = h.Get(uctx, &res)
 	}
 	if err != nil {
@@ -151,14 +151,26 @@ func (s *Server) completeTask(c *gin.Context) {
 		updateFailed(c, err)
 		return
 	}
-	s.answerCompletion(c, t.ID)
+	// The Update's result is the answer: the task as the workflow recorded it.
+	outcome, err := json.Marshal(res.Outcome)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	t.Status, t.CompletedAt, t.CompletedBy, t.Outcome, t.UpdateID = res.Status, &res.CompletedAt, &p.ID, outcome, &updateID
+	c.JSON(http.StatusOK, completionResponse{Task: t, Outcome: res.Outcome})
 }
 
 // answerClosed answers a completion of a task that is no longer open: the
 // first answer again for a retry of the request that completed it, else 409.
 func (s *Server) answerClosed(c *gin.Context, t store.Task, updateID string) {
 	if updateID != "" && t.UpdateID != nil && *t.UpdateID == updateID {
-		s.answerCompletion(c, t.ID)
+		var out domain.Completion
+		if err := json.Unmarshal(t.Outcome, &out); err != nil {
+			fail(c, fmt.Errorf("task %s outcome: %w", t.ID, err))
+			return
+		}
+		c.JSON(http.StatusOK, completionResponse{Task: t, Outcome: out})
 		return
 	}
 	problem(c, http.StatusConflict, TypeConflict, "这项待办已"+statusWords[t.Status])
@@ -187,17 +199,6 @@ func (s *Server) checkCompletion(ctx context.Context, t store.Task, body []byte)
 		return out.CheckItems(tc.Items)
 	}
 	return nil
-}
-
-func (s *Server) answerCompletion(c *gin.Context, id string) {
-	t, err := store.TaskByID(c.Request.Context(), s.Store.DB, id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	var out domain.Completion
-	_ = json.Unmarshal(t.Outcome, &out)
-	c.JSON(http.StatusOK, completionResponse{Task: t, Outcome: out})
 }
 
 // refused says the workflow answered the Update with a refusal (an

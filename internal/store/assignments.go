@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/zeren-county/zeren/internal/domain"
 )
@@ -96,4 +97,45 @@ WHERE id = $1`, id, status, result, att, at)
 	}
 	after, err := AssignmentByID(ctx, tx, id)
 	return before, after, err
+}
+
+// AssignmentQuery selects assigned matters: those issued by some units, those
+// assigned to some units, or both (All reads every one); a status; a page of
+// Limit after the id Before (newest first).
+type AssignmentQuery struct {
+	All      bool
+	Issued   []int64
+	Assigned []int64
+	Status   domain.Status
+	Before   int64
+	Limit    int
+}
+
+// Assignments answers a page of assigned matters, newest first, and the id to
+// page on from (0 at the end).
+func Assignments(ctx context.Context, db sqlx.ExtContext, q AssignmentQuery) ([]Assignment, int64, error) {
+	if q.Limit <= 0 || q.Limit > 200 {
+		q.Limit = 50
+	}
+	issued, assigned := q.Issued, q.Assigned
+	if issued == nil {
+		issued = []int64{}
+	}
+	if assigned == nil {
+		assigned = []int64{}
+	}
+	var out []Assignment
+	err := sqlx.SelectContext(ctx, db, &out, `SELECT `+assignmentColumns+` FROM assignments
+WHERE ($1 OR issuer_unit_id = ANY($2::bigint[]) OR assignee_unit_id = ANY($3::bigint[]))
+  AND ($4 = '' OR status = $4) AND ($5 = 0 OR id < $5)
+ORDER BY id DESC LIMIT $6`, q.All, pq.Array(issued), pq.Array(assigned), q.Status.String(), q.Before, q.Limit+1)
+	if err != nil {
+		return nil, 0, fmt.Errorf("assignments: %w", err)
+	}
+	next := int64(0)
+	if len(out) > q.Limit {
+		out = out[:q.Limit]
+		next = out[len(out)-1].ID
+	}
+	return out, next, nil
 }

@@ -206,11 +206,12 @@ func InterviewByID(ctx context.Context, db sqlx.ExtContext, id int64) (Interview
 	return i, err
 }
 
-// Interviews lists interviews, newest first; unitID 0 lists all.
-func Interviews(ctx context.Context, db sqlx.ExtContext, unitID int64) ([]Interview, error) {
+// Interviews lists interviews, newest first; unitID 0 lists all units', a
+// zero status every status.
+func Interviews(ctx context.Context, db sqlx.ExtContext, unitID int64, status domain.Status) ([]Interview, error) {
 	var out []Interview
 	err := sqlx.SelectContext(ctx, db, &out, `SELECT `+interviewColumns+` FROM interviews i JOIN units u ON u.id = i.unit_id
-WHERE $1 = 0 OR i.unit_id = $1 ORDER BY i.id DESC LIMIT $2`, unitID, maxInterviews)
+WHERE ($1 = 0 OR i.unit_id = $1) AND ($3 = '' OR i.status = $3) ORDER BY i.id DESC LIMIT $2`, unitID, maxInterviews, status.String())
 	if err != nil {
 		return nil, fmt.Errorf("interviews: %w", err)
 	}

@@ -62,6 +62,22 @@ func PlanByID(ctx context.Context, db sqlx.ExtContext, id int64) (Plan, error) {
 const planTaskColumns = `t.id, t.plan_id, t.content, t.owner_unit_id, u.code AS owner_code, u.name AS owner_name, t.deadline, t.measures,
 t.status, t.done_at, t.created_by, t.created_at`
 
+// PlanWithTasks loads a plan and its tasks.
+func PlanWithTasks(ctx context.Context, db sqlx.ExtContext, id int64) (Plan, error) {
+	p, err := PlanByID(ctx, db, id)
+	if err != nil {
+		return p, err
+	}
+	if err := sqlx.SelectContext(ctx, db, &p.Tasks, `SELECT `+planTaskColumns+` FROM plan_tasks t JOIN units u ON u.id = t.owner_unit_id
+WHERE t.plan_id = $1 ORDER BY t.deadline, t.id`, id); err != nil {
+		return p, fmt.Errorf("tasks of plan %d: %w", id, err)
+	}
+	if p.Tasks == nil {
+		p.Tasks = []PlanTask{}
+	}
+	return p, nil
+}
+
 // Plans lists a campaign's plans with their tasks.
 func Plans(ctx context.Context, db sqlx.ExtContext, campaignID string) ([]Plan, error) {
 	var plans []Plan

@@ -42,8 +42,14 @@ func (c Campaign) Clock() *domain.Clock {
 	return &domain.Clock{Anchor: *c.ClockAnchor, Start: start, Speed: c.ClockSpeed}
 }
 
-// Now is the campaign's time at wall time wall.
-func (c Campaign) Now(wall time.Time) time.Time { return c.Clock().Now(wall) }
+// Now is the campaign's time at wall time wall; a fast campaign not yet run
+// stands at its first day.
+func (c Campaign) Now(wall time.Time) time.Time {
+	if c.ClockSpeed > 1 && c.ClockAnchor == nil {
+		return time.Date(c.StartsOn.Year(), c.StartsOn.Month(), c.StartsOn.Day(), 0, 0, 0, 0, c.Location())
+	}
+	return c.Clock().Now(wall)
+}
 
 // CampaignPolicy is the policy a campaign stores.
 type CampaignPolicy = domain.CampaignPolicy
@@ -89,10 +95,26 @@ ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, time_zone = EXCLUDED.time_z
 	return nil
 }
 
+// Campaigns lists the campaigns, newest first.
+func Campaigns(ctx context.Context, db sqlx.ExtContext) ([]Campaign, error) {
+	var out []Campaign
+	if err := sqlx.SelectContext(ctx, db, &out, `SELECT `+campaignColumns+` FROM campaigns ORDER BY starts_on DESC, id`); err != nil {
+		return nil, fmt.Errorf("campaigns: %w", err)
+	}
+	for i := range out {
+		if err := out[i].decodePolicy(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+const campaignColumns = `id, name, time_zone, starts_on, ends_on, policy, created_at, clock_speed, clock_anchor, ended_at`
+
 // CampaignByID loads a campaign.
 func CampaignByID(ctx context.Context, db sqlx.ExtContext, id string) (Campaign, error) {
 	var c Campaign
-	err := sqlx.GetContext(ctx, db, &c, `SELECT id, name, time_zone, starts_on, ends_on, policy, created_at, clock_speed, clock_anchor, ended_at FROM campaigns WHERE id = $1`, id)
+	err := sqlx.GetContext(ctx, db, &c, `SELECT `+campaignColumns+` FROM campaigns WHERE id = $1`, id)
 	if err != nil {
 		return c, fmt.Errorf("campaign %s: %w", id, mapError(err))
 	}
