@@ -19,6 +19,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/zeren-county/zeren/api"
+	"github.com/zeren-county/zeren/api/apitest"
+	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/store"
 	"github.com/zeren-county/zeren/internal/testdb"
@@ -57,7 +59,7 @@ func newFixture(t *testing.T) *fixture {
 	reg := prometheus.NewRegistry()
 	f.router = api.New(api.Deps{Store: s, Temporal: tc, TaskQueue: "zeren", Registry: reg, Gatherer: reg,
 		Log: slog.New(slog.NewJSONHandler(f.logs, nil))})
-	f.h = f.router
+	f.h = apitest.Conforming(t, f.router)
 	return f
 }
 
@@ -115,6 +117,45 @@ func TestRoutesMatchTheOpenAPIDocument(t *testing.T) {
 	rec := f.do(t, "GET", "/api/openapi.yaml", "", nil)
 	if rec.Code != 200 || !bytes.Equal(rec.Body.Bytes(), api.OpenAPI()) {
 		t.Fatalf("GET /api/openapi.yaml: %d", rec.Code)
+	}
+}
+
+// TestDocumentNamesEveryTaskKind holds the document to the domain's kinds:
+// the inbox filter lists every kind and the completion describes the payload
+// of every kind, so a new kind cannot be served undocumented.
+func TestDocumentNamesEveryTaskKind(t *testing.T) {
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Description string `yaml:"description"`
+			Parameters  []struct {
+				Name   string `yaml:"name"`
+				Schema struct {
+					Enum []string `yaml:"enum"`
+				} `yaml:"schema"`
+			} `yaml:"parameters"`
+		} `yaml:"paths"`
+	}
+	if err := yaml.Unmarshal(api.OpenAPI(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var filter []string
+	for _, p := range doc.Paths["/api/v1/inbox"]["get"].Parameters {
+		if p.Name == "kind" {
+			filter = p.Schema.Enum
+		}
+	}
+	completion := doc.Paths["/api/v1/tasks/{id}/complete"]["post"].Description
+	var kinds []string
+	for _, k := range domain.TaskKinds {
+		kinds = append(kinds, string(k))
+		if !strings.Contains(completion, string(k)) {
+			t.Errorf("completeTask's description does not give the payload of %s", k)
+		}
+	}
+	sort.Strings(kinds)
+	sort.Strings(filter)
+	if strings.Join(kinds, " ") != strings.Join(filter, " ") {
+		t.Errorf("the inbox's kind filter lists %v; the domain has %v", filter, kinds)
 	}
 }
 

@@ -118,7 +118,7 @@ func (s *Server) assignmentInput(ctx context.Context, p domain.Person, grant dom
 	now := time.Now()
 	in := contract.AssignmentInput{
 		Title: strings.TrimSpace(b.Title), Content: strings.TrimSpace(b.Content), IssuerUnitID: grant.UnitID,
-		AssignerID: p.ID, AssignerKey: p.Key, CreatedAt: now.UTC().Truncate(time.Microsecond),
+		AssignerID: p.ID, AssignerKey: p.Key, CreatedAt: domain.Stored(now.UTC()),
 		ReviewerUnitID: grant.UnitID, ReviewerRole: grant.Role, ReviewerID: p.ID,
 	}
 	v.Text("title", &in.Title, true, 200)

@@ -93,17 +93,18 @@ func (s *Server) getCampaign(c *gin.Context) {
 		participants[u.Kind.String()]++
 	}
 	phases := camp.FullPolicy().Phases
-	out := gin.H{"campaign": camp, "counts": counts, "running": false, "now": now.In(camp.Location()),
-		"phase": domain.PhaseAt(phases, now.In(camp.Location())), "phases": phases, "participants": participants}
-	if day := now.In(camp.Location()).Format(time.DateOnly); day >= camp.StartsOn.Format(time.DateOnly) && day <= camp.EndsOn.Format(time.DateOnly) {
-		out["current_period"] = day[:7] // the month campaign time is in
+	local := now.In(camp.Location())
+	out := campaignState{Campaign: viewCampaign(camp), Counts: counts, Now: local,
+		Phase: domain.PhaseAt(phases, local), Phases: phases, Participants: participants}
+	if day := local.Format(time.DateOnly); day >= out.Campaign.StartsOn && day <= out.Campaign.EndsOn {
+		out.CurrentPeriod = day[:7] // the month campaign time is in
 	}
 	qctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	if v, err := s.Temporal.QueryWorkflow(qctx, contract.CampaignID(camp.ID), "", contract.QueryProgress); err == nil {
 		var p contract.CampaignProgress
 		if v.Get(&p) == nil {
-			out["running"], out["progress"] = !p.Ended && p.Next < p.Total, p
+			out.Running, out.Progress = !p.Ended && p.Next < p.Total, &p
 
 		}
 	}
@@ -215,7 +216,7 @@ func (s *Server) createCampaign(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, out)
+	c.JSON(http.StatusCreated, viewCampaign(out))
 }
 
 // participantSet is the units taking part in a campaign, and how many of each kind.
@@ -267,17 +268,6 @@ func (s *Server) participants(ctx context.Context, codes []string, v *domain.Val
 	return set, nil
 }
 
-// campaignList is the campaigns, newest first.
-type campaignList struct {
-	Campaigns []campaignSummary `json:"campaigns"`
-}
-
-// campaignSummary is a campaign as a list shows it: its record and its time now.
-type campaignSummary struct {
-	store.Campaign
-	Now time.Time `json:"now"`
-}
-
 // listCampaigns answers every campaign; every authenticated person may read them.
 func (s *Server) listCampaigns(c *gin.Context) {
 	list, err := store.Campaigns(c.Request.Context(), s.Store.DB)
@@ -288,7 +278,7 @@ func (s *Server) listCampaigns(c *gin.Context) {
 	out := campaignList{Campaigns: make([]campaignSummary, 0, len(list))}
 	wall := time.Now()
 	for _, camp := range list {
-		out.Campaigns = append(out.Campaigns, campaignSummary{Campaign: camp, Now: camp.Now(wall).In(camp.Location())})
+		out.Campaigns = append(out.Campaigns, campaignSummary{campaignView: viewCampaign(camp), Now: camp.Now(wall).In(camp.Location())})
 	}
 	c.JSON(http.StatusOK, out)
 }

@@ -43,8 +43,9 @@ func TestCreateCampaignWithClockParticipantsAndPhases(t *testing.T) {
 	rec := f.do(t, "GET", "/api/v1/campaigns/fast", "linyou-secretary", nil)
 	var got struct {
 		Campaign struct {
-			ClockSpeed float64   `json:"clock_speed"`
-			EndsOn     time.Time `json:"ends_on"`
+			ClockSpeed float64 `json:"clock_speed"`
+			StartsOn   string  `json:"starts_on"`
+			EndsOn     string  `json:"ends_on"`
 		}
 		Now          time.Time
 		Phase        string
@@ -54,7 +55,7 @@ func TestCreateCampaignWithClockParticipantsAndPhases(t *testing.T) {
 	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || rec.Code != 200 {
 		t.Fatalf("%d %s", rec.Code, rec.Body)
 	}
-	if got.Campaign.ClockSpeed != 40000 || got.Campaign.EndsOn.Format("2006-01-02") != "2023-03-31" || len(got.Phases) != 4 {
+	if got.Campaign.ClockSpeed != 40000 || got.Campaign.StartsOn != "2020-04-01" || got.Campaign.EndsOn != "2023-03-31" || len(got.Phases) != 4 {
 		t.Fatalf("campaign %+v", got)
 	}
 	// Not yet run: its clock has not started, so it stands at its first day, in its first phase.

@@ -59,7 +59,7 @@ func (s *Server) units(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"units": unitTree(units, heads, supervision, members)})
+	c.JSON(http.StatusOK, unitList{Units: unitTree(units, heads, supervision, members)})
 }
 
 func unitTree(units []domain.Unit, heads []store.UnitHead, supervision, members map[int64][]int64) []*unitNode {
@@ -125,10 +125,8 @@ func (s *Server) systemCheck(c *gin.Context) {
 		unavailable(c, fmt.Errorf("system check %s: %w", id, err))
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{
-		"units": res.Units, "people": res.People, "schema_version": res.SchemaVersion,
-		"checked_at": res.CheckedAt, "requested_by": res.RequestedBy, "workflow_id": id,
-	})
+	c.JSON(http.StatusOK, systemCheck{Units: res.Units, People: res.People, SchemaVersion: res.SchemaVersion,
+		CheckedAt: res.CheckedAt, RequestedBy: res.RequestedBy, WorkflowID: id})
 }
 
 // unavailable answers 503 with Retry-After when Temporal or the worker does

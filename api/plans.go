@@ -74,7 +74,7 @@ func (s *Server) listPlans(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"plans": emptyIfNil(plans)})
+	c.JSON(http.StatusOK, planList{Plans: emptyIfNil(plans)})
 }
 
 // addPlanTask adds a task to a plan — refused without any of its four clears —
@@ -131,7 +131,7 @@ func (s *Server) addPlanTask(c *gin.Context) {
 		if err != nil {
 			return err
 		}
-		created := time.Now().UTC().Truncate(time.Microsecond)
+		created := domain.Stored(time.Now().UTC())
 		task = store.PlanTask{ID: id, PlanID: plan.ID, Content: in.Content, OwnerUnitID: owner.ID, Deadline: in.Deadline.UTC(), Measures: in.Measures,
 			CreatedBy: p.Key, CreatedAt: created}
 		if err := store.InsertPlanTask(ctx, tx, task); err != nil {

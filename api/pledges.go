@@ -80,13 +80,13 @@ func (s *Server) listPledges(c *gin.Context) {
 		return
 	}
 	p := caller(c)
-	out := make([]gin.H, 0, len(list))
+	out := pledgeList{Pledges: make([]pledgeView, 0, len(list))}
 	for _, pl := range list {
 		if p.CountyWide() || inUnit(p, pl.SignerUnitID) || inUnit(p, pl.IssuerUnitID) {
-			out = append(out, gin.H{"pledge": pl, "overdue": pl.Overdue(q.Now)})
+			out.Pledges = append(out.Pledges, pledgeView{Pledge: pl, Overdue: pl.Overdue(q.Now)})
 		}
 	}
-	c.JSON(http.StatusOK, gin.H{"pledges": out})
+	c.JSON(http.StatusOK, out)
 }
 
 // pledgeProgress counts, per level, pledges issued, signed, countersigned and overdue.
@@ -106,7 +106,7 @@ func (s *Server) pledgeProgress(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"campaign_id": camp.ID, "year": year, "levels": emptyIfNil(levels)})
+	c.JSON(http.StatusOK, pledgeProgress{CampaignID: camp.ID, Year: year, Levels: emptyIfNil(levels)})
 }
 
 // loadPledge finds a pledge the caller may read: county-wide readers, the
@@ -135,7 +135,7 @@ func (s *Server) getPledge(c *gin.Context) {
 	if !ok {
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"pledge": pl, "overdue": pl.Overdue(s.campaignNow(c.Request.Context(), pl.CampaignID))})
+	c.JSON(http.StatusOK, pledgeView{Pledge: pl, Overdue: pl.Overdue(s.campaignNow(c.Request.Context(), pl.CampaignID))})
 }
 
 // pledgeDocument renders the pledge as a printable formal document in Chinese.

@@ -310,7 +310,7 @@ func TestDraftAssessmentIsRestricted(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
 	if err := f.store.InTx(ctx, func(tx *sqlx.Tx) error {
-		return store.SaveComputed(ctx, tx, seed.DemoCampaignID, 2021, 1, []domain.AssessedUnit{{UnitID: 1, UnitCode: "jcg", Score: 90}}, time.Now())
+		return store.SaveComputed(ctx, tx, seed.DemoCampaignID, 2021, 1, []domain.AssessedUnit{{UnitID: 1, UnitCode: "jcg", Kind: "town", Score: 90, Grade: domain.GradeExcellent, Rank: 1}}, time.Now())
 	}); err != nil {
 		t.Fatal(err)
 	}

@@ -62,7 +62,7 @@ func New(d Deps) *gin.Engine {
 		problem(c, http.StatusMethodNotAllowed, TypeMethod, "这个接口不接受 "+c.Request.Method+" 请求")
 	})
 
-	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, status{Status: "ok"}) })
 	r.GET("/readyz", s.ready)
 	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(d.Gatherer, promhttp.HandlerOpts{})))
 	r.GET("/api/openapi.yaml", func(c *gin.Context) { c.Data(http.StatusOK, "application/yaml", openAPI) })
@@ -134,7 +134,7 @@ func (s *Server) ready(c *gin.Context) {
 			Detail: "依赖的服务没有响应", Instance: requestID(c), Checks: checks})
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{"status": "ok", "checks": checks})
+	c.JSON(http.StatusOK, status{Status: "ok", Checks: checks})
 }
 
 // NewHTTPServer wraps the router with the timeouts a public server needs.

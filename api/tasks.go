@@ -302,7 +302,7 @@ func (s *Server) requestExtension(c *gin.Context) {
 		updateFailed(c, err)
 		return
 	}
-	c.JSON(http.StatusAccepted, gin.H{"task_id": t.ID, "decision_task_id": res.DecisionTaskID, "requested_due_at": b.DueAt})
+	c.JSON(http.StatusAccepted, extensionRequested{TaskID: t.ID, DecisionTaskID: res.DecisionTaskID, RequestedDueAt: *b.DueAt})
 }
 
 // claim and release mark who in a unit is working on a role-addressed task.
@@ -452,19 +452,22 @@ func (s *Server) getTask(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	var subject any
+	p := caller(c)
+	out := taskDetail{Task: t, Overdue: t.Overdue(s.taskNow(ctx, t)), CanAct: canAct(p, t) && t.Status == domain.TaskOpen,
+		Timeline: timeline, Comments: emptyIfNil(comments), Notifications: emptyIfNil(notes)}
 	if t.SubjectType == "assignment" {
 		if id, err := strconv.ParseInt(t.SubjectID, 10, 64); err == nil {
-			if a, err := store.AssignmentByID(ctx, s.Store.DB, id); err == nil {
-				subject = a
+			a, err := store.AssignmentByID(ctx, s.Store.DB, id)
+			switch {
+			case err == nil:
+				out.Subject = &a
+			case !errors.Is(err, domain.ErrNotFound):
+				fail(c, err)
+				return
 			}
 		}
 	}
-	p := caller(c)
-	c.JSON(http.StatusOK, gin.H{
-		"task": t, "overdue": t.Overdue(s.taskNow(ctx, t)), "can_act": canAct(p, t) && t.Status == domain.TaskOpen,
-		"subject": subject, "timeline": timeline, "comments": emptyIfNil(comments), "notifications": emptyIfNil(notes),
-	})
+	c.JSON(http.StatusOK, out)
 }
 
 func emptyIfNil[T any](s []T) []T {
@@ -555,11 +558,11 @@ func (s *Server) inbox(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, gin.H{
-		"tasks": emptyIfNil(tasks), "next_cursor": next,
-		"counts":        gin.H{"total": total, "overdue": overdue, "by_kind": emptyIfNil(counts)},
-		"notifications": emptyIfNil(notes),
-		"campaign_time": campaignTimes(q.Clocks, q.Now),
+	c.JSON(http.StatusOK, inbox{
+		Tasks: emptyIfNil(tasks), NextCursor: next,
+		Counts:        inboxCounts{Total: total, Overdue: overdue, ByKind: emptyIfNil(counts)},
+		Notifications: emptyIfNil(notes),
+		CampaignTime:  campaignTimes(q.Clocks, q.Now),
 	})
 }
 

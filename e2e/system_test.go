@@ -24,6 +24,7 @@ import (
 
 	"github.com/zeren-county/zeren/activities"
 	"github.com/zeren-county/zeren/api"
+	"github.com/zeren-county/zeren/api/apitest"
 	"github.com/zeren-county/zeren/internal/devenv"
 	"github.com/zeren-county/zeren/internal/metrics"
 	"github.com/zeren-county/zeren/internal/seed"
@@ -80,7 +81,8 @@ func start(t *testing.T, temporalFile string, s *store.Store, tokens map[string]
 		t.Fatal(err)
 	}
 	h := api.New(api.Deps{Store: s, Temporal: c, TaskQueue: taskQueue, Registry: reg, Gatherer: reg, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	sys := &system{temporal: ts, client: c, worker: w, http: httptest.NewServer(h), store: s, tokens: tokens, stopBeat: stopBeat}
+	// Every response the tests receive is held to api/openapi.yaml.
+	sys := &system{temporal: ts, client: c, worker: w, http: httptest.NewServer(apitest.Conforming(t, h)), store: s, tokens: tokens, stopBeat: stopBeat}
 	t.Cleanup(sys.stop)
 	return sys
 }

@@ -279,6 +279,7 @@ func (b *board) complete(ctx workflow.Context, req contract.CompleteTaskRequest)
 	if at := req.SubmittedAt; !at.IsZero() && at.Before(now) && !at.Before(t.Spec.CreatedAt) {
 		now = at
 	}
+	now = domain.Stored(now)
 	updateID := ""
 	if info := workflow.GetCurrentUpdateInfo(ctx); info != nil {
 		updateID = info.ID

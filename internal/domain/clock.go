@@ -26,6 +26,11 @@ var DefaultZone = func() *time.Location {
 	return loc
 }()
 
+// Stored is t as PostgreSQL keeps it: microseconds, truncated rather than left
+// to the server's rounding, so an instant answered before it is written equals
+// the one read back and never lies after the moment it names.
+func Stored(t time.Time) time.Time { return t.Truncate(time.Microsecond) }
+
 // MaxClockSpeed bounds a campaign's speed: at 100,000 a campaign day passes in under a second.
 const MaxClockSpeed = 100000
 

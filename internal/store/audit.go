@@ -123,7 +123,7 @@ FROM (VALUES (1)) one LEFT JOIN LATERAL (SELECT link, hash FROM audit_log WHERE 
 	}
 	row := AuditEntry{
 		Seq: head.Seq, Chain: int(lock.Chain), Link: head.Link.Int64 + 1,
-		At: e.At.UTC().Truncate(time.Microsecond), Actor: e.Actor, Action: e.Action,
+		At: domain.Stored(e.At.UTC()), Actor: e.Actor, Action: e.Action,
 		SubjectType: e.SubjectType, SubjectID: e.SubjectID, PrevHash: head.Hash,
 	}
 	if e.Key != "" {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/zeren-county/zeren/internal/domain"
 )
@@ -214,6 +215,28 @@ func Interviews(ctx context.Context, db sqlx.ExtContext, unitID int64, status do
 WHERE ($1 = 0 OR i.unit_id = $1) AND ($3 = '' OR i.status = $3) ORDER BY i.id DESC LIMIT $2`, unitID, maxInterviews, status.String())
 	if err != nil {
 		return nil, fmt.Errorf("interviews: %w", err)
+	}
+	ids := make([]int64, len(out))
+	for i, iv := range out {
+		ids[i] = iv.ID
+	}
+	var items []struct {
+		Interview int64 `db:"interview_id"`
+		domain.InterviewItem
+	}
+	if err := sqlx.SelectContext(ctx, db, &items, `SELECT interview_id, id, COALESCE(label, reason) AS label FROM interview_triggers
+WHERE interview_id = ANY($1) ORDER BY created_at, id`, pq.Array(ids)); err != nil {
+		return nil, fmt.Errorf("interview items: %w", err)
+	}
+	byInterview := map[int64][]domain.InterviewItem{}
+	for _, it := range items {
+		byInterview[it.Interview] = append(byInterview[it.Interview], it.InterviewItem)
+	}
+	for i := range out {
+		out[i].Items = byInterview[out[i].ID]
+		if out[i].Items == nil {
+			out[i].Items = []domain.InterviewItem{}
+		}
 	}
 	return out, nil
 }

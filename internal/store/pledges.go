@@ -124,9 +124,7 @@ func CampaignByID(ctx context.Context, db sqlx.ExtContext, id string) (Campaign,
 // StartClock sets the campaign's clock anchor to at unless it is set already,
 // and answers the campaign as stored: running a campaign twice keeps its clock.
 func StartClock(ctx context.Context, db sqlx.ExtContext, id string, at time.Time) (Campaign, error) {
-	// PostgreSQL keeps microseconds and rounds the rest; truncate here so the
-	// stored anchor never lies after the instant it was given.
-	at = at.Truncate(time.Microsecond)
+	at = domain.Stored(at)
 	if _, err := db.ExecContext(ctx, `UPDATE campaigns SET clock_anchor = $2 WHERE id = $1 AND clock_anchor IS NULL`, id, at); err != nil {
 		return Campaign{}, fmt.Errorf("campaign %s clock: %w", id, err)
 	}
@@ -136,7 +134,7 @@ func StartClock(ctx context.Context, db sqlx.ExtContext, id string, at time.Time
 // EndCampaign records that the campaign ended at at (campaign time), once:
 // it answers whether this call ended it.
 func EndCampaign(ctx context.Context, db sqlx.ExtContext, id string, at time.Time) (bool, error) {
-	res, err := db.ExecContext(ctx, `UPDATE campaigns SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL`, id, at.Truncate(time.Microsecond))
+	res, err := db.ExecContext(ctx, `UPDATE campaigns SET ended_at = $2 WHERE id = $1 AND ended_at IS NULL`, id, domain.Stored(at))
 	if err != nil {
 		return false, fmt.Errorf("end campaign %s: %w", id, mapError(err))
 	}

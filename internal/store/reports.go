@@ -89,7 +89,11 @@ func UpdateReport(ctx context.Context, tx sqlx.ExtContext, u ReportUpdate) (Repo
 		if err != nil {
 			return before, before, fmt.Errorf("report %s figures: %w", u.ID, err)
 		}
-		progress, err := json.Marshal(u.Report.Progress)
+		list := u.Report.Progress
+		if list == nil {
+			list = []domain.Progress{}
+		}
+		progress, err := json.Marshal(list)
 		if err != nil {
 			return before, before, fmt.Errorf("report %s progress: %w", u.ID, err)
 		}
