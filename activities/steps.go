@@ -46,7 +46,12 @@ func applyStep(ctx context.Context, tx *sqlx.Tx, step contract.Step) (before, af
 		var attachments json.RawMessage
 		if step.Status == domain.StatusSubmitted {
 			result = &o.Result
-			if attachments, err = json.Marshal(o.Attachments); err != nil {
+			// A submission replaces the last one's attachments: none is [], not null.
+			list := o.Attachments
+			if list == nil {
+				list = []domain.Attachment{}
+			}
+			if attachments, err = json.Marshal(list); err != nil {
 				return before, after, 0, err
 			}
 		}
