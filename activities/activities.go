@@ -4,13 +4,12 @@
 package activities
 
 import (
-	"github.com/zeren-county/zeren/contract"
-	"go.temporal.io/sdk/client"
-
 	"context"
 
 	"github.com/jmoiron/sqlx"
+	"go.temporal.io/sdk/client"
 
+	"github.com/zeren-county/zeren/contract"
 	"github.com/zeren-county/zeren/internal/store"
 )
 

@@ -4,10 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/zeren-county/zeren/contract"
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/zeren-county/zeren/contract"
 	"github.com/zeren-county/zeren/internal/store"
 )
 

@@ -3,12 +3,12 @@ package activities
 import (
 	"context"
 	"errors"
-	"github.com/zeren-county/zeren/contract"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/zeren-county/zeren/contract"
 	"github.com/zeren-county/zeren/internal/store"
 )
 

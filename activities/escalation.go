@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/zeren-county/zeren/contract"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/zeren-county/zeren/contract"
 	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/store"
 )

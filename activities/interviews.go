@@ -3,10 +3,10 @@ package activities
 import (
 	"context"
 	"fmt"
-	"github.com/zeren-county/zeren/contract"
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/zeren-county/zeren/contract"
 	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/store"
 )

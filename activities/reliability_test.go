@@ -3,13 +3,13 @@ package activities_test
 import (
 	"context"
 	"errors"
-	"github.com/zeren-county/zeren/contract"
 	"testing"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
 
 	"github.com/zeren-county/zeren/activities"
+	"github.com/zeren-county/zeren/contract"
 	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/store"

@@ -3,7 +3,6 @@ package activities
 import (
 	"context"
 	"errors"
-	"github.com/zeren-county/zeren/contract"
 
 	"github.com/jmoiron/sqlx"
 	enumspb "go.temporal.io/api/enums/v1"
@@ -11,6 +10,7 @@ import (
 	"go.temporal.io/sdk/activity"
 	"go.temporal.io/sdk/client"
 
+	"github.com/zeren-county/zeren/contract"
 	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/store"
 )

@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/zeren-county/zeren/contract"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 	"go.temporal.io/sdk/temporal"
 
+	"github.com/zeren-county/zeren/contract"
 	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/store"
 )

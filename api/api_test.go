@@ -2,7 +2,6 @@ package api_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -21,7 +20,6 @@ import (
 	"github.com/zeren-county/zeren/api"
 	"github.com/zeren-county/zeren/api/apitest"
 	"github.com/zeren-county/zeren/internal/domain"
-	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/store"
 	"github.com/zeren-county/zeren/internal/testdb"
 )
@@ -40,17 +38,9 @@ type fixture struct {
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	gin.SetMode(gin.TestMode)
-	s := testdb.New(t)
-	ctx := context.Background()
-	people, err := seed.Load(ctx, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tokens, err := seed.IssueTokens(ctx, s.DB, people, "test")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := &fixture{logs: &bytes.Buffer{}, tokens: tokens, db: s.DB, store: s}
+	county := testdb.NewCounty(t)
+	s := county.Store
+	f := &fixture{logs: &bytes.Buffer{}, tokens: county.Tokens, db: s.DB, store: s}
 	tc, err := client.NewLazyClient(client.Options{HostPort: "127.0.0.1:1"})
 	if err != nil {
 		t.Fatal(err)

@@ -5,11 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/zeren-county/zeren/contract"
 	"math"
 	"net/http"
 	"regexp"
-
 	"strings"
 	"time"
 
@@ -17,6 +15,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"go.temporal.io/sdk/client"
 
+	"github.com/zeren-county/zeren/contract"
 	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/store"
 )

@@ -16,7 +16,6 @@ import (
 
 	"github.com/zeren-county/zeren/api"
 	"github.com/zeren-county/zeren/internal/domain"
-	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/store"
 	"github.com/zeren-county/zeren/internal/testdb"
 )
@@ -27,26 +26,13 @@ import (
 func FuzzCompletePayload(f *testing.F) {
 	gin.SetMode(gin.TestMode)
 	ctx := context.Background()
-	s := testdb.New(f)
-	people, err := seed.Load(ctx, s)
-	if err != nil {
-		f.Fatal(err)
-	}
-	var head seed.Person
-	for _, p := range people {
-		if p.Key == "jcg-head" {
-			head = p
-		}
-	}
-	jcg, _ := store.UnitByCode(ctx, s.DB, "jcg")
+	county := testdb.NewCounty(f)
+	s := county.Store
 	if _, err := store.InsertTask(ctx, s.DB, store.Task{ID: "assignment.1.complete.1", WorkflowID: "assignment/1", Kind: "assignment.complete",
-		Title: "排查", SubjectType: "assignment", SubjectID: "1", UnitID: jcg.ID, Role: "unit_head", DueAt: time.Now().Add(time.Hour), CreatedAt: time.Now()}); err != nil {
+		Title: "排查", SubjectType: "assignment", SubjectID: "1", UnitID: county.Units["jcg"], Role: "unit_head", DueAt: time.Now().Add(time.Hour), CreatedAt: time.Now()}); err != nil {
 		f.Fatal(err)
 	}
-	tok, err := store.IssueToken(ctx, s.DB, head.ID, "fuzz")
-	if err != nil {
-		f.Fatal(err)
-	}
+	tok := county.Tokens["jcg-head"]
 	h := unreachableTemporal(f, s)
 
 	for _, seedBody := range []string{`{"result":"已完成"}`, `{"result":""}`, `{"result":1}`, `{"decision":"approve"}`, `{`, `[]`, ``, `{"":0}`, `{"attachments":[{}]}`} {

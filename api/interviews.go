@@ -2,8 +2,6 @@ package api
 
 import (
 	"fmt"
-	"github.com/zeren-county/zeren/activities"
-	"github.com/zeren-county/zeren/contract"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -11,6 +9,8 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/zeren-county/zeren/activities"
+	"github.com/zeren-county/zeren/contract"
 	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/store"
 )

@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/zeren-county/zeren/activities"
-	"github.com/zeren-county/zeren/contract"
 	"net/http/httptest"
 	"regexp"
 	"strings"
@@ -15,7 +13,9 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/zeren-county/zeren/activities"
 	"github.com/zeren-county/zeren/api"
+	"github.com/zeren-county/zeren/contract"
 	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/store"

@@ -14,7 +14,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/zeren-county/zeren/api"
-	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/testdb"
 )
 
@@ -30,16 +29,8 @@ var callers = []string{"jcg-head", "linyou-secretary", "yjj-office", "linyou-adm
 // runs the seed corpus below, which holds the inputs that once made a 500.
 func FuzzRoutes(f *testing.F) {
 	gin.SetMode(gin.TestMode)
-	ctx := context.Background()
-	s := testdb.New(f)
-	people, err := seed.Load(ctx, s)
-	if err != nil {
-		f.Fatal(err)
-	}
-	tokens, err := seed.IssueTokens(ctx, s.DB, people, "fuzz")
-	if err != nil {
-		f.Fatal(err)
-	}
+	county := testdb.NewCounty(f)
+	s, tokens := county.Store, county.Tokens
 	router := unreachableTemporal(f, s)
 	routes := router.Routes()
 	slices.SortFunc(routes, func(a, b gin.RouteInfo) int { return strings.Compare(a.Method+a.Path, b.Method+b.Path) })

@@ -7,7 +7,6 @@ package api
 import (
 	"context"
 	_ "embed"
-	"github.com/zeren-county/zeren/contract"
 	"log/slog"
 	"net/http"
 	"time"
@@ -17,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"go.temporal.io/sdk/client"
 
+	"github.com/zeren-county/zeren/contract"
 	"github.com/zeren-county/zeren/internal/store"
 )
 

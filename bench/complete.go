@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/zeren-county/zeren/internal/engine"
 	"io"
 	"log/slog"
 	"net/http"
@@ -21,6 +20,7 @@ import (
 	"github.com/zeren-county/zeren/activities"
 	"github.com/zeren-county/zeren/api"
 	"github.com/zeren-county/zeren/internal/devenv"
+	"github.com/zeren-county/zeren/internal/engine"
 	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/store"
 )

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/zeren-county/zeren/contract"
-	"github.com/zeren-county/zeren/internal/engine"
 	"log/slog"
 	"os"
 	"runtime"
@@ -17,7 +15,9 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/zeren-county/zeren/activities"
+	"github.com/zeren-county/zeren/contract"
 	"github.com/zeren-county/zeren/internal/devenv"
+	"github.com/zeren-county/zeren/internal/engine"
 	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/store"
 )

@@ -4,9 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"github.com/zeren-county/zeren/contract"
-	"github.com/zeren-county/zeren/internal/domain"
-	"github.com/zeren-county/zeren/internal/engine"
 	"log/slog"
 	"os"
 	"reflect"
@@ -18,8 +15,11 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/zeren-county/zeren/activities"
+	"github.com/zeren-county/zeren/contract"
 	"github.com/zeren-county/zeren/internal/demo"
 	"github.com/zeren-county/zeren/internal/demo/virtual"
+	"github.com/zeren-county/zeren/internal/domain"
+	"github.com/zeren-county/zeren/internal/engine"
 	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/store"
 )

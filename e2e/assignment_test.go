@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/zeren-county/zeren/internal/domain"
 	"io"
 	"net/http"
 	"sync"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/zeren-county/zeren/api"
+	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/store"
 )
 

@@ -2,13 +2,13 @@ package e2e
 
 import (
 	"context"
-	"github.com/zeren-county/zeren/contract"
 	"testing"
 	"time"
 
 	"go.temporal.io/sdk/client"
 
 	"github.com/zeren-county/zeren/activities"
+	"github.com/zeren-county/zeren/contract"
 	"github.com/zeren-county/zeren/internal/demo"
 	"github.com/zeren-county/zeren/internal/testdb"
 )

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/zeren-county/zeren/internal/pgdev"
-	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/store"
+	"github.com/zeren-county/zeren/internal/testdb"
 )
 
 // ownDatabase starts a PostgreSQL of the test's own (the shared one of `make
@@ -34,15 +34,7 @@ func ownDatabase(t *testing.T) (*pgdev.Server, *store.Store, map[string]string) 
 	if _, err := s.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	people, err := seed.Load(ctx, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tokens, err := seed.IssueTokens(ctx, s.DB, people, "e2e")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return pg, s, tokens
+	return pg, s, testdb.Seed(t, s).Tokens
 }
 
 // TestDatabaseOutage stops PostgreSQL under a running API and worker, across

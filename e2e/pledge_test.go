@@ -2,12 +2,12 @@ package e2e
 
 import (
 	"fmt"
-	"github.com/zeren-county/zeren/contract"
-	"github.com/zeren-county/zeren/internal/domain"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/zeren-county/zeren/contract"
+	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/store"
 )

@@ -6,7 +6,6 @@ package e2e
 import (
 	"context"
 	"encoding/json"
-	"github.com/zeren-county/zeren/internal/engine"
 	"io"
 	"log/slog"
 	"net/http"
@@ -26,8 +25,8 @@ import (
 	"github.com/zeren-county/zeren/api"
 	"github.com/zeren-county/zeren/api/apitest"
 	"github.com/zeren-county/zeren/internal/devenv"
+	"github.com/zeren-county/zeren/internal/engine"
 	"github.com/zeren-county/zeren/internal/metrics"
-	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/store"
 	"github.com/zeren-county/zeren/internal/testdb"
 )
@@ -101,17 +100,8 @@ func (s *system) stop() {
 
 func seeded(t *testing.T) (*store.Store, map[string]string) {
 	t.Helper()
-	ctx := context.Background()
-	s := testdb.New(t)
-	people, err := seed.Load(ctx, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tokens, err := seed.IssueTokens(ctx, s.DB, people, "e2e")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s, tokens
+	county := testdb.NewCounty(t)
+	return county.Store, county.Tokens
 }
 
 func (s *system) call(t *testing.T, method, path, person string, out any) int {

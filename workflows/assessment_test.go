@@ -2,19 +2,18 @@ package workflows_test
 
 import (
 	"context"
-	"encoding/json"
-	"github.com/zeren-county/zeren/contract"
 	"testing"
 	"time"
 
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/testsuite"
 
 	"github.com/zeren-county/zeren/activities"
+	"github.com/zeren-county/zeren/contract"
 	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/engine"
 	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/store"
+	"github.com/zeren-county/zeren/internal/testdb"
 )
 
 // The 2021 assessment: scores from the ledger, the veto of a town with a major
@@ -23,7 +22,8 @@ import (
 // bottom unit of each kind is summoned.
 func TestAnnualAssessment(t *testing.T) {
 	ctx := context.Background()
-	s, ids := seededCounty(t)
+	seeded := testdb.NewCounty(t)
+	s, ids := seeded.Store, seeded.IDs
 	unit := func(code string) int64 {
 		u, err := store.UnitByCode(ctx, s.DB, code)
 		if err != nil {
@@ -55,16 +55,9 @@ func TestAnnualAssessment(t *testing.T) {
 	var errs []error
 	decide := func(d time.Duration, round int, payload any) {
 		env.RegisterDelayedCallback(func() {
-			raw, _ := json.Marshal(payload)
 			id := contract.TaskID(wid, "approve", round)
-			env.UpdateWorkflow(contract.UpdateCompleteTask, id, &testsuite.TestUpdateCallback{
-				OnAccept: func() {}, OnReject: func(err error) { errs = append(errs, err) },
-				OnComplete: func(_ any, err error) {
-					if err != nil {
-						errs = append(errs, err)
-					}
-				},
-			}, contract.CompleteTaskRequest{TaskID: id, Kind: "assessment.approve", PersonID: ids["linyou-magistrate"], PersonKey: "linyou-magistrate", Payload: raw})
+			env.UpdateWorkflow(contract.UpdateCompleteTask, id, updateCallback(collect(&errs, id)),
+				completeRequest(ids, id, "assessment.approve", "linyou-magistrate", payload))
 		}, d)
 	}
 	env.RegisterDelayedCallback(func() { book("gaj-correction", "gaj", 5) }, 20*time.Hour) // a deduction found excessive

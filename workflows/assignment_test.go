@@ -3,7 +3,6 @@ package workflows_test
 import (
 	"context"
 	"encoding/json"
-	"github.com/zeren-county/zeren/contract"
 	"strings"
 	"testing"
 	"time"
@@ -12,9 +11,9 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/zeren-county/zeren/activities"
+	"github.com/zeren-county/zeren/contract"
 	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/engine"
-	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/store"
 	"github.com/zeren-county/zeren/internal/testdb"
 )
@@ -30,22 +29,6 @@ type harness struct {
 	units map[string]int64
 	ids   map[string]int64 // person key → id
 	in    contract.AssignmentInput
-}
-
-// seededCounty is a fresh database with the demo county, and the id of each
-// seeded person by key.
-func seededCounty(t *testing.T) (*store.Store, map[string]int64) {
-	t.Helper()
-	s := testdb.New(t)
-	people, err := seed.Load(context.Background(), s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ids := map[string]int64{}
-	for _, p := range people {
-		ids[p.Key] = p.ID
-	}
-	return s, ids
 }
 
 func newSuite() *testsuite.WorkflowTestSuite { return &testsuite.WorkflowTestSuite{} }
@@ -70,12 +53,9 @@ func startOptions(assignment int64) client.StartWorkflowOptions {
 func newHarness(t *testing.T, ladder domain.Ladder) *harness {
 	t.Helper()
 	ctx := context.Background()
-	s, ids := seededCounty(t)
-	h := &harness{t: t, s: s, units: map[string]int64{}, ids: ids}
-	units, _ := store.Units(ctx, s.DB)
-	for _, u := range units {
-		h.units[u.Code] = u.ID
-	}
+	seeded := testdb.NewCounty(t)
+	s := seeded.Store
+	h := &harness{t: t, s: s, units: seeded.Units, ids: seeded.IDs}
 	suite := newSuite()
 	h.env = suite.NewTestWorkflowEnvironment()
 	engine.Register(h.env, &activities.Activities{Store: s})
@@ -99,16 +79,8 @@ func (h *harness) at(d time.Duration, fn func()) { h.env.RegisterDelayedCallback
 
 // complete sends the complete-task Update; the result or error goes to out.
 func (h *harness) complete(taskID, kind, person string, payload any, out *error) {
-	raw, _ := json.Marshal(payload)
-	h.env.UpdateWorkflow(contract.UpdateCompleteTask, "", &testsuite.TestUpdateCallback{
-		OnAccept: func() {},
-		OnReject: func(err error) { *out = err },
-		OnComplete: func(_ any, err error) {
-			if err != nil {
-				*out = err
-			}
-		},
-	}, contract.CompleteTaskRequest{TaskID: taskID, Kind: kind, PersonID: h.ids[person], PersonKey: person, Payload: raw})
+	h.env.UpdateWorkflow(contract.UpdateCompleteTask, "", updateCallback(func(err error) { *out = err }),
+		completeRequest(h.ids, taskID, kind, person, payload))
 }
 
 func (h *harness) run() contract.AssignmentResult {
@@ -304,14 +276,7 @@ func TestApprovedExtensionRetimesUnfiredRungs(t *testing.T) {
 	newDue := h.in.DueAt.Add(5 * day)
 	var reqErr, decideErr error
 	h.at(9*day, func() { // after the first reminder (day 8), before the deadline (day 10)
-		h.env.UpdateWorkflow(contract.UpdateRequestExtension, "", &testsuite.TestUpdateCallback{
-			OnAccept: func() {}, OnReject: func(err error) { reqErr = err },
-			OnComplete: func(_ any, err error) {
-				if err != nil {
-					reqErr = err
-				}
-			},
-		}, contract.ExtensionRequest{TaskID: work1, PersonID: h.ids["jcg-head"], PersonKey: "jcg-head", Reason: "需协调燃气公司联合检查", DueAt: newDue})
+		h.env.UpdateWorkflow(contract.UpdateRequestExtension, "", updateCallback(func(err error) { reqErr = err }), contract.ExtensionRequest{TaskID: work1, PersonID: h.ids["jcg-head"], PersonKey: "jcg-head", Reason: "需协调燃气公司联合检查", DueAt: newDue})
 	})
 	h.at(9*day+time.Hour, func() {
 		h.complete("assignment.7.extension-complete-1.1", "extension.decide", "yjj-office", map[string]string{"decision": "approve"}, &decideErr)

@@ -3,7 +3,6 @@ package workflows_test
 import (
 	"context"
 	"errors"
-	"github.com/zeren-county/zeren/contract"
 	"testing"
 	"time"
 
@@ -11,6 +10,7 @@ import (
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/zeren-county/zeren/contract"
 	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/workflows"
 )
@@ -103,15 +103,26 @@ func TestCampaignPauseResumeEnd(t *testing.T) {
 	start, end := time.Date(2021, 11, 15, 0, 0, 0, 0, cst), time.Date(2022, 2, 28, 0, 0, 0, 0, cst)
 	cal := domain.BuildCalendar(start, end, cst, domain.AssessmentPolicy{})
 	update := func(env *testsuite.TestWorkflowEnvironment, name string) {
-		env.UpdateWorkflow(name, name, &testsuite.TestUpdateCallback{OnAccept: func() {}, OnReject: func(err error) { t.Errorf("%s: %v", name, err) }, OnComplete: func(any, error) {}})
+		env.UpdateWorkflow(name, name, updateCallback(func(err error) { t.Errorf("%s: %v", name, err) }))
 	}
 	var steered []contract.SteerInput
+	var ended []contract.EndCampaignInput
+	var cancelled []contract.CancelProcessesInput
 	got, p, _ := runCampaign(t, contract.CampaignInput{ID: "c", LeaderUnitID: 1, Calendar: cal}, func(env *testsuite.TestWorkflowEnvironment, run int) {
-		// The processes the campaign started hear of the pause and the resume.
+		// The processes the campaign started hear of the pause and the resume,
+		// and are cancelled when it ends.
 		env.RegisterActivityWithOptions(func(_ context.Context, in contract.SteerInput) error {
 			steered = append(steered, in)
 			return nil
-		}, activity.RegisterOptions{Name: "SteerCampaignProcesses"})
+		}, activity.RegisterOptions{Name: contract.ActSteerCampaignProcesses})
+		env.RegisterActivityWithOptions(func(_ context.Context, in contract.EndCampaignInput) error {
+			ended = append(ended, in)
+			return nil
+		}, activity.RegisterOptions{Name: contract.ActEndCampaign})
+		env.RegisterActivityWithOptions(func(_ context.Context, in contract.CancelProcessesInput) error {
+			cancelled = append(cancelled, in)
+			return nil
+		}, activity.RegisterOptions{Name: contract.ActCancelCampaignProcesses})
 		switch run {
 		case 2: // after November's reports: pause on 20 November for ten days
 			env.RegisterDelayedCallback(func() { update(env, contract.UpdatePause) }, 5*24*time.Hour)
@@ -129,6 +140,9 @@ func TestCampaignPauseResumeEnd(t *testing.T) {
 	}
 	if len(steered) != 2 || !steered[0].Paused || steered[1].Paused || steered[1].ShiftBy != 10*24*time.Hour || steered[0].Key != steered[1].Key {
 		t.Fatalf("processes steered %+v; want a hold, then a resume moving deadlines by ten days under the same key", steered)
+	}
+	if len(ended) != 1 || ended[0].CampaignID != "c" || len(cancelled) != 1 || len(cancelled[0].Also) != 5 {
+		t.Fatalf("ended %+v, cancelled %+v; want the campaign ended once and its 5 started processes cancelled", ended, cancelled)
 	}
 }
 

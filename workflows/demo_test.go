@@ -3,7 +3,6 @@ package workflows_test
 import (
 	"context"
 	"fmt"
-	"github.com/zeren-county/zeren/contract"
 	"slices"
 	"testing"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"go.temporal.io/sdk/worker"
 
 	"github.com/zeren-county/zeren/activities"
+	"github.com/zeren-county/zeren/contract"
 	"github.com/zeren-county/zeren/internal/demo"
 	"github.com/zeren-county/zeren/internal/demo/virtual"
 	"github.com/zeren-county/zeren/internal/domain"
@@ -84,7 +84,7 @@ func TestThreeYearDemoCampaign(t *testing.T) {
 		t.Skip("three virtual years")
 	}
 	ctx := context.Background()
-	s, _ := seededCounty(t)
+	s := testdb.NewCounty(t).Store
 	camp, err := store.CampaignByID(ctx, s.DB, seed.DemoCampaignID)
 	if err != nil {
 		t.Fatal(err)

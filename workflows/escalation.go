@@ -1,11 +1,11 @@
 package workflows
 
 import (
-	"github.com/zeren-county/zeren/contract"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/zeren-county/zeren/contract"
 	"github.com/zeren-county/zeren/internal/domain"
 )
 

@@ -4,18 +4,19 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/jmoiron/sqlx"
-	"github.com/zeren-county/zeren/contract"
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/zeren-county/zeren/activities"
+	"github.com/zeren-county/zeren/contract"
 	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/engine"
 	"github.com/zeren-county/zeren/internal/store"
+	"github.com/zeren-county/zeren/internal/testdb"
 )
 
 // A summons interview from two triggers (they join one interview), through all
@@ -23,7 +24,8 @@ import (
 // ladder reminds the interviewee before and on their deadline, never after.
 func TestInterviewFromSummonsToClose(t *testing.T) {
 	ctx := context.Background()
-	s, ids := seededCounty(t)
+	seeded := testdb.NewCounty(t)
+	s, ids := seeded.Store, seeded.IDs
 	a := &activities.Activities{Store: s}
 	summon := func(sm store.Summons) (contract.SummonResult, error) {
 		var res contract.SummonResult
@@ -72,16 +74,8 @@ func TestInterviewFromSummonsToClose(t *testing.T) {
 	var errs []error
 	act := func(d time.Duration, step string, round int, kind, person string, payload any) {
 		env.RegisterDelayedCallback(func() {
-			raw, _ := json.Marshal(payload)
 			id := contract.TaskID(wid, step, round)
-			env.UpdateWorkflow(contract.UpdateCompleteTask, id, &testsuite.TestUpdateCallback{
-				OnAccept: func() {}, OnReject: func(err error) { errs = append(errs, fmt.Errorf("%s: %w", id, err)) },
-				OnComplete: func(_ any, err error) {
-					if err != nil {
-						errs = append(errs, fmt.Errorf("%s: %w", id, err))
-					}
-				},
-			}, contract.CompleteTaskRequest{TaskID: id, Kind: kind, PersonID: ids[person], PersonKey: person, Payload: raw})
+			env.UpdateWorkflow(contract.UpdateCompleteTask, id, updateCallback(collect(&errs, id)), completeRequest(ids, id, kind, person, payload))
 		}, d)
 	}
 	at := t0.Add(5 * day)
@@ -91,12 +85,11 @@ func TestInterviewFromSummonsToClose(t *testing.T) {
 	// Plain commitments do not say which summons they answer: refused while the interview lists two.
 	env.RegisterDelayedCallback(func() {
 		id := contract.TaskID(wid, "commitments", 1)
-		raw, _ := json.Marshal(map[string]any{"commitments": []string{"明确专人按月报送"}, "commitments_due": t0.Add(20 * day)})
 		env.UpdateWorkflow(contract.UpdateCompleteTask, "plain", &testsuite.TestUpdateCallback{
 			OnAccept:   func() { errs = append(errs, fmt.Errorf("%s: unnamed commitments accepted for two items", id)) },
 			OnReject:   func(error) {},
 			OnComplete: func(any, error) {},
-		}, contract.CompleteTaskRequest{TaskID: id, Kind: "interview.commitments", PersonID: ids["zx-head"], PersonKey: "zx-head", Payload: raw})
+		}, completeRequest(ids, id, "interview.commitments", "zx-head", map[string]any{"commitments": []string{"明确专人按月报送"}, "commitments_due": t0.Add(20 * day)}))
 	}, 6*day-time.Hour)
 	act(6*day, "commitments", 1, "interview.commitments", "zx-head", map[string]any{"commitments": answer("明确专人按月报送", "每月3日前完成初稿"), "commitments_due": t0.Add(20 * day)})
 	// The interviewee reports the commitments fulfilled after both reminders; the office returns the report once.

@@ -3,17 +3,16 @@ package workflows_test
 import (
 	"context"
 	"encoding/json"
-	"github.com/zeren-county/zeren/contract"
 	"testing"
 	"time"
 
-	"go.temporal.io/sdk/testsuite"
-
 	"github.com/zeren-county/zeren/activities"
+	"github.com/zeren-county/zeren/contract"
 	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/engine"
 	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/store"
+	"github.com/zeren-county/zeren/internal/testdb"
 )
 
 // A paused campaign holds its processes' ladders; the resume moves each open
@@ -23,7 +22,8 @@ import (
 // −3-day reminder, fired before the pause, is ever sent.
 func TestPauseHoldsLaddersAndResumeShiftsDeadlines(t *testing.T) {
 	ctx := context.Background()
-	s, ids := seededCounty(t)
+	seeded := testdb.NewCounty(t)
+	s, ids := seeded.Store, seeded.IDs
 	unit, err := store.UnitByCode(ctx, s.DB, "gaj")
 	if err != nil {
 		t.Fatal(err)
@@ -39,15 +39,9 @@ func TestPauseHoldsLaddersAndResumeShiftsDeadlines(t *testing.T) {
 	id := contract.ReportID(seed.DemoCampaignID, "gaj", "2021-03")
 	spec := domain.ReportSpec{ID: id, CampaignID: seed.DemoCampaignID, Period: "2021-03", UnitID: unit.ID, UnitCode: "gaj", UnitName: unit.Name,
 		OfficeUnitID: office, DueAt: due, Ladder: domain.DefaultReportPolicy().Ladder, ReviewDays: 5}
-	var errs []string
+	var errs []error
 	update := func(name, updateID string, arg any) {
-		cb := &testsuite.TestUpdateCallback{OnAccept: func() {}, OnReject: func(err error) { errs = append(errs, updateID+": "+err.Error()) },
-			OnComplete: func(_ any, err error) {
-				if err != nil {
-					errs = append(errs, updateID+": "+err.Error())
-				}
-			}}
-		env.UpdateWorkflow(name, updateID, cb, arg)
+		env.UpdateWorkflow(name, updateID, updateCallback(collect(&errs, updateID)), arg)
 	}
 	day := 24 * time.Hour
 	key := "pause:" + seed.DemoCampaignID + ":1"
@@ -110,7 +104,8 @@ func monthlyReport() map[string]any {
 // moved the deadline past the moment it was done).
 func TestNoPenaltyForATaskDoneDuringAPause(t *testing.T) {
 	ctx := context.Background()
-	s, ids := seededCounty(t)
+	seeded := testdb.NewCounty(t)
+	s, ids := seeded.Store, seeded.IDs
 	unit, _ := store.UnitByCode(ctx, s.DB, "gaj")
 	office, _ := store.SafetyOfficeUnit(ctx, s.DB)
 	env := newSuite().NewTestWorkflowEnvironment()
@@ -119,14 +114,9 @@ func TestNoPenaltyForATaskDoneDuringAPause(t *testing.T) {
 	id := contract.ReportID(seed.DemoCampaignID, "gaj", "2021-03")
 	spec := domain.ReportSpec{ID: id, CampaignID: seed.DemoCampaignID, Period: "2021-03", UnitID: unit.ID, UnitCode: "gaj", UnitName: unit.Name,
 		OfficeUnitID: office, DueAt: time.Date(2021, 3, 5, 18, 0, 0, 0, cst), Ladder: domain.DefaultReportPolicy().Ladder, ReviewDays: 5}
-	var errs []string
+	var errs []error
 	update := func(name, updateID string, arg any) {
-		env.UpdateWorkflow(name, updateID, &testsuite.TestUpdateCallback{OnAccept: func() {}, OnReject: func(err error) { errs = append(errs, updateID+": "+err.Error()) },
-			OnComplete: func(_ any, err error) {
-				if err != nil {
-					errs = append(errs, updateID+": "+err.Error())
-				}
-			}}, arg)
+		env.UpdateWorkflow(name, updateID, updateCallback(collect(&errs, updateID)), arg)
 	}
 	day := 24 * time.Hour
 	key := "pause:" + seed.DemoCampaignID + ":2"

@@ -2,10 +2,10 @@ package workflows
 
 import (
 	"fmt"
-	"github.com/zeren-county/zeren/contract"
 
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/zeren-county/zeren/contract"
 	"github.com/zeren-county/zeren/internal/domain"
 )
 

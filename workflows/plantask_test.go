@@ -2,27 +2,26 @@ package workflows_test
 
 import (
 	"context"
-	"encoding/json"
-	"github.com/zeren-county/zeren/contract"
 	"testing"
 	"time"
 
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/testsuite"
 
 	"github.com/zeren-county/zeren/activities"
+	"github.com/zeren-county/zeren/contract"
 	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/engine"
 	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/store"
+	"github.com/zeren-county/zeren/internal/testdb"
 )
 
 // A plan task done ten days late collects the reminders and the notice of the
 // plan ladder at their offsets, and nothing after it is reported done.
 func TestPlanTaskLadder(t *testing.T) {
 	ctx := context.Background()
-	s, ids := seededCounty(t)
-	head := ids["zjj-head"]
+	seeded := testdb.NewCounty(t)
+	s, ids := seeded.Store, seeded.IDs
 	plans, err := store.Plans(ctx, s.DB, seed.DemoCampaignID)
 	if err != nil || len(plans) != 17 {
 		t.Fatalf("%d demo plans (%v), want 17", len(plans), err)
@@ -42,12 +41,9 @@ func TestPlanTaskLadder(t *testing.T) {
 	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: contract.PlanTaskID(id)})
 	var doneErr error
 	env.RegisterDelayedCallback(func() {
-		raw, _ := json.Marshal(map[string]any{"result": "排查燃气用户1200户，整改隐患37处"})
 		task := contract.TaskID(contract.PlanTaskID(id), "done", 1)
-		env.UpdateWorkflow(contract.UpdateCompleteTask, task, &testsuite.TestUpdateCallback{
-			OnAccept: func() {}, OnReject: func(err error) { doneErr = err },
-			OnComplete: func(_ any, err error) { doneErr = err },
-		}, contract.CompleteTaskRequest{TaskID: task, Kind: "plan.done", PersonID: head, PersonKey: "zjj-head", Payload: raw})
+		env.UpdateWorkflow(contract.UpdateCompleteTask, task, updateCallback(func(err error) { doneErr = err }),
+			completeRequest(ids, task, "plan.done", "zjj-head", map[string]any{"result": "排查燃气用户1200户，整改隐患37处"}))
 	}, 20*day)
 	env.ExecuteWorkflow(contract.PlanTaskWorkflow, domain.PlanTaskSpec{ID: id, CampaignID: seed.DemoCampaignID, PlanTitle: plans[5].Title,
 		Content: "完成城镇燃气管网隐患排查", Measures: "逐户排查", OwnerUnitID: zjj.ID, IssuerUnitID: yjj.ID, Deadline: deadline, Ladder: domain.DefaultPlanLadder()})

@@ -2,11 +2,11 @@ package workflows
 
 import (
 	"fmt"
-	"github.com/zeren-county/zeren/contract"
 	"time"
 
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/zeren-county/zeren/contract"
 	"github.com/zeren-county/zeren/internal/domain"
 )
 

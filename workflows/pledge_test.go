@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/zeren-county/zeren/contract"
 	"strings"
 	"testing"
 	"time"
@@ -13,10 +12,12 @@ import (
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/zeren-county/zeren/activities"
+	"github.com/zeren-county/zeren/contract"
 	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/engine"
 	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/store"
+	"github.com/zeren-county/zeren/internal/testdb"
 )
 
 var cst = time.FixedZone("CST", 8*3600)
@@ -29,7 +30,8 @@ var cst = time.FixedZone("CST", 8*3600)
 // returned and re-signs; one department proposes changed targets that are accepted.
 func TestPledgeCascadeForTheDemoCounty(t *testing.T) {
 	ctx := context.Background()
-	s, ids := seededCounty(t)
+	seeded := testdb.NewCounty(t)
+	s, ids := seeded.Store, seeded.IDs
 	county, _ := store.UnitByCode(ctx, s.DB, "linyou")
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()
@@ -95,15 +97,8 @@ func TestPledgeCascadeForTheDemoCounty(t *testing.T) {
 				person = "linyou-magistrate"
 			}
 			id := task.ID
-			err := env.UpdateWorkflowByID(task.WorkflowID, contract.UpdateCompleteTask, task.ID, &testsuite.TestUpdateCallback{
-				OnAccept: func() {},
-				OnReject: func(err error) { errs = append(errs, fmt.Errorf("%s: %w", id, err)) },
-				OnComplete: func(_ any, err error) {
-					if err != nil {
-						errs = append(errs, fmt.Errorf("%s: %w", id, err))
-					}
-				},
-			}, contract.CompleteTaskRequest{TaskID: task.ID, Kind: task.Kind, PersonID: ids[person], PersonKey: person, Payload: raw})
+			err := env.UpdateWorkflowByID(task.WorkflowID, contract.UpdateCompleteTask, task.ID, updateCallback(collect(&errs, id)),
+				contract.CompleteTaskRequest{TaskID: task.ID, Kind: task.Kind, PersonID: ids[person], PersonKey: person, Payload: raw})
 			if err != nil {
 				errs = append(errs, fmt.Errorf("%s: %w", id, err))
 			}

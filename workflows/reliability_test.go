@@ -2,18 +2,16 @@ package workflows_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"github.com/zeren-county/zeren/contract"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/testsuite"
 
 	"github.com/zeren-county/zeren/activities"
+	"github.com/zeren-county/zeren/contract"
 	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/engine"
 	"github.com/zeren-county/zeren/internal/seed"
@@ -111,7 +109,8 @@ func equal(a, b []string) bool {
 // its point at the moved deadline.
 func TestOutageGivesGraceBeforePenalties(t *testing.T) {
 	ctx := context.Background()
-	s, ids := seededCounty(t)
+	seeded := testdb.NewCounty(t)
+	s, ids := seeded.Store, seeded.IDs
 	zone, _ := time.LoadLocation("Asia/Shanghai")
 	due := time.Date(2021, 4, 5, 18, 0, 0, 0, zone)
 	outFrom, outTo := due.Add(-30*time.Minute), due.Add(2*time.Hour)
@@ -136,13 +135,7 @@ func TestOutageGivesGraceBeforePenalties(t *testing.T) {
 		var errs []error
 		send := func(at time.Duration, id, kind, person string, payload any) {
 			env.RegisterDelayedCallback(func() {
-				raw, _ := json.Marshal(payload)
-				env.UpdateWorkflow(contract.UpdateCompleteTask, id, &testsuite.TestUpdateCallback{OnAccept: func() {},
-					OnReject: func(err error) { errs = append(errs, err) }, OnComplete: func(_ any, err error) {
-						if err != nil {
-							errs = append(errs, err)
-						}
-					}}, contract.CompleteTaskRequest{TaskID: id, Kind: kind, PersonID: ids[person], PersonKey: person, Payload: raw})
+				env.UpdateWorkflow(contract.UpdateCompleteTask, id, updateCallback(collect(&errs, id)), completeRequest(ids, id, kind, person, payload))
 			}, 4*day+at)
 		}
 		send(submitAt, submitID, "report.submit", unit+"-head", map[string]any{"figures": map[string]any{}, "next_steps": "继续排查"})
@@ -189,7 +182,8 @@ func TestOutageGivesGraceBeforePenalties(t *testing.T) {
 // one for the same reason meanwhile joins it and ends.
 func TestProcessesWriteTheirOwnRows(t *testing.T) {
 	ctx := context.Background()
-	s, ids := seededCounty(t)
+	seeded := testdb.NewCounty(t)
+	s, ids := seeded.Store, seeded.IDs
 	a := &activities.Activities{Store: s}
 	zjj, _ := store.UnitByCode(ctx, s.DB, "zjj")
 	lt, _ := store.UnitByCode(ctx, s.DB, "lt")
@@ -208,14 +202,8 @@ func TestProcessesWriteTheirOwnRows(t *testing.T) {
 	env.SetStartTime(t0)
 	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: contract.PlanTaskID(147)})
 	env.RegisterDelayedCallback(func() {
-		raw, _ := json.Marshal(map[string]string{"result": "排查完毕"})
-		env.UpdateWorkflow(contract.UpdateCompleteTask, "done", &testsuite.TestUpdateCallback{OnAccept: func() {}, OnReject: func(err error) { t.Error(err) },
-			OnComplete: func(_ any, err error) {
-				if err != nil {
-					t.Error(err)
-				}
-			}}, contract.CompleteTaskRequest{TaskID: contract.TaskID(contract.PlanTaskID(147), "done", 1), Kind: "plan.done",
-			PersonID: ids["zjj-head"], PersonKey: "zjj-head", Payload: raw})
+		env.UpdateWorkflow(contract.UpdateCompleteTask, "done", updateCallback(func(err error) { t.Error(err) }),
+			completeRequest(ids, contract.TaskID(contract.PlanTaskID(147), "done", 1), "plan.done", "zjj-head", map[string]string{"result": "排查完毕"}))
 	}, day)
 	env.ExecuteWorkflow(contract.PlanTaskWorkflow, spec)
 	if err := env.GetWorkflowError(); err != nil {

@@ -2,7 +2,6 @@ package workflows
 
 import (
 	"fmt"
-	"github.com/zeren-county/zeren/contract"
 	"strconv"
 	"strings"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/zeren-county/zeren/contract"
 	"github.com/zeren-county/zeren/internal/domain"
 )
 

@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/zeren-county/zeren/contract"
-	"github.com/zeren-county/zeren/internal/engine"
 	"strings"
 	"testing"
 	"time"
@@ -15,8 +13,11 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/zeren-county/zeren/activities"
+	"github.com/zeren-county/zeren/contract"
+	"github.com/zeren-county/zeren/internal/engine"
 	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/store"
+	"github.com/zeren-county/zeren/internal/testdb"
 )
 
 // yearOfReports starts each month's reports on its first day (campaign time),
@@ -54,7 +55,8 @@ func yearOfReports(ctx workflow.Context, campaign string, year int) (contract.Re
 // interviews and deductions happen, when, and the scores.
 func TestAYearOfMonthlyReports(t *testing.T) {
 	ctx := context.Background()
-	s, ids := seededCounty(t)
+	seeded := testdb.NewCounty(t)
+	s, ids := seeded.Store, seeded.IDs
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()
 	engine.Register(env, &activities.Activities{Store: s})
@@ -94,7 +96,7 @@ func TestAYearOfMonthlyReports(t *testing.T) {
 		"problems":   "个别企业整改台账不规范",
 		"next_steps": "下月开展交叉检查",
 	}
-	var errs []string
+	var errs []error
 	acted := map[string]bool{}
 	var look func()
 	look = func() {
@@ -103,7 +105,7 @@ func TestAYearOfMonthlyReports(t *testing.T) {
 			ID, WorkflowID, Kind string
 		}
 		if err := s.DB.Select(&open, `SELECT id, workflow_id AS workflowid, kind FROM tasks WHERE status = 'open' ORDER BY id`); err != nil {
-			errs = append(errs, err.Error())
+			errs = append(errs, err)
 			return
 		}
 		for _, task := range open {
@@ -127,15 +129,9 @@ func TestAYearOfMonthlyReports(t *testing.T) {
 			}
 			raw, _ := json.Marshal(payload)
 			id := task.ID
-			if err := env.UpdateWorkflowByID(task.WorkflowID, contract.UpdateCompleteTask, task.ID, &testsuite.TestUpdateCallback{
-				OnAccept: func() {}, OnReject: func(err error) { errs = append(errs, id+": "+err.Error()) },
-				OnComplete: func(_ any, err error) {
-					if err != nil {
-						errs = append(errs, id+": "+err.Error())
-					}
-				},
-			}, contract.CompleteTaskRequest{TaskID: task.ID, Kind: task.Kind, PersonID: ids[person], PersonKey: person, Payload: raw}); err != nil {
-				errs = append(errs, id+": "+err.Error())
+			if err := env.UpdateWorkflowByID(task.WorkflowID, contract.UpdateCompleteTask, task.ID, updateCallback(collect(&errs, id)),
+				contract.CompleteTaskRequest{TaskID: task.ID, Kind: task.Kind, PersonID: ids[person], PersonKey: person, Payload: raw}); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", id, err))
 			}
 		}
 		if now.Before(time.Date(2022, 2, 1, 0, 0, 0, 0, cst)) {

@@ -3,11 +3,11 @@ package workflows_test
 import (
 	"context"
 	"errors"
-	"github.com/zeren-county/zeren/contract"
 	"sync"
 	"testing"
 
 	"github.com/zeren-county/zeren/activities"
+	"github.com/zeren-county/zeren/contract"
 	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/workflows"
 )

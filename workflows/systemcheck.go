@@ -1,11 +1,12 @@
 package workflows
 
 import (
-	"github.com/zeren-county/zeren/contract"
 	"time"
 
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/zeren-county/zeren/contract"
 )
 
 // SystemCheck reads the organisation's census through an activity and answers.

@@ -2,14 +2,14 @@ package workflows_test
 
 import (
 	"context"
-	"github.com/zeren-county/zeren/contract"
-	"github.com/zeren-county/zeren/internal/engine"
 	"testing"
 	"time"
 
 	"go.temporal.io/sdk/testsuite"
 
 	"github.com/zeren-county/zeren/activities"
+	"github.com/zeren-county/zeren/contract"
+	"github.com/zeren-county/zeren/internal/engine"
 	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/testdb"
 )

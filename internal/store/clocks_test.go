@@ -2,10 +2,10 @@ package store_test
 
 import (
 	"context"
-	"github.com/zeren-county/zeren/internal/domain"
 	"testing"
 	"time"
 
+	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/store"
 	"github.com/zeren-county/zeren/internal/testdb"

@@ -3,12 +3,12 @@
 package virtual
 
 import (
-	"github.com/zeren-county/zeren/contract"
 	"time"
 
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
 
+	"github.com/zeren-county/zeren/contract"
 	"github.com/zeren-county/zeren/internal/demo"
 	"github.com/zeren-county/zeren/internal/store"
 )
