@@ -116,11 +116,11 @@ func (s *Server) createAssignment(c *gin.Context) {
 func (s *Server) assignmentInput(ctx context.Context, p domain.Person, grant domain.Grant, b assignmentBody) (contract.AssignmentInput, error) {
 	v := &domain.ValidationError{}
 	now := time.Now()
-	in := contract.AssignmentInput{
+	in := contract.AssignmentInput{AssignmentRecord: contract.AssignmentRecord{
 		Title: strings.TrimSpace(b.Title), Content: strings.TrimSpace(b.Content), IssuerUnitID: grant.UnitID,
 		AssignerID: p.ID, AssignerKey: p.Key, CreatedAt: domain.Stored(now.UTC()),
-		ReviewerUnitID: grant.UnitID, ReviewerRole: grant.Role, ReviewerID: p.ID,
-	}
+		ReviewerUnitID: grant.UnitID, ReviewerRole: grant.Role,
+	}, ReviewerID: p.ID}
 	v.Text("title", &in.Title, true, 200)
 	v.Text("content", &in.Content, true, 20000)
 	switch {

@@ -135,24 +135,13 @@ type ExtensionResult struct {
 	DecisionTaskID string `json:"decision_task_id"`
 }
 
-// AssignmentInput starts an assigned matter.
+// AssignmentInput starts an assigned matter: the record its process writes
+// (its fields flatten into the same JSON object) and how it is reviewed.
 type AssignmentInput struct {
-	ID             int64         `json:"id"`
-	Title          string        `json:"title"`
-	Content        string        `json:"content"`
-	DueAt          time.Time     `json:"due_at"`
-	IssuerUnitID   int64         `json:"issuer_unit_id"`
-	AssignerID     int64         `json:"assigner_id"`
-	AssignerKey    string        `json:"assigner_key"`
-	AssigneeUnitID int64         `json:"assignee_unit_id"`
-	ReviewerUnitID int64         `json:"reviewer_unit_id"`
-	ReviewerRole   domain.Role   `json:"reviewer_role"`
-	ReviewerID     int64         `json:"reviewer_id,omitempty"`
-	Ladder         domain.Ladder `json:"ladder"`
+	AssignmentRecord
+	ReviewerID int64 `json:"reviewer_id,omitempty"`
 	// ReviewPeriod is how long the reviewer has; default 5 days.
-	ReviewPeriod   time.Duration `json:"review_period,omitempty"`
-	IdempotencyKey string        `json:"idempotency_key,omitempty"`
-	CreatedAt      time.Time     `json:"created_at"`
+	ReviewPeriod time.Duration `json:"review_period,omitempty"`
 }
 
 // AssignmentResult is how an assigned matter ended.

@@ -42,12 +42,7 @@ func (s *assignment) run(ctx workflow.Context) (contract.AssignmentResult, error
 	if err := s.Board.install(ctx); err != nil {
 		return contract.AssignmentResult{}, err
 	}
-	record := contract.AssignmentRecord{
-		ID: in.ID, Title: in.Title, Content: in.Content, DueAt: in.DueAt, IssuerUnitID: in.IssuerUnitID,
-		AssignerID: in.AssignerID, AssignerKey: in.AssignerKey, AssigneeUnitID: in.AssigneeUnitID, ReviewerUnitID: in.ReviewerUnitID,
-		ReviewerRole: in.ReviewerRole, Ladder: in.Ladder, IdempotencyKey: in.IdempotencyKey, CreatedAt: in.CreatedAt,
-	}
-	if err := workflow.ExecuteActivity(ctx, contract.ActRecordAssignment, record).Get(ctx, nil); err != nil {
+	if err := workflow.ExecuteActivity(ctx, contract.ActRecordAssignment, in.AssignmentRecord).Get(ctx, nil); err != nil {
 		return contract.AssignmentResult{}, err
 	}
 	subject := fmt.Sprint(in.ID)

@@ -62,12 +62,12 @@ func newHarness(t *testing.T, ladder domain.Ladder) *harness {
 	h.env.SetStartTime(t0)
 	h.env.SetStartWorkflowOptions(startOptions(7))
 	h.env.SetDetachedChildWait(false) // interviews the ladder starts outlive the test's subject
-	h.in = contract.AssignmentInput{
+	h.in = contract.AssignmentInput{AssignmentRecord: contract.AssignmentRecord{
 		ID: 7, Title: "排查整治九成宫镇液化气站隐患", Content: "对辖区液化气站开展全面排查，形成问题清单并整改。",
 		DueAt: t0.Add(10 * day), IssuerUnitID: h.units["yjj"], AssignerID: h.ids["yjj-office"], AssignerKey: "yjj-office",
 		AssigneeUnitID: h.units["jcg"], ReviewerUnitID: h.units["yjj"], ReviewerRole: domain.RoleSafetyOffice,
 		Ladder: ladder, CreatedAt: t0,
-	}
+	}}
 	if _, err := store.NextAssignmentID(ctx, s.DB); err != nil {
 		t.Fatal(err)
 	}
