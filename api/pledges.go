@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -56,11 +57,10 @@ func (s *Server) listPledges(c *gin.Context) {
 		return
 	}
 	q := store.PledgeQuery{CampaignID: camp.ID, Year: year, Status: c.Query("status"), Now: camp.Now(time.Now())}
-	switch q.Status {
-	case "", "unsigned", domain.PledgeIssued.String(), domain.PledgeSigned.String(), domain.PledgeReturned.String(), domain.PledgeInForce.String():
-	default:
-		problem(c, http.StatusUnprocessableEntity, TypeValidation, "status："+domain.MsgOneOf("issued", "signed", "returned", "in_force", "unsigned"),
-			domain.FieldError{Field: "status", Detail: domain.MsgOneOf("issued", "signed", "returned", "in_force", "unsigned")})
+	// unsigned: every pledge not yet in force.
+	allowed := []string{domain.PledgeIssued.String(), domain.PledgeSigned.String(), domain.PledgeReturned.String(), domain.PledgeInForce.String(), store.PledgesUnsigned}
+	if q.Status != "" && !slices.Contains(allowed, q.Status) {
+		fail(c, &domain.ValidationError{Fields: []domain.FieldError{{Field: "status", Detail: domain.MsgOneOf(allowed...)}}})
 		return
 	}
 	if o := c.Query("overdue"); o != "" {

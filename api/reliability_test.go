@@ -401,6 +401,12 @@ func TestListsAClientNeeds(t *testing.T) {
 	if rec := f.do(t, "GET", "/api/v1/interviews?status=closed", "yjj-office", nil); rec.Code != 200 {
 		t.Fatalf("interviews by status: %d %s", rec.Code, rec.Body)
 	}
+	pledges := "/api/v1/campaigns/" + seed.DemoCampaignID + "/pledges?year=2021&status="
+	for status, code := range map[string]int{"unsigned": 200, "in_force": 200, "lost": 422} {
+		if rec := f.do(t, "GET", pledges+status, "linyou-secretary", nil); rec.Code != code {
+			t.Errorf("pledges by status %s: %d %s", status, rec.Code, rec.Body)
+		}
+	}
 }
 
 // The API's transaction for a new assigned matter did not commit (a crash

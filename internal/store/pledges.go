@@ -344,12 +344,15 @@ func UpdatePledge(ctx context.Context, tx sqlx.ExtContext, u PledgeUpdate) (Pled
 	return before, after, err
 }
 
+// PledgesUnsigned selects every pledge not yet in force.
+const PledgesUnsigned = "unsigned"
+
 // PledgeQuery selects pledges for a list.
 type PledgeQuery struct {
 	CampaignID string
 	Year       int
 	UnitID     int64  // signer or issuer
-	Status     string // or "unsigned": not in force
+	Status     string // a pledge status, or PledgesUnsigned
 	Overdue    bool
 	Now        time.Time
 }
@@ -364,8 +367,9 @@ func Pledges(ctx context.Context, db sqlx.ExtContext, q PledgeQuery) ([]Pledge, 
 	}
 	switch q.Status {
 	case "":
-	case "unsigned":
-		conds = append(conds, "p.status <> 'in_force'")
+	case PledgesUnsigned:
+		args = append(args, domain.PledgeInForce)
+		conds = append(conds, fmt.Sprintf("p.status <> $%d", len(args)))
 	default:
 		args = append(args, q.Status)
 		conds = append(conds, fmt.Sprintf("p.status = $%d", len(args)))
