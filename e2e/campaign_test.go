@@ -84,21 +84,32 @@ AND (a.after->>'rung_at')::timestamptz > c.ended_at`); n != 0 {
 	}
 
 	count := func(q string, args ...any) int { return testdb.Count(t, s.DB, q, args...) }
+	// What the bot's model makes happen, whatever the machine's load.
+	exact := map[string]int{
+		"April reports accepted":  count(`SELECT count(*) FROM reports WHERE campaign_id = 'fast' AND period = '2020-04' AND status = 'accepted'`),
+		"late reports of gaj, cm": count(`SELECT count(*) FROM reports r JOIN units u ON u.id = r.unit_id WHERE r.campaign_id = 'fast' AND r.late_seconds > 0 AND u.code IN ('gaj', 'cm')`),
+		"pledges in force":        count(`SELECT count(*) FROM pledges WHERE campaign_id = 'fast' AND status = 'in_force'`),
+		// A penalty is deserved: none fired for a task done before the rung's time.
+		"undeserved penalties": count(`SELECT count(*) FROM audit_log a JOIN tasks k ON k.id = a.task_id WHERE a.action = 'rung.fired'
+AND k.campaign_id = 'fast' AND a.after->>'action' <> 'remind' AND k.completed_at <= (a.after->>'rung_at')::timestamptz`),
+	}
+	for k, w := range map[string]int{"April reports accepted": 25, "late reports of gaj, cm": 2, "pledges in force": 25, "undeserved penalties": 0} {
+		if exact[k] != w {
+			t.Errorf("%s: %d, want %d", k, exact[k], w)
+		}
+	}
+	// The penalties the model's late units earn. A saturated machine can only
+	// make the bot later (a campaign day is 1.7 s of wall time), so these are
+	// the least; when the bot kept up (no on-time unit's task done late) they are exact.
 	got := map[string]int{
-		"April reports accepted": count(`SELECT count(*) FROM reports WHERE campaign_id = 'fast' AND period = '2020-04' AND status = 'accepted'`),
-		"late reports":           count(`SELECT count(*) FROM reports r JOIN units u ON u.id = r.unit_id WHERE r.campaign_id = 'fast' AND r.late_seconds > 0 AND u.code IN ('gaj', 'cm')`),
-		"on-time units late":     count(`SELECT count(*) FROM reports r JOIN units u ON u.id = r.unit_id WHERE r.campaign_id = 'fast' AND r.late_seconds > 0 AND u.code NOT IN ('gaj', 'cm')`),
-		"pledges in force":       count(`SELECT count(*) FROM pledges WHERE campaign_id = 'fast' AND status = 'in_force'`),
-		"gaj points lost":        -count(`SELECT coalesce(sum(l.points), 0)::int FROM score_ledger l JOIN units u ON u.id = l.unit_id WHERE l.campaign_id = 'fast' AND u.code = 'gaj'`),
-		"cm points lost":         -count(`SELECT coalesce(sum(l.points), 0)::int FROM score_ledger l JOIN units u ON u.id = l.unit_id WHERE l.campaign_id = 'fast' AND u.code = 'cm'`),
-		"others' deductions":     count(`SELECT count(*) FROM score_ledger l JOIN units u ON u.id = l.unit_id WHERE l.campaign_id = 'fast' AND u.code NOT IN ('gaj', 'cm')`),
-		"cm notices":             count(`SELECT count(*) FROM notices n JOIN units u ON u.id = ANY (n.unit_ids) WHERE u.code = 'cm'`),
-		"notices":                count(`SELECT count(*) FROM notices`),
-		"cm interviews":          count(`SELECT count(*) FROM interviews i JOIN units u ON u.id = i.unit_id WHERE i.campaign_id = 'fast' AND u.code = 'cm'`),
+		"gaj points lost":    -count(`SELECT coalesce(sum(l.points), 0)::int FROM score_ledger l JOIN units u ON u.id = l.unit_id WHERE l.campaign_id = 'fast' AND u.code = 'gaj'`),
+		"cm points lost":     -count(`SELECT coalesce(sum(l.points), 0)::int FROM score_ledger l JOIN units u ON u.id = l.unit_id WHERE l.campaign_id = 'fast' AND u.code = 'cm'`),
+		"others' deductions": count(`SELECT count(*) FROM score_ledger l JOIN units u ON u.id = l.unit_id WHERE l.campaign_id = 'fast' AND u.code NOT IN ('gaj', 'cm')`),
+		"cm notices":         count(`SELECT count(*) FROM notices n JOIN units u ON u.id = ANY (n.unit_ids) WHERE u.code = 'cm'`),
+		"notices":            count(`SELECT count(*) FROM notices`),
+		"cm interviews":      count(`SELECT count(*) FROM interviews i JOIN units u ON u.id = i.unit_id WHERE i.campaign_id = 'fast' AND u.code = 'cm'`),
 	}
 	want := map[string]int{
-		"April reports accepted": 25, "late reports": 2, "on-time units late": 0, "pledges in force": 25,
-		// A day late leaves two campaign days (3.5 s of wall time) before the notice at +3 days, so a loaded machine cannot make it fire.
 		"gaj points lost":    1, // April's report: −1 a second past the deadline; the pledge a day late costs nothing
 		"cm points lost":     4, // April's report: −1, then −3 at ten days; the pledge twelve days late: a notice only
 		"others' deductions": 0,
@@ -106,10 +117,19 @@ AND (a.after->>'rung_at')::timestamptz > c.ended_at`); n != 0 {
 		"notices":            2,
 		"cm interviews":      1, // the report at +10 days (15 May)
 	}
+	if fired := count(`SELECT count(*) FROM audit_log a JOIN tasks k ON k.id = a.task_id WHERE a.action = 'rung.fired'
+AND k.campaign_id = 'fast' AND a.after->>'action' IN ('notice', 'deduct')`); fired < got["notices"] {
+		t.Errorf("%d notices and deductions found by their tasks, fewer than the %d notices", fired, got["notices"])
+	}
+	lagged := count(`SELECT count(*) FROM tasks k JOIN units u ON u.id = k.unit_id WHERE k.campaign_id = 'fast'
+AND u.code NOT IN ('gaj', 'cm') AND k.status = 'completed' AND k.completed_at > k.due_at`)
 	for k, w := range want {
-		if got[k] != w {
-			t.Errorf("%s: %d, want %d", k, got[k], w)
+		if got[k] < w || (lagged == 0 && got[k] != w) {
+			t.Errorf("%s: %d, want %d (%d tasks of on-time units done late)", k, got[k], w, lagged)
 		}
+	}
+	if lagged > 0 {
+		t.Logf("the bot fell behind the fast clock: %d tasks of on-time units done late; penalties %v", lagged, got)
 	}
 	if t.Failed() {
 		var notices []string
@@ -124,7 +144,7 @@ WHERE a.action = 'rung.fired' AND a.after->>'action' = 'deduct' AND u.code = 'ga
 		t.Fatal(err)
 	}
 	due := time.Date(2020, 5, 5, 18, 0, 1, 0, cst)
-	if d := deductAt.Sub(due); d < 0 || d > 24*time.Hour {
+	if d := deductAt.Sub(due); d < 0 || d > 72*time.Hour { // up to 5 s of timer latency on a saturated machine
 		t.Errorf("gaj's deduction at %v campaign time, want just after %v", deductAt.In(cst), due)
 	}
 

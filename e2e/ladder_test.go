@@ -14,14 +14,20 @@ func TestLadderAndExtensionOnRealTimers(t *testing.T) {
 	s, tokens := seeded(t)
 	sys := start(t, "", s, tokens)
 
-	due := time.Now().Add(2 * time.Second).UTC()
+	due := time.Now().Add(5 * time.Second).UTC()
 	var a store.Assignment
 	sys.send(t, "POST", "/api/v1/assignments", "linyou-deputy", map[string]any{
 		"title": "上报崔木煤矿冲击地压防治措施", "content": "报送防治措施落实情况。", "due_at": due, "assignee_unit": "cmm",
-		"ladder": []map[string]any{{"offset": "-1s", "action": "remind"}, {"offset": "+1s", "action": "notice"}, {"offset": "+2s", "action": "deduct", "points": 1}},
+		"ladder": []map[string]any{{"offset": "-3s", "action": "remind"}, {"offset": "+1s", "action": "notice"}, {"offset": "+2s", "action": "deduct", "points": 1}},
 	}).want(t, 201).decode(t, &a)
 	work := fmt.Sprintf("assignment.%d.complete.1", a.ID)
-	sys.awaitTask(t, "cmm-head", work)
+	opened := sys.awaitTask(t, "cmm-head", work)
+	// A reminder timed at or before the task opened is not sent (the task's own
+	// notice says it): on a loaded machine the start may take longer than 2 s.
+	wantReminders := 1
+	if !due.Add(-3 * time.Second).After(opened.CreatedAt) {
+		wantReminders = 0
+	}
 
 	cmm, _ := store.UnitByCode(t.Context(), s.DB, "cmm")
 	deadline := time.Now().Add(20 * time.Second)
@@ -36,8 +42,8 @@ func TestLadderAndExtensionOnRealTimers(t *testing.T) {
 	var notices, reminders int
 	_ = s.DB.Get(&notices, `SELECT count(*) FROM notices WHERE $1 = ANY(unit_ids)`, cmm.ID)
 	_ = s.DB.Get(&reminders, `SELECT count(*) FROM outbox WHERE unit_id = $1 AND kind = 'remind'`, cmm.ID)
-	if ledger != 1 || notices != 1 || reminders != 1 {
-		t.Fatalf("after the deadline: %d deductions, %d notices, %d reminders; want 1 each", ledger, notices, reminders)
+	if ledger != 1 || notices != 1 || reminders != wantReminders {
+		t.Fatalf("after the deadline: %d deductions, %d notices, %d reminders; want 1, 1, %d", ledger, notices, reminders, wantReminders)
 	}
 	// The unit sees them in its inbox.
 	var page struct {
@@ -48,7 +54,7 @@ func TestLadderAndExtensionOnRealTimers(t *testing.T) {
 	for _, n := range page.Notifications {
 		kinds[n.Kind] = true
 	}
-	if !kinds["remind"] || !kinds["notice"] || !kinds["deduct"] || !kinds["task"] {
+	if kinds["remind"] != (wantReminders == 1) || !kinds["notice"] || !kinds["deduct"] || !kinds["task"] {
 		t.Fatalf("inbox notifications %+v", page.Notifications)
 	}
 
