@@ -67,6 +67,9 @@ type Notify struct {
 	// AllowPrivate lets the webhook be on a loopback, link-local, private,
 	// unspecified or multicast address; by default such addresses are refused.
 	AllowPrivate bool `yaml:"allowPrivate"`
+	// LinkBase is the address people open zeren at (env ZEREN_PUBLIC_URL): a
+	// group-robot message about a task links to LinkBase/tasks/<id>.
+	LinkBase string `yaml:"linkBase"`
 }
 
 // Dev is what `zeren dev` runs on one machine.
@@ -84,6 +87,7 @@ func Defaults() Config {
 		Temporal: Temporal{HostPort: "127.0.0.1:7233", Namespace: "default", TaskQueue: "zeren"},
 		API:      API{Listen: "127.0.0.1:8080"},
 		Worker:   Worker{MetricsListen: "127.0.0.1:9464"},
+		Notify:   Notify{LinkBase: "http://127.0.0.1:8080"},
 		Dev:      Dev{DataDir: ".zeren", APIPort: 8080, TemporalPort: 7233, UIPort: 8233, PostgresPort: 5433},
 	}
 }
@@ -167,6 +171,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		{"ZEREN_WORKER_METRICS_LISTEN", &c.Worker.MetricsListen},
 		{"ZEREN_DATA_DIR", &c.Dev.DataDir},
 		{"ZEREN_NOTIFY_WEBHOOK", &c.Notify.WebhookURL},
+		{"ZEREN_PUBLIC_URL", &c.Notify.LinkBase},
 	}
 	for _, s := range strs {
 		if v := getenv(s.env); v != "" {
@@ -228,6 +233,9 @@ func (c Config) Validate() error {
 			return bad("notify.webhookURL", fmt.Sprintf("%q is not an http(s) URL", w))
 		}
 	}
+	if err := checkLinkBase(c.Notify.LinkBase); err != nil {
+		return bad("notify.linkBase", err.Error())
+	}
 	if strings.TrimSpace(c.Dev.DataDir) == "" {
 		return bad("dev.dataDir", "must not be empty")
 	}
@@ -235,6 +243,21 @@ func (c Config) Validate() error {
 		if p < 1 || p > 65535 {
 			return bad(key, fmt.Sprintf("port %d is out of range 1-65535", p))
 		}
+	}
+	return nil
+}
+
+// checkLinkBase accepts an http(s) URL with a host and no query or fragment:
+// links are made by appending a path to it.
+func checkLinkBase(s string) error {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Opaque != "":
+		return fmt.Errorf("%q is not an http(s) URL", s)
+	case u.User != nil:
+		return fmt.Errorf("%q must not hold a user or password", s)
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(s, "#"):
+		return fmt.Errorf("%q must have no query or fragment (task links are appended to it)", s)
 	}
 	return nil
 }

@@ -75,6 +75,24 @@ func TestLoad(t *testing.T) {
 			}
 		}},
 		{name: "allowPrivate not a boolean", body: "notify:\n  allowPrivate: maybe\n", wantErr: "temporal.yaml: line 2:"},
+		{name: "linkBase from the file", body: "notify:\n  linkBase: https://zeren.linyou.gov.cn/\n", check: func(t *testing.T, c Config) {
+			if c.Notify.LinkBase != "https://zeren.linyou.gov.cn/" {
+				t.Errorf("got %+v", c.Notify)
+			}
+		}},
+		{name: "linkBase from the environment", body: "notify:\n  linkBase: https://file.example\n", env: map[string]string{"ZEREN_PUBLIC_URL": "http://10.1.2.3:8080/zeren"}, check: func(t *testing.T, c Config) {
+			if c.Notify.LinkBase != "http://10.1.2.3:8080/zeren" {
+				t.Errorf("got %+v", c.Notify)
+			}
+		}},
+		{name: "linkBase not http", body: "notify:\n  linkBase: ftp://x\n", wantErr: `temporal.yaml: notify.linkBase: "ftp://x" is not an http(s) URL`},
+		{name: "linkBase without a host", body: "notify:\n  linkBase: \"https://\"\n", wantErr: `temporal.yaml: notify.linkBase: "https://" is not an http(s) URL`},
+		{name: "linkBase relative", body: "notify:\n  linkBase: /zeren\n", wantErr: `temporal.yaml: notify.linkBase: "/zeren" is not an http(s) URL`},
+		{name: "linkBase empty", body: "notify:\n  linkBase: \"\"\n", wantErr: `temporal.yaml: notify.linkBase: "" is not an http(s) URL`},
+		{name: "linkBase with a query", body: "notify:\n  linkBase: https://x.example/?a=1\n", wantErr: `notify.linkBase: "https://x.example/?a=1" must have no query or fragment`},
+		{name: "linkBase with a fragment", body: "notify:\n  linkBase: https://x.example/#top\n", wantErr: `notify.linkBase: "https://x.example/#top" must have no query or fragment`},
+		{name: "linkBase with a password", body: "notify:\n  linkBase: https://u:p@x.example/\n", wantErr: `notify.linkBase: "https://u:p@x.example/" must not hold a user or password`},
+		{name: "linkBase bad in the environment", body: good, env: map[string]string{"ZEREN_PUBLIC_URL": "zeren.example"}, wantErr: `temporal.yaml: notify.linkBase: "zeren.example" is not an http(s) URL`},
 		{name: "allowPrivate not a boolean in the environment", body: good, env: map[string]string{"ZEREN_NOTIFY_ALLOW_PRIVATE": "maybe"}, wantErr: `environment: notify.allowPrivate: ZEREN_NOTIFY_ALLOW_PRIVATE="maybe" is not true or false`},
 	}
 	for _, tt := range tests {
@@ -137,6 +155,7 @@ func TestDefaults(t *testing.T) {
 			{"api.listen", c.cfg.API.Listen, "127.0.0.1:8080"},
 			{"worker.metricsListen", c.cfg.Worker.MetricsListen, "127.0.0.1:9464"},
 			{"notify.allowPrivate", c.cfg.Notify.AllowPrivate, false},
+			{"notify.linkBase", c.cfg.Notify.LinkBase, "http://127.0.0.1:8080"},
 		}
 		for _, tt := range tests {
 			t.Run(c.name+"/"+tt.key, func(t *testing.T) {
