@@ -1,0 +1,2 @@
+// Placeholder: the site's script, owned and rewritten by the web interface.
+"use strict";
