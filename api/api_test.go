@@ -145,7 +145,7 @@ func TestDocumentNamesEveryTaskKind(t *testing.T) {
 	sort.Strings(kinds)
 	sort.Strings(filter)
 	if strings.Join(kinds, " ") != strings.Join(filter, " ") {
-		t.Errorf("the inbox's kind filter lists %v; the domain has %v", filter, kinds)
+		t.Errorf("the Inbox's kind filter lists %v; the domain has %v", filter, kinds)
 	}
 }
 

@@ -69,7 +69,7 @@ func (s *Server) recordAccident(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, accidentRecorded{ID: id, Unit: u.Code, Year: on.Year(), OccurredOn: b.OccurredOn, Reason: b.Reason})
+	c.JSON(http.StatusCreated, AccidentRecorded{ID: id, Unit: u.Code, Year: on.Year(), OccurredOn: b.OccurredOn, Reason: b.Reason})
 }
 
 // startAssessment starts a year's assessment (leaders, safety office); again is a no-op.

@@ -202,8 +202,8 @@ func inUnit(p domain.Person, unitID int64) bool {
 	return false
 }
 
-// assignmentPage is a page of assigned matters.
-type assignmentPage struct {
+// AssignmentPage is a page of assigned matters.
+type AssignmentPage struct {
 	Assignments []store.Assignment `json:"assignments"`
 	// NextCursor pages on (empty at the end).
 	NextCursor string `json:"next_cursor"`
@@ -256,7 +256,7 @@ func (s *Server) listAssignments(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	page := assignmentPage{Assignments: emptyIfNil(list)}
+	page := AssignmentPage{Assignments: emptyIfNil(list)}
 	if next != 0 {
 		page.NextCursor = strconv.FormatInt(next, 10)
 	}

@@ -93,7 +93,7 @@ func (s *Server) getCampaign(c *gin.Context) {
 	}
 	phases := camp.FullPolicy().Phases
 	local := now.In(camp.Location())
-	out := campaignState{Campaign: viewCampaign(camp), Counts: counts, Now: local,
+	out := CampaignState{Campaign: viewCampaign(camp), Counts: counts, Now: local,
 		Phase: domain.PhaseAt(phases, local), Phases: phases, Participants: participants}
 	if day := local.Format(time.DateOnly); day >= out.Campaign.StartsOn && day <= out.Campaign.EndsOn {
 		out.CurrentPeriod = day[:7] // the month campaign time is in
@@ -274,10 +274,10 @@ func (s *Server) listCampaigns(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	out := campaignList{Campaigns: make([]campaignSummary, 0, len(list))}
+	out := CampaignList{Campaigns: make([]CampaignSummary, 0, len(list))}
 	wall := time.Now()
 	for _, camp := range list {
-		out.Campaigns = append(out.Campaigns, campaignSummary{campaignView: viewCampaign(camp), Now: camp.Now(wall).In(camp.Location())})
+		out.Campaigns = append(out.Campaigns, CampaignSummary{CampaignView: viewCampaign(camp), Now: camp.Now(wall).In(camp.Location())})
 	}
 	c.JSON(http.StatusOK, out)
 }

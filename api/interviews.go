@@ -86,7 +86,7 @@ func (s *Server) summonInterview(c *gin.Context) {
 	if res.Created {
 		status = http.StatusCreated
 	}
-	c.JSON(status, interviewSummoned{Interview: iv, Joined: !res.Created})
+	c.JSON(status, InterviewSummoned{Interview: iv, Joined: !res.Created})
 }
 
 // listInterviews lists interviews: all for county-wide readers, a unit's own for its people.
@@ -113,7 +113,7 @@ func (s *Server) listInterviews(c *gin.Context) {
 			out = append(out, iv)
 		}
 	}
-	c.JSON(http.StatusOK, interviewList{Interviews: out})
+	c.JSON(http.StatusOK, InterviewList{Interviews: out})
 }
 
 func (s *Server) getInterview(c *gin.Context) {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -32,6 +33,9 @@ const (
 var validRequestID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 
 func requestID(c *gin.Context) string { return c.GetString(keyRequestID) }
+
+// RequestID is the id of the request c serves, as its logs and problems name it.
+func RequestID(c *gin.Context) string { return requestID(c) }
 
 // withRequestID takes the caller's X-Request-Id when it is sane, or makes one.
 func withRequestID(c *gin.Context) {
@@ -143,9 +147,25 @@ func recoverProblem(log *slog.Logger) gin.HandlerFunc {
 	})
 }
 
+// onBehalf marks a request the web interface makes in-process for a person it
+// has signed in: the request carries the person, not a token. No client can set
+// a context value, so only zeren's own pages can call this way.
+type onBehalf struct{}
+
+// OnBehalfOf is ctx for a request made in-process on behalf of p, who is
+// then authorised by exactly the rules a bearer of p's token meets.
+func OnBehalfOf(ctx context.Context, p domain.Person) context.Context {
+	return context.WithValue(ctx, onBehalf{}, p)
+}
+
 // authenticate resolves the bearer token to a person, or answers 401.
 func authenticate(s *store.Store) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		if p, ok := c.Request.Context().Value(onBehalf{}).(domain.Person); ok {
+			c.Set(keyPerson, p)
+			c.Next()
+			return
+		}
 		h := c.GetHeader("Authorization")
 		scheme, token, ok := strings.Cut(h, " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {

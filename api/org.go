@@ -25,7 +25,7 @@ type unitHead struct {
 	Title    string `json:"title"`
 }
 
-type unitNode struct {
+type UnitNode struct {
 	ID         int64       `json:"id"`
 	Code       string      `json:"code"`
 	Name       string      `json:"name"`
@@ -33,7 +33,7 @@ type unitNode struct {
 	Head       *unitHead   `json:"head,omitempty"`
 	Supervises []string    `json:"supervises,omitempty"`
 	Members    []string    `json:"members,omitempty"`
-	Children   []*unitNode `json:"children"`
+	Children   []*UnitNode `json:"children"`
 }
 
 // units answers the organisation as a tree; every authenticated person may read it.
@@ -59,13 +59,13 @@ func (s *Server) units(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, unitList{Units: unitTree(units, heads, supervision, members)})
+	c.JSON(http.StatusOK, UnitList{Units: unitTree(units, heads, supervision, members)})
 }
 
-func unitTree(units []domain.Unit, heads []store.UnitHead, supervision, members map[int64][]int64) []*unitNode {
-	byID := make(map[int64]*unitNode, len(units))
+func unitTree(units []domain.Unit, heads []store.UnitHead, supervision, members map[int64][]int64) []*UnitNode {
+	byID := make(map[int64]*UnitNode, len(units))
 	for _, u := range units {
-		byID[u.ID] = &unitNode{ID: u.ID, Code: u.Code, Name: u.Name, Kind: u.Kind.String(), Children: []*unitNode{}}
+		byID[u.ID] = &UnitNode{ID: u.ID, Code: u.Code, Name: u.Name, Kind: u.Kind.String(), Children: []*UnitNode{}}
 	}
 	for _, h := range heads {
 		if n := byID[h.UnitID]; n != nil && n.Head == nil {
@@ -79,7 +79,7 @@ func unitTree(units []domain.Unit, heads []store.UnitHead, supervision, members 
 		}
 		return out
 	}
-	var roots []*unitNode
+	var roots []*UnitNode
 	for _, u := range units { // ordered by id, so children keep creation order
 		n := byID[u.ID]
 		if ids := supervision[u.ID]; len(ids) > 0 {
@@ -96,7 +96,7 @@ func unitTree(units []domain.Unit, heads []store.UnitHead, supervision, members 
 		}
 	}
 	if roots == nil {
-		roots = []*unitNode{}
+		roots = []*UnitNode{}
 	}
 	return roots
 }

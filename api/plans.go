@@ -74,7 +74,7 @@ func (s *Server) listPlans(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, planList{Plans: emptyIfNil(plans)})
+	c.JSON(http.StatusOK, PlanList{Plans: emptyIfNil(plans)})
 }
 
 // addPlanTask adds a task to a plan — refused without any of its four clears —

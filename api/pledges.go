@@ -80,10 +80,10 @@ func (s *Server) listPledges(c *gin.Context) {
 		return
 	}
 	p := caller(c)
-	out := pledgeList{Pledges: make([]pledgeView, 0, len(list))}
+	out := PledgeList{Pledges: make([]PledgeView, 0, len(list))}
 	for _, pl := range list {
 		if p.CountyWide() || inUnit(p, pl.SignerUnitID) || inUnit(p, pl.IssuerUnitID) {
-			out.Pledges = append(out.Pledges, pledgeView{Pledge: pl, Overdue: pl.Overdue(q.Now)})
+			out.Pledges = append(out.Pledges, PledgeView{Pledge: pl, Overdue: pl.Overdue(q.Now)})
 		}
 	}
 	c.JSON(http.StatusOK, out)
@@ -106,7 +106,7 @@ func (s *Server) pledgeProgress(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, pledgeProgress{CampaignID: camp.ID, Year: year, Levels: emptyIfNil(levels)})
+	c.JSON(http.StatusOK, PledgeProgressView{CampaignID: camp.ID, Year: year, Levels: emptyIfNil(levels)})
 }
 
 // loadPledge finds a pledge the caller may read: county-wide readers, the
@@ -135,7 +135,7 @@ func (s *Server) getPledge(c *gin.Context) {
 	if !ok {
 		return
 	}
-	c.JSON(http.StatusOK, pledgeView{Pledge: pl, Overdue: pl.Overdue(s.campaignNow(c.Request.Context(), pl.CampaignID))})
+	c.JSON(http.StatusOK, PledgeView{Pledge: pl, Overdue: pl.Overdue(s.campaignNow(c.Request.Context(), pl.CampaignID))})
 }
 
 // pledgeDocument renders the pledge as a printable formal document in Chinese.

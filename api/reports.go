@@ -79,7 +79,7 @@ func (s *Server) listReports(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, reportList{Reports: emptyIfNil(list)})
+	c.JSON(http.StatusOK, ReportList{Reports: emptyIfNil(list)})
 }
 
 // getReport answers one report to the county-wide readers and the unit's people.
@@ -107,7 +107,7 @@ func (s *Server) listNotices(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, noticeList{Notices: emptyIfNil(list)})
+	c.JSON(http.StatusOK, NoticeList{Notices: emptyIfNil(list)})
 }
 
 type noticeBody struct {
@@ -228,5 +228,5 @@ func (s *Server) scores(c *gin.Context) {
 			list[i].Entries = []store.ScoreEntry{}
 		}
 	}
-	c.JSON(http.StatusOK, scoreBoard{CampaignID: camp.ID, Year: year, BaseScore: base, Units: emptyIfNil(list)})
+	c.JSON(http.StatusOK, ScoreBoard{CampaignID: camp.ID, Year: year, BaseScore: base, Units: emptyIfNil(list)})
 }

@@ -29,11 +29,11 @@ func (s *Server) startOnce(c *gin.Context, id, workflowType string, input any) {
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	switch {
 	case errors.As(err, &started):
-		c.JSON(http.StatusOK, startAnswer{WorkflowID: id, Started: false})
+		c.JSON(http.StatusOK, Started{WorkflowID: id, Started: false})
 	case err != nil:
 		updateFailed(c, err)
 	default:
-		c.JSON(http.StatusAccepted, startAnswer{WorkflowID: id, Started: true})
+		c.JSON(http.StatusAccepted, Started{WorkflowID: id, Started: true})
 	}
 }
 

@@ -68,7 +68,7 @@ func idempotencyKey(c *gin.Context) (string, bool) {
 	return k, true
 }
 
-type completionResponse struct {
+type CompletionResponse struct {
 	Task    store.Task        `json:"task"`
 	Outcome domain.Completion `json:"outcome"`
 }
@@ -158,7 +158,7 @@ func (s *Server) completeTask(c *gin.Context) {
 		return
 	}
 	t.Status, t.CompletedAt, t.CompletedBy, t.Outcome, t.UpdateID = res.Status, &res.CompletedAt, &p.ID, outcome, &updateID
-	c.JSON(http.StatusOK, completionResponse{Task: t, Outcome: res.Outcome})
+	c.JSON(http.StatusOK, CompletionResponse{Task: t, Outcome: res.Outcome})
 }
 
 // answerClosed answers a completion of a task that is no longer open: the
@@ -170,7 +170,7 @@ func (s *Server) answerClosed(c *gin.Context, t store.Task, updateID string) {
 			fail(c, fmt.Errorf("task %s outcome: %w", t.ID, err))
 			return
 		}
-		c.JSON(http.StatusOK, completionResponse{Task: t, Outcome: out})
+		c.JSON(http.StatusOK, CompletionResponse{Task: t, Outcome: out})
 		return
 	}
 	problem(c, http.StatusConflict, TypeConflict, "这项待办已"+statusWords[t.Status])
@@ -302,7 +302,7 @@ func (s *Server) requestExtension(c *gin.Context) {
 		updateFailed(c, err)
 		return
 	}
-	c.JSON(http.StatusAccepted, extensionRequested{TaskID: t.ID, DecisionTaskID: res.DecisionTaskID, RequestedDueAt: *b.DueAt})
+	c.JSON(http.StatusAccepted, ExtensionRequested{TaskID: t.ID, DecisionTaskID: res.DecisionTaskID, RequestedDueAt: *b.DueAt})
 }
 
 // claim and release mark who in a unit is working on a role-addressed task.
@@ -418,7 +418,7 @@ func (s *Server) comment(c *gin.Context) {
 	c.JSON(http.StatusCreated, out)
 }
 
-type timelineEntry struct {
+type TimelineEntry struct {
 	At     time.Time  `json:"at"`
 	Actor  string     `json:"actor"`
 	Action string     `json:"action"`
@@ -438,9 +438,9 @@ func (s *Server) getTask(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	timeline := make([]timelineEntry, 0, len(audit))
+	timeline := make([]TimelineEntry, 0, len(audit))
 	for _, a := range audit {
-		timeline = append(timeline, timelineEntry{At: a.At, Actor: a.Actor, Action: a.Action, TaskID: a.TaskID, Detail: a.After})
+		timeline = append(timeline, TimelineEntry{At: a.At, Actor: a.Actor, Action: a.Action, TaskID: a.TaskID, Detail: a.After})
 	}
 	comments, err := store.Comments(ctx, s.Store.DB, t.ID)
 	if err != nil {
@@ -453,7 +453,7 @@ func (s *Server) getTask(c *gin.Context) {
 		return
 	}
 	p := caller(c)
-	out := taskDetail{Task: t, Overdue: t.Overdue(s.taskNow(ctx, t)), CanAct: canAct(p, t) && t.Status == domain.TaskOpen,
+	out := TaskDetail{Task: t, Overdue: t.Overdue(s.taskNow(ctx, t)), CanAct: canAct(p, t) && t.Status == domain.TaskOpen,
 		Timeline: timeline, Comments: emptyIfNil(comments), Notifications: emptyIfNil(notes)}
 	if t.SubjectType == "assignment" {
 		if id, err := strconv.ParseInt(t.SubjectID, 10, 64); err == nil {
@@ -558,9 +558,9 @@ func (s *Server) inbox(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, inbox{
+	c.JSON(http.StatusOK, Inbox{
 		Tasks: emptyIfNil(tasks), NextCursor: next,
-		Counts:        inboxCounts{Total: total, Overdue: overdue, ByKind: emptyIfNil(counts)},
+		Counts:        InboxCounts{Total: total, Overdue: overdue, ByKind: emptyIfNil(counts)},
 		Notifications: emptyIfNil(notes),
 		CampaignTime:  campaignTimes(q.Clocks, q.Now),
 	})

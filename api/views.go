@@ -18,14 +18,14 @@ type status struct {
 	Checks map[string]string `json:"checks,omitempty"`
 }
 
-// startAnswer answers a request to start a process named by what it does.
-type startAnswer struct {
+// Started answers a request to start a process named by what it does.
+type Started struct {
 	WorkflowID string `json:"workflow_id"`
 	Started    bool   `json:"started"`
 }
 
-// campaignView is a campaign as the API shows it: its days as dates.
-type campaignView struct {
+// CampaignView is a campaign as the API shows it: its days as dates.
+type CampaignView struct {
 	ID          string     `json:"id"`
 	Name        string     `json:"name"`
 	TimeZone    string     `json:"time_zone"`
@@ -38,29 +38,29 @@ type campaignView struct {
 	EndedAt     *time.Time `json:"ended_at,omitempty"`
 }
 
-func viewCampaign(c store.Campaign) campaignView {
-	return campaignView{
+func viewCampaign(c store.Campaign) CampaignView {
+	return CampaignView{
 		ID: c.ID, Name: c.Name, TimeZone: c.TimeZone,
 		StartsOn: c.StartsOn.Format(time.DateOnly), EndsOn: c.EndsOn.Format(time.DateOnly),
 		Policy: c.Policy, CreatedAt: c.CreatedAt, ClockSpeed: c.ClockSpeed, ClockAnchor: c.ClockAnchor, EndedAt: c.EndedAt,
 	}
 }
 
-// campaignList is the campaigns, newest first.
-type campaignList struct {
-	Campaigns []campaignSummary `json:"campaigns"`
+// CampaignList is the campaigns, newest first.
+type CampaignList struct {
+	Campaigns []CampaignSummary `json:"campaigns"`
 }
 
-// campaignSummary is a campaign as a list shows it: its record and its time now.
-type campaignSummary struct {
-	campaignView
+// CampaignSummary is a campaign as a list shows it: its record and its time now.
+type CampaignSummary struct {
+	CampaignView
 	Now time.Time `json:"now"`
 }
 
-// campaignState is one campaign: its record, its time and phase, its
+// CampaignState is one campaign: its record, its time and phase, its
 // calendar's progress while the process answers, and its task counts.
-type campaignState struct {
-	Campaign      campaignView               `json:"campaign"`
+type CampaignState struct {
+	Campaign      CampaignView               `json:"campaign"`
 	Counts        store.CampaignCounts       `json:"counts"`
 	Running       bool                       `json:"running"`
 	Now           time.Time                  `json:"now"`
@@ -71,8 +71,8 @@ type campaignState struct {
 	Progress      *contract.CampaignProgress `json:"progress,omitempty"`
 }
 
-// accidentRecorded is an accident recorded against a unit's year.
-type accidentRecorded struct {
+// AccidentRecorded is an accident recorded against a unit's year.
+type AccidentRecorded struct {
 	ID         int64  `json:"id"`
 	Unit       string `json:"unit"`
 	Year       int    `json:"year"`
@@ -80,19 +80,21 @@ type accidentRecorded struct {
 	Reason     string `json:"reason"`
 }
 
-// interviewSummoned answers a summons: the interview, and whether the summons
+// InterviewSummoned answers a summons: the interview, and whether the summons
 // joined one already open for the unit.
-type interviewSummoned struct {
+type InterviewSummoned struct {
 	Interview store.Interview `json:"interview"`
 	Joined    bool            `json:"joined"`
 }
 
-type interviewList struct {
+// InterviewList answers a list of interviews.
+type InterviewList struct {
 	Interviews []store.Interview `json:"interviews"`
 }
 
-type unitList struct {
-	Units []*unitNode `json:"units"`
+// UnitList answers the unit tree.
+type UnitList struct {
+	Units []*UnitNode `json:"units"`
 }
 
 // systemCheck is what the worker found when the API asked it to look.
@@ -105,71 +107,76 @@ type systemCheck struct {
 	WorkflowID    string    `json:"workflow_id"`
 }
 
-type planList struct {
+// PlanList answers a campaign's plans.
+type PlanList struct {
 	Plans []store.Plan `json:"plans"`
 }
 
-// pledgeView is a pledge and whether it is past its deadline in campaign time.
-type pledgeView struct {
+// PledgeView is a pledge and whether it is past its deadline in campaign time.
+type PledgeView struct {
 	Pledge  store.Pledge `json:"pledge"`
 	Overdue bool         `json:"overdue"`
 }
 
-type pledgeList struct {
-	Pledges []pledgeView `json:"pledges"`
+// PledgeList answers a list of pledges.
+type PledgeList struct {
+	Pledges []PledgeView `json:"pledges"`
 }
 
-// pledgeProgress counts a year's pledges per level.
-type pledgeProgress struct {
+// PledgeProgressView counts a year's pledges per level.
+type PledgeProgressView struct {
 	CampaignID string                 `json:"campaign_id"`
 	Year       int                    `json:"year"`
 	Levels     []store.PledgeProgress `json:"levels"`
 }
 
-type reportList struct {
+// ReportList answers a list of monthly reports.
+type ReportList struct {
 	Reports []store.Report `json:"reports"`
 }
 
-type noticeList struct {
+// NoticeList answers a list of public notices.
+type NoticeList struct {
 	Notices []store.NoticeRow `json:"notices"`
 }
 
-// scoreBoard is every reporting unit's score for a year.
-type scoreBoard struct {
+// ScoreBoard is every reporting unit's score for a year.
+type ScoreBoard struct {
 	CampaignID string            `json:"campaign_id"`
 	Year       int               `json:"year"`
 	BaseScore  float64           `json:"base_score"`
 	Units      []store.UnitScore `json:"units"`
 }
 
-// extensionRequested answers a request for more time: the decision task it opened.
-type extensionRequested struct {
+// ExtensionRequested answers a request for more time: the decision task it opened.
+type ExtensionRequested struct {
 	TaskID         string    `json:"task_id"`
 	DecisionTaskID string    `json:"decision_task_id"`
 	RequestedDueAt time.Time `json:"requested_due_at"`
 }
 
-// taskDetail is one task with its subject, timeline, comments and notifications.
-type taskDetail struct {
+// TaskDetail is one task with its subject, timeline, comments and notifications.
+type TaskDetail struct {
 	Task          store.Task           `json:"task"`
 	Overdue       bool                 `json:"overdue"`
 	CanAct        bool                 `json:"can_act"`
 	Subject       *store.Assignment    `json:"subject"`
-	Timeline      []timelineEntry      `json:"timeline"`
+	Timeline      []TimelineEntry      `json:"timeline"`
 	Comments      []store.Comment      `json:"comments"`
 	Notifications []store.Notification `json:"notifications"`
 }
 
-// inbox is a page of the caller's tasks with its badge counts.
-type inbox struct {
+// Inbox is a page of the caller's tasks with its badge counts.
+type Inbox struct {
 	Tasks         []store.Task         `json:"tasks"`
 	NextCursor    string               `json:"next_cursor"`
-	Counts        inboxCounts          `json:"counts"`
+	Counts        InboxCounts          `json:"counts"`
 	Notifications []store.Notification `json:"notifications"`
 	CampaignTime  map[string]time.Time `json:"campaign_time"`
 }
 
-type inboxCounts struct {
+// InboxCounts are an inbox's badge counts.
+type InboxCounts struct {
 	Total   int                `json:"total"`
 	Overdue int                `json:"overdue"`
 	ByKind  []store.InboxCount `json:"by_kind"`

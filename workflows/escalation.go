@@ -184,6 +184,7 @@ func (l *ladder) fire(ctx workflow.Context, b *board, t *humanTask, target rungT
 // escalated opens a human task with the ladder running beside it, and waits
 // until the task is closed and the ladder has stopped.
 func (b *board) escalated(ctx workflow.Context, spec domain.TaskSpec, ap approver, l *ladder, target rungTarget) (*humanTask, error) {
+	spec.Context.Ladder = l.Rungs // the task page shows which rungs come when
 	t, err := b.openTask(ctx, spec, ap)
 	if err != nil {
 		return nil, err

@@ -24,6 +24,7 @@ import (
 	"github.com/zeren-county/zeren/internal/metrics"
 	"github.com/zeren-county/zeren/internal/notify"
 	"github.com/zeren-county/zeren/internal/store"
+	"github.com/zeren-county/zeren/web"
 )
 
 // flags parses the command's flags plus -config, and loads the configuration.
@@ -203,6 +204,9 @@ func runAPI(ctx context.Context, args []string) error {
 	}
 	defer c.Close()
 	h := api.New(api.Deps{Store: s, Temporal: c, TaskQueue: cfg.Temporal.TaskQueue, Registry: reg, Gatherer: reg, Log: log})
+	if _, err := web.Mount(h, web.Deps{Store: s, Log: log}); err != nil {
+		return err
+	}
 	log.Info("api listening", "addr", cfg.API.Listen)
 	return serve(ctx, api.NewHTTPServer(cfg.API.Listen, h), log)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/zeren-county/zeren/internal/pgdev"
 	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/store"
+	"github.com/zeren-county/zeren/web"
 )
 
 // runDev runs the whole system in one process on one machine.
@@ -139,6 +140,9 @@ func runDev(ctx context.Context, args []string) error {
 		apiLog = slog.New(quietReads{log.Handler()})
 	}
 	h := api.New(api.Deps{Store: s, Temporal: c, TaskQueue: cfg.Temporal.TaskQueue, Registry: reg, Gatherer: reg, Log: apiLog})
+	if _, err := web.Mount(h, web.Deps{Store: s, Log: apiLog, DevSignIn: true}); err != nil {
+		return err
+	}
 	srv := api.NewHTTPServer(addr, h)
 	printBanner(addr, tsrv, data, tokens)
 	if playDemoCounty {
@@ -211,6 +215,7 @@ func printBanner(addr string, t *devenv.Temporal, data string, tokens []DemoToke
 	fmt.Printf(`
 zeren is running (Ctrl-C stops everything; data stays in %s)
 
+  Web          http://%s/   (sign in by picking a demo person)
   API          http://%s/api/v1   (contract: http://%s/api/openapi.yaml)
   ready        http://%s/readyz
   metrics      http://%s/metrics
@@ -218,7 +223,7 @@ zeren is running (Ctrl-C stops everything; data stays in %s)
   Temporal UI  %s
 
 demo bearer tokens, one per role (all demo people: %s):
-`, data, addr, addr, addr, addr, t.HostPort, t.UIURL, filepath.Join(data, "demo-tokens.json"))
+`, data, addr, addr, addr, addr, addr, t.HostPort, t.UIURL, filepath.Join(data, "demo-tokens.json"))
 	for _, role := range domain.Roles {
 		for _, tok := range tokens {
 			// a head of a department reads better as the example than the county's

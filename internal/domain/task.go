@@ -354,6 +354,8 @@ type TaskContext struct {
 	ExtensionOf  string          `json:"extension_of,omitempty"`
 	Reason       string          `json:"reason,omitempty"`
 	RequestedDue *time.Time      `json:"requested_due,omitempty"`
+	// Ladder: the rungs that press this task past its deadline, for the task page.
+	Ladder Ladder `json:"ladder,omitempty"`
 }
 
 // decodeReportField reads one field of a report strictly: unknown keys, unknown

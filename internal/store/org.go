@@ -232,6 +232,15 @@ func IssueToken(ctx context.Context, db sqlx.ExtContext, personID int64, label s
 	return token, nil
 }
 
+// PersonByKey finds a person by their key, with their grants.
+func PersonByKey(ctx context.Context, db sqlx.ExtContext, key string) (domain.Person, error) {
+	var id int64
+	if err := sqlx.GetContext(ctx, db, &id, `SELECT id FROM people WHERE key = $1`, key); err != nil {
+		return domain.Person{}, fmt.Errorf("person %q: %w", key, mapError(err))
+	}
+	return PersonByID(ctx, db, id)
+}
+
 // PersonByToken authenticates a bearer token: the live token's person with grants,
 // or domain.ErrUnauthorized.
 func PersonByToken(ctx context.Context, db sqlx.ExtContext, token string) (domain.Person, error) {

@@ -1,0 +1,8 @@
+package web
+
+import "embed"
+
+// The pages' templates: _*.html are the layout and partials every page shares.
+//
+//go:embed templates
+var templateFS embed.FS
