@@ -4,5 +4,5 @@ import "embed"
 
 // The pages' templates: _*.html are the layout and partials every page shares.
 //
-//go:embed templates
+//go:embed all:templates
 var templateFS embed.FS

@@ -1,0 +1,307 @@
+package web_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"go.temporal.io/sdk/client"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/zeren-county/zeren/api"
+	"github.com/zeren-county/zeren/internal/domain"
+	"github.com/zeren-county/zeren/internal/store"
+	"github.com/zeren-county/zeren/internal/testdb"
+	"github.com/zeren-county/zeren/web"
+)
+
+// site is the pages on a real database, with Temporal out of reach (the
+// pages that only read need none), and a browser-like client with cookies.
+type site struct {
+	srv    *httptest.Server
+	county testdb.County
+	logs   *bytes.Buffer
+}
+
+func newSite(t *testing.T, dev bool) *site {
+	t.Helper()
+	gin.SetMode(gin.TestMode)
+	county := testdb.NewCounty(t)
+	tc, err := client.NewLazyClient(client.Options{HostPort: "127.0.0.1:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(tc.Close)
+	logs := &bytes.Buffer{}
+	log := slog.New(slog.NewTextHandler(logs, nil))
+	reg := prometheus.NewRegistry()
+	r := api.New(api.Deps{Store: county.Store, Temporal: tc, TaskQueue: "zeren", Registry: reg, Gatherer: reg, Log: log, UpdateTimeout: 100 * time.Millisecond})
+	if _, err := web.Mount(r, web.Deps{Store: county.Store, Log: log, DevSignIn: dev}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(r)
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("logs:\n%s", logs)
+		}
+	})
+	return &site{srv: srv, county: county, logs: logs}
+}
+
+// browser is a client that keeps cookies and does not follow redirects.
+func (s *site) browser(t *testing.T) *http.Client {
+	jar, _ := cookiejar.New(nil)
+	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+type page struct {
+	code int
+	body string
+	hdr  http.Header
+}
+
+func (s *site) get(t *testing.T, b *http.Client, path string) page {
+	t.Helper()
+	res, err := b.Get(s.srv.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return page{res.StatusCode, string(body), res.Header}
+}
+
+func (s *site) post(t *testing.T, b *http.Client, path string, form url.Values) page {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, s.srv.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", s.srv.URL)
+	res, err := b.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return page{res.StatusCode, string(body), res.Header}
+}
+
+var hidden = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
+
+// csrf is the first CSRF token on a page.
+func csrf(t *testing.T, p page) string {
+	t.Helper()
+	m := hidden.FindStringSubmatch(p.body)
+	if m == nil {
+		t.Fatalf("no CSRF token on the page (%d): %.300s", p.code, p.body)
+	}
+	return m[1]
+}
+
+func (s *site) account(t *testing.T, key, username, password string) {
+	t.Helper()
+	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := store.UpsertAccount(context.Background(), s.county.DB, s.county.IDs[key], username, string(h)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// signIn signs in with a password and answers the signed-in browser.
+func (s *site) signIn(t *testing.T, username, password string) *http.Client {
+	t.Helper()
+	b := s.browser(t)
+	login := s.get(t, b, "/login")
+	res := s.post(t, b, "/login", url.Values{"_csrf": {csrf(t, login)}, "username": {username}, "password": {password}})
+	if res.code != http.StatusSeeOther || res.hdr.Get("Location") != "/inbox" {
+		t.Fatalf("sign-in: %d %s %.300s", res.code, res.hdr.Get("Location"), res.body)
+	}
+	return b
+}
+
+func TestSignInSessionsAndCSRF(t *testing.T) {
+	s := newSite(t, false)
+	s.account(t, "jcg-head", "jcg.head", "jiuchenggong-2021")
+	anon := s.browser(t)
+	if p := s.get(t, anon, "/inbox"); p.code != http.StatusSeeOther || !strings.HasPrefix(p.hdr.Get("Location"), "/login?next=") {
+		t.Fatalf("inbox without a session: %d %s", p.code, p.hdr.Get("Location"))
+	}
+	login := s.get(t, anon, "/login")
+	if csp := login.hdr.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe") {
+		t.Fatalf("CSP %q", csp)
+	}
+	if strings.Contains(login.body, "/login/dev") {
+		t.Fatal("the dev sign-in is offered outside zeren dev")
+	}
+	// A form without its token is refused; a wrong password says so without saying which part.
+	if p := s.post(t, anon, "/login", url.Values{"username": {"jcg.head"}, "password": {"jiuchenggong-2021"}}); p.code != http.StatusForbidden {
+		t.Fatalf("sign-in without the form's token: %d", p.code)
+	}
+	login = s.get(t, anon, "/login")
+	if p := s.post(t, anon, "/login", url.Values{"_csrf": {csrf(t, login)}, "username": {"jcg.head"}, "password": {"wrong-password"}}); p.code != http.StatusUnauthorized || !strings.Contains(p.body, "账号或密码不正确") {
+		t.Fatalf("wrong password: %d", p.code)
+	}
+	b := s.signIn(t, "jcg.head", "jiuchenggong-2021")
+	var cookie *http.Cookie
+	for _, c := range b.Jar.Cookies(mustURL(t, s.srv.URL)) {
+		if c.Name == "zeren_session" {
+			cookie = c
+		}
+	}
+	if cookie == nil {
+		t.Fatal("no session cookie")
+	}
+	inbox := s.get(t, b, "/inbox")
+	if inbox.code != 200 || !strings.Contains(inbox.body, "我的待办") || !strings.Contains(inbox.body, "九成宫镇") && !strings.Contains(inbox.body, "没有待办事项") {
+		t.Fatalf("inbox: %d %.500s", inbox.code, inbox.body)
+	}
+	// The session id is stored hashed: the cookie's value is nowhere in the database.
+	if n := testdb.Count(t, s.county.DB, `SELECT count(*) FROM web_sessions WHERE encode(id_hash, 'escape') LIKE '%' || $1 || '%'`, cookie.Value); n != 0 {
+		t.Fatal("the session id is stored in the clear")
+	}
+	// A post without the session's CSRF token changes nothing.
+	if p := s.post(t, b, "/logout", url.Values{}); p.code != http.StatusForbidden {
+		t.Fatalf("sign-out without a token: %d", p.code)
+	}
+	if p := s.post(t, b, "/logout", url.Values{"_csrf": {csrf(t, inbox)}}); p.code != http.StatusSeeOther {
+		t.Fatalf("sign-out: %d", p.code)
+	}
+	if p := s.get(t, b, "/inbox"); p.code != http.StatusSeeOther {
+		t.Fatalf("inbox after sign-out: %d", p.code)
+	}
+	// Sign-out everywhere ends every session of the person.
+	b1, b2 := s.signIn(t, "jcg.head", "jiuchenggong-2021"), s.signIn(t, "jcg.head", "jiuchenggong-2021")
+	acct := s.get(t, b1, "/account")
+	if p := s.post(t, b1, "/logout/all", url.Values{"_csrf": {csrf(t, acct)}}); p.code != http.StatusSeeOther {
+		t.Fatalf("sign-out everywhere: %d", p.code)
+	}
+	if p := s.get(t, b2, "/inbox"); p.code != http.StatusSeeOther {
+		t.Fatalf("the other session survived sign-out everywhere: %d", p.code)
+	}
+}
+
+func TestLockoutAfterRepeatedFailures(t *testing.T) {
+	s := newSite(t, false)
+	s.account(t, "zx-head", "zx.head", "zhaoxian-2021-ok")
+	b := s.browser(t)
+	for range store.MaxFailedSignIns {
+		login := s.get(t, b, "/login")
+		s.post(t, b, "/login", url.Values{"_csrf": {csrf(t, login)}, "username": {"zx.head"}, "password": {"guess"}})
+	}
+	login := s.get(t, b, "/login")
+	p := s.post(t, b, "/login", url.Values{"_csrf": {csrf(t, login)}, "username": {"zx.head"}, "password": {"zhaoxian-2021-ok"}})
+	if p.code != http.StatusTooManyRequests || !strings.Contains(p.body, "锁定") {
+		t.Fatalf("the right password during the lock: %d", p.code)
+	}
+}
+
+func TestPasswordChangeEndsOtherSessions(t *testing.T) {
+	s := newSite(t, false)
+	s.account(t, "zx-head", "zx.head", "zhaoxian-2021-ok")
+	b, other := s.signIn(t, "zx.head", "zhaoxian-2021-ok"), s.signIn(t, "zx.head", "zhaoxian-2021-ok")
+	acct := s.get(t, b, "/account")
+	p := s.post(t, b, "/account/password", url.Values{"_csrf": {csrf(t, acct)}, "current": {"zhaoxian-2021-ok"}, "password": {"short"}, "again": {"short"}})
+	if p.code != http.StatusUnprocessableEntity || !strings.Contains(p.body, "至少10位") {
+		t.Fatalf("short password: %d", p.code)
+	}
+	p = s.post(t, b, "/account/password", url.Values{"_csrf": {csrf(t, acct)}, "current": {"zhaoxian-2021-ok"}, "password": {"a-new-long-password"}, "again": {"a-new-long-password"}})
+	if p.code != http.StatusSeeOther {
+		t.Fatalf("change: %d %.300s", p.code, p.body)
+	}
+	if p := s.get(t, b, "/inbox"); p.code != 200 {
+		t.Fatalf("this browser stays signed in: %d", p.code)
+	}
+	if p := s.get(t, other, "/inbox"); p.code != http.StatusSeeOther {
+		t.Fatalf("the other session survived the change: %d", p.code)
+	}
+	s.signIn(t, "zx.head", "a-new-long-password")
+}
+
+func TestDevSignInOnlyInDev(t *testing.T) {
+	prod := newSite(t, false)
+	b := prod.browser(t)
+	login := prod.get(t, b, "/login")
+	if p := prod.post(t, b, "/login/dev", url.Values{"_csrf": {csrf(t, login)}, "person": {"linyou-deputy"}}); p.code != http.StatusNotFound {
+		t.Fatalf("dev sign-in outside dev: %d", p.code)
+	}
+	dev := newSite(t, true)
+	b = dev.browser(t)
+	login = dev.get(t, b, "/login")
+	if !strings.Contains(login.body, "演示人员登录") {
+		t.Fatal("no demo list in dev")
+	}
+	if p := dev.post(t, b, "/login/dev", url.Values{"_csrf": {csrf(t, login)}, "person": {"linyou-deputy"}}); p.code != http.StatusSeeOther {
+		t.Fatalf("dev sign-in: %d", p.code)
+	}
+	if p := dev.get(t, b, "/inbox"); p.code != 200 || !strings.Contains(p.body, "交办") {
+		t.Fatalf("a leader's inbox: %d", p.code)
+	}
+}
+
+// Every task kind's page renders with its form, its context and its ladder,
+// in Chinese from the message file.
+func TestTaskPageOfEveryKind(t *testing.T) {
+	s := newSite(t, true)
+	ctx := context.Background()
+	jcg, yjj := s.county.Units["jcg"], s.county.Units["yjj"]
+	due := time.Now().Add(48 * time.Hour)
+	for _, kind := range domain.TaskKinds {
+		spec := domain.TaskSpec{ID: "t." + string(kind), WorkflowID: "wf/" + string(kind), Kind: kind, Title: "测试事项 " + string(kind),
+			SubjectType: "test", SubjectID: "1", UnitID: jcg, Role: domain.RoleUnitHead, IssuerUnitID: yjj, DueAt: due, CreatedAt: time.Now(),
+			Context: domain.TaskContext{Content: "事项内容", PlanTasks: []string{"燃气排查"}, Items: []domain.InterviewItem{{ID: 3, Label: "月报逾期"}},
+				Ladder: domain.DefaultLadder()}}
+		ctxJSON, _ := json.Marshal(spec.Context)
+		if _, err := store.InsertTask(ctx, s.county.DB, store.Task{ID: spec.ID, WorkflowID: spec.WorkflowID, Kind: string(kind), Title: spec.Title,
+			SubjectType: "test", SubjectID: "1", UnitID: jcg, Role: "unit_head", IssuerUnitID: &yjj, DueAt: due, CreatedAt: time.Now(), Context: ctxJSON}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := s.browser(t)
+	login := s.get(t, b, "/login")
+	s.post(t, b, "/login/dev", url.Values{"_csrf": {csrf(t, login)}, "person": {"jcg-head"}})
+	inbox := s.get(t, b, "/inbox")
+	for _, kind := range domain.TaskKinds {
+		if !strings.Contains(inbox.body, "/tasks/t."+string(kind)) {
+			t.Errorf("inbox lacks %s", kind)
+		}
+		p := s.get(t, b, "/tasks/t."+string(kind))
+		if p.code != 200 {
+			t.Errorf("%s: %d %.300s", kind, p.code, p.body)
+			continue
+		}
+		for _, want := range []string{"事项内容", "督办安排", `name="kind" value="` + string(kind) + `"`, `name="_key"`, "办理期限"} {
+			if !strings.Contains(p.body, want) {
+				t.Errorf("%s page lacks %q", kind, want)
+			}
+		}
+	}
+	// A person of another unit cannot see the task.
+	other := s.browser(t)
+	login = s.get(t, other, "/login")
+	s.post(t, other, "/login/dev", url.Values{"_csrf": {csrf(t, login)}, "person": {"zx-head"}})
+	if p := s.get(t, other, "/tasks/t.assignment.complete"); p.code != http.StatusForbidden && p.code != http.StatusNotFound {
+		t.Fatalf("another unit's task: %d", p.code)
+	}
+}
+
+func mustURL(t *testing.T, s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
