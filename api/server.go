@@ -74,6 +74,7 @@ func New(d Deps) *gin.Engine {
 	v1.POST("/assignments", s.createAssignment)
 	v1.GET("/assignments", s.listAssignments)
 	v1.GET("/assignments/:id", s.getAssignment)
+	v1.POST("/assignments/:id/remind", s.remindAssignment)
 	v1.GET("/inbox", s.inbox)
 	v1.GET("/tasks/:id", s.getTask)
 	v1.POST("/tasks/:id/complete", s.completeTask)

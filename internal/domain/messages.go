@@ -3,6 +3,7 @@ package domain
 import (
 	"fmt"
 	"strings"
+	"time"
 )
 
 // The words a county official reads when input is refused. Every field error's
@@ -44,3 +45,12 @@ func MsgOneOf(values ...string) string { return "应为以下之一：" + string
 
 // MsgNoUnit says no unit has the code given.
 func MsgNoUnit(code string) string { return fmt.Sprintf("没有代码为“%s”的单位", code) }
+
+// ReminderByHand is the text of a reminder a supervisor sends now (催办).
+func ReminderByHand(issuer, by, title string, due time.Time, late bool) string {
+	when := due.Format("2006年1月2日15:04")
+	if late {
+		return fmt.Sprintf("%s（%s）催办：“%s”已于%s到期，请立即办理并反馈。", issuer, by, title, when)
+	}
+	return fmt.Sprintf("%s（%s）催办：请于%s前办理“%s”。", issuer, by, when, title)
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -383,4 +384,46 @@ func CancelTask(ctx context.Context, tx sqlx.ExtContext, id string, at time.Time
 	n, _ := res.RowsAffected()
 	t, err := TaskByID(ctx, tx, id)
 	return t, n == 1, err
+}
+
+// OpenTaskOf finds the open task of a kind about a subject.
+func OpenTaskOf(ctx context.Context, db sqlx.ExtContext, subjectType, subjectID string, kind domain.TaskKind) (Task, error) {
+	var t Task
+	err := sqlx.GetContext(ctx, db, &t, `SELECT `+taskColumns+` FROM tasks t JOIN units u ON u.id = t.unit_id
+WHERE t.subject_type = $1 AND t.subject_id = $2 AND t.kind = $3 AND t.status = 'open' ORDER BY t.created_at DESC LIMIT 1`,
+		subjectType, subjectID, string(kind))
+	if err != nil {
+		return t, fmt.Errorf("open %s task of %s %s: %w", kind, subjectType, subjectID, mapError(err))
+	}
+	return t, nil
+}
+
+// RemindersSent counts the reminders each assigned matter's assignee was sent
+// (by its ladder or by hand).
+func RemindersSent(ctx context.Context, db sqlx.ExtContext, assignmentIDs []int64) (map[int64]int, error) {
+	out := map[int64]int{}
+	if len(assignmentIDs) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		ID    int64 `db:"id"`
+		Count int   `db:"n"`
+	}
+	err := sqlx.SelectContext(ctx, db, &rows, `SELECT t.subject_id::bigint AS id, count(*) AS n FROM outbox o JOIN tasks t ON t.id = o.task_id
+WHERE o.kind = 'remind' AND t.subject_type = 'assignment' AND t.subject_id = ANY($1::text[]) GROUP BY t.subject_id`, pq.Array(idsText(assignmentIDs)))
+	if err != nil {
+		return nil, fmt.Errorf("reminders sent: %w", mapError(err))
+	}
+	for _, r := range rows {
+		out[r.ID] = r.Count
+	}
+	return out, nil
+}
+
+func idsText(ids []int64) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = strconv.FormatInt(id, 10)
+	}
+	return out
 }
