@@ -78,7 +78,7 @@ func days(d time.Duration) int { return int(math.Ceil(d.Hours() / 24)) }
 
 func (w *Web) funcs() template.FuncMap {
 	return template.FuncMap{
-		"t": w.msg.get,
+		"t":  w.msg.get,
 		"tf": func(key string, args ...any) string { return fmt.Sprintf(w.msg.get(key), args...) },
 		"tk": func(prefix string, key any) string { // a message chosen by a value, e.g. the name of a task kind
 			k := prefix + "." + fmt.Sprint(key)

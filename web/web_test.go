@@ -305,3 +305,38 @@ func mustURL(t *testing.T, s string) *url.URL {
 	}
 	return u
 }
+
+func (s *site) devSignIn(t *testing.T, key string) *http.Client {
+	t.Helper()
+	b := s.browser(t)
+	login := s.get(t, b, "/login")
+	if p := s.post(t, b, "/login/dev", url.Values{"_csrf": {csrf(t, login)}, "person": {key}}); p.code != http.StatusSeeOther {
+		t.Fatalf("dev sign-in as %s: %d", key, p.code)
+	}
+	return b
+}
+
+// The issuing page offers the units and ladders; refusals name the field and keep what was typed.
+func TestIssuePage(t *testing.T) {
+	s := newSite(t, true)
+	office := s.devSignIn(t, "yjj-office")
+	p := s.get(t, office, "/issue")
+	for _, want := range []string{"九成宫镇", "标准", "紧急", `name="assignee_units"`, "本单位交办的事项"} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("issue page lacks %q", want)
+		}
+	}
+	res := s.post(t, office, "/issue", url.Values{"_csrf": {csrf(t, p)}, "title": {"排查液化气站"}, "content": {"全面排查"}, "due_at": {"2030-01-01T18:00"}, "ladder": {"standard"}})
+	if res.code != http.StatusUnprocessableEntity || !strings.Contains(res.body, "请至少选择一个承办单位") || !strings.Contains(res.body, "排查液化气站") {
+		t.Fatalf("no unit: %d", res.code)
+	}
+	res = s.post(t, office, "/issue", url.Values{"_csrf": {csrf(t, p)}, "title": {""}, "content": {"全面排查"}, "due_at": {"2030-01-01T18:00"}, "ladder": {"standard"}, "assignee_units": {"jcg"}})
+	if res.code != http.StatusUnprocessableEntity || !strings.Contains(res.body, `id="title-error"`) {
+		t.Fatalf("empty title: %d %.400s", res.code, res.body)
+	}
+	// A unit head does not issue.
+	head := s.devSignIn(t, "jcg-head")
+	if p := s.get(t, head, "/inbox"); strings.Contains(p.body, `href="/issue"`) {
+		t.Error("a unit head is offered the issuing page")
+	}
+}

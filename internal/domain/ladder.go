@@ -181,3 +181,31 @@ func DefaultLadder() Ladder {
 
 // Duration is the offset as a time.Duration.
 func (o Offset) Duration() time.Duration { return time.Duration(o) }
+
+// LadderPreset is a named escalation an issuer picks for a new matter.
+type LadderPreset struct {
+	Name   string // 标准, 紧急, 宽松
+	Ladder Ladder
+}
+
+// LadderPresets are the ladders the issuing page offers, the default first.
+func LadderPresets() []LadderPreset {
+	return []LadderPreset{
+		{Name: "standard", Ladder: DefaultLadder()},
+		// Urgent matters (a hazard to rectify now): pressed within days.
+		{Name: "urgent", Ladder: Ladder{
+			{Offset: Offset(-4 * time.Hour), Action: ActionRemind},
+			{Offset: 0, Action: ActionRemind},
+			{Offset: days(1), Action: ActionLetter},
+			{Offset: days(3), Action: ActionNotice},
+			{Offset: days(7), Action: ActionInterview},
+			{Offset: days(7), Action: ActionDeduct, Points: 3},
+		}},
+		// Routine matters: reminders and a letter, no public penalty.
+		{Name: "routine", Ladder: Ladder{
+			{Offset: days(-3), Action: ActionRemind},
+			{Offset: 0, Action: ActionRemind},
+			{Offset: days(7), Action: ActionLetter},
+		}},
+	}
+}
