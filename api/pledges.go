@@ -14,6 +14,7 @@ import (
 
 	"github.com/zeren-county/zeren/contract"
 	"github.com/zeren-county/zeren/internal/domain"
+	"github.com/zeren-county/zeren/internal/excel"
 	"github.com/zeren-county/zeren/internal/store"
 )
 
@@ -101,9 +102,25 @@ func (s *Server) pledgeProgress(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	levels, err := store.PledgeProgressOf(ctx, s.Store.DB, camp.ID, year, camp.Now(time.Now()))
+	now := camp.Now(time.Now())
+	levels, err := store.PledgeProgressOf(ctx, s.Store.DB, camp.ID, year, now)
 	if err != nil {
 		fail(c, err)
+		return
+	}
+	xlsx, ok := format(c)
+	if !ok {
+		return
+	}
+	if xlsx {
+		unsigned, err := store.Pledges(ctx, s.Store.DB, store.PledgeQuery{CampaignID: camp.ID, Year: year, Status: store.PledgesUnsigned, Now: now})
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		b, err := excel.PledgeProgress(excel.PledgeSheet{Title: fmt.Sprintf("%s %d年度目标责任书签订进度", camp.Name, year), Progress: levels,
+			Unsigned: unsigned, Now: now, Location: camp.Location()})
+		sendXLSX(c, fmt.Sprintf("%s%d年度责任书签订进度.xlsx", camp.Name, year), b, err)
 		return
 	}
 	c.JSON(http.StatusOK, PledgeProgressView{CampaignID: camp.ID, Year: year, Levels: emptyIfNil(levels)})

@@ -11,6 +11,7 @@ import (
 
 	"github.com/zeren-county/zeren/contract"
 	"github.com/zeren-county/zeren/internal/domain"
+	"github.com/zeren-county/zeren/internal/excel"
 	"github.com/zeren-county/zeren/internal/store"
 )
 
@@ -102,9 +103,24 @@ func (s *Server) listNotices(c *gin.Context) {
 	if !ok {
 		return
 	}
-	list, err := store.Notices(c.Request.Context(), s.Store.DB, unitID, 200)
+	xlsx, ok := format(c)
+	if !ok {
+		return
+	}
+	ctx := c.Request.Context()
+	list, err := store.Notices(ctx, s.Store.DB, unitID, 200)
 	if err != nil {
 		fail(c, err)
+		return
+	}
+	if xlsx {
+		names, err := s.unitNames(ctx)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		b, err := excel.Notices(excel.NoticeSheet{Title: "通报", Notices: list, UnitNames: names})
+		sendXLSX(c, "通报.xlsx", b, err)
 		return
 	}
 	c.JSON(http.StatusOK, NoticeList{Notices: emptyIfNil(list)})
@@ -208,6 +224,10 @@ func (s *Server) scores(c *gin.Context) {
 	if !ok {
 		return
 	}
+	xlsx, ok := format(c)
+	if !ok {
+		return
+	}
 	ctx := c.Request.Context()
 	camp, err := store.CampaignByID(ctx, s.Store.DB, c.Param("id"))
 	if err != nil {
@@ -227,6 +247,17 @@ func (s *Server) scores(c *gin.Context) {
 		if !seesAssessment(p) && !inUnit(p, list[i].UnitID) {
 			list[i].Entries = []store.ScoreEntry{}
 		}
+	}
+	if xlsx {
+		vetoes, err := store.Vetoes(ctx, s.Store.DB, camp.ID, year)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		b, err := excel.ScoreTable(excel.ScoreSheet{Title: fmt.Sprintf("%s %d年度目标责任考核得分", camp.Name, year), Scores: list,
+			Policy: camp.FullPolicy().Assessment, Vetoes: vetoes, Location: camp.Location()})
+		sendXLSX(c, fmt.Sprintf("%s%d年度得分.xlsx", camp.Name, year), b, err)
+		return
 	}
 	c.JSON(http.StatusOK, ScoreBoard{CampaignID: camp.ID, Year: year, BaseScore: base, Units: emptyIfNil(list)})
 }

@@ -91,6 +91,7 @@ func New(d Deps) *gin.Engine {
 	v1.PUT("/pledge-templates/:kind", s.putPledgeTemplate)
 	v1.POST("/campaigns/:id/reports", s.startReports)
 	v1.GET("/campaigns/:id/reports", s.listReports)
+	v1.GET("/campaigns/:id/reports/matrix", s.reportMatrix)
 	v1.GET("/reports/:campaign/:unit/:period", s.getReport)
 	v1.GET("/campaigns/:id/scores", s.scores)
 	v1.GET("/notices", s.listNotices)
