@@ -248,16 +248,22 @@ func (s *Server) scores(c *gin.Context) {
 			list[i].Entries = []store.ScoreEntry{}
 		}
 	}
+	vetoes, err := store.Vetoes(ctx, s.Store.DB, camp.ID, year)
+	if err != nil {
+		fail(c, err)
+		return
+	}
 	if xlsx {
-		vetoes, err := store.Vetoes(ctx, s.Store.DB, camp.ID, year)
-		if err != nil {
-			fail(c, err)
-			return
-		}
 		b, err := excel.ScoreTable(excel.ScoreSheet{Title: fmt.Sprintf("%s %d年度目标责任考核得分", camp.Name, year), Scores: list,
 			Policy: camp.FullPolicy().Assessment, Vetoes: vetoes, Location: camp.Location()})
 		sendXLSX(c, fmt.Sprintf("%s%d年度得分.xlsx", camp.Name, year), b, err)
 		return
 	}
-	c.JSON(http.StatusOK, ScoreBoard{CampaignID: camp.ID, Year: year, BaseScore: base, Units: emptyIfNil(list)})
+	policy := camp.FullPolicy().Assessment
+	board := ScoreBoard{CampaignID: camp.ID, Year: year, BaseScore: base, Units: make([]ScoredUnit, 0, len(list))}
+	for _, u := range list {
+		veto, vetoed := vetoes[u.UnitID]
+		board.Units = append(board.Units, ScoredUnit{UnitScore: u, Grade: policy.Grade(u.Score, vetoed), Veto: veto})
+	}
+	c.JSON(http.StatusOK, board)
 }

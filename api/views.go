@@ -142,10 +142,18 @@ type NoticeList struct {
 
 // ScoreBoard is every reporting unit's score for a year.
 type ScoreBoard struct {
-	CampaignID string            `json:"campaign_id"`
-	Year       int               `json:"year"`
-	BaseScore  float64           `json:"base_score"`
-	Units      []store.UnitScore `json:"units"`
+	CampaignID string       `json:"campaign_id"`
+	Year       int          `json:"year"`
+	BaseScore  float64      `json:"base_score"`
+	Units      []ScoredUnit `json:"units"`
+}
+
+// ScoredUnit is a unit's score with its grade by the campaign's policy and,
+// for a unit with a major accident in the year, the veto's reason (一票否决).
+type ScoredUnit struct {
+	store.UnitScore
+	Grade string `json:"grade"`
+	Veto  string `json:"veto,omitempty"`
 }
 
 // ExtensionRequested answers a request for more time: the decision task it opened.
