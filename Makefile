@@ -8,17 +8,18 @@ ARGS ?=
 .PHONY: dev test deps build vet bench clean check-size vendor
 
 # deps installs what a fresh machine lacks: PostgreSQL's server binaries, and
-# Debian's Chromium for the browser tests (internal/browser).
+# Debian's Chromium with a Chinese font (without one, screenshots show boxes in
+# place of hanzi) for the browser tests (internal/browser).
 deps:
 	@if ! command -v initdb >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
 		echo "installing PostgreSQL (initdb not found)"; \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 		$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q postgresql; \
 	fi
-	@if [ ! -x /usr/bin/chromium ]; then \
-		echo "installing Chromium (/usr/bin/chromium not found)"; \
+	@if [ ! -x /usr/bin/chromium ] || [ -z "$$(fc-list :lang=zh 2>/dev/null)" ]; then \
+		echo "installing Chromium and a Chinese font (/usr/bin/chromium or a CJK font not found)"; \
 		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-		$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium; \
+		$$SUDO apt-get update -q && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium fonts-wqy-microhei; \
 	fi
 	@command -v $(GO) >/dev/null || { echo "Go is required: https://go.dev/dl/"; exit 1; }
 
