@@ -1,6 +1,7 @@
 // Package notify delivers the outbox: reminders, notices and new tasks that
 // activities queued in PostgreSQL, sent by a pluggable Sender (the log by
-// default, an HTTP webhook for real), retried with backoff.
+// default, an HTTP webhook for real) and to the DingTalk and WeCom group
+// robots of the message's unit, each at most once, retried with backoff.
 package notify
 
 import (
@@ -9,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -53,10 +55,21 @@ func (s LogSender) Send(ctx context.Context, m Message) error {
 // again when the lease ends. It then sends them with no transaction open and
 // no row locked, and records each result in its own statement. Delivery is at
 // least once.
+//
+// With Channels set, each message goes to the main Sender and to every
+// enabled channel of its unit (store.Channel: DingTalk and WeCom group
+// robots). Each target that takes it is recorded at once
+// (store.RecordDelivery), so a message tried again because another target
+// failed goes only to the targets that have not had it; the message is sent
+// when every target has had it, and counts one attempt per try whichever
+// targets failed.
 type Dispatcher struct {
 	Store  *store.Store
 	Sender Sender
-	Log    *slog.Logger
+	// Channels delivers to the units' group robots (a *RobotSender); nil: the
+	// main Sender only.
+	Channels ChannelSender
+	Log      *slog.Logger
 	// MaxAttempts before a message is marked failed; default 12 (about 2 days of backoff).
 	MaxAttempts int
 	// Backoff is the wait before attempt n+1; default 10s·2ⁿ capped at 6h.
@@ -197,9 +210,13 @@ func (d *Dispatcher) batch(ctx context.Context, maxAttempts int) (sent int, more
 			d.release(bg, rows[i:])
 			return sent, false, fmt.Errorf("outbox: the %s lease ended before the first send", lease)
 		}
-		sendCtx, cancel := context.WithTimeout(ctx, min(sendTimeout, left))
-		serr := d.Sender.Send(sendCtx, r.Message)
-		cancel()
+		serr, err := d.deliver(ctx, r, leaseEnd, sendTimeout)
+		if err != nil {
+			// The database, not a receiver, failed (or the dispatcher is
+			// stopping): no attempt, hand the message back.
+			d.release(bg, rows[i:])
+			return sent, false, err
+		}
 		if serr != nil && ctx.Err() != nil {
 			// The send failed because the dispatcher is stopping, not because
 			// of the receiver: this is no attempt, hand the message back.
@@ -216,6 +233,85 @@ func (d *Dispatcher) batch(ctx context.Context, maxAttempts int) (sent int, more
 	}
 	return sent, len(rows) == size, nil
 }
+
+// deliver sends r to its targets: the main Sender, and with Channels every
+// enabled channel of its unit that has not had it yet. Each send has its own
+// time-out (sendTimeout) and none runs past the lease. serr is what the
+// targets that failed answered (nil when all took it); err is a database
+// error, or ctx's when the dispatcher stops before sending.
+func (d *Dispatcher) deliver(ctx context.Context, r claimed, leaseEnd time.Time, sendTimeout time.Duration) (serr, err error) {
+	send := func(f func(context.Context) error) error {
+		deadline := time.Now().Add(sendTimeout)
+		if leaseEnd.Before(deadline) {
+			deadline = leaseEnd
+		}
+		sendCtx, cancel := context.WithDeadline(ctx, deadline)
+		defer cancel()
+		return f(sendCtx)
+	}
+	sendMain := func(c context.Context) error { return d.Sender.Send(c, r.Message) }
+	if d.Channels == nil {
+		return send(sendMain), nil
+	}
+	mainDue, channels, err := store.Undelivered(ctx, d.Store.DB, r.ID, r.UnitID)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, err
+	}
+	// A delivery is recorded even when ctx ends meanwhile, like a result.
+	bg := context.WithoutCancel(ctx)
+	delivered := func(channelID int64) error {
+		c, cancel := context.WithTimeout(bg, recordTimeout)
+		defer cancel()
+		return store.RecordDelivery(c, d.Store.DB, r.ID, channelID)
+	}
+	var failed sendErrors
+	if mainDue {
+		if e := send(sendMain); e != nil {
+			failed = append(failed, e)
+		} else if len(channels) > 0 {
+			// With no channel, the message's status says it all.
+			if err := delivered(0); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for _, ch := range channels {
+		if ctx.Err() != nil {
+			failed = append(failed, ctx.Err())
+			break
+		}
+		if e := send(func(c context.Context) error { return d.Channels.SendChannel(c, ch, r.Message) }); e != nil {
+			failed = append(failed, e)
+			continue
+		}
+		if err := delivered(ch.ID); err != nil {
+			return nil, err
+		}
+	}
+	if len(failed) == 1 {
+		return failed[0], nil
+	}
+	if len(failed) > 1 {
+		return failed, nil
+	}
+	return nil, nil
+}
+
+// sendErrors are the failures of one message's targets, on one line.
+type sendErrors []error
+
+func (e sendErrors) Error() string {
+	msgs := make([]string, len(e))
+	for i, err := range e {
+		msgs[i] = err.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+func (e sendErrors) Unwrap() []error { return e }
 
 // record writes the result of sending r: sent, failed for good after
 // maxAttempts, or due again after the backoff.

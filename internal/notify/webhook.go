@@ -55,7 +55,7 @@ func (s WebhookSender) Send(ctx context.Context, m Message) error {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Idempotency-Key", fmt.Sprintf("zeren-outbox-%d", m.ID))
-	res, err := s.client().Do(req)
+	res, err := httpClient(s.Client, s.AllowPrivate).Do(req)
 	if err != nil {
 		return fmt.Errorf("webhook: %w", err)
 	}
@@ -71,13 +71,17 @@ func (s WebhookSender) Send(ctx context.Context, m Message) error {
 	}
 }
 
-func (s WebhookSender) client() *http.Client {
-	if s.Client != nil {
-		c := *s.Client
+// httpClient is the client every outgoing notification (webhook, group
+// robots) is posted with: custom when the caller gave one (redirects still not
+// followed), else the shared client that refuses non-public addresses, or the
+// one that allows them when allowPrivate.
+func httpClient(custom *http.Client, allowPrivate bool) *http.Client {
+	if custom != nil {
+		c := *custom
 		c.CheckRedirect = noRedirects
 		return &c
 	}
-	if s.AllowPrivate {
+	if allowPrivate {
 		return openClient()
 	}
 	return guardedClient()
