@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -62,15 +63,25 @@ func (w *Web) showTask(c *gin.Context, code int, errs map[string]string, values 
 	}
 	var ctx domain.TaskContext
 	if len(d.Task.Context) > 0 {
-		_ = json.Unmarshal(d.Task.Context, &ctx) // the context is shown as far as it reads
+		if err := json.Unmarshal(d.Task.Context, &ctx); err != nil {
+			w.fail(c, fmt.Errorf("task %s context: %w", d.Task.ID, err))
+			return
+		}
 	}
 	rungs := ctx.Ladder
 	if len(rungs) == 0 && d.Subject != nil && d.Task.Kind == string(domain.KindAssignmentComplete) {
-		_ = json.Unmarshal(d.Subject.Ladder, &rungs) // tasks opened before the context carried the ladder
+		// tasks opened before the context carried the ladder
+		if err := json.Unmarshal(d.Subject.Ladder, &rungs); err != nil {
+			w.fail(c, fmt.Errorf("assignment %d ladder: %w", d.Subject.ID, err))
+			return
+		}
 	}
 	var outcome map[string]any
 	if len(d.Task.Outcome) > 0 {
-		_ = json.Unmarshal(d.Task.Outcome, &outcome)
+		if err := json.Unmarshal(d.Task.Outcome, &outcome); err != nil {
+			w.fail(c, fmt.Errorf("task %s outcome: %w", d.Task.ID, err))
+			return
+		}
 	}
 	key, err := store.NewSecret()
 	if err != nil {

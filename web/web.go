@@ -201,6 +201,9 @@ func (w *Web) render(c *gin.Context, code int, page string, data pageData) {
 	}
 	var buf bytes.Buffer
 	name := "layout"
+	if data["Document"] == true {
+		name = "document" // a formal document: its own print layout
+	}
 	if c.GetHeader("HX-Request") == "true" && c.GetHeader("HX-Target") != "" && t.Lookup("partial") != nil {
 		name = "partial"
 	}

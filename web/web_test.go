@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -338,5 +339,67 @@ func TestIssuePage(t *testing.T) {
 	head := s.devSignIn(t, "jcg-head")
 	if p := s.get(t, head, "/inbox"); strings.Contains(p.body, `href="/issue"`) {
 		t.Error("a unit head is offered the issuing page")
+	}
+}
+
+// The campaign's dashboard for a leader: phases, the report matrix, pledges,
+// scores per kind, notices and interviews, the charts' data and the exports;
+// a unit head sees no matrix. A notice prints as a formal document.
+func TestCampaignDashboardExportsAndDocuments(t *testing.T) {
+	s := newSite(t, true)
+	leader := s.devSignIn(t, "linyou-secretary")
+	list := s.get(t, leader, "/campaigns")
+	m := regexp.MustCompile(`href="/campaigns/([a-z0-9-]+)"`).FindStringSubmatch(list.body)
+	if list.code != 200 || m == nil {
+		t.Fatalf("campaigns: %d %.300s", list.code, list.body)
+	}
+	dash := s.get(t, leader, "/campaigns/"+m[1]+"?year=2021")
+	for _, want := range []string{"阶段安排", "动员部署", `id="report-matrix"`, "2021年度目标责任书签订进度", "2021年度考核得分", "data-charts=", "县直部门", "导出Excel", "echarts.min."} {
+		if !strings.Contains(dash.body, want) {
+			t.Errorf("dashboard lacks %q", want)
+		}
+	}
+	rows := strings.Count(dash.body[strings.Index(dash.body, `id="report-matrix"`):], `<th scope="row">`)
+	if rows != 25 {
+		t.Errorf("report matrix has %d rows, want the 25 reporting units", rows)
+	}
+	for _, what := range []string{"scores.xlsx?year=2021", "reports.xlsx", "pledges.xlsx?year=2021"} {
+		p := s.get(t, leader, "/campaigns/"+m[1]+"/export/"+what)
+		if p.code != 200 || p.hdr.Get("Content-Type") != api.XLSX || !strings.HasPrefix(p.body, "PK") {
+			t.Errorf("export %s: %d %s", what, p.code, p.hdr.Get("Content-Type"))
+		}
+	}
+	head := s.devSignIn(t, "jcg-head")
+	if p := s.get(t, head, "/campaigns/"+m[1]); p.code != 200 || strings.Contains(p.body, `id="report-matrix"`) {
+		t.Errorf("a unit head's dashboard: %d, matrix shown: %v", p.code, strings.Contains(p.body, `id="report-matrix"`))
+	}
+	if p := s.get(t, head, "/campaigns/"+m[1]+"/export/reports.xlsx"); p.code != http.StatusForbidden {
+		t.Errorf("a unit head exports the matrix: %d", p.code)
+	}
+
+	// A notice issued through the API prints as 通报 with a number and a formal date.
+	req, _ := http.NewRequest(http.MethodPost, s.srv.URL+"/api/v1/notices", strings.NewReader(`{"units":["jcg"],"reason":"九成宫镇隐患排查整治推进不力"}`))
+	req.Header.Set("Authorization", "Bearer "+s.county.Tokens["yjj-office"])
+	req.Header.Set("Content-Type", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n struct {
+		ID int64 `json:"id"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&n); err != nil || res.StatusCode != 201 {
+		t.Fatalf("notice: %d %v", res.StatusCode, err)
+	}
+	res.Body.Close()
+	doc := s.get(t, leader, "/docs/notice/"+strconv.FormatInt(n.ID, 10))
+	year := strconv.Itoa(time.Now().In(domain.DefaultZone).Year())
+	for _, want := range []string{"麟安委办通〔" + year + "〕", "九成宫镇隐患排查整治推进不力", "九成宫镇", "年", "打印", `class="doc"`} {
+		if !strings.Contains(doc.body, want) {
+			t.Errorf("notice document lacks %q", want)
+		}
+	}
+	if strings.Contains(doc.body, `class="top"`) {
+		t.Error("a document carries the site's header")
 	}
 }
