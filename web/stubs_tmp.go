@@ -1,5 +1,0 @@
-package web
-
-import "github.com/gin-gonic/gin"
-
-func (w *Web) mountAdmin(g *gin.RouterGroup)     {}
