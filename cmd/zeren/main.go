@@ -1,5 +1,6 @@
 // Command zeren is the one binary: dev, worker, api, migrate, seed, token,
 // audit (verify) and demo.
+// channel (set, list, disable) configures a unit's DingTalk and WeCom group robots.
 package main
 
 import (
@@ -63,6 +64,7 @@ func run(ctx context.Context, args []string) error {
 		"token":   runToken,
 		"audit":   runAudit,
 		"demo":    runDemo,
+		"channel": runChannel,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {

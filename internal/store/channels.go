@@ -85,11 +85,21 @@ func RedactURL(raw string) string {
 			if err != nil {
 				uv = v
 			}
-			parts[i] = k + "=" + url.QueryEscape(MaskSecret(uv))
+			parts[i] = k + "=" + maskQueryValue(uv)
 		}
 	}
 	u.RawQuery = strings.Join(parts, "&")
 	return u.String()
+}
+
+// maskQueryValue is MaskSecret for a query value: its kept ends escaped,
+// the ellipsis as it is, so the URL prints readably.
+func maskQueryValue(v string) string {
+	r := []rune(v)
+	if len(r) < 16 {
+		return "****"
+	}
+	return url.QueryEscape(string(r[:3])) + "…" + url.QueryEscape(string(r[len(r)-4:]))
 }
 
 // Channel is one group robot of a unit.
@@ -211,12 +221,19 @@ WHERE c.unit_id = $1 AND c.kind = $2 AND c.url = $3 FOR UPDATE OF c`, in.UnitID,
 		return Channel{}, false, fmt.Errorf("channel: %w", mapError(err))
 	}
 	var id int64
-	err = sqlx.GetContext(ctx, tx, &id, `
+	if before != nil {
+		err = sqlx.GetContext(ctx, tx, &id, `
+UPDATE unit_channels SET secret = CASE WHEN $2 THEN $3 ELSE secret END, enabled = true, updated_at = now()
+WHERE id = $1 RETURNING id`, before.ID, in.SetSecret, in.Secret)
+	} else {
+		// ON CONFLICT: another transaction may create the same channel meanwhile.
+		err = sqlx.GetContext(ctx, tx, &id, `
 INSERT INTO unit_channels (unit_id, kind, url, secret) VALUES ($1, $2, $3, $4)
 ON CONFLICT (unit_id, kind, url) DO UPDATE SET
 	secret = CASE WHEN $5 THEN EXCLUDED.secret ELSE unit_channels.secret END,
 	enabled = true, updated_at = now()
 RETURNING id`, in.UnitID, in.Kind, in.URL, in.Secret, in.SetSecret)
+	}
 	if err != nil {
 		return Channel{}, false, fmt.Errorf("set channel: %w", mapError(err))
 	}

@@ -260,7 +260,7 @@ func TestSecretPrintsMasked(t *testing.T) {
 	if got := store.MaskSecret("SEC12"); got != "****" {
 		t.Fatalf("MaskSecret(short) = %q", got)
 	}
-	if got := store.RedactURL(dingURL); got != "https://oapi.dingtalk.com/robot/send?access_token=012%E2%80%A6cdef" {
+	if got := store.RedactURL(dingURL); got != "https://oapi.dingtalk.com/robot/send?access_token=012…cdef" {
 		t.Fatalf("RedactURL = %q", got)
 	}
 }
