@@ -158,7 +158,13 @@ func (w *Web) campaignPage(c *gin.Context) {
 	data["Notices"] = notices.Notices[:min(len(notices.Notices), 20)]
 	data["Interviews"] = campaignInterviews
 	data["Charts"] = string(chartJSON) // read by app.js from a data attribute
-	data["HasCharts"] = true
+	labels, err := json.Marshal(map[string]string{"onTime": w.msg.get("cell.ok"), "late": w.msg.get("cell.late"),
+		"missing": w.msg.get("cell.missing"), "deducted": w.msg.get("campaign.deducted")})
+	if err != nil {
+		w.fail(c, err)
+		return
+	}
+	data["ChartLabels"] = string(labels)
 	w.render(c, http.StatusOK, "campaign", data)
 }
 
