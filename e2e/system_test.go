@@ -29,6 +29,7 @@ import (
 	"github.com/zeren-county/zeren/internal/metrics"
 	"github.com/zeren-county/zeren/internal/store"
 	"github.com/zeren-county/zeren/internal/testdb"
+	"github.com/zeren-county/zeren/web"
 )
 
 const taskQueue = "zeren-e2e"
@@ -80,6 +81,10 @@ func start(t *testing.T, temporalFile string, s *store.Store, tokens map[string]
 		t.Fatal(err)
 	}
 	h := api.New(api.Deps{Store: s, Temporal: c, TaskQueue: taskQueue, Registry: reg, Gatherer: reg, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if _, err := web.Mount(h, web.Deps{Store: s, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}); err != nil {
+		stopBeat()
+		t.Fatal(err)
+	}
 	// Every response the tests receive is held to api/openapi.yaml.
 	sys := &system{temporal: ts, client: c, worker: w, http: httptest.NewServer(apitest.Conforming(t, h)), store: s, tokens: tokens, stopBeat: stopBeat}
 	t.Cleanup(sys.stop)

@@ -101,7 +101,7 @@ func startDispatcher(ctx context.Context, cfg config.Config, s *store.Store, log
 	if cfg.Notify.WebhookURL != "" {
 		sender = notify.WebhookSender{URL: cfg.Notify.WebhookURL, AllowPrivate: cfg.Notify.AllowPrivate}
 	}
-	d := &notify.Dispatcher{Store: s, Sender: sender, Log: log}
+	d := &notify.Dispatcher{Store: s, Sender: sender, Channels: robotChannels(cfg), Log: log}
 	go d.Run(ctx, 2*time.Second)
 }
 
