@@ -83,7 +83,7 @@ func TestWebInARealBrowser(t *testing.T) {
 	// named but not numbered is refused beside that field; a valid one completes it.
 	signIn("jcg.head")
 	shot("login-inbox-jcg")
-	if !browser.Eval[bool](b, fmt.Sprintf(`!!document.querySelector('a[href="/tasks/%s"]')`, work)) {
+	if !browser.Eval[bool](b, fmt.Sprintf(`!!document.querySelector('#tasks a[href="/tasks/%s"]')`, work)) {
 		t.Fatal("the assigned matter is not in the inbox")
 	}
 	b.Do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`a[href="/tasks/%s"]`, work))))
@@ -104,7 +104,7 @@ func TestWebInARealBrowser(t *testing.T) {
 	b.Do(chromedp.SendKeys(chromedp.CSS("#att-0-ref"), "doc://jcg/2021/17"),
 		chromedp.Click(chromedp.CSS(`form[action$="/complete"] button[type=submit]`)))
 	waitFor("the inbox after completion", `location.pathname === "/inbox" && document.readyState === "complete"`)
-	if browser.Eval[bool](b, fmt.Sprintf(`!!document.querySelector('a[href="/tasks/%s"]')`, work)) {
+	if browser.Eval[bool](b, fmt.Sprintf(`!!document.querySelector('#tasks a[href="/tasks/%s"]')`, work)) {
 		t.Error("the completed matter is still in the inbox")
 	}
 	if !browser.Eval[bool](b, `(document.querySelector(".flash")||{}).textContent === "已办理，事项已离开待办。"`) {

@@ -199,6 +199,11 @@ func (w *Web) render(c *gin.Context, code int, page string, data pageData) {
 		}
 		c.SetCookie(flashCookie, "", -1, "/", "", w.SecureCookies, true)
 	}
+	if code == http.StatusUnprocessableEntity && c.GetHeader("HX-Request") == "true" {
+		// htmx swaps the form with its errors in place; a 4xx would read as a
+		// failed load in the browser's log. A plain form post keeps its 422.
+		code = http.StatusOK
+	}
 	var buf bytes.Buffer
 	name := "layout"
 	if data["Document"] == true {
