@@ -33,10 +33,11 @@ vet:
 	$(GO) vet ./...
 
 # test starts its own PostgreSQL on a free port (cmd/testpg), runs every
-# package's tests, and removes the database afterwards.
+# package's tests, and removes the database afterwards. The browser tests
+# must run (deps installs Chromium): a missing browser fails them.
 test: deps check-size
 	$(GO) vet ./...
-	$(GO) run ./cmd/testpg $(GO) test -count=1 -timeout 15m ./...
+	ZEREN_REQUIRE_BROWSER=1 $(GO) run ./cmd/testpg $(GO) test -count=1 -timeout 15m ./...
 
 # check-size refuses a tracked file over 2 MB (binaries and data folders belong in .gitignore).
 check-size:
