@@ -5,6 +5,7 @@
 //	go run ./cmd/testpg go run ./bench reports    # one month of reports for 10,000 units on the embedded server
 //	go run ./cmd/testpg go run ./bench threeyear [-units 2500]  # the three-year demo campaign in virtual time
 //	go run ./cmd/testpg go run ./bench audit [-writers 16] [-duration 20s] [-n 0]  # audited writes/s, 16 writers on different units
+//	go run ./cmd/testpg go run ./bench pages      # server time per web page (inbox, dashboard) and the first visit's bytes
 //	go run ./bench chaos [-seed 1] [-month 2020-10] [-speed 40000] [-keep]  # zeren dev -demo killed and restarted, then its invariants checked
 //
 // It prints p50/p99 figures for the README; chaos prints its figures and each
@@ -24,7 +25,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: bench inbox|complete|reports|threeyear|chaos|audit")
+		fmt.Fprintln(os.Stderr, "usage: bench inbox|complete|reports|threeyear|chaos|audit|pages")
 		os.Exit(2)
 	}
 	ctx := context.Background()
@@ -42,6 +43,8 @@ func main() {
 		err = benchChaos(ctx, os.Args[2:])
 	case "audit":
 		err = benchAudit(ctx, os.Args[2:])
+	case "pages":
+		err = benchPages(ctx)
 	default:
 		err = fmt.Errorf("unknown benchmark %q", os.Args[1])
 	}

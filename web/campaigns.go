@@ -73,16 +73,33 @@ func (w *Web) campaignPage(c *gin.Context) {
 		year = y
 	}
 	data := pageData{"S": st, "Year": year, "Years": campaignYears(st.Campaign), "Phases": phasesOf(st.Phases, now)}
-	me := person(c)
-	county := me.CountyWide()
+	county := person(c).CountyWide()
 	data["County"] = county
+	// The dashboard's parts, read from the API side by side.
+	var (
+		grid       store.ReportGrid
+		progress   api.PledgeProgressView
+		unsigned   api.PledgeList
+		scores     api.ScoreBoard
+		notices    api.NoticeList
+		interviews api.InterviewList
+	)
+	reads := map[string]any{
+		fmt.Sprintf("/api/v1/campaigns/%s/pledges/progress?year=%d", id, year):        &progress,
+		fmt.Sprintf("/api/v1/campaigns/%s/pledges?year=%d&status=unsigned", id, year): &unsigned,
+		fmt.Sprintf("/api/v1/campaigns/%s/scores?year=%d", id, year):                  &scores,
+		"/api/v1/notices":    &notices,
+		"/api/v1/interviews": &interviews,
+	}
+	if county {
+		reads["/api/v1/campaigns/"+id+"/reports/matrix"] = &grid
+	}
+	if !w.getAll(c, reads) {
+		return
+	}
 	charts := chartData{}
 	if county {
-		var grid store.ReportGrid
-		if !w.get(c, "/api/v1/campaigns/"+id+"/reports/matrix", &grid) {
-			return
-		}
-		data["Matrix"] = grid
+		data["Matrix"] = w.matrixView(grid)
 		charts.Months = grid.Periods
 		for i := range grid.Periods {
 			on, late, missing := 0, 0, 0
@@ -99,18 +116,6 @@ func (w *Web) campaignPage(c *gin.Context) {
 			}
 			charts.OnTime, charts.Late, charts.Missing = append(charts.OnTime, on), append(charts.Late, late), append(charts.Missing, missing)
 		}
-	}
-	var progress api.PledgeProgressView
-	if !w.get(c, fmt.Sprintf("/api/v1/campaigns/%s/pledges/progress?year=%d", id, year), &progress) {
-		return
-	}
-	var unsigned api.PledgeList
-	if !w.get(c, fmt.Sprintf("/api/v1/campaigns/%s/pledges?year=%d&status=unsigned", id, year), &unsigned) {
-		return
-	}
-	var scores api.ScoreBoard
-	if !w.get(c, fmt.Sprintf("/api/v1/campaigns/%s/scores?year=%d", id, year), &scores) {
-		return
 	}
 	byKind := map[string][]api.ScoredUnit{}
 	for _, u := range scores.Units {
@@ -131,14 +136,6 @@ func (w *Web) campaignPage(c *gin.Context) {
 			kc.Units, kc.Scores = append(kc.Units, u.UnitName), append(kc.Scores, u.Score)
 		}
 		charts.Kinds = append(charts.Kinds, kc)
-	}
-	var notices api.NoticeList
-	if !w.get(c, "/api/v1/notices", &notices) {
-		return
-	}
-	var interviews api.InterviewList
-	if !w.get(c, "/api/v1/interviews", &interviews) {
-		return
 	}
 	campaignInterviews := interviews.Interviews[:0:0]
 	for _, iv := range interviews.Interviews {
@@ -166,6 +163,50 @@ func (w *Web) campaignPage(c *gin.Context) {
 	}
 	data["ChartLabels"] = string(labels)
 	w.render(c, http.StatusOK, "campaign", data)
+}
+
+// cellView is a report matrix cell as the page prints it: its words and colour precomputed.
+type cellView struct {
+	Class, Label, Href, Period string
+}
+
+type matrixRowView struct {
+	Unit  string
+	Cells []cellView
+}
+
+type matrixView struct {
+	Periods []string
+	Rows    []matrixRowView
+}
+
+// matrixView lays the report matrix out for the page; the 300-odd cells are
+// worded here, not by the template, which keeps the dashboard fast.
+func (w *Web) matrixView(g store.ReportGrid) matrixView {
+	words := map[string]string{"ok": w.msg.get("cell.ok"), "late": w.msg.get("cell.late"), "missing": w.msg.get("cell.missing")}
+	out := matrixView{Periods: g.Periods, Rows: make([]matrixRowView, len(g.Rows))}
+	for i, r := range g.Rows {
+		row := matrixRowView{Unit: r.Unit.Name, Cells: make([]cellView, len(r.Cells))}
+		for j, cell := range r.Cells {
+			v := cellView{Period: cell.Period}
+			switch {
+			case cell.Missing:
+				v.Class, v.Label = "missing", words["missing"]
+			case cell.Late:
+				v.Class, v.Label = "late", words["late"]
+			case cell.Status == domain.ReportAccepted:
+				v.Class, v.Label = "ok", words["ok"]
+			default:
+				v.Class, v.Label = "pending", w.msg.get("status."+cell.Status.String())
+			}
+			if cell.TaskID != "" {
+				v.Href = "/tasks/" + url.PathEscape(cell.TaskID)
+			}
+			row.Cells[j] = v
+		}
+		out.Rows[i] = row
+	}
+	return out
 }
 
 func round2(f float64) float64 { return float64(int64(f*100+0.5)) / 100 }

@@ -15,10 +15,13 @@ import (
 	"html/template"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -156,6 +159,34 @@ func (w *Web) get(c *gin.Context, path string, out any) bool {
 	if p != nil {
 		w.refused(c, code, p)
 		return false
+	}
+	return true
+}
+
+// getAll reads several paths from the API at once (path → where to decode
+// it); the first refusal, in path order, is rendered as the page.
+func (w *Web) getAll(c *gin.Context, reads map[string]any) bool {
+	type answer struct {
+		code int
+		p    *api.Problem
+	}
+	answers := make(map[string]answer, len(reads))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for path, out := range reads {
+		wg.Go(func() {
+			code, p := w.call(c, http.MethodGet, path, nil, out)
+			mu.Lock()
+			answers[path] = answer{code, p}
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	for _, path := range slices.Sorted(maps.Keys(reads)) {
+		if a := answers[path]; a.p != nil {
+			w.refused(c, a.code, a.p)
+			return false
+		}
 	}
 	return true
 }

@@ -88,7 +88,13 @@ func (s Status) IsZero() bool { return s.name == "" }
 func (s Status) MarshalText() ([]byte, error) { return []byte(s.name), nil }
 
 // UnmarshalText reads a status by its name.
+// The empty text is the zero Status (none), as MarshalText writes it, so a
+// document that says "no status" reads back.
 func (s *Status) UnmarshalText(b []byte) error {
+	if len(b) == 0 {
+		*s = Status{}
+		return nil
+	}
 	v, err := ParseStatus(string(b))
 	if err != nil {
 		return err
