@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/jmoiron/sqlx"
@@ -69,8 +70,44 @@ func (w *Web) showAdmin(c *gin.Context, code int, data pageData) {
 
 var usernamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{1,63}$`)
 
-// createAccount gives a person an account; the administrator hands them a
-// one-time link to set their own password (no password passes through them).
+// ErrUsername says an account name is not one: 2 to 64 of a-z 0-9 . _ -, starting with a letter or digit.
+var ErrUsername = errors.New("account name: 2 to 64 of a-z 0-9 . _ -, starting with a letter or digit")
+
+// OpenAccount gives a person an account (or renames theirs) with a random
+// password nobody knows, and answers a one-time token for the link
+// /reset/TOKEN with which the person sets their own: no password passes
+// through the administrator. The CLI (zeren account) and the admin page use it.
+func OpenAccount(ctx context.Context, s *store.Store, personID int64, username string, issuedBy int64, now time.Time) (string, error) {
+	if !usernamePattern.MatchString(username) {
+		return "", ErrUsername
+	}
+	secret, err := store.NewSecret()
+	if err != nil {
+		return "", err
+	}
+	hash, err := hashPassword(secret[:40])
+	if err != nil {
+		return "", err
+	}
+	var token string
+	err = s.InTx(ctx, func(tx *sqlx.Tx) error {
+		if err := store.UpsertAccount(ctx, tx, personID, username, hash); err != nil {
+			return err
+		}
+		var by int64
+		if issuedBy != 0 {
+			by = issuedBy
+		} else {
+			by = personID
+		}
+		token, err = store.IssueReset(ctx, tx, personID, by, now)
+		return err
+	})
+	return token, err
+}
+
+// createAccount gives a person an account; the administrator hands them the
+// one-time link to set their own password.
 func (w *Web) createAccount(c *gin.Context) {
 	ctx := c.Request.Context()
 	username := strings.ToLower(strings.TrimSpace(c.PostForm("username")))
@@ -86,25 +123,7 @@ func (w *Web) createAccount(c *gin.Context) {
 		w.showAdmin(c, http.StatusUnprocessableEntity, pageData{"Errors": errs, "V": formValues(c.Request.PostForm)})
 		return
 	}
-	// A random password nobody knows until the person sets their own through the link.
-	secret, err := store.NewSecret()
-	if err != nil {
-		w.fail(c, err)
-		return
-	}
-	hash, err := hashPassword(secret[:40])
-	if err != nil {
-		w.fail(c, err)
-		return
-	}
-	var token string
-	err = w.Store.InTx(ctx, func(tx *sqlx.Tx) error {
-		if err := store.UpsertAccount(ctx, tx, p.ID, username, hash); err != nil {
-			return err
-		}
-		token, err = store.IssueReset(ctx, tx, p.ID, person(c).ID, w.now())
-		return err
-	})
+	token, err := OpenAccount(ctx, w.Store, p.ID, username, person(c).ID, w.now())
 	if errors.Is(err, domain.ErrConflict) {
 		w.showAdmin(c, http.StatusConflict, pageData{"Errors": map[string]string{"username": w.msg.get("admin.username_taken")}, "V": formValues(c.Request.PostForm)})
 		return
@@ -118,7 +137,7 @@ func (w *Web) createAccount(c *gin.Context) {
 
 func (w *Web) resetLink(c *gin.Context, token string) string {
 	scheme := "http"
-	if c.Request.TLS != nil || w.SecureCookies {
+	if w.secure(c) {
 		scheme = "https"
 	}
 	return scheme + "://" + c.Request.Host + "/reset/" + token

@@ -27,7 +27,7 @@ type taskRow struct {
 	Left        string // time left while it is due soon: 2天5小时
 }
 
-func rowOf(t store.Task, now time.Time) taskRow {
+func (w *Web) rowOf(t store.Task, now time.Time) taskRow {
 	r := taskRow{Task: t, Now: now}
 	if t.Status != domain.TaskOpen {
 		return r
@@ -39,9 +39,9 @@ func rowOf(t store.Task, now time.Time) taskRow {
 	case left <= dueSoon:
 		r.Soon = true
 		h := int(left.Hours())
-		r.Left = fmt.Sprintf("%d天%d小时", h/24, h%24)
+		r.Left = fmt.Sprintf(w.msg.get("inbox.left_days"), h/24, h%24)
 		if h < 1 {
-			r.Left = fmt.Sprintf("%d分钟", int(left.Minutes()))
+			r.Left = fmt.Sprintf(w.msg.get("inbox.left_minutes"), int(left.Minutes()))
 		}
 	}
 	return r
@@ -94,7 +94,7 @@ func (w *Web) inboxPage(c *gin.Context) {
 	wall := w.now()
 	rows := make([]taskRow, 0, len(page.Tasks))
 	for _, t := range page.Tasks {
-		rows = append(rows, rowOf(t, timeOf(t, page.CampaignTime, wall)))
+		rows = append(rows, w.rowOf(t, timeOf(t, page.CampaignTime, wall)))
 	}
 	next := ""
 	if page.NextCursor != "" {

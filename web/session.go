@@ -111,7 +111,13 @@ func sameOrigin(c *gin.Context) bool {
 
 func (w *Web) setCookie(c *gin.Context, name, value string, maxAge int) {
 	http.SetCookie(c.Writer, &http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge,
-		HttpOnly: true, Secure: w.SecureCookies, SameSite: http.SameSiteStrictMode})
+		HttpOnly: true, Secure: w.secure(c), SameSite: http.SameSiteStrictMode})
+}
+
+// secure says the browser reached zeren over TLS (directly or through a proxy
+// that says so): its cookies are then Secure.
+func (w *Web) secure(c *gin.Context) bool {
+	return w.SecureCookies || c.Request.TLS != nil || c.GetHeader("X-Forwarded-Proto") == "https"
 }
 
 func (w *Web) clearCookie(c *gin.Context, name string) { w.setCookie(c, name, "", -1) }

@@ -83,6 +83,26 @@ func (w *Web) showTask(c *gin.Context, code int, errs map[string]string, values 
 			return
 		}
 	}
+	// A pledge's task shows the pledge's targets (and its proposed ones).
+	var pledge *store.Pledge
+	var targets, proposed []domain.Target
+	if rest, ok := strings.CutPrefix(d.Task.SubjectID, "pledge/"); ok && d.Task.SubjectType == domain.SubjectPledge {
+		var v api.PledgeView
+		if !w.get(c, "/api/v1/pledges/"+rest, &v) {
+			return
+		}
+		pledge = &v.Pledge
+		if err := json.Unmarshal(v.Pledge.Targets, &targets); err != nil {
+			w.fail(c, fmt.Errorf("pledge %s targets: %w", v.Pledge.ID, err))
+			return
+		}
+		if len(v.Pledge.Proposal) > 0 && string(v.Pledge.Proposal) != "null" {
+			if err := json.Unmarshal(v.Pledge.Proposal, &proposed); err != nil {
+				w.fail(c, fmt.Errorf("pledge %s proposal: %w", v.Pledge.ID, err))
+				return
+			}
+		}
+	}
 	key, err := store.NewSecret()
 	if err != nil {
 		w.fail(c, err)
@@ -95,6 +115,7 @@ func (w *Web) showTask(c *gin.Context, code int, errs map[string]string, values 
 		"D": d, "T": d.Task, "Ctx": ctx, "Ladder": ladderOf(rungs, d.Task.DueAt, d.Timeline), "Outcome": outcome,
 		"Kind": d.Task.Kind, "Errors": errs, "V": formValues(values), "Key": key,
 		"Rows": seqN(3), "TargetRows": seqN(5), "Sources": hazardSources, "Counts": reportCounts,
+		"Pledge": pledge, "Targets": targets, "Proposed": proposed,
 	})
 }
 

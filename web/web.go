@@ -217,6 +217,9 @@ func (w *Web) render(c *gin.Context, code int, page string, data pageData) {
 	if data == nil {
 		data = pageData{}
 	}
+	if data["V"] == nil {
+		data["V"] = map[string]string{} // a form's values, empty until a refusal refills it
+	}
 	if s, ok := c.Get(keySession); ok {
 		sess := s.(*session)
 		data["Me"] = sess.person
@@ -228,7 +231,7 @@ func (w *Web) render(c *gin.Context, code int, page string, data pageData) {
 		if v, err := url.QueryUnescape(f); err == nil {
 			data["Flash"] = v
 		}
-		c.SetCookie(flashCookie, "", -1, "/", "", w.SecureCookies, true)
+		w.clearCookie(c, flashCookie)
 	}
 	if code == http.StatusUnprocessableEntity && c.GetHeader("HX-Request") == "true" {
 		// htmx swaps the form with its errors in place; a 4xx would read as a
@@ -256,7 +259,7 @@ const flashCookie = "zeren_flash"
 // flash keeps a message for the next page the browser shows.
 func (w *Web) flash(c *gin.Context, msg string) {
 	http.SetCookie(c.Writer, &http.Cookie{Name: flashCookie, Value: url.QueryEscape(msg), Path: "/", MaxAge: 60,
-		HttpOnly: true, Secure: w.SecureCookies, SameSite: http.SameSiteStrictMode})
+		HttpOnly: true, Secure: w.secure(c), SameSite: http.SameSiteStrictMode})
 }
 
 // seeOther answers a form post: htmx follows HX-Redirect, a plain form the 303.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -401,5 +402,81 @@ func TestCampaignDashboardExportsAndDocuments(t *testing.T) {
 	}
 	if strings.Contains(doc.body, `class="top"`) {
 		t.Error("a document carries the site's header")
+	}
+}
+
+// The administrator opens an account with a one-time link, the person sets
+// their password through it once, and a disabled account cannot sign in; a
+// workbook that is not the template is refused with nothing written.
+func TestAdministration(t *testing.T) {
+	s := newSite(t, true)
+	admin := s.devSignIn(t, "linyou-admin")
+	if p := s.get(t, s.devSignIn(t, "jcg-head"), "/admin"); p.code != http.StatusForbidden {
+		t.Fatalf("a unit head on the admin page: %d", p.code)
+	}
+	page := s.get(t, admin, "/admin")
+	res := s.post(t, admin, "/admin/accounts", url.Values{"_csrf": {csrf(t, page)}, "person": {"zx-head"}, "username": {"Bad Name"}})
+	if res.code != http.StatusUnprocessableEntity || !strings.Contains(res.body, "小写字母") {
+		t.Fatalf("bad username: %d", res.code)
+	}
+	res = s.post(t, admin, "/admin/accounts", url.Values{"_csrf": {csrf(t, page)}, "person": {"zx-head"}, "username": {"zx.head"}})
+	m := regexp.MustCompile(`/reset/([A-Za-z0-9_-]+)`).FindStringSubmatch(res.body)
+	if res.code != http.StatusCreated || m == nil {
+		t.Fatalf("open account: %d %.300s", res.code, res.body)
+	}
+	person := s.browser(t)
+	if p := s.get(t, person, "/reset/"+m[1]); p.code != 200 {
+		t.Fatalf("reset page: %d", p.code)
+	}
+	if p := s.post(t, person, "/reset/"+m[1], url.Values{"password": {"zhaoxian-own-pw"}, "again": {"zhaoxian-own-pw"}}); p.code != http.StatusSeeOther {
+		t.Fatalf("set password: %d %.300s", p.code, p.body)
+	}
+	if p := s.get(t, person, "/inbox"); p.code != 200 {
+		t.Fatalf("signed in after setting the password: %d", p.code)
+	}
+	if p := s.post(t, s.browser(t), "/reset/"+m[1], url.Values{"password": {"another-password"}, "again": {"another-password"}}); p.code != http.StatusNotFound {
+		t.Fatalf("a used link again: %d", p.code)
+	}
+	s.signIn(t, "zx.head", "zhaoxian-own-pw")
+	// Disabled: the sessions end and sign-in is refused.
+	page = s.get(t, admin, "/admin")
+	id := strconv.FormatInt(s.county.IDs["zx-head"], 10)
+	if p := s.post(t, admin, "/admin/accounts/"+id+"/disable", url.Values{"_csrf": {csrf(t, page)}}); p.code != http.StatusSeeOther {
+		t.Fatalf("disable: %d", p.code)
+	}
+	if p := s.get(t, person, "/inbox"); p.code != http.StatusSeeOther {
+		t.Fatalf("a disabled account's session: %d", p.code)
+	}
+	login := s.get(t, s.browser(t), "/login")
+	b := s.browser(t)
+	login = s.get(t, b, "/login")
+	if p := s.post(t, b, "/login", url.Values{"_csrf": {csrf(t, login)}, "username": {"zx.head"}, "password": {"zhaoxian-own-pw"}}); p.code != http.StatusForbidden || !strings.Contains(p.body, "停用") {
+		t.Fatalf("disabled sign-in: %d", p.code)
+	}
+	// The organisation's template downloads; a file that is not one is refused.
+	if p := s.get(t, admin, "/admin/org/template.xlsx"); p.code != 200 || !strings.HasPrefix(p.body, "PK") {
+		t.Fatalf("template: %d", p.code)
+	}
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	_ = mw.WriteField("_csrf", csrf(t, page))
+	fw, _ := mw.CreateFormFile("file", "org.xlsx")
+	_, _ = fw.Write([]byte("not a workbook"))
+	_ = mw.Close()
+	units := testdb.Count(t, s.county.DB, `SELECT count(*) FROM units`)
+	req, _ := http.NewRequest(http.MethodPost, s.srv.URL+"/admin/org/import", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Origin", s.srv.URL)
+	r, err := admin.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := io.ReadAll(r.Body)
+	r.Body.Close()
+	if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(string(out), "未导入任何内容") {
+		t.Fatalf("import of a non-workbook: %d %.300s", r.StatusCode, out)
+	}
+	if n := testdb.Count(t, s.county.DB, `SELECT count(*) FROM units`); n != units {
+		t.Fatalf("units %d → %d after a refused import", units, n)
 	}
 }

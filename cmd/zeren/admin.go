@@ -4,11 +4,14 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
 	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/store"
+	"github.com/zeren-county/zeren/web"
 )
 
 func runMigrate(ctx context.Context, args []string) error {
@@ -115,5 +118,40 @@ func runAudit(ctx context.Context, args []string) error {
 			len(res.Breaks), res.Chains, res.Problem, res.Rows)
 	}
 	fmt.Printf("audit log intact: %d rows in %d chains, every hash and link verified\n", res.Rows, res.Chains)
+	return nil
+}
+
+// runAccount opens a person's web account and prints the one-time link with
+// which they set their password (the first administrator's way in).
+func runAccount(ctx context.Context, args []string) error {
+	var key, username, base string
+	cfg, err := flags("account", args, func(fs *flag.FlagSet) {
+		fs.StringVar(&key, "person", "", "person key (required)")
+		fs.StringVar(&username, "username", "", "account name to sign in with (required)")
+		fs.StringVar(&base, "url", "", "the web address people use (default notify.linkBase)")
+	})
+	if err != nil {
+		return err
+	}
+	if key == "" || username == "" {
+		return fmt.Errorf("-person and -username are required")
+	}
+	if base == "" {
+		base = cfg.Notify.LinkBase
+	}
+	s, err := openStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	p, err := store.PersonByKey(ctx, s.DB, key)
+	if err != nil {
+		return fmt.Errorf("person %q: not found", key)
+	}
+	token, err := web.OpenAccount(ctx, s, p.ID, strings.ToLower(username), 0, time.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Printf("account %s for %s (%s); set the password within 24 hours at:\n%s/reset/%s\n", strings.ToLower(username), p.Name, p.Key, strings.TrimRight(base, "/"), token)
 	return nil
 }

@@ -1,6 +1,6 @@
 // Command zeren is the one binary: dev, worker, api, migrate, seed, token,
-// audit (verify) and demo.
-// channel (set, list, disable) configures a unit's DingTalk and WeCom group robots.
+// account, audit (verify), demo and channel (set, list, disable: a unit's
+// DingTalk and WeCom group robots).
 package main
 
 import (
@@ -22,12 +22,15 @@ usage: zeren <command> [flags]
 commands:
   dev       run everything on this machine: embedded Temporal and its UI, a local
             PostgreSQL (unless DATABASE_URL is set), migrations, the demo county,
-            the worker and the API
+            the worker, the API and the web pages
   worker    run a worker against the Temporal cluster in temporal.yaml
   api       serve the HTTP API
   migrate   apply database migrations (DATABASE_URL)
   seed      load the demo county (DATABASE_URL)
   token     issue a bearer token for a person: zeren token -person KEY
+  account   open a person's web account and print the one-time link to set its
+            password: zeren account -person KEY -username NAME
+  channel   a unit's DingTalk / WeCom group robots: zeren channel set|list|disable
   audit     verify the audit log's hash chain: zeren audit verify
   demo      play the demo county against a running zeren dev: create a fast
             campaign (2020-04 to 2022-12) and act as the units' heads through
@@ -65,6 +68,7 @@ func run(ctx context.Context, args []string) error {
 		"audit":   runAudit,
 		"demo":    runDemo,
 		"channel": runChannel,
+		"account": runAccount,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {
