@@ -89,6 +89,14 @@ func TestWebInARealBrowser(t *testing.T) {
 	b.Do(chromedp.Click(chromedp.CSS(fmt.Sprintf(`a[href="/tasks/%s"]`, work))))
 	waitFor("the task page", `!!document.querySelector("#result")`)
 	shot("task-jcg")
+	// The task page and its form fit a phone too.
+	b.SetViewport(375, 800)
+	if b.ScrollsHorizontally() {
+		sw, cw := b.PageWidths()
+		t.Errorf("the task page scrolls sideways at 375 px (%d > %d)", sw, cw)
+	}
+	shot("task-jcg-375")
+	b.SetViewport(1280, 900)
 	b.Do(chromedp.SendKeys(chromedp.CSS("#result"), "排查液化气站3家，整改隐患5处。"),
 		chromedp.SendKeys(chromedp.CSS("#att-0-name"), "问题清单.pdf"),
 		chromedp.Click(chromedp.CSS(`form[action$="/complete"] button[type=submit]`)))
