@@ -61,7 +61,7 @@ func chineseNumber(n int) string {
 // docNumber is a document's number (文号): 麟安委办〔2021〕12号.
 func (w *Web) docNumber(kind string, at time.Time, n int64) string {
 	short := []rune(w.County)[0]
-	return fmt.Sprintf("%c%s〔%d〕%d号", short, w.msg.get("doc.prefix."+kind), at.In(zone).Year(), n)
+	return fmt.Sprintf(w.msg.get("doc.number"), short, w.msg.get("doc.prefix."+kind), at.In(zone).Year(), n)
 }
 
 func (w *Web) document(c *gin.Context, page string, data pageData) {

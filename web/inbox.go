@@ -24,7 +24,7 @@ type taskRow struct {
 	Overdue     bool
 	OverdueDays int
 	Soon        bool
-	Left        string // time left while it is due soon: 2天5小时
+	Left        string // time left while it is due soon (inbox.left_days)
 }
 
 func (w *Web) rowOf(t store.Task, now time.Time) taskRow {

@@ -47,22 +47,22 @@ func (m messages) has(key string) bool { _, ok := m[key]; return ok }
 // zone is where dates are shown: the county's time.
 var zone = domain.DefaultZone
 
-// chineseTime writes t as 2021年3月5日 18:00 in the county's time.
-func chineseTime(t time.Time) string {
+// time writes t as 2021年3月5日 18:00 in the county's time (format date.time).
+func (m messages) time(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
 	l := t.In(zone)
-	return fmt.Sprintf("%d年%d月%d日 %02d:%02d", l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute())
+	return fmt.Sprintf(m.get("date.time"), l.Year(), l.Month(), l.Day(), l.Hour(), l.Minute())
 }
 
-// chineseDate writes t as 2021年3月5日.
-func chineseDate(t time.Time) string {
+// date writes t as 2021年3月5日 (format date.day).
+func (m messages) date(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
 	l := t.In(zone)
-	return fmt.Sprintf("%d年%d月%d日", l.Year(), l.Month(), l.Day())
+	return fmt.Sprintf(m.get("date.day"), l.Year(), l.Month(), l.Day())
 }
 
 // localInput is t for an <input type=datetime-local> in the county's time.
@@ -87,8 +87,8 @@ func (w *Web) funcs() template.FuncMap {
 			}
 			return fmt.Sprint(key)
 		},
-		"time":   chineseTime,
-		"date":   chineseDate,
+		"time":   w.msg.time,
+		"date":   w.msg.date,
 		"input":  localInput,
 		"static": static.Path,
 		"add":    func(a, b int) int { return a + b },

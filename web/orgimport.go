@@ -25,7 +25,7 @@ func (w *Web) mountOrgImport(a *gin.RouterGroup) {
 
 func (w *Web) orgTemplate(c *gin.Context) {
 	b, err := excel.OrgTemplate()
-	w.sendWorkbook(c, "组织机构导入模板.xlsx", b, err)
+	w.sendWorkbook(c, w.msg.get("admin.template_file"), b, err)
 }
 
 // orgCurrent downloads the registered organisation in the template's form, to edit and import again.
@@ -36,7 +36,7 @@ func (w *Web) orgCurrent(c *gin.Context) {
 		return
 	}
 	b, err := excel.OrgWorkbook(org)
-	w.sendWorkbook(c, "组织机构.xlsx", b, err)
+	w.sendWorkbook(c, w.msg.get("admin.org_file_name"), b, err)
 }
 
 func (w *Web) sendWorkbook(c *gin.Context, name string, b []byte, err error) {

@@ -59,13 +59,13 @@ func Mount(r *gin.Engine, d Deps) (*Web, error) {
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
-	if d.County == "" {
-		d.County = "麟游县"
-	}
 	w := &Web{Deps: d, api: r, now: time.Now}
 	var err error
 	if w.msg, err = loadMessages(); err != nil {
 		return nil, err
+	}
+	if w.County == "" {
+		w.County = w.msg.get("app.county")
 	}
 	if w.pages, err = w.parsePages(); err != nil {
 		return nil, err
@@ -248,7 +248,7 @@ func (w *Web) render(c *gin.Context, code int, page string, data pageData) {
 	}
 	if err := t.ExecuteTemplate(&buf, name, data); err != nil {
 		w.Log.ErrorContext(c.Request.Context(), "render", "page", page, "error", err)
-		c.String(http.StatusInternalServerError, "页面生成失败")
+		c.String(http.StatusInternalServerError, w.msg.get("error.render"))
 		return
 	}
 	c.Data(code, "text/html; charset=utf-8", buf.Bytes())
