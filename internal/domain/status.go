@@ -64,10 +64,36 @@ var (
 	AssessmentPublished = Status{"published"}
 )
 
+// Hazard statuses: a general hazard goes open → submitted → closed (or
+// returned, and submitted again); a major one open → planned (its 五到位 plan)
+// → listed (挂牌督办, plan approved) → submitted → closed, a plan may be
+// returned (plan_returned). Stop orders stand, are lifting (resumption asked)
+// and lifted; a case's steps are its statuses.
+var (
+	HazardOpen         = TaskOpen
+	HazardPlanned      = Status{"planned"}
+	HazardPlanReturned = Status{"plan_returned"}
+	HazardListed       = Status{"listed"}
+	HazardSubmitted    = StatusSubmitted
+	HazardReturned     = StatusReturned
+	HazardClosed       = InterviewClosed
+	StopStanding       = Status{"standing"}
+	StopLifting        = Status{"lifting"}
+	StopLifted         = Status{"lifted"}
+	CaseFiled          = Status{"filed"}
+	CaseInvestigating  = Status{"investigating"}
+	CaseNotified       = Status{"notified"}
+	CaseDecided        = Status{"decided"}
+	CaseExecuting      = Status{"executing"}
+	CaseClosed         = InterviewClosed
+)
+
 var statuses = []Status{TaskOpen, TaskCompleted, TaskCancelled, StatusSubmitted, StatusReturned, StatusApproved,
 	ReportDue, ReportAccepted, PledgeIssued, PledgeSigned, PledgeInForce,
 	InterviewSummoned, InterviewScheduled, InterviewAcknowledged, InterviewHeld, InterviewCommitted, InterviewFulfilled,
-	InterviewClosed, InterviewMerged, PlanTaskDone, AssessmentComputed, AssessmentPublished}
+	InterviewClosed, InterviewMerged, PlanTaskDone, AssessmentComputed, AssessmentPublished,
+	HazardPlanned, HazardPlanReturned, HazardListed, StopStanding, StopLifting, StopLifted,
+	CaseFiled, CaseInvestigating, CaseNotified, CaseDecided, CaseExecuting}
 
 // ParseStatus reads a status by its name.
 func ParseStatus(s string) (Status, error) {

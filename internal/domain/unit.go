@@ -14,9 +14,12 @@ var (
 	KindDepartment = UnitKind{"department"}
 	KindTown       = UnitKind{"town"}
 	KindEnterprise = UnitKind{"enterprise"}
+	// KindProducer is a production unit (生产经营单位) the county supervises
+	// but that does not report monthly nor sign the county's pledges.
+	KindProducer = UnitKind{"producer"}
 )
 
-var unitKinds = []UnitKind{KindCounty, KindCommittee, KindDepartment, KindTown, KindEnterprise}
+var unitKinds = []UnitKind{KindCounty, KindCommittee, KindDepartment, KindTown, KindEnterprise, KindProducer}
 
 // ParseUnitKind reads a kind by its name.
 func ParseUnitKind(s string) (UnitKind, error) {
