@@ -331,3 +331,25 @@ func oneOf(v *ValidationError, field, value string, allowed []string) {
 		v.Add(field, MsgOneOf(allowed...))
 	}
 }
+
+// The task kinds of hazards, stop orders and cases.
+const (
+	// KindHazardRectify: the unit reports what it did to rectify a hazard.
+	KindHazardRectify TaskKind = "hazard.rectify"
+	// KindHazardVerify: the finding body (or, for a major hazard, the supervising department) verifies it (复查): closed or returned.
+	KindHazardVerify TaskKind = "hazard.verify"
+	// KindHazardPlan: the unit submits a major hazard's 五到位 plan.
+	KindHazardPlan TaskKind = "hazard.plan"
+	// KindHazardApprovePlan: the supervising department approves the plan or returns it.
+	KindHazardApprovePlan TaskKind = "hazard.approve_plan"
+	// KindStopResume: the unit applies to resume production (复产申请).
+	KindStopResume TaskKind = "stop.resume"
+	// KindStopAccept: the supervising department's on-site acceptance (复产验收).
+	KindStopAccept TaskKind = "stop.accept"
+	// KindStopApprove: a county leader approves the resumption.
+	KindStopApprove TaskKind = "stop.approve"
+	// KindCaseStep: the authority records a step of an enforcement case with its document's number.
+	KindCaseStep TaskKind = "case.step"
+	// KindCaseDecide: the authority's decision (warning, fine with amount, stop order, …).
+	KindCaseDecide TaskKind = "case.decide"
+)

@@ -27,14 +27,16 @@ const (
 // TaskKinds lists every kind.
 var TaskKinds = []TaskKind{KindAssignmentComplete, KindAssignmentReview, KindExtensionDecide, KindPledgeSign, KindPledgeCountersign, KindReportSubmit, KindReportReview,
 	KindInterviewSchedule, KindInterviewAcknowledge, KindInterviewMinutes, KindInterviewCommitments, KindInterviewFulfil, KindInterviewConfirm,
-	KindPlanTaskDone, KindAssessmentApprove}
+	KindPlanTaskDone, KindAssessmentApprove,
+	KindHazardRectify, KindHazardVerify, KindHazardPlan, KindHazardApprovePlan, KindStopResume, KindStopAccept, KindStopApprove,
+	KindCaseStep, KindCaseDecide}
 
 // ExtensionDecisionDays is how long the issuing unit has to decide a request for more time.
 const ExtensionDecisionDays = 3
 
 // Extendable says whether the assignee of this kind may ask for more time.
 func (k TaskKind) Extendable() bool {
-	return k == KindAssignmentComplete || k == KindReportSubmit || k == KindPlanTaskDone || k == KindInterviewFulfil
+	return k == KindAssignmentComplete || k == KindReportSubmit || k == KindPlanTaskDone || k == KindInterviewFulfil || k == KindHazardRectify
 }
 
 // ParseTaskKind checks a kind name.
@@ -75,6 +77,11 @@ type Completion struct {
 	// Decision and Comment: approvals.
 	Decision string `json:"decision,omitempty"`
 	Comment  string `json:"comment,omitempty"`
+	// Plan: a major hazard's 五到位 plan.
+	Plan *Plan `json:"plan,omitempty"`
+	// Number and Fine: an enforcement case's step (its document's number) and decision.
+	Number string   `json:"number,omitempty"`
+	Fine   *float64 `json:"fine,omitempty"`
 }
 
 const (
@@ -99,6 +106,15 @@ var completionFields = map[TaskKind][]string{
 	KindInterviewConfirm:     {"decision", "comment"},
 	KindPlanTaskDone:         {"result", "attachments"},
 	KindAssessmentApprove:    {"decision", "comment"},
+	KindHazardRectify:        {"result", "attachments"},
+	KindHazardVerify:         {"decision", "comment"},
+	KindHazardPlan:           {"measures", "funds", "deadline", "responsible", "contingency"},
+	KindHazardApprovePlan:    {"decision", "comment"},
+	KindStopResume:           {"result", "attachments"},
+	KindStopAccept:           {"decision", "comment"},
+	KindStopApprove:          {"decision", "comment"},
+	KindCaseStep:             {"note", "number"},
+	KindCaseDecide:           {"decision", "fine", "note", "number"},
 }
 
 // DecodeCompletion reads and validates a completion payload for a kind: unknown
@@ -159,6 +175,26 @@ func DecodeCompletion(kind TaskKind, raw []byte) (Completion, error) {
 			DecodeField(v, k, val, &c.Minutes)
 		case "commitments":
 			DecodeField(v, k, val, &c.Commitments)
+		case "measures", "funds", "deadline", "responsible", "contingency":
+			if c.Plan == nil {
+				c.Plan = &Plan{}
+			}
+			switch k {
+			case "measures":
+				DecodeField(v, k, val, &c.Plan.Measures)
+			case "funds":
+				DecodeField(v, k, val, &c.Plan.Funds)
+			case "deadline":
+				DecodeField(v, k, val, &c.Plan.Deadline)
+			case "responsible":
+				DecodeField(v, k, val, &c.Plan.Responsible)
+			case "contingency":
+				DecodeField(v, k, val, &c.Plan.Contingency)
+			}
+		case "number":
+			DecodeField(v, k, val, &c.Number)
+		case "fine":
+			DecodeField(v, k, val, &c.Fine)
 		case "figures", "progress", "problems", "next_steps":
 			if c.Report == nil {
 				c.Report = &Report{}
@@ -171,7 +207,7 @@ func DecodeCompletion(kind TaskKind, raw []byte) (Completion, error) {
 		return c, v
 	}
 	switch kind {
-	case KindAssignmentComplete, KindPlanTaskDone, KindInterviewFulfil:
+	case KindAssignmentComplete, KindPlanTaskDone, KindInterviewFulfil, KindHazardRectify, KindStopResume:
 		checkText(v, "result", &c.Result, true)
 		if len(c.Attachments) > maxAttachments {
 			v.Add("attachments", MsgAtMostItems(maxAttachments))
@@ -181,7 +217,7 @@ func DecodeCompletion(kind TaskKind, raw []byte) (Completion, error) {
 			v.Text(fmt.Sprintf("attachments[%d].name", i), &a.Name, true, 200)
 			v.Text(fmt.Sprintf("attachments[%d].ref", i), &a.Ref, true, 2000)
 		}
-	case KindAssignmentReview, KindPledgeCountersign, KindAssessmentApprove:
+	case KindAssignmentReview, KindPledgeCountersign, KindAssessmentApprove, KindHazardVerify, KindHazardApprovePlan, KindStopAccept, KindStopApprove:
 		checkApproval(v, &c, DecisionApprove)
 	case KindPledgeSign:
 		switch c.Decision {
@@ -209,6 +245,28 @@ func DecodeCompletion(kind TaskKind, raw []byte) (Completion, error) {
 		}
 		checkText(v, "place", &c.Place, true)
 		checkText(v, "leader", &c.Leader, true)
+	case KindHazardPlan:
+		if c.Plan == nil {
+			c.Plan = &Plan{}
+		}
+		c.Plan.Validate("", v)
+	case KindCaseStep:
+		checkText(v, "note", &c.Note, false)
+		v.Text("number", &c.Number, false, 100)
+	case KindCaseDecide:
+		if !slices.Contains(CaseDecisions, c.Decision) {
+			v.Add("decision", MsgOneOf(CaseDecisions...))
+		}
+		switch {
+		case c.Decision == "fine" && c.Fine == nil:
+			v.Add("fine", "罚款决定应填写罚款金额")
+		case c.Fine != nil && (*c.Fine < 0 || *c.Fine > MaxFine):
+			v.Add("fine", MsgRange(0, MaxFine))
+		case c.Fine != nil && c.Decision != "fine" && *c.Fine > 0:
+			v.Add("fine", "只有罚款决定填写金额")
+		}
+		checkText(v, "note", &c.Note, false)
+		v.Text("number", &c.Number, true, 100)
 	case KindInterviewAcknowledge:
 		checkText(v, "note", &c.Note, false)
 	case KindInterviewMinutes:
@@ -440,4 +498,7 @@ const (
 	SubjectInterview  = "interview"
 	SubjectPlanTask   = "plan-task"
 	SubjectAssessment = "assessment"
+	SubjectHazard     = "hazard"
+	SubjectStopOrder  = "stop-order"
+	SubjectCase       = "case"
 )

@@ -25,7 +25,7 @@ func TestDecodeCompletion(t *testing.T) {
 		{KindAssignmentReview, `{"decision":"maybe"}`, "decision"},
 		{KindExtensionDecide, `{"decision":"refuse"}`, ""},
 		{KindExtensionDecide, `{"decision":"return"}`, "decision"},
-		{TaskKind("hazard.verify"), `{}`, "kind"},
+		{TaskKind("hazard.unknown"), `{}`, "kind"},
 		{KindReportSubmit, `{"figures":{"inspections":3,"hazards_found":{"daily":5},"hazards_rectified":{"daily":5}},"next_steps":"继续排查"}`, ""},
 		{KindReportSubmit, `{"figures":{"inspections":-1},"next_steps":"x"}`, "figures.inspections"},
 		{KindReportSubmit, `{"figures":{"hazards_found":{"daily":2},"hazards_rectified":{"daily":3}},"next_steps":"x"}`, "figures.hazards_rectified.daily"},
