@@ -72,6 +72,31 @@ func applyStep(ctx context.Context, tx *sqlx.Tx, step contract.Step) (before, af
 		}
 		b, a, err := store.UpdateInterview(ctx, tx, store.InterviewUpdate{ID: id, Status: step.Status, Step: o.InterviewCompletion, Result: o.Result, Comment: o.Comment, At: step.At})
 		return b.Status, a.Status, a.UnitID, err
+	case domain.SubjectHazard:
+		id, err := strconv.ParseInt(step.ID, 10, 64)
+		if err != nil {
+			return before, after, 0, fmt.Errorf("hazard step: id %q: %w", step.ID, err)
+		}
+		var rectification *string
+		if step.Status == domain.HazardSubmitted {
+			rectification = &o.Result
+		}
+		b, a, err := store.SetHazardState(ctx, tx, id, step.Status, o.Plan, rectification, nil, step.At)
+		return b.Status, a.Status, a.UnitID, err
+	case domain.SubjectStopOrder:
+		id, err := strconv.ParseInt(step.ID, 10, 64)
+		if err != nil {
+			return before, after, 0, fmt.Errorf("stop order step: id %q: %w", step.ID, err)
+		}
+		b, a, err := store.SetStopState(ctx, tx, id, step.Status, step.At)
+		return b.Status, a.Status, a.UnitID, err
+	case domain.SubjectCase:
+		id, err := strconv.ParseInt(step.ID, 10, 64)
+		if err != nil {
+			return before, after, 0, fmt.Errorf("case step: id %q: %w", step.ID, err)
+		}
+		b, a, err := store.SetCaseStep(ctx, tx, id, step.Status, o.Decision, o.Fine, o.Number, step.At)
+		return b.Step, a.Step, a.UnitID, err
 	}
 	return before, after, 0, temporal.NewNonRetryableApplicationError(fmt.Sprintf("a step of an unknown subject %q", step.Subject), contract.ErrDataRejected, nil)
 }

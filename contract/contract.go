@@ -362,6 +362,8 @@ const (
 	ActSteerCampaignProcesses  = "SteerCampaignProcesses"
 	ActEndCampaign             = "EndCampaign"
 	ActCancelCampaignProcesses = "CancelCampaignProcesses"
+	ActListHazard              = "ListHazard"
+	ActStopHazardsOpen         = "StopHazardsOpen"
 )
 
 // Activities lists every activity name: the worker must register each.
@@ -369,7 +371,8 @@ var Activities = []string{ActCensus, ActCreateTask, ActCompleteTask, ActMoveTask
 	ActRecordAssignment, ActPledgeSpecs, ActRecordPledge,
 	ActPlanReports, ActStartReportProcesses, ActCancelReportProcesses, ActTallyReports, ActRecordReport,
 	ActRecordInterview, ActInterviewItems, ActRecordPlanTask, ActPlanTaskDone,
-	ActComputeAssessment, ActPublishAssessment, ActSteerCampaignProcesses, ActEndCampaign, ActCancelCampaignProcesses}
+	ActComputeAssessment, ActPublishAssessment, ActSteerCampaignProcesses, ActEndCampaign, ActCancelCampaignProcesses,
+	ActListHazard, ActStopHazardsOpen}
 
 // Census is a count of the organisation and the schema version.
 type Census struct {
@@ -588,4 +591,100 @@ type CancelProcessesInput struct {
 	CampaignID string   `json:"campaign_id"`
 	Also       []string `json:"also,omitempty"`
 	Reason     string   `json:"reason"`
+}
+
+// Hazards, stop orders and enforcement cases (issue 13).
+const (
+	HazardWorkflow    = "Hazard"
+	StopOrderWorkflow = "StopOrder"
+	CaseWorkflow      = "EnforcementCase"
+)
+
+// HazardID is a hazard's process: hazard/{id}.
+func HazardID(id int64) string { return fmt.Sprintf("hazard/%d", id) }
+
+// StopOrderID is the process that lifts a stop order: stop-order/{id}.
+func StopOrderID(id int64) string { return fmt.Sprintf("stop-order/%d", id) }
+
+// CaseID is an enforcement case's process: case/{id}.
+func CaseID(id int64) string { return fmt.Sprintf("case/%d", id) }
+
+// HazardInput starts a hazard's closed loop. A general hazard: the unit
+// rectifies by the deadline → the finding body verifies (复查) → closed or
+// returned. A major one: the unit's 五到位 plan → the supervising department
+// approves or returns it → listed for county supervision (挂牌督办, the named
+// leader) with a public notice → rectification → verification by the
+// supervising department → closed.
+type HazardInput struct {
+	ID       int64     `json:"id"`
+	Title    string    `json:"title"`
+	UnitID   int64     `json:"unit_id"`
+	Level    string    `json:"level"`
+	Deadline time.Time `json:"deadline"`
+	FoundAt  time.Time `json:"found_at"`
+	// FinderUnitID verifies a general hazard in the role VerifierRole.
+	FinderUnitID int64       `json:"finder_unit_id"`
+	VerifierRole domain.Role `json:"verifier_role"`
+	// SupervisorUnitID is the supervising department: it approves a major
+	// hazard's plan and verifies its rectification, as its unit head.
+	SupervisorUnitID int64 `json:"supervisor_unit_id"`
+	// CountyUnitID sends the letters of a listed hazard; LeaderID supervises it.
+	CountyUnitID int64               `json:"county_unit_id"`
+	LeaderID     int64               `json:"leader_id,omitempty"`
+	Policy       domain.HazardPolicy `json:"policy"`
+	CampaignID   string              `json:"campaign_id,omitempty"`
+}
+
+// HazardResult is how a hazard's loop ended.
+type HazardResult struct {
+	Status   domain.Status `json:"status"`
+	Rounds   int           `json:"rounds"`
+	ClosedAt time.Time     `json:"closed_at"`
+}
+
+// ListHazardInput lists a major hazard for county supervision with its public notice.
+type ListHazardInput struct {
+	HazardID     int64     `json:"hazard_id"`
+	LeaderID     int64     `json:"leader_id"`
+	IssuerUnitID int64     `json:"issuer_unit_id"`
+	UnitID       int64     `json:"unit_id"`
+	Title        string    `json:"title"`
+	At           time.Time `json:"at"`
+}
+
+// StopOrderInput starts the lifting of a stop order: the unit applies to
+// resume (复产申请) once the hazards behind it are closed → the supervising
+// department accepts on site (复产验收) → a county leader approves → lifted.
+type StopOrderInput struct {
+	ID               int64  `json:"id"`
+	Title            string `json:"title"`
+	UnitID           int64  `json:"unit_id"`
+	SupervisorUnitID int64  `json:"supervisor_unit_id"`
+	CountyUnitID     int64  `json:"county_unit_id"`
+	// StepDays is how long each decision may take; default 5.
+	StepDays int           `json:"step_days,omitempty"`
+	Ladder   domain.Ladder `json:"ladder,omitempty"`
+}
+
+// StopOrderResult is when a stop order was lifted.
+type StopOrderResult struct {
+	Rounds   int       `json:"rounds"`
+	LiftedAt time.Time `json:"lifted_at"`
+}
+
+// CaseInput starts an enforcement case's steps (调查取证 → 告知 → 决定 → 执行 → 结案), each a
+// task of the authority with a ladder.
+type CaseInput struct {
+	ID              int64         `json:"id"`
+	Title           string        `json:"title"`
+	UnitID          int64         `json:"unit_id"`
+	AuthorityUnitID int64         `json:"authority_unit_id"`
+	StepDays        int           `json:"step_days,omitempty"`
+	Ladder          domain.Ladder `json:"ladder,omitempty"`
+}
+
+// CaseResult is a closed case.
+type CaseResult struct {
+	Decision string    `json:"decision"`
+	ClosedAt time.Time `json:"closed_at"`
 }

@@ -22,5 +22,8 @@ func RegisterWorkflows(r WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(Interview, workflow.RegisterOptions{Name: contract.InterviewWorkflow})
 	r.RegisterWorkflowWithOptions(PlanTask, workflow.RegisterOptions{Name: contract.PlanTaskWorkflow})
 	r.RegisterWorkflowWithOptions(Assessment, workflow.RegisterOptions{Name: contract.AssessmentWorkflow})
+	r.RegisterWorkflowWithOptions(Hazard, workflow.RegisterOptions{Name: contract.HazardWorkflow})
+	r.RegisterWorkflowWithOptions(StopOrder, workflow.RegisterOptions{Name: contract.StopOrderWorkflow})
+	r.RegisterWorkflowWithOptions(EnforcementCase, workflow.RegisterOptions{Name: contract.CaseWorkflow})
 	r.RegisterWorkflowWithOptions(Campaign, workflow.RegisterOptions{Name: contract.CampaignWorkflow})
 }

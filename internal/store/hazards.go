@@ -344,6 +344,12 @@ s.issued_by, s.issued_at, s.lifted_at FROM stop_orders s JOIN units u ON u.id = 
 
 // InsertStopOrder issues a stop order once per key (created false on a repeat).
 func InsertStopOrder(ctx context.Context, tx *sqlx.Tx, o StopOrder) (int64, bool, error) {
+	if o.FaceIDs == nil {
+		o.FaceIDs = pq.Int64Array{}
+	}
+	if o.HazardIDs == nil {
+		o.HazardIDs = pq.Int64Array{}
+	}
 	var id int64
 	err := sqlx.GetContext(ctx, tx, &id, `INSERT INTO stop_orders (unit_id, scope, face_ids, reason, hazard_ids, case_id, key, issued_by, issued_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (key) DO NOTHING RETURNING id`,
