@@ -1,5 +1,7 @@
 // Package seed loads the demo county (Linyou County, from the source report)
-// into the store: units, committees, supervision, people and their roles.
+// into the store: units, committees, supervision, people and their roles,
+// and its production units (demo data: producers by sector, the coal mines'
+// working faces; producers.go).
 package seed
 
 import (
@@ -56,6 +58,8 @@ type County struct {
 	Enterprises  []unitSpec   `yaml:"enterprises"`
 	Committees   []unitSpec   `yaml:"committees"`
 	OfficePeople []personSpec `yaml:"office_people"`
+	// ProductionUnits are the supervised production units (demo data).
+	ProductionUnits ProductionUnits `yaml:"production_units"`
 	// PledgeTemplates and Duties by unit kind.
 	PledgeTemplates map[string][]domain.Target `yaml:"pledge_templates"`
 	Duties          map[string][]string        `yaml:"duties"`
@@ -87,7 +91,8 @@ type Person struct {
 }
 
 // Load writes the demo county into the database in one transaction. It is
-// idempotent: loading twice leaves the same rows.
+// idempotent: loading twice leaves the same rows. It answers the people of
+// the organisation; the producers' heads are listed by ProducerHeads.
 func Load(ctx context.Context, s *store.Store) ([]Person, error) {
 	c, err := Demo()
 	if err != nil {
@@ -224,6 +229,11 @@ func load(ctx context.Context, tx *sqlx.Tx, c County) ([]Person, error) {
 		if err := person(p.Key, p.Name, p.Title, office, role); err != nil {
 			return nil, err
 		}
+	}
+	// The production units and their heads, who are not among the people
+	// Load answers (see ProducerHeads).
+	if err := loadProductionUnits(ctx, tx, c, ids); err != nil {
+		return nil, err
 	}
 	if err := loadCampaign(ctx, tx, c, ids); err != nil {
 		return nil, err
