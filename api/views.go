@@ -189,3 +189,37 @@ type InboxCounts struct {
 	Overdue int                `json:"overdue"`
 	ByKind  []store.InboxCount `json:"by_kind"`
 }
+
+// InspectionList answers a list of inspections (without their visits).
+type InspectionList struct {
+	Inspections []store.Inspection `json:"inspections"`
+}
+
+// HazardList answers a list of hazards (隐患台账).
+type HazardList struct {
+	Hazards []store.Hazard `json:"hazards"`
+}
+
+// HazardDetail is a hazard with its evidence files.
+type HazardDetail struct {
+	Hazard store.Hazard       `json:"hazard"`
+	Files  []store.HazardFile `json:"files"`
+}
+
+// StopOrderList answers a list of stop orders, standing first.
+type StopOrderList struct {
+	StopOrders []store.StopOrder `json:"stop_orders"`
+}
+
+// CaseList answers a list of enforcement cases.
+type CaseList struct {
+	Cases []store.Case `json:"cases"`
+}
+
+// Statistics are the figures counted from the records over a period.
+type Statistics struct {
+	CampaignID string `json:"campaign_id"`
+	From       string `json:"from"`
+	To         string `json:"to"`
+	store.Stats
+}

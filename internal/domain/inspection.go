@@ -353,3 +353,7 @@ const (
 	// KindCaseDecide: the authority's decision (warning, fine with amount, stop order, …).
 	KindCaseDecide TaskKind = "case.decide"
 )
+
+// CovertCheckPoints are deducted from a mine whose leader on duty a covert
+// check (暗访) found not to have gone down with the shift (带班下井), once per mine and month.
+const CovertCheckPoints = 1.0

@@ -520,3 +520,49 @@ func SetCaseStep(ctx context.Context, tx sqlx.ExtContext, id int64, step domain.
 	after, err := CaseByID(ctx, tx, id)
 	return before, after, err
 }
+
+// UnitProduction is a production unit's sector and supervising department
+// (domain.ErrNotFound when the unit is not a production unit).
+func UnitProduction(ctx context.Context, db sqlx.ExtContext, unitID int64) (sector string, supervisorID int64, err error) {
+	var row struct {
+		Sector     string `db:"sector"`
+		Supervisor int64  `db:"supervisor_unit_id"`
+	}
+	if err := sqlx.GetContext(ctx, db, &row, `SELECT sector, supervisor_unit_id FROM production_units WHERE unit_id = $1`, unitID); err != nil {
+		return "", 0, fmt.Errorf("production unit %d: %w", unitID, mapError(err))
+	}
+	return row.Sector, row.Supervisor, nil
+}
+
+// FaceIDsByCode maps a unit's face codes to their ids; an unknown code is absent.
+func FaceIDsByCode(ctx context.Context, db sqlx.ExtContext, unitID int64, codes []string) (map[string]int64, error) {
+	var rows []struct {
+		ID   int64  `db:"id"`
+		Code string `db:"code"`
+	}
+	if err := sqlx.SelectContext(ctx, db, &rows, `SELECT id, code FROM work_faces WHERE unit_id = $1 AND code = ANY($2)`, unitID, pq.Array(codes)); err != nil {
+		return nil, mapError(err)
+	}
+	out := map[string]int64{}
+	for _, r := range rows {
+		out[r.Code] = r.ID
+	}
+	return out, nil
+}
+
+// HasRole says whether anyone holds role in the unit.
+func HasRole(ctx context.Context, db sqlx.ExtContext, unitID int64, role domain.Role) (bool, error) {
+	var n int
+	err := sqlx.GetContext(ctx, db, &n, `SELECT count(*) FROM role_grants WHERE unit_id = $1 AND role = $2`, unitID, role.String())
+	return n > 0, mapError(err)
+}
+
+// CountyLeader is the county's first leader: by default the supervisor of a listed hazard (挂牌督办).
+func CountyLeader(ctx context.Context, db sqlx.ExtContext, countyID int64) (int64, error) {
+	var id int64
+	err := sqlx.GetContext(ctx, db, &id, `SELECT person_id FROM role_grants WHERE unit_id = $1 AND role = 'leader' ORDER BY person_id LIMIT 1`, countyID)
+	if err != nil {
+		return 0, fmt.Errorf("county leader: %w", mapError(err))
+	}
+	return id, nil
+}

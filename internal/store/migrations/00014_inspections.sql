@@ -148,7 +148,14 @@ CREATE TABLE cases (
 );
 CREATE INDEX cases_unit_idx ON cases (unit_id, filed_on);
 
+-- A covert check (暗访) that finds a mine's leader did not go down with the
+-- shift summons the enterprise's head.
+ALTER TABLE interviews DROP CONSTRAINT interviews_source_check;
+ALTER TABLE interviews ADD CONSTRAINT interviews_source_check CHECK (source IN ('ladder', 'ranking', 'manual', 'covert'));
+
 -- +goose Down
+ALTER TABLE interviews DROP CONSTRAINT interviews_source_check;
+ALTER TABLE interviews ADD CONSTRAINT interviews_source_check CHECK (source IN ('ladder', 'ranking', 'manual'));
 DROP TABLE cases;
 DROP TABLE stop_orders;
 DROP TABLE hazard_files;
