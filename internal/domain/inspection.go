@@ -43,10 +43,16 @@ var CoalMajorCategories = []string{
 // OtherCategories are the categories used outside coal mines.
 var OtherCategories = []string{"安全管理", "设备设施", "作业环境", "消防安全", "危险化学品", "用电安全", "特种作业", "应急管理", "其他"}
 
-// CategoriesFor are the hazard categories a sector's units take.
-func CategoriesFor(sector string) []string {
-	if sector == "coal_mine" {
+// CategoriesFor are the hazard categories a unit of a sector takes at a
+// level: a major hazard at a coal mine is one of the national standard's
+// categories; general ones (and other sectors') take OtherCategories, and a
+// coal mine's general hazard may also name the standard's category it touches.
+func CategoriesFor(sector, level string) []string {
+	switch {
+	case sector == "coal_mine" && level == HazardMajor:
 		return CoalMajorCategories
+	case sector == "coal_mine":
+		return append(slices.Clone(OtherCategories), CoalMajorCategories...)
 	}
 	return OtherCategories
 }
@@ -149,7 +155,7 @@ func (h *NewHazard) Validate(sector string, now time.Time, v *ValidationError) {
 	oneOf(v, "level", h.Level, []string{HazardGeneral, HazardMajor})
 	oneOf(v, "found_by", h.FoundBy, HazardFinders)
 	if sector != "" {
-		oneOf(v, "category", h.Category, CategoriesFor(sector))
+		oneOf(v, "category", h.Category, CategoriesFor(sector, h.Level))
 	}
 	v.Text("description", &h.Description, true, 5000)
 	v.Text("location", &h.Location, false, 500)

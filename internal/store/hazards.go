@@ -64,12 +64,15 @@ func (d *Date) Scan(src any) error {
 	return nil
 }
 
-// MarshalText writes the day.
-func (d Date) MarshalText() ([]byte, error) { return []byte(d.Format(time.DateOnly)), nil }
+// MarshalJSON writes the day ("2020-06-01"), not the embedded instant.
+func (d Date) MarshalJSON() ([]byte, error) { return []byte(`"` + d.Format(time.DateOnly) + `"`), nil }
 
-// UnmarshalText reads a day.
-func (d *Date) UnmarshalText(b []byte) error {
-	t, err := time.Parse(time.DateOnly, string(b))
+// UnmarshalJSON reads a day.
+func (d *Date) UnmarshalJSON(b []byte) error {
+	if len(b) < 2 || b[0] != '"' || b[len(b)-1] != '"' {
+		return fmt.Errorf("date: %s is not a quoted day", b)
+	}
+	t, err := time.Parse(time.DateOnly, string(b[1:len(b)-1]))
 	d.Time = t
 	return err
 }
