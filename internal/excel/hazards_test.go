@@ -319,8 +319,9 @@ func TestParseHazardsErrors(t *testing.T) {
 		with(8, "2022-06-01"),             // 10: more than a year away
 		with(6, strings.Repeat("巷", 501)), // 11: location too long
 		ok,                                // 12: the same as row 2
-		{"cmm", "", "冲击地压", "重大", "安全管理", "x", "", "2021-03-18", "2021-03-25"},                                  // 13: not a category of a coal mine's major hazards
-		{"fm-01", "", "其他", "一般", "瓦斯超限作业", "x", "", time.Date(2017, 1, 1, 0, 0, 0, 0, time.UTC), "2021-03-25"}, // 14: category, found too early
+		{"cmm", "", "冲击地压", "重大", "安全管理", "x", "", "2021-03-18", "2021-03-25"},                                   // 13: not a category of a coal mine's major hazards
+		{"fm-01", "", "其他", "一般", "瓦斯超限作业", "x", "", time.Date(2021, 3, 18, 0, 0, 0, 0, time.UTC), "2021-03-25"}, // 14: not a category of a non-coal mine
+		with(7, time.Date(1999, 12, 31, 0, 0, 0, 0, time.UTC)),                                                   // 15: found too long ago
 	})
 	hazards, errs := excel.ParseHazards(bytes.NewReader(file), sectorOf, parseNow)
 	if hazards != nil {
@@ -331,7 +332,7 @@ func TestParseHazardsErrors(t *testing.T) {
 		col string
 	}
 	want := []at{{3, "A"}, {4, "A"}, {5, "B"}, {5, "C"}, {5, "D"}, {5, "F"}, {6, "H"}, {7, "H"}, {8, "I"}, {9, "I"},
-		{10, "I"}, {11, "G"}, {12, "F"}, {13, "E"}, {14, "E"}, {14, "H"}}
+		{10, "I"}, {11, "G"}, {12, "F"}, {13, "E"}, {14, "E"}, {15, "H"}}
 	var got []at
 	for _, e := range errs {
 		if e.Sheet != "隐患" {
@@ -346,8 +347,8 @@ func TestParseHazardsErrors(t *testing.T) {
 		{3, "A"}: "单位“xkm”不存在", {5, "C"}: "隐患来源“通风”应为以下之一：一通三防、冲击地压、日常监管、其他",
 		{5, "D"}: "隐患等级“较大”应为以下之一：一般、重大", {5, "F"}: "隐患描述不能为空",
 		{6, "H"}: "发现日期不能晚于今天", {7, "H"}: "发现日期“上周”不是日期", {8, "I"}: "整改期限不能早于发现日期",
-		{9, "I"}: "整改期限不能为空", {10, "I"}: "整改期限应在一年之内", {11, "G"}: "隐患部位不能超过 500 个字符",
-		{12, "F"}: "与第2行重复", {13, "E"}: "隐患类别“安全管理”不适用于煤矿的重大隐患，应为以下之一（见“隐患类别”表）：超能力", {14, "E"}: "不适用于非煤矿山的一般隐患", {14, "H"}: "发现日期不能早于三年前",
+		{9, "I"}: "整改期限不能为空", {10, "I"}: "一年之内", {11, "G"}: "隐患部位不能超过 500 个字符",
+		{12, "F"}: "与第2行重复", {13, "E"}: "隐患类别“安全管理”不适用于煤矿的重大隐患，应为以下之一（见“隐患类别”表）：超能力", {14, "E"}: "不适用于非煤矿山的一般隐患", {15, "H"}: "发现日期不能早于",
 	}
 	for _, e := range errs {
 		if w, ok := messages[at{e.Row, e.Column}]; ok && !strings.Contains(e.Message, w) {
