@@ -1,0 +1,85 @@
+package excel_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/zeren-county/zeren/internal/excel"
+	"github.com/zeren-county/zeren/internal/store"
+)
+
+func TestStatisticsTable(t *testing.T) {
+	count := func(found, closed int, percent *float64) store.HazardCount {
+		return store.HazardCount{Found: found, Closed: closed, Open: found - closed, Percent: percent}
+	}
+	st := store.Stats{
+		Inspections: store.InspectionStats{
+			InspectionCount: store.InspectionCount{UnitsInspected: 73, Inspections: 20, Visits: 140},
+			ByKind: map[string]store.InspectionCount{
+				"supervision": {UnitsInspected: 73, Inspections: 8, Visits: 88},
+				"enforcement": {UnitsInspected: 10, Inspections: 12, Visits: 52},
+			},
+		},
+		Hazards: store.HazardStats{
+			HazardCount: count(300, 298, ptr(99.3)),
+			BySource:    map[string]store.HazardCount{"ventilation": count(158, 158, ptr(100.0)), "daily": count(142, 140, ptr(98.6))},
+			ByLevel:     map[string]store.HazardCount{"general": count(299, 298, ptr(99.7)), "major": count(1, 0, ptr(0.0))},
+			BySector:    map[string]store.HazardCount{"coal_mine": count(290, 288, ptr(99.3)), "none": count(10, 10, ptr(100.0))},
+		},
+		StopOrders: store.StopOrderStats{Units: store.StopCount{Issued: 2, Lifted: 2}, Faces: store.StopCount{Issued: 7, Standing: 1, Lifted: 6},
+			HeadingFaces: store.StopCount{Issued: 6, Lifted: 6}, CoalFaces: store.StopCount{Issued: 1, Standing: 1}},
+		Cases: store.CaseStats{Filed: 32, Closed: 30, Decided: 6, Fines: 120500.5, ByDecision: map[string]int{"fine": 5, "stop": 1}},
+		Exams: store.ExamStats{Examined: 300, Passed: 280, Percent: ptr(93.3)},
+	}
+	b, err := excel.StatisticsTable(excel.StatsSheet{Title: "2020年检查执法统计", Stats: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := open(t, b, "检查", "隐患", "停产整顿", "执法处罚", "逢查必考")
+	header(t, f, "检查", 2, 1, "检查类别", "检查次数（次）", "检查单位（家次）", "检查单位（家）")
+	header(t, f, "隐患", 2, 2, "分类", "项目", "发现（项）", "已整改（项）", "未整改（项）", "整改率")
+	header(t, f, "停产整顿", 2, 1, "对象", "下达（个）", "未解除（个）", "已解除（个）")
+	header(t, f, "执法处罚", 2, 1, "项目", "数量")
+	header(t, f, "逢查必考", 2, 0, "考试人数（人）", "合格人数（人）", "合格率")
+	for sheet, rows := range map[string]map[int][]string{
+		"检查": {3: {"督导检查", "8", "88", "73"}, 4: {"执法检查", "12", "52", "10"}, 8: {"日常检查", "0", "0", "0"},
+			9: {"合计", "20", "140", "73"}},
+		"隐患": {3: {"合计", "全部隐患", "300", "298", "2", "99.3%"}, 4: {"按来源", "一通三防", "158", "158", "0", "100.0%"},
+			5: {"按来源", "冲击地压", "0", "0", "0"}, 8: {"按等级", "一般隐患", "299", "298", "1", "99.7%"},
+			9: {"按等级", "重大隐患", "1", "0", "1", "0.0%"}, 10: {"按行业", "煤矿", "290", "288", "2", "99.3%"},
+			19: {"按行业", "未分行业", "10", "10", "0", "100.0%"}},
+		"停产整顿": {3: {"停产整顿单位", "2", "0", "2"}, 4: {"停止作业工作面", "7", "1", "6"}, 5: {"其中：掘进工作面", "6", "0", "6"},
+			6: {"其中：采煤工作面", "1", "1", "0"}},
+		"执法处罚": {3: {"立案（件）", "32"}, 4: {"结案（件）", "30"}, 5: {"作出处理决定（件）", "6"}, 6: {"其中：警告（件）", "0"},
+			7: {"其中：罚款（件）", "5"}, 8: {"其中：责令停产停业（件）", "1"}, 12: {"罚款金额（元）", "120,500.50"}},
+		"逢查必考": {3: {"300", "280", "93.3%"}},
+	} {
+		for n, want := range rows {
+			if got := row(t, f, sheet, n); !slices.Equal(got, want) {
+				t.Errorf("%s row %d: %q, want %q", sheet, n, got, want)
+			}
+		}
+	}
+	if got := row(t, f, "隐患", 20); got != nil {
+		t.Errorf("隐患 row 20: %q, want none", got)
+	}
+	if c := fill(t, f, "隐患", "E3"); c != "FFC7CE" {
+		t.Errorf("open hazards fill %q", c)
+	}
+	if c := fill(t, f, "隐患", "E4"); c != "" {
+		t.Errorf("no open hazards, fill %q", c)
+	}
+
+	// nothing counted: zeros, no percentages
+	b, err = excel.StatisticsTable(excel.StatsSheet{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f = open(t, b, "检查", "隐患", "停产整顿", "执法处罚", "逢查必考")
+	if got := row(t, f, "隐患", 2); !slices.Equal(got, []string{"合计", "全部隐患", "0", "0", "0"}) {
+		t.Errorf("empty 隐患 total %q", got)
+	}
+	if got := row(t, f, "逢查必考", 2); !slices.Equal(got, []string{"0", "0"}) {
+		t.Errorf("empty 逢查必考 %q", got)
+	}
+}
