@@ -313,6 +313,12 @@ func (s *Server) createHazard(c *gin.Context) {
 		k := fmt.Sprintf("p%d:%s", p.ID, key)
 		h.Key = &k
 	}
+	historic := b.ClosedOn != ""
+	if historic {
+		closed, _ := time.ParseInLocation(time.DateOnly, b.ClosedOn, domain.DefaultZone)
+		closed = domain.Stored(closed.Add(18 * time.Hour)) // the day's end of work
+		h.Status, h.ClosedAt, stop = domain.HazardClosed, &closed, nil
+	}
 	err = s.Store.InTx(ctx, func(tx *sqlx.Tx) error {
 		id, created, err := store.InsertHazard(ctx, tx, h)
 		if err != nil || !created {
@@ -324,6 +330,9 @@ func (s *Server) createHazard(c *gin.Context) {
 			SubjectType: domain.SubjectHazard, SubjectID: fmt.Sprint(id), UnitID: h.UnitID,
 			After: map[string]any{"level": h.Level, "source": h.Source, "category": h.Category, "deadline": h.Deadline}}); err != nil {
 			return err
+		}
+		if historic {
+			return nil // a past hazard, closed: its loop is history
 		}
 		if stop != nil {
 			stop.HazardIDs, stop.Key = pq.Int64Array{id}, fmt.Sprintf("hazard:%d", id)
@@ -677,6 +686,9 @@ type stopBody struct {
 	Faces  []string `json:"faces"`
 	Reason string   `json:"reason"`
 	Case   int64    `json:"case"`
+	// IssuedOn and LiftedOn record a past order already lifted: history, no process.
+	IssuedOn string `json:"issued_on"`
+	LiftedOn string `json:"lifted_on"`
 }
 
 // createStopOrder records an enforcement decision to stop a unit or faces (inspectors).
@@ -729,6 +741,21 @@ func (s *Server) createStopOrder(c *gin.Context) {
 	if b.Case > 0 {
 		o.CaseID = &b.Case
 	}
+	now := time.Now()
+	historic := b.IssuedOn != "" || b.LiftedOn != ""
+	if historic {
+		issued, err1 := time.ParseInLocation(time.DateOnly, b.IssuedOn, domain.DefaultZone)
+		lifted, err2 := time.ParseInLocation(time.DateOnly, b.LiftedOn, domain.DefaultZone)
+		switch {
+		case err1 != nil || issued.After(now) || issued.Before(domain.Earliest):
+			v.Add("issued_on", "应为不晚于今天的日期，例如 2020-06-01")
+		case err2 != nil || lifted.After(now) || lifted.Before(issued):
+			v.Add("lifted_on", "应为责令日期之后、不晚于今天的日期")
+		default:
+			at := domain.Stored(lifted.Add(18 * time.Hour))
+			o.IssuedAt, o.Status, o.LiftedAt = issued.Add(9*time.Hour), domain.StopLifted, &at
+		}
+	}
 	if err := v.Err(); err != nil {
 		fail(c, err)
 		return
@@ -737,7 +764,14 @@ func (s *Server) createStopOrder(c *gin.Context) {
 	if key == "" {
 		o.Key = "r:" + requestID(c)
 	}
-	err = s.Store.InTx(ctx, func(tx *sqlx.Tx) error { return s.issueStop(ctx, tx, p, &o) })
+	err = s.Store.InTx(ctx, func(tx *sqlx.Tx) error {
+		if historic {
+			id, _, err := store.InsertStopOrder(ctx, tx, o)
+			o.ID = id
+			return err
+		}
+		return s.issueStop(ctx, tx, p, &o)
+	})
 	if err != nil {
 		failStart(c, err)
 		return
@@ -800,6 +834,15 @@ func (s *Server) createCase(c *gin.Context) {
 		return
 	}
 	cs.FiledOn.Time, _ = time.ParseInLocation(time.DateOnly, b.FiledOn, domain.DefaultZone)
+	historic := b.ClosedOn != ""
+	if historic {
+		closed, _ := time.ParseInLocation(time.DateOnly, b.ClosedOn, domain.DefaultZone)
+		closed = domain.Stored(closed.Add(18 * time.Hour))
+		cs.Step, cs.ClosedAt, cs.Fine = domain.CaseClosed, &closed, b.Fine
+		if b.Decision != "" {
+			cs.Decision = &b.Decision
+		}
+	}
 	if key != "" {
 		k := fmt.Sprintf("p%d:%s", p.ID, key)
 		cs.Key = &k
@@ -812,8 +855,11 @@ func (s *Server) createCase(c *gin.Context) {
 			return err
 		}
 		if _, err := store.Append(ctx, tx, store.Event{Key: fmt.Sprintf("case.filed:%d", id), Actor: p.Key, Action: "case.filed",
-			SubjectType: domain.SubjectCase, SubjectID: fmt.Sprint(id), UnitID: u.ID, After: map[string]any{"violation": b.Violation}}); err != nil {
+			SubjectType: domain.SubjectCase, SubjectID: fmt.Sprint(id), UnitID: u.ID, After: map[string]any{"violation": b.Violation, "closed_on": b.ClosedOn}}); err != nil {
 			return err
+		}
+		if historic {
+			return nil // a past case, closed: its steps are history
 		}
 		in := contract.CaseInput{ID: id, Title: u.Name + "：" + b.Violation, UnitID: u.ID, AuthorityUnitID: authority.UnitID,
 			Ladder: domain.DefaultHazardPolicy().StepLadder}
@@ -922,4 +968,31 @@ func (s *Server) statistics(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusOK, Statistics{CampaignID: camp.ID, From: q.From.Format(time.DateOnly), To: q.To.Format(time.DateOnly), Stats: stats})
+}
+
+// ProducerView is a production unit with its faces.
+type ProducerView struct {
+	store.ProductionUnit
+	Faces []store.Face `json:"faces"`
+}
+
+// listProducers answers the production units (every authenticated person):
+// ?sector= filters by sector.
+func (s *Server) listProducers(c *gin.Context) {
+	ctx := c.Request.Context()
+	list, err := store.ProductionUnits(ctx, s.Store.DB, store.ProducerQuery{Sector: c.Query("sector")})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	out := ProducerList{ProductionUnits: make([]ProducerView, 0, len(list))}
+	for _, u := range list {
+		faces, err := store.Faces(ctx, s.Store.DB, u.UnitID)
+		if err != nil {
+			fail(c, err)
+			return
+		}
+		out.ProductionUnits = append(out.ProductionUnits, ProducerView{ProductionUnit: u, Faces: faces})
+	}
+	c.JSON(http.StatusOK, out)
 }

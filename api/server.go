@@ -105,6 +105,7 @@ func New(d Deps) *gin.Engine {
 	v1.POST("/plans/:id/tasks", s.addPlanTask)
 	v1.POST("/campaigns/:id/accidents", s.recordAccident)
 	v1.GET("/campaigns/:id/statistics", s.statistics)
+	v1.GET("/production-units", s.listProducers)
 	v1.POST("/inspections", s.createInspection)
 	v1.GET("/inspections", s.listInspections)
 	v1.GET("/inspections/:id", s.getInspection)

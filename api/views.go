@@ -223,3 +223,8 @@ type Statistics struct {
 	To         string `json:"to"`
 	store.Stats
 }
+
+// ProducerList answers the production units.
+type ProducerList struct {
+	ProductionUnits []ProducerView `json:"production_units"`
+}

@@ -110,6 +110,19 @@ func (m Model) Decide(t store.Task) Action {
 		a.Payload = map[string]any{"minutes": "约谈指出问题，要求限期整改并书面报告。"}
 	case domain.KindInterviewCommitments:
 		a.Payload = map[string]any{"commitments": commitments(t), "commitments_due": a.At.Add(10 * 24 * time.Hour).UTC()}
+	case domain.KindHazardRectify:
+		a.Payload = map[string]any{"result": "隐患已按要求整改完毕，整改前后照片已存档。"}
+	case domain.KindStopResume:
+		a.Payload = map[string]any{"result": "停产整顿所涉隐患已全部整改销号，申请复产。"}
+	case domain.KindHazardVerify, domain.KindHazardApprovePlan, domain.KindStopAccept, domain.KindStopApprove:
+		a.Payload = map[string]any{"decision": domain.DecisionApprove}
+	case domain.KindHazardPlan:
+		a.Payload = map[string]any{"measures": "制定专项整改措施，落实专人负责", "funds": 200000, "deadline": t.DueAt.Add(20 * 24 * time.Hour).UTC(),
+			"responsible": t.UnitName + "主要负责人", "contingency": "整改期间发现险情立即停止作业、撤出人员"}
+	case domain.KindCaseStep:
+		a.Payload = map[string]any{"note": "已按程序办理"}
+	case domain.KindCaseDecide:
+		a.Payload = map[string]any{"decision": "fine", "fine": 30000, "number": "麟应急罚〔" + a.At.Format("2006") + "〕" + subject(t.ID) + "号"}
 	default:
 		a.Payload = map[string]any{}
 	}

@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -145,6 +146,28 @@ type NewHazard struct {
 	Deadline    *time.Time `json:"deadline"`
 	// StopFaces: for a major hazard at a mine, the faces to stop (none: the whole mine).
 	StopFaces []string `json:"stop_faces,omitempty"`
+	// ClosedOn records a past hazard already rectified and verified (销号) on
+	// that day: the ledger's history, kept closed, with no process and no stop order.
+	ClosedOn string `json:"closed_on,omitempty"`
+}
+
+// Earliest is the first day a record may be dated.
+var Earliest = time.Date(2000, 1, 1, 0, 0, 0, 0, DefaultZone)
+
+// day reads a date field: a day no later than now and no earlier than Earliest.
+func day(v *ValidationError, field, value string, now time.Time) (time.Time, bool) {
+	d, err := time.ParseInLocation(time.DateOnly, value, DefaultZone)
+	switch {
+	case err != nil:
+		v.Add(field, "应为日期，例如 2020-06-01")
+	case d.After(now):
+		v.Add(field, "不能晚于今天")
+	case d.Before(Earliest):
+		v.Add(field, "不能早于2000年")
+	default:
+		return d, true
+	}
+	return d, false
 }
 
 // Validate checks a new hazard's fields against its unit's sector; every
@@ -162,22 +185,24 @@ func (h *NewHazard) Validate(sector string, now time.Time, v *ValidationError) {
 	if h.FoundBy == "inspection" && h.Inspection <= 0 {
 		v.Add("inspection", "由检查发现的隐患应填写检查编号")
 	}
-	found, err := time.ParseInLocation(time.DateOnly, h.FoundOn, DefaultZone)
-	switch {
-	case err != nil:
-		v.Add("found_on", "应为日期，例如 2020-06-01")
-	case found.After(now):
-		v.Add("found_on", "不能晚于今天")
-	case now.Sub(found) > Days(3*366):
-		v.Add("found_on", "不能早于三年前")
-	}
+	found, foundOK := day(v, "found_on", h.FoundOn, now)
 	switch {
 	case h.Deadline == nil:
 		v.Add("deadline", MsgRequired)
-	case err == nil && h.Deadline.Before(found):
+	case foundOK && h.Deadline.Before(found):
 		v.Add("deadline", "不能早于发现日期")
-	case h.Deadline.After(now.Add(Days(366))):
-		v.Add("deadline", "应在一年之内")
+	case foundOK && h.Deadline.After(found.Add(Days(366))):
+		v.Add("deadline", "应在发现后一年之内")
+	case h.ClosedOn == "" && !h.Deadline.After(now):
+		v.Add("deadline", "应晚于现在（已整改销号的历史隐患请填写销号日期 closed_on）")
+	}
+	if h.ClosedOn != "" {
+		if closed, ok := day(v, "closed_on", h.ClosedOn, now); ok && foundOK && closed.Before(found) {
+			v.Add("closed_on", "不能早于发现日期")
+		}
+		if len(h.StopFaces) > 0 {
+			v.Add("stop_faces", "已销号的历史隐患不再责令停产")
+		}
 	}
 	if len(h.StopFaces) > 0 && h.Level != HazardMajor {
 		v.Add("stop_faces", "只有重大隐患责令停止工作面")
@@ -251,14 +276,12 @@ func (in *NewInspection) Validate(now time.Time, v *ValidationError) {
 	}
 	v.Text("leader", &in.Leader, true, 100)
 	v.Text("members", &in.Members, false, 2000)
-	from, err1 := time.ParseInLocation(time.DateOnly, in.StartsOn, DefaultZone)
-	to, err2 := time.ParseInLocation(time.DateOnly, in.EndsOn, DefaultZone)
-	switch {
-	case err1 != nil:
-		v.Add("starts_on", "应为日期，例如 2020-06-01")
-	case from.After(now):
-		v.Add("starts_on", "不能晚于今天")
+	from, fromOK := day(v, "starts_on", in.StartsOn, now)
+	var err1 error
+	if !fromOK {
+		err1 = errors.New("starts_on")
 	}
+	to, err2 := time.ParseInLocation(time.DateOnly, in.EndsOn, DefaultZone)
 	switch {
 	case err2 != nil:
 		v.Add("ends_on", "应为日期，例如 2020-06-03")
@@ -313,6 +336,11 @@ type NewCase struct {
 	Violation  string `json:"violation"`
 	LegalBasis string `json:"legal_basis"`
 	FiledOn    string `json:"filed_on"`
+	// A past case already closed (结案) on ClosedOn, with its decision and fine:
+	// the ledger's history, with no process.
+	ClosedOn string   `json:"closed_on,omitempty"`
+	Decision string   `json:"decision,omitempty"`
+	Fine     *float64 `json:"fine,omitempty"`
 }
 
 // Validate checks a new case.
@@ -320,15 +348,26 @@ func (c *NewCase) Validate(now time.Time, v *ValidationError) {
 	v.Text("unit", &c.Unit, true, 100)
 	v.Text("violation", &c.Violation, true, 5000)
 	v.Text("legal_basis", &c.LegalBasis, true, 2000)
-	day, err := time.ParseInLocation(time.DateOnly, c.FiledOn, DefaultZone)
-	switch {
-	case err != nil:
-		v.Add("filed_on", "应为日期，例如 2020-06-01")
-	case day.After(now):
-		v.Add("filed_on", "不能晚于今天")
-	}
+	filed, filedOK := day(v, "filed_on", c.FiledOn, now)
 	if c.Inspection < 0 || c.Hazard < 0 {
 		v.Add("inspection", "应为正整数")
+	}
+	switch {
+	case c.ClosedOn == "" && (c.Decision != "" || c.Fine != nil):
+		v.Add("decision", "决定在办案步骤中作出；已结案的历史案件请填写结案日期 closed_on")
+	case c.ClosedOn != "":
+		if closed, ok := day(v, "closed_on", c.ClosedOn, now); ok && filedOK && closed.Before(filed) {
+			v.Add("closed_on", "不能早于立案日期")
+		}
+		if c.Decision != "" && !slices.Contains(CaseDecisions, c.Decision) {
+			v.Add("decision", MsgOneOf(CaseDecisions...))
+		}
+		switch {
+		case c.Decision == "fine" && c.Fine == nil:
+			v.Add("fine", "罚款决定应填写罚款金额")
+		case c.Fine != nil && (*c.Fine < 0 || *c.Fine > MaxFine):
+			v.Add("fine", MsgRange(0, MaxFine))
+		}
 	}
 }
 

@@ -28,6 +28,7 @@ var kindLabels = []struct {
 	{domain.KindDepartment, "部门"},
 	{domain.KindTown, "乡镇"},
 	{domain.KindEnterprise, "企业"},
+	{domain.KindProducer, "生产经营单位"},
 }
 
 // RoleLabel is a role as officials name it.

@@ -285,7 +285,8 @@ func TestOrgRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(org.Units) != 41 || len(org.Supervision) != 4 {
+	// 41 units of the organisation and the 82 demo production units.
+	if len(org.Units) != 41+82 || len(org.Supervision) != 4 {
 		t.Fatalf("loaded %d units, %d supervision", len(org.Units), len(org.Supervision))
 	}
 	b, err := excel.OrgWorkbook(org)
@@ -371,7 +372,7 @@ func TestImportOrgErrors(t *testing.T) {
 	want := []string{
 		"单位 第3行 A列：单位编码“Bad_Code”" + "只能用小写字母、数字和连字符（-），以字母或数字开头，最长 63 个字符，例如 yjj、c-road",
 		"单位 第4行 B列：单位名称不能为空",
-		"单位 第5行 C列：类别“局”应为以下之一：县、委员会、部门、乡镇、企业",
+		"单位 第5行 C列：类别“局”应为以下之一：县、委员会、部门、乡镇、企业、生产经营单位",
 		"单位 第6行 A列：单位编码“hbj”与第2行重复",
 		"单位 第7行 B列：单位名称" + domain.MsgNUL,
 		"单位 第8行 D列：上级单位编码不能为空（只有县没有上级单位）",

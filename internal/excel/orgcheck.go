@@ -86,6 +86,9 @@ func (o Org) check(db *registered) []RowError {
 			county, countyRow = u.Code, u.Row
 		}
 		if db != nil {
+			if _, ok := db.units[u.Code]; !ok && u.Kind == domain.KindProducer {
+				add(SheetUnits, u.Row, 2, "生产经营单位连同其行业、监管部门在生产经营单位名录中登记，不在组织机构中新增")
+			}
 			if old, ok := db.units[u.Code]; ok && u.Kind != (domain.UnitKind{}) && old.Kind != u.Kind {
 				add(SheetUnits, u.Row, 2, fmt.Sprintf("单位“%s”已登记为%s，不能改为%s（类别关系到它的报告、责任书和考核）",
 					u.Code, KindLabel(old.Kind.String()), KindLabel(u.Kind.String())))

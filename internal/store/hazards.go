@@ -195,12 +195,15 @@ LEFT JOIN people sp ON sp.id = h.supervisor_id`
 // InsertHazard writes a hazard; a repeated key answers the first (created false).
 func InsertHazard(ctx context.Context, tx *sqlx.Tx, h Hazard) (int64, bool, error) {
 	var id int64
+	if h.Status == (domain.Status{}) {
+		h.Status = domain.HazardOpen
+	}
 	err := sqlx.GetContext(ctx, tx, &id, `INSERT INTO hazards (unit_id, face_id, source, level, category, description, location,
-    found_by, inspection_id, finder_unit_id, found_on, deadline, campaign_id, idempotency_key, created_by, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)
+    found_by, inspection_id, finder_unit_id, found_on, deadline, campaign_id, idempotency_key, created_by, created_at, updated_at, status, closed_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17, $18)
 ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
 		h.UnitID, h.FaceID, h.Source, h.Level, h.Category, h.Description, h.Location, h.FoundBy, h.InspectionID, h.FinderUnitID,
-		h.FoundOn.Time, domain.Stored(h.Deadline), h.CampaignID, h.Key, h.CreatedBy, domain.Stored(h.CreatedAt))
+		h.FoundOn.Time, domain.Stored(h.Deadline), h.CampaignID, h.Key, h.CreatedBy, domain.Stored(h.CreatedAt), h.Status, h.ClosedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = sqlx.GetContext(ctx, tx, &id, `SELECT id FROM hazards WHERE idempotency_key = $1`, h.Key)
 		return id, false, mapError(err)
@@ -354,9 +357,12 @@ func InsertStopOrder(ctx context.Context, tx *sqlx.Tx, o StopOrder) (int64, bool
 		o.HazardIDs = pq.Int64Array{}
 	}
 	var id int64
-	err := sqlx.GetContext(ctx, tx, &id, `INSERT INTO stop_orders (unit_id, scope, face_ids, reason, hazard_ids, case_id, key, issued_by, issued_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (key) DO NOTHING RETURNING id`,
-		o.UnitID, o.Scope, o.FaceIDs, o.Reason, o.HazardIDs, o.CaseID, o.Key, o.IssuedBy, domain.Stored(o.IssuedAt))
+	if o.Status == (domain.Status{}) {
+		o.Status = domain.StopStanding
+	}
+	err := sqlx.GetContext(ctx, tx, &id, `INSERT INTO stop_orders (unit_id, scope, face_ids, reason, hazard_ids, case_id, key, issued_by, issued_at, status, lifted_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (key) DO NOTHING RETURNING id`,
+		o.UnitID, o.Scope, o.FaceIDs, o.Reason, o.HazardIDs, o.CaseID, o.Key, o.IssuedBy, domain.Stored(o.IssuedAt), o.Status, o.LiftedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = sqlx.GetContext(ctx, tx, &id, `SELECT id FROM stop_orders WHERE key = $1`, o.Key)
 		return id, false, mapError(err)
@@ -469,9 +475,13 @@ FROM cases c JOIN units u ON u.id = c.unit_id JOIN units a ON a.id = c.authority
 // InsertCase files a case once per key (created false on a repeat).
 func InsertCase(ctx context.Context, tx *sqlx.Tx, c Case) (int64, bool, error) {
 	var id int64
+	if c.Step == (domain.Status{}) {
+		c.Step = domain.CaseFiled
+	}
 	err := sqlx.GetContext(ctx, tx, &id, `INSERT INTO cases (unit_id, inspection_id, hazard_id, authority_id, violation, legal_basis,
-    filed_on, idempotency_key, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
-		c.UnitID, c.InspectionID, c.HazardID, c.AuthorityID, c.Violation, c.LegalBasis, c.FiledOn.Time, c.Key, c.CreatedBy)
+    filed_on, idempotency_key, created_by, step, decision, fine, closed_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
+		c.UnitID, c.InspectionID, c.HazardID, c.AuthorityID, c.Violation, c.LegalBasis, c.FiledOn.Time, c.Key, c.CreatedBy, c.Step, c.Decision, c.Fine, c.ClosedAt)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = sqlx.GetContext(ctx, tx, &id, `SELECT id FROM cases WHERE idempotency_key = $1`, c.Key)
 		return id, false, mapError(err)
