@@ -17,6 +17,7 @@ import (
 	"github.com/zeren-county/zeren/activities"
 	"github.com/zeren-county/zeren/contract"
 	"github.com/zeren-county/zeren/internal/domain"
+	"github.com/zeren-county/zeren/internal/excel"
 	"github.com/zeren-county/zeren/internal/store"
 )
 
@@ -521,9 +522,18 @@ func (s *Server) listHazards(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	xlsx, ok := format(c)
+	if !ok {
+		return
+	}
 	list, err := store.Hazards(c.Request.Context(), s.Store.DB, q)
 	if err != nil {
 		fail(c, err)
+		return
+	}
+	if xlsx {
+		b, err := excel.HazardLedger(excel.HazardSheet{Title: "隐患台账", Hazards: list, Now: time.Now(), Location: domain.DefaultZone})
+		sendXLSX(c, "隐患台账.xlsx", b, err)
 		return
 	}
 	c.JSON(http.StatusOK, HazardList{Hazards: emptyIfNil(list)})
@@ -883,9 +893,18 @@ func (s *Server) createCase(c *gin.Context) {
 
 func (s *Server) listCases(c *gin.Context) {
 	p := caller(c)
+	xlsx, ok := format(c)
+	if !ok {
+		return
+	}
 	list, err := store.Cases(c.Request.Context(), s.Store.DB, myUnits(p), readsAllRecords(p))
 	if err != nil {
 		fail(c, err)
+		return
+	}
+	if xlsx {
+		b, err := excel.CaseLedger(excel.CaseSheet{Title: "执法案件台账", Cases: list, Location: domain.DefaultZone})
+		sendXLSX(c, "执法案件台账.xlsx", b, err)
 		return
 	}
 	c.JSON(http.StatusOK, CaseList{Cases: list})
@@ -962,9 +981,19 @@ func (s *Server) statistics(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	xlsx, ok := format(c)
+	if !ok {
+		return
+	}
 	stats, err := store.Statistics(ctx, s.Store.DB, q)
 	if err != nil {
 		fail(c, err)
+		return
+	}
+	if xlsx {
+		title := fmt.Sprintf("%s 检查执法统计（%s至%s）", camp.Name, q.From.Format(time.DateOnly), q.To.Format(time.DateOnly))
+		b, err := excel.StatisticsTable(excel.StatsSheet{Title: title, Stats: stats})
+		sendXLSX(c, "检查执法统计.xlsx", b, err)
 		return
 	}
 	c.JSON(http.StatusOK, Statistics{CampaignID: camp.ID, From: q.From.Format(time.DateOnly), To: q.To.Format(time.DateOnly), Stats: stats})
@@ -995,4 +1024,128 @@ func (s *Server) listProducers(c *gin.Context) {
 		out.ProductionUnits = append(out.ProductionUnits, ProducerView{ProductionUnit: u, Faces: faces})
 	}
 	c.JSON(http.StatusOK, out)
+}
+
+// importHazards records the hazards of an inspection from its Excel sheet
+// (multipart field file, the template of GET /hazards/template): every row is
+// checked first — by the sheet's rules and then as POST /hazards checks one —
+// and nothing is written unless every row is valid.
+func (s *Server) importHazards(c *gin.Context) {
+	in, ok := s.inspection(c)
+	if !ok {
+		return
+	}
+	p := caller(c)
+	if _, ok := inspectingGrant(p); !ok {
+		problem(c, http.StatusForbidden, TypeForbidden, "只有执法人员、安委办和领导可以记录检查发现的隐患")
+		return
+	}
+	fh, err := c.FormFile("file")
+	if err != nil {
+		fail(c, &domain.ValidationError{Fields: []domain.FieldError{{Field: "file", Detail: "请以 multipart/form-data 上传字段 file（隐患导入模板）"}}})
+		return
+	}
+	f, err := fh.Open()
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	defer f.Close()
+	ctx := c.Request.Context()
+	sectorOf := func(code string) (string, bool) {
+		u, err := s.unitByCode(ctx, code)
+		if err != nil {
+			return "", false
+		}
+		sector, _, err := store.UnitProduction(ctx, s.Store.DB, u.ID)
+		return sector, err == nil
+	}
+	rows, rowErrs := excel.ParseHazards(f, sectorOf, time.Now())
+	v := &domain.ValidationError{}
+	for _, e := range rowErrs {
+		v.Add(cellName(e.Sheet, e.Column, e.Row), e.Message)
+	}
+	type prepared struct {
+		h    store.Hazard
+		stop *store.StopOrder
+		in   contract.HazardInput
+	}
+	var all []prepared
+	for i, b := range rows {
+		b.FoundBy, b.Inspection = "inspection", in.ID
+		h, stop, hin, err := s.hazardInput(ctx, p, b)
+		var ve *domain.ValidationError
+		switch {
+		case errors.As(err, &ve):
+			for _, fe := range ve.Fields {
+				v.Add(fmt.Sprintf("%s!row%d.%s", excel.SheetHazards, i+2, fe.Field), fe.Detail)
+			}
+		case err != nil:
+			fail(c, err)
+			return
+		default:
+			all = append(all, prepared{h, stop, hin})
+		}
+	}
+	if len(rows) == 0 && len(rowErrs) == 0 {
+		v.Add("file", "表中没有隐患")
+	}
+	if err := v.Err(); err != nil {
+		fail(c, err)
+		return
+	}
+	ids := make([]int64, 0, len(all))
+	err = s.Store.InTx(ctx, func(tx *sqlx.Tx) error {
+		for i := range all {
+			x := &all[i]
+			id, _, err := store.InsertHazard(ctx, tx, x.h)
+			if err != nil {
+				return err
+			}
+			x.in.ID = id
+			ids = append(ids, id)
+			if _, err := store.Append(ctx, tx, store.Event{Key: fmt.Sprintf("hazard.recorded:%d", id), Actor: p.Key, Action: "hazard.recorded",
+				SubjectType: domain.SubjectHazard, SubjectID: fmt.Sprint(id), UnitID: x.h.UnitID,
+				After: map[string]any{"level": x.h.Level, "source": x.h.Source, "imported_from": fh.Filename != ""}}); err != nil {
+				return err
+			}
+			if x.stop != nil {
+				x.stop.HazardIDs, x.stop.Key = pq.Int64Array{id}, fmt.Sprintf("hazard:%d", id)
+				if err := s.issueStop(ctx, tx, p, x.stop); err != nil {
+					return err
+				}
+			}
+			if err := s.startInTx(ctx, contract.HazardID(id), contract.HazardWorkflow, x.in); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		failStart(c, err)
+		return
+	}
+	list, err := store.Hazards(ctx, s.Store.DB, store.HazardQuery{All: true, InspectionID: in.ID, Limit: 5000})
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, HazardList{Hazards: emptyIfNil(list)})
+}
+
+// cellName names a cell as Excel does: 隐患!B3 (the sheet, or the row, when no column).
+func cellName(sheet, column string, row int) string {
+	switch {
+	case row == 0:
+		return "file"
+	case column == "":
+		return fmt.Sprintf("%s!row%d", sheet, row)
+	}
+	return fmt.Sprintf("%s!%s%d", sheet, column, row)
+}
+
+// hazardTemplate downloads the hazard import template.
+func (s *Server) hazardTemplate(c *gin.Context) {
+	b, err := excel.HazardTemplate()
+	sendXLSX(c, "隐患导入模板.xlsx", b, err)
 }

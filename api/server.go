@@ -112,6 +112,8 @@ func New(d Deps) *gin.Engine {
 	v1.POST("/inspections/:id/close", s.closeInspection)
 	v1.POST("/hazards", s.createHazard)
 	v1.GET("/hazards", s.listHazards)
+	v1.GET("/hazards/template", s.hazardTemplate)
+	v1.POST("/inspections/:id/hazards", s.importHazards)
 	v1.GET("/hazards/:id", s.getHazard)
 	v1.POST("/hazards/:id/files", s.uploadHazardFile)
 	v1.GET("/hazards/:id/files/:file", s.getHazardFile)
