@@ -572,12 +572,18 @@ func (s *Server) getHazard(c *gin.Context) {
 	if !ok {
 		return
 	}
-	files, err := store.HazardFiles(c.Request.Context(), s.Store.DB, h.ID)
+	ctx := c.Request.Context()
+	files, err := store.HazardFiles(ctx, s.Store.DB, h.ID)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, HazardDetail{Hazard: h, Files: files})
+	audit, err := store.AuditFor(ctx, s.Store.DB, "", domain.SubjectHazard, fmt.Sprint(h.ID))
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, HazardDetail{Hazard: h, Files: files, Timeline: timelineOf(audit)})
 }
 
 // uploadHazardFile stores an evidence file (multipart field "file", at most

@@ -200,10 +200,11 @@ type HazardList struct {
 	Hazards []store.Hazard `json:"hazards"`
 }
 
-// HazardDetail is a hazard with its evidence files.
+// HazardDetail is a hazard with its evidence files and its loop so far (from the audit log).
 type HazardDetail struct {
-	Hazard store.Hazard       `json:"hazard"`
-	Files  []store.HazardFile `json:"files"`
+	Hazard   store.Hazard       `json:"hazard"`
+	Files    []store.HazardFile `json:"files"`
+	Timeline []TimelineEntry    `json:"timeline"`
 }
 
 // StopOrderList answers a list of stop orders, standing first.
@@ -227,4 +228,13 @@ type Statistics struct {
 // ProducerList answers the production units.
 type ProducerList struct {
 	ProductionUnits []ProducerView `json:"production_units"`
+}
+
+// timelineOf is the audit log's rows as a timeline.
+func timelineOf(audit []store.AuditEntry) []TimelineEntry {
+	out := make([]TimelineEntry, 0, len(audit))
+	for _, a := range audit {
+		out = append(out, TimelineEntry{At: a.At, Actor: a.Actor, Action: a.Action, TaskID: a.TaskID, Detail: a.After})
+	}
+	return out
 }

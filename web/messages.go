@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io/fs"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -81,6 +82,9 @@ func (w *Web) funcs() template.FuncMap {
 		"t":  w.msg.get,
 		"tf": func(key string, args ...any) string { return fmt.Sprintf(w.msg.get(key), args...) },
 		"tk": func(prefix string, key any) string { // a message chosen by a value, e.g. the name of a task kind
+			if p, ok := key.(*string); ok && p != nil {
+				key = *p
+			}
 			k := prefix + "." + fmt.Sprint(key)
 			if w.msg.has(k) {
 				return w.msg.get(k)
@@ -107,6 +111,7 @@ func (w *Web) funcs() template.FuncMap {
 			return m
 		},
 		"field": func(errs map[string]string, name string) string { return errs[name] },
+		"amount": amount,
 		"join":  strings.Join,
 		"list":  func(v ...string) []string { return v },
 		"deref": func(p *string) string {
@@ -138,4 +143,21 @@ func (w *Web) parsePages() (map[string]*template.Template, error) {
 		out[name] = t
 	}
 	return out, nil
+}
+
+// amount writes a sum of money (yuan) without trailing zeros: 30000, 1250.5.
+func amount(v any) string {
+	var f float64
+	switch x := v.(type) {
+	case float64:
+		f = x
+	case *float64:
+		if x == nil {
+			return ""
+		}
+		f = *x
+	default:
+		return fmt.Sprint(v)
+	}
+	return strconv.FormatFloat(f, 'f', -1, 64)
 }

@@ -114,7 +114,7 @@ func (w *Web) showTask(c *gin.Context, code int, errs map[string]string, values 
 	w.render(c, code, "task", pageData{
 		"D": d, "T": d.Task, "Ctx": ctx, "Ladder": ladderOf(rungs, d.Task.DueAt, d.Timeline), "Outcome": outcome,
 		"Kind": d.Task.Kind, "Errors": errs, "V": formValues(values), "Key": key,
-		"Rows": seqN(3), "TargetRows": seqN(5), "Sources": hazardSources, "Counts": reportCounts,
+		"Rows": seqN(3), "TargetRows": seqN(5), "Sources": hazardSources, "Counts": reportCounts, "CaseDecisions": domain.CaseDecisions,
 		"Pledge": pledge, "Targets": targets, "Proposed": proposed,
 	})
 }
@@ -209,7 +209,7 @@ func payload(kind domain.TaskKind, f url.Values) map[string]any {
 		}
 	}
 	switch kind {
-	case domain.KindAssignmentComplete, domain.KindPlanTaskDone, domain.KindInterviewFulfil:
+	case domain.KindAssignmentComplete, domain.KindPlanTaskDone, domain.KindInterviewFulfil, domain.KindHazardRectify, domain.KindStopResume:
 		p["result"] = f.Get("result")
 		if a := rows(f, "attachments", []string{"name", "ref"}, text); len(a) > 0 {
 			p["attachments"] = a
@@ -246,6 +246,19 @@ func payload(kind domain.TaskKind, f url.Values) map[string]any {
 		p["scheduled_at"] = instant(f.Get("scheduled_at"))
 		p["place"] = f.Get("place")
 		p["leader"] = f.Get("leader")
+	case domain.KindHazardPlan:
+		p["measures"] = f.Get("measures")
+		p["funds"] = number(f.Get("funds"))
+		p["deadline"] = instant(f.Get("deadline"))
+		p["responsible"] = f.Get("responsible")
+		p["contingency"] = f.Get("contingency")
+	case domain.KindCaseStep:
+		setText("note", "number")
+	case domain.KindCaseDecide:
+		setText("decision", "note", "number")
+		if v := strings.TrimSpace(f.Get("fine")); v != "" {
+			p["fine"] = number(v)
+		}
 	case domain.KindInterviewAcknowledge:
 		setText("note")
 	case domain.KindInterviewMinutes:

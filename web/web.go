@@ -95,6 +95,7 @@ func Mount(r *gin.Engine, d Deps) (*Web, error) {
 	w.mountCampaigns(in)
 	w.mountDocuments(in)
 	w.mountAdmin(in)
+	w.mountInspections(in)
 	return w, nil
 }
 
@@ -116,21 +117,26 @@ func (w *Web) secureHeaders(c *gin.Context) {
 // and decodes its answer into out. It answers the status and, for a refusal,
 // the problem the API gave.
 func (w *Web) call(c *gin.Context, method, path string, body any, out any, headers ...string) (int, *api.Problem) {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return http.StatusInternalServerError, &api.Problem{Status: 500, Detail: err.Error()}
-		}
-		rd = bytes.NewReader(b)
+	if body == nil {
+		return w.send(c, method, path, "", nil, out, headers...)
 	}
-	ctx := api.OnBehalfOf(c.Request.Context(), person(c))
-	req, err := http.NewRequestWithContext(ctx, method, path, rd)
+	b, err := json.Marshal(body)
 	if err != nil {
 		return http.StatusInternalServerError, &api.Problem{Status: 500, Detail: err.Error()}
 	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	return w.send(c, method, path, "application/json", bytes.NewReader(b), out, headers...)
+}
+
+// send runs one API request with a body of the given content type (none when
+// contentType is empty), as call does.
+func (w *Web) send(c *gin.Context, method, path, contentType string, body io.Reader, out any, headers ...string) (int, *api.Problem) {
+	ctx := api.OnBehalfOf(c.Request.Context(), person(c))
+	req, err := http.NewRequestWithContext(ctx, method, path, body)
+	if err != nil {
+		return http.StatusInternalServerError, &api.Problem{Status: 500, Detail: err.Error()}
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
 	}
 	req.Header.Set("X-Request-Id", api.RequestID(c))
 	for i := 0; i+1 < len(headers); i += 2 {

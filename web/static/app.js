@@ -61,6 +61,25 @@
     window.addEventListener("resize", function () { chart.resize(); });
     el.dataset.drawn = "true";
   }
+  if (holder.dataset.stats) {
+    // The inspection statistics: 清零 progress by source, hazards by sector, inspections by kind.
+    var st = JSON.parse(holder.dataset.stats), l = st.labels || {};
+    draw("chart-sources", {
+      legend: { data: [l.found, l.closed] }, xAxis: { type: "category", data: st.sources || [] }, yAxis: { type: "value", minInterval: 1 },
+      series: [{ name: l.found, type: "bar", data: st.found || [], itemStyle: { color: "#9e1b1b" } },
+        { name: l.closed, type: "bar", data: st.closed || [], itemStyle: { color: "#1a6b34" } }]
+    });
+    draw("chart-sectors", {
+      legend: { data: [l.found, l.closed] }, xAxis: { type: "category", data: st.sectors || [], axisLabel: { rotate: 30 } }, yAxis: { type: "value", minInterval: 1 },
+      series: [{ name: l.found, type: "bar", data: st.sector_found || [], itemStyle: { color: "#9e1b1b" } },
+        { name: l.closed, type: "bar", data: st.sector_closed || [], itemStyle: { color: "#1a6b34" } }]
+    });
+    draw("chart-kinds", {
+      legend: { data: [l.inspections, l.visits] }, xAxis: { type: "category", data: st.kinds || [] }, yAxis: { type: "value", minInterval: 1 },
+      series: [{ name: l.inspections, type: "bar", data: st.inspections || [] }, { name: l.visits, type: "bar", data: st.visits || [] }]
+    });
+    return;
+  }
   var labels = JSON.parse(holder.dataset.labels || "{}");
   draw("chart-reports", {
     legend: { data: [labels.onTime, labels.late, labels.missing] },
