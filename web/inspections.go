@@ -258,7 +258,7 @@ func (w *Web) showInspection(c *gin.Context, code int, errs map[string]string, v
 		v["found_on"] = in.Visits[0].VisitedOn.Format("2006-01-02")
 	}
 	w.render(c, code, "inspection", pageData{"I": in, "Hazards": hazards.Hazards, "Faces": faces, "Errors": errs, "V": v, "Key": key,
-		"Record": recorder(me),
+		"Record":   recorder(me),
 		"CanClose": in.LeaderID == me.ID && in.Status == "open", "Sources": domain.HazardSources,
 		"CoalCategories": domain.CoalMajorCategories, "OtherCategories": domain.OtherCategories})
 }

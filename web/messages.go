@@ -110,10 +110,10 @@ func (w *Web) funcs() template.FuncMap {
 			}
 			return m
 		},
-		"field": func(errs map[string]string, name string) string { return errs[name] },
+		"field":  func(errs map[string]string, name string) string { return errs[name] },
 		"amount": amount,
-		"join":  strings.Join,
-		"list":  func(v ...string) []string { return v },
+		"join":   strings.Join,
+		"list":   func(v ...string) []string { return v },
 		"deref": func(p *string) string {
 			if p == nil {
 				return ""
