@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -83,9 +84,11 @@ func (s *Server) listReports(c *gin.Context) {
 	c.JSON(http.StatusOK, ReportList{Reports: emptyIfNil(list)})
 }
 
-// getReport answers one report to the county-wide readers and the unit's people.
+// getReport answers one report to the county-wide readers and the unit's
+// people, with the figures its unit's records hold for its period now.
 func (s *Server) getReport(c *gin.Context) {
-	r, err := store.ReportByID(c.Request.Context(), s.Store.DB, contract.ReportID(c.Param("campaign"), c.Param("unit"), c.Param("period")))
+	ctx := c.Request.Context()
+	r, err := store.ReportByID(ctx, s.Store.DB, contract.ReportID(c.Param("campaign"), c.Param("unit"), c.Param("period")))
 	if err != nil {
 		fail(c, err)
 		return
@@ -94,7 +97,18 @@ func (s *Server) getReport(c *gin.Context) {
 		fail(c, domain.ErrNotFound)
 		return
 	}
-	c.JSON(http.StatusOK, r)
+	v, err := s.reportView(ctx, r)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, v)
+}
+
+// reportView is a report with its unit's recorded figures of its period now.
+func (s *Server) reportView(ctx context.Context, r store.Report) (ReportView, error) {
+	recorded, err := store.ReportRecorded(ctx, s.Store.DB, r)
+	return ReportView{Report: r, Recorded: recorded}, err
 }
 
 // listNotices lists published notices (通报), newest first; ?unit= those naming a unit.

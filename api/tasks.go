@@ -467,6 +467,21 @@ func (s *Server) getTask(c *gin.Context) {
 			}
 		}
 	}
+	if t.SubjectType == domain.SubjectReport {
+		r, err := store.ReportByID(ctx, s.Store.DB, t.SubjectID)
+		switch {
+		case err == nil:
+			v, err := s.reportView(ctx, r)
+			if err != nil {
+				fail(c, err)
+				return
+			}
+			out.Report = &v
+		case !errors.Is(err, domain.ErrNotFound):
+			fail(c, err)
+			return
+		}
+	}
 	c.JSON(http.StatusOK, out)
 }
 

@@ -130,6 +130,15 @@ type PledgeProgressView struct {
 	Levels     []store.PledgeProgress `json:"levels"`
 }
 
+// ReportView is a monthly report with the figures its unit's records hold for
+// its period now (store.ReportRecorded), which prefill its form; once it is
+// submitted, the report also holds the figures recorded as of the submission
+// (recorded_figures) and the corrections.
+type ReportView struct {
+	store.Report
+	Recorded domain.Figures `json:"recorded"`
+}
+
 // ReportList answers a list of monthly reports.
 type ReportList struct {
 	Reports []store.Report `json:"reports"`
@@ -172,6 +181,10 @@ type TaskDetail struct {
 	Timeline      []TimelineEntry      `json:"timeline"`
 	Comments      []store.Comment      `json:"comments"`
 	Notifications []store.Notification `json:"notifications"`
+
+	// Report: for a monthly report's tasks, the report with the figures its
+	// unit's records hold for its period now (report.recorded), to prefill the form.
+	Report *ReportView `json:"report,omitempty"`
 }
 
 // Inbox is a page of the caller's tasks with its badge counts.

@@ -27,6 +27,21 @@ type HazardCounts struct {
 
 func (h HazardCounts) bySource() []int { return []int{h.Ventilation, h.RockBurst, h.Daily, h.Other} }
 
+// Of is the count of a source (one of HazardSources), nil for another.
+func (h *HazardCounts) Of(source string) *int {
+	switch source {
+	case "ventilation":
+		return &h.Ventilation
+	case "rock_burst":
+		return &h.RockBurst
+	case "daily":
+		return &h.Daily
+	case "other":
+		return &h.Other
+	}
+	return nil
+}
+
 // Figures are a report's numbers, which the dashboard sums.
 type Figures struct {
 	Inspections      int          `json:"inspections"`
@@ -183,4 +198,59 @@ type ReportSpec struct {
 	ReviewDays int    `json:"review_days"`
 	// PlanTasks are the open plan tasks the unit owns: its report gives progress on each.
 	PlanTasks []string `json:"plan_tasks,omitempty"`
+}
+
+// PeriodDays are a report period's first and last day ("2021-03": 1 and 31
+// March), each at midnight in loc.
+func PeriodDays(period string, loc *time.Location) (first, last time.Time, err error) {
+	m, err := time.ParseInLocation("2006-01", period, loc)
+	if err != nil || len(period) != 7 {
+		return time.Time{}, time.Time{}, &PlainError{MsgMonth}
+	}
+	return m, m.AddDate(0, 1, -1), nil
+}
+
+// Correction is a figure a unit corrected: what it submitted beside what its
+// records held when it submitted. Field is the figure's name as a report.submit
+// payload and its validation errors name it ("figures.inspections",
+// "figures.hazards_found.daily").
+type Correction struct {
+	Field     string `json:"field"`
+	Submitted int    `json:"submitted"`
+	Recorded  int    `json:"recorded"`
+}
+
+// namedFigure is one figure by its field name.
+type namedFigure struct {
+	field string
+	n     int
+}
+
+// recorded are the figures the records hold, by field name, in the form's
+// order; training_sessions is not among them: no record holds a training
+// session, so the unit's count is its own and never a correction.
+func (f Figures) recorded() []namedFigure {
+	out := []namedFigure{{"figures.inspections", f.Inspections}, {"figures.units_inspected", f.UnitsInspected}}
+	found, fixed := f.HazardsFound.bySource(), f.HazardsRectified.bySource()
+	for i, src := range HazardSources {
+		out = append(out, namedFigure{"figures.hazards_found." + src, found[i]})
+	}
+	for i, src := range HazardSources {
+		out = append(out, namedFigure{"figures.hazards_rectified." + src, fixed[i]})
+	}
+	return append(out, namedFigure{"figures.violations_filed", f.ViolationsFiled}, namedFigure{"figures.stop_orders", f.StopOrders},
+		namedFigure{"figures.people_trained", f.PeopleTrained})
+}
+
+// Corrections are the figures submitted that differ from those recorded, in
+// the form's order (none: an empty list); training_sessions is never one.
+func Corrections(submitted, recorded Figures) []Correction {
+	out := []Correction{}
+	sub := submitted.recorded()
+	for i, r := range recorded.recorded() {
+		if sub[i].n != r.n {
+			out = append(out, Correction{Field: r.field, Submitted: sub[i].n, Recorded: r.n})
+		}
+	}
+	return out
 }

@@ -25,7 +25,7 @@ type StatsSheet struct {
 // source, by level and by sector), 停产整顿 (units stopped, faces stopped and
 // of them heading and coal faces: issued, standing, lifted), 执法处罚 (cases
 // filed, closed, decided, by decision, and the fines) and 逢查必考 (examined,
-// passed, the share passed).
+// passed, the share passed, and the people who failed, sent to training: 培训人次).
 func StatisticsTable(s StatsSheet) ([]byte, error) {
 	b := newBook()
 	st := s.Stats
@@ -91,8 +91,8 @@ func StatisticsTable(s StatsSheet) ([]byte, error) {
 	ca.add(cell{"罚款金额（元）", 0}, cell{st.Cases.Fines, money})
 	ca.done()
 
-	ex := b.table("逢查必考", s.Title, []string{"考试人数（人）", "合格人数（人）", "合格率"}, 0)
-	ex.add(cell{st.Exams.Examined, b.number}, cell{st.Exams.Passed, b.number}, percent(st.Exams.Percent))
+	ex := b.table("逢查必考", s.Title, []string{"考试人数（人）", "合格人数（人）", "合格率", "不合格培训（人次）"}, 0)
+	ex.add(cell{st.Exams.Examined, b.number}, cell{st.Exams.Passed, b.number}, percent(st.Exams.Percent), cell{st.PeopleTrained, b.number})
 	ex.done()
 	return b.bytes()
 }

@@ -28,8 +28,9 @@ func TestStatisticsTable(t *testing.T) {
 		},
 		StopOrders: store.StopOrderStats{Units: store.StopCount{Issued: 2, Lifted: 2}, Faces: store.StopCount{Issued: 7, Standing: 1, Lifted: 6},
 			HeadingFaces: store.StopCount{Issued: 6, Lifted: 6}, CoalFaces: store.StopCount{Issued: 1, Standing: 1}},
-		Cases: store.CaseStats{Filed: 32, Closed: 30, Decided: 6, Fines: 120500.5, ByDecision: map[string]int{"fine": 5, "stop": 1}},
-		Exams: store.ExamStats{Examined: 300, Passed: 280, Percent: ptr(93.3)},
+		Cases:         store.CaseStats{Filed: 32, Closed: 30, Decided: 6, Fines: 120500.5, ByDecision: map[string]int{"fine": 5, "stop": 1}},
+		Exams:         store.ExamStats{Examined: 300, Passed: 280, Percent: ptr(93.3)},
+		PeopleTrained: 20,
 	}
 	b, err := excel.StatisticsTable(excel.StatsSheet{Title: "2020年检查执法统计", Stats: st})
 	if err != nil {
@@ -40,7 +41,7 @@ func TestStatisticsTable(t *testing.T) {
 	header(t, f, "隐患", 2, 2, "分类", "项目", "发现（项）", "已整改（项）", "未整改（项）", "整改率")
 	header(t, f, "停产整顿", 2, 1, "对象", "下达（个）", "未解除（个）", "已解除（个）")
 	header(t, f, "执法处罚", 2, 1, "项目", "数量")
-	header(t, f, "逢查必考", 2, 0, "考试人数（人）", "合格人数（人）", "合格率")
+	header(t, f, "逢查必考", 2, 0, "考试人数（人）", "合格人数（人）", "合格率", "不合格培训（人次）")
 	for sheet, rows := range map[string]map[int][]string{
 		"检查": {3: {"督导检查", "8", "88", "73"}, 4: {"执法检查", "12", "52", "10"}, 8: {"日常检查", "0", "0", "0"},
 			9: {"合计", "20", "140", "73"}},
@@ -52,7 +53,7 @@ func TestStatisticsTable(t *testing.T) {
 			6: {"其中：采煤工作面", "1", "1", "0"}},
 		"执法处罚": {3: {"立案（件）", "32"}, 4: {"结案（件）", "30"}, 5: {"作出处理决定（件）", "6"}, 6: {"其中：警告（件）", "0"},
 			7: {"其中：罚款（件）", "5"}, 8: {"其中：责令停产停业（件）", "1"}, 12: {"罚款金额（元）", "120,500.50"}},
-		"逢查必考": {3: {"300", "280", "93.3%"}},
+		"逢查必考": {3: {"300", "280", "93.3%", "20"}},
 	} {
 		for n, want := range rows {
 			if got := row(t, f, sheet, n); !slices.Equal(got, want) {
@@ -79,7 +80,7 @@ func TestStatisticsTable(t *testing.T) {
 	if got := row(t, f, "隐患", 2); !slices.Equal(got, []string{"合计", "全部隐患", "0", "0", "0"}) {
 		t.Errorf("empty 隐患 total %q", got)
 	}
-	if got := row(t, f, "逢查必考", 2); !slices.Equal(got, []string{"0", "0"}) {
+	if got := row(t, f, "逢查必考", 2); !slices.Equal(got, []string{"0", "0", "", "0"}) {
 		t.Errorf("empty 逢查必考 %q", got)
 	}
 }

@@ -36,10 +36,17 @@ type Report struct {
 	ReturnComment *string       `db:"return_comment" json:"return_comment,omitempty"`
 	CreatedAt     time.Time     `db:"created_at" json:"created_at"`
 	UpdatedAt     time.Time     `db:"updated_at" json:"updated_at"`
+
+	// RecordedFigures are the figures the unit's records held for the period
+	// when it last submitted (RecordedFigures), kept beside those it submitted.
+	RecordedFigures JSON `db:"recorded_figures" json:"recorded_figures,omitempty"`
+	// Corrections are the figures submitted that differ from those recorded
+	// (domain.Corrections); empty before a submission.
+	Corrections []domain.Correction `db:"-" json:"corrections"`
 }
 
 const reportColumns = `r.id, r.campaign_id, r.unit_id, u.code AS unit_code, u.name AS unit_name, r.period, r.status, r.due_at, r.round,
-r.figures, r.progress, r.problems, r.next_steps, r.submitted_at, r.submitted_by, r.accepted_at, r.accepted_by, r.late_seconds,
+r.figures, r.recorded_figures, r.progress, r.problems, r.next_steps, r.submitted_at, r.submitted_by, r.accepted_at, r.accepted_by, r.late_seconds,
 r.return_comment, r.created_at, r.updated_at`
 
 // InsertReport writes a report that is due, once per id.
@@ -60,7 +67,24 @@ func ReportByID(ctx context.Context, db sqlx.ExtContext, id string) (Report, err
 	if err := sqlx.GetContext(ctx, db, &r, `SELECT `+reportColumns+` FROM reports r JOIN units u ON u.id = r.unit_id WHERE r.id = $1`, id); err != nil {
 		return r, fmt.Errorf("report %s: %w", id, mapError(err))
 	}
-	return r, nil
+	return r, r.correct()
+}
+
+// correct lists the corrected figures: those submitted that differ from those recorded.
+func (r *Report) correct() error {
+	r.Corrections = []domain.Correction{}
+	if len(r.Figures) == 0 || len(r.RecordedFigures) == 0 {
+		return nil
+	}
+	var submitted, recorded domain.Figures
+	if err := json.Unmarshal(r.Figures, &submitted); err != nil {
+		return fmt.Errorf("report %s figures: %w", r.ID, err)
+	}
+	if err := json.Unmarshal(r.RecordedFigures, &recorded); err != nil {
+		return fmt.Errorf("report %s recorded figures: %w", r.ID, err)
+	}
+	r.Corrections = domain.Corrections(submitted, recorded)
+	return nil
 }
 
 // ReportUpdate is a step of a report: submitted, returned, accepted.
@@ -97,9 +121,18 @@ func UpdateReport(ctx context.Context, tx sqlx.ExtContext, u ReportUpdate) (Repo
 		if err != nil {
 			return before, before, fmt.Errorf("report %s progress: %w", u.ID, err)
 		}
+		// The records' figures as of this submission, in its transaction, kept beside the submitted ones.
+		recorded, err := ReportRecorded(ctx, tx, before)
+		if err != nil {
+			return before, before, err
+		}
+		records, err := json.Marshal(recorded)
+		if err != nil {
+			return before, before, fmt.Errorf("report %s recorded figures: %w", u.ID, err)
+		}
 		_, err = tx.ExecContext(ctx, `UPDATE reports SET status = $2, round = $3, updated_at = $4, submitted_at = $4, submitted_by = $5,
-			figures = $6, progress = $7, problems = $8, next_steps = $9 WHERE id = $1`,
-			u.ID, u.Status, u.Round, u.At, u.By, string(figures), string(progress), u.Report.Problems, u.Report.NextSteps)
+			figures = $6, progress = $7, problems = $8, next_steps = $9, recorded_figures = $10 WHERE id = $1`,
+			u.ID, u.Status, u.Round, u.At, u.By, string(figures), string(progress), u.Report.Problems, u.Report.NextSteps, string(records))
 	case domain.ReportReturned:
 		_, err = tx.ExecContext(ctx, `UPDATE reports SET status = $2, round = $3, updated_at = $4, return_comment = $5 WHERE id = $1`,
 			u.ID, u.Status, u.Round, u.At, u.Comment)
@@ -136,6 +169,11 @@ WHERE r.campaign_id = $1 AND ($2 = '' OR r.period = $2) AND ($3 OR r.unit_id = A
 ORDER BY r.period, u.kind, u.id`, campaignID, period, readers.All, pq.Array(units))
 	if err != nil {
 		return nil, fmt.Errorf("reports: %w", err)
+	}
+	for i := range out {
+		if err := out[i].correct(); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }

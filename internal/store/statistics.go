@@ -14,8 +14,9 @@ import (
 // Inspection statistics (issue 13): the county's figures — units inspected,
 // hazards found and rectified, stop orders, cases, exams — counted from the
 // records of inspections, visits, hazards, stop orders and cases alone, never
-// from what units report. People trained (培训人次) is not in these records and
-// is not counted here: the monthly reports carry it.
+// from what units report. People trained (培训人次) are those the records send
+// to training: the people who failed 逢查必考 (examined − passed), as a monthly
+// report's recorded people_trained counts them (RecordedFigures).
 
 // StatsQuery chooses the records Statistics counts; a zero field filters nothing.
 //
@@ -55,6 +56,9 @@ type Stats struct {
 	StopOrders  StopOrderStats  `json:"stop_orders"`
 	Cases       CaseStats       `json:"cases"`
 	Exams       ExamStats       `json:"exams"`
+	// PeopleTrained (培训人次): the people sent to training — those who failed
+	// 逢查必考, examined − passed, over the visits Exams counts.
+	PeopleTrained int `json:"people_trained"`
 }
 
 // InspectionCount counts inspections and their visits.
@@ -168,6 +172,7 @@ GROUP BY GROUPING SETS ((), (i.kind))`
 SELECT GROUPING(i.kind) = 1 AS total, COALESCE(i.kind, '') AS kind, count(*) AS visits, count(DISTINCT v.unit_id) AS units,
     COALESCE(sum(v.examined) FILTER (WHERE i.kind = 'enforcement'), 0) AS examined,
     COALESCE(sum(v.passed) FILTER (WHERE i.kind = 'enforcement'), 0) AS passed,
+    COALESCE(sum(v.examined - v.passed) FILTER (WHERE i.kind = 'enforcement'), 0) AS trained,
     round(100.0 * sum(v.passed) FILTER (WHERE i.kind = 'enforcement')
         / NULLIF(sum(v.examined) FILTER (WHERE i.kind = 'enforcement'), 0), 1) AS percent
 FROM inspection_visits v JOIN inspections i ON i.id = v.inspection_id, q
@@ -333,6 +338,7 @@ func Statistics(ctx context.Context, db sqlx.ExtContext, q StatsQuery) (Stats, e
 		Units    int      `db:"units"`
 		Examined int      `db:"examined"`
 		Passed   int      `db:"passed"`
+		Trained  int      `db:"trained"`
 		Percent  *float64 `db:"percent"`
 	}
 	if err := sqlx.SelectContext(ctx, db, &visits, statsVisitsSQL, args...); err != nil {
@@ -342,6 +348,7 @@ func Statistics(ctx context.Context, db sqlx.ExtContext, q StatsQuery) (Stats, e
 		if r.Total {
 			st.Inspections.Visits, st.Inspections.UnitsInspected = r.Visits, r.Units
 			st.Exams = ExamStats{Examined: r.Examined, Passed: r.Passed, Percent: r.Percent}
+			st.PeopleTrained = r.Trained
 			continue
 		}
 		c := st.Inspections.ByKind[r.Kind]

@@ -214,7 +214,7 @@ VALUES ($1, $2, $3::bigint[], '停产整顿', $4::bigint[], $5, $6, $7, $8)`, u,
 	b.StopOrders = store.StopOrderStats{Units: sc(3, 1), Faces: sc(5, 4), HeadingFaces: sc(4, 3), CoalFaces: sc(1, 1)}
 	b.Cases.Filed, b.Cases.Closed, b.Cases.Decided, b.Cases.Fines = 4, 1, 3, 80000.5
 	b.Cases.ByDecision["fine"], b.Cases.ByDecision["warning"] = 2, 1
-	b.Exams = store.ExamStats{Examined: 21, Passed: 17, Percent: pct(81)}
+	b.Exams, b.PeopleTrained = store.ExamStats{Examined: 21, Passed: 17, Percent: pct(81)}, 4
 	coal := store.StatsQuery{From: day("2020-01-01"), To: day("2020-12-14"), Sector: "coal_mine"}
 	same(t, "scope (b)", get(coal), b)
 
@@ -226,7 +226,7 @@ VALUES ($1, $2, $3::bigint[], '停产整顿', $4::bigint[], $5, $6, $7, $8)`, u,
 	cc.Hazards.BySource["ventilation"], cc.Hazards.BySource["rock_burst"] = hc(1, 1), hc(1, 1)
 	cc.Hazards.ByLevel["major"], cc.Hazards.ByLevel["general"] = hc(1, 1), hc(1, 1)
 	cc.Hazards.BySector["coal_mine"] = hc(2, 2)
-	cc.StopOrders, cc.Cases, cc.Exams = b.StopOrders, b.Cases, b.Exams
+	cc.StopOrders, cc.Cases, cc.Exams, cc.PeopleTrained = b.StopOrders, b.Cases, b.Exams, b.PeopleTrained
 	coal.InspectionKind = "enforcement"
 	enforcement := get(coal)
 	same(t, "scope (c)", enforcement, cc)
@@ -246,7 +246,7 @@ VALUES ($1, $2, $3::bigint[], '停产整顿', $4::bigint[], $5, $6, $7, $8)`, u,
 	all.StopOrders = store.StopOrderStats{Units: sc(5, 3), Faces: sc(6, 4), HeadingFaces: sc(5, 3), CoalFaces: sc(1, 1)}
 	all.Cases.Filed, all.Cases.Closed, all.Cases.Decided, all.Cases.Fines = 7, 3, 5, 101000.5
 	all.Cases.ByDecision["fine"], all.Cases.ByDecision["warning"], all.Cases.ByDecision["stop"] = 3, 1, 1
-	all.Exams = store.ExamStats{Examined: 30, Passed: 24, Percent: pct(80)}
+	all.Exams, all.PeopleTrained = store.ExamStats{Examined: 30, Passed: 24, Percent: pct(80)}, 6
 	same(t, "everything", get(store.StatsQuery{}), all)
 
 	// One unit: the inspections that visited it, its visits, hazards, orders and cases.
@@ -262,7 +262,7 @@ VALUES ($1, $2, $3::bigint[], '停产整顿', $4::bigint[], $5, $6, $7, $8)`, u,
 	mine.StopOrders = store.StopOrderStats{Units: sc(1, 1), Faces: sc(4, 3), HeadingFaces: sc(3, 2), CoalFaces: sc(1, 1)}
 	mine.Cases.Filed, mine.Cases.Closed, mine.Cases.Decided, mine.Cases.Fines = 3, 2, 2, 51000
 	mine.Cases.ByDecision["fine"] = 2
-	mine.Exams = store.ExamStats{Examined: 13, Passed: 11, Percent: pct(84.6)}
+	mine.Exams, mine.PeopleTrained = store.ExamStats{Examined: 13, Passed: 11, Percent: pct(84.6)}, 2
 	same(t, "one mine", get(store.StatsQuery{UnitID: m1}), mine)
 
 	// The campaign: its inspections and hazards; cases through their inspection
@@ -279,7 +279,7 @@ VALUES ($1, $2, $3::bigint[], '停产整顿', $4::bigint[], $5, $6, $7, $8)`, u,
 	cp.StopOrders = store.StopOrderStats{Units: sc(1, 1), Faces: sc(3, 3), HeadingFaces: sc(2, 2), CoalFaces: sc(1, 1)}
 	cp.Cases.Filed, cp.Cases.Closed, cp.Cases.Decided, cp.Cases.Fines = 5, 2, 3, 70000
 	cp.Cases.ByDecision["fine"], cp.Cases.ByDecision["warning"], cp.Cases.ByDecision["stop"] = 1, 1, 1
-	cp.Exams = store.ExamStats{Examined: 21, Passed: 17, Percent: pct(81)}
+	cp.Exams, cp.PeopleTrained = store.ExamStats{Examined: 21, Passed: 17, Percent: pct(81)}, 4
 	same(t, "the campaign", get(store.StatsQuery{CampaignID: camp}), cp)
 
 	// A body level: its inspections, their visits and the hazards they found;
@@ -290,7 +290,7 @@ VALUES ($1, $2, $3::bigint[], '停产整顿', $4::bigint[], $5, $6, $7, $8)`, u,
 	city.Hazards.HazardCount = hc(1, 1)
 	city.Hazards.BySource["ventilation"], city.Hazards.ByLevel["general"], city.Hazards.BySector["coal_mine"] = hc(1, 1), hc(1, 1), hc(1, 1)
 	city.StopOrders, city.Cases = all.StopOrders, all.Cases
-	city.Exams = store.ExamStats{Examined: 6, Passed: 4, Percent: pct(66.7)}
+	city.Exams, city.PeopleTrained = store.ExamStats{Examined: 6, Passed: 4, Percent: pct(66.7)}, 2
 	same(t, "city level", get(store.StatsQuery{BodyLevel: "city"}), city)
 
 	// A source: its hazards, and the inspections of that source (专项监察) with their visits.
@@ -316,7 +316,7 @@ VALUES ($1, $2, $3::bigint[], '停产整顿', $4::bigint[], $5, $6, $7, $8)`, u,
 		`"by_level":{`, `"by_sector":{`, `"stop_orders":{"units":{"issued":3,"standing":1,"lifted":2},"faces":{"issued":5,`,
 		`"heading_faces":{"issued":4,"standing":3,"lifted":1},"coal_faces":{"issued":1,"standing":1,"lifted":0}}`,
 		`"cases":{"filed":4,"closed":1,"decided":3,"fines":80000.5,"by_decision":{"close":0,"confiscate":0,"fine":2,`,
-		`"exams":{"examined":21,"passed":17,"percent":81}`} {
+		`"exams":{"examined":21,"passed":17,"percent":81},"people_trained":4`} {
 		if !strings.Contains(string(js), want) {
 			t.Errorf("JSON %s\nlacks %s", js, want)
 		}
