@@ -2,12 +2,14 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -121,8 +123,37 @@ func (s *Server) createInspection(c *gin.Context) {
 		k := fmt.Sprintf("p%d:%s", p.ID, key)
 		in.Key = &k
 	}
+	// A people's-congress inspection's recommendations become assigned matters,
+	// issued by the recorder's leading or safety-office grant.
+	var matters []contract.AssignmentInput
+	if len(b.Recommendations) > 0 {
+		assigning, ok := assigningGrant(p)
+		if !ok {
+			problem(c, http.StatusForbidden, TypeForbidden, "人大视察建议由领导或安委办交办，请由其记录")
+			return
+		}
+		for i, r := range b.Recommendations {
+			m, err := s.assignmentInput(ctx, p, assigning, assignmentBody{Title: "人大视察建议：" + r.Title, Content: r.Content, DueAt: r.DueAt, AssigneeUnit: r.Unit})
+			var ve *domain.ValidationError
+			switch {
+			case errors.As(err, &ve):
+				for _, f := range ve.Fields {
+					v.Add(fmt.Sprintf("recommendations[%d].%s", i, strings.TrimPrefix(f.Field, "assignee_")), f.Detail)
+				}
+			case err != nil:
+				fail(c, err)
+				return
+			}
+			matters = append(matters, m)
+		}
+		if err := v.Err(); err != nil {
+			fail(c, err)
+			return
+		}
+	}
 	var id int64
 	created := false
+	var assignments []int64
 	err = s.Store.InTx(ctx, func(tx *sqlx.Tx) error {
 		var err error
 		if id, created, err = store.InsertInspection(ctx, tx, in); err != nil || !created {
@@ -130,13 +161,18 @@ func (s *Server) createInspection(c *gin.Context) {
 		}
 		if _, err := store.Append(ctx, tx, store.Event{Key: fmt.Sprintf("inspection.recorded:%d", id), Actor: p.Key, Action: "inspection.recorded",
 			SubjectType: "inspection", SubjectID: fmt.Sprint(id), UnitID: grant.UnitID,
-			After: map[string]any{"kind": b.Kind, "title": b.Title, "visits": len(b.Visits)}}); err != nil {
+			After: map[string]any{"kind": b.Kind, "title": b.Title, "visits": len(b.Visits), "recommendations": len(matters)}}); err != nil {
 			return err
+		}
+		for i := range matters {
+			if assignments, err = s.recommend(ctx, tx, p, id, i, matters[i], assignments); err != nil {
+				return err
+			}
 		}
 		return s.covertFailures(ctx, tx, id, in, units)
 	})
 	if err != nil {
-		fail(c, err)
+		failStart(c, err)
 		return
 	}
 	out, err := store.InspectionByID(ctx, s.Store.DB, id)
@@ -144,12 +180,40 @@ func (s *Server) createInspection(c *gin.Context) {
 		fail(c, err)
 		return
 	}
+	out.Assignments = assignments
 	code := http.StatusCreated
 	if !created {
 		code = http.StatusOK
 	}
 	c.Header("Location", fmt.Sprintf("/api/v1/inspections/%d", id))
 	c.JSON(code, out)
+}
+
+// recommend records a people's-congress recommendation as an assigned matter
+// (its key made of the inspection's, so it is issued once) and starts its process.
+func (s *Server) recommend(ctx context.Context, tx *sqlx.Tx, p domain.Person, inspection int64, i int, in contract.AssignmentInput, ids []int64) ([]int64, error) {
+	id, err := store.NextAssignmentID(ctx, tx)
+	if err != nil {
+		return ids, err
+	}
+	key := fmt.Sprintf("inspection:%d:recommendation:%d", inspection, i)
+	in.ID, in.IdempotencyKey = id, key
+	ladder, err := json.Marshal(in.Ladder)
+	if err != nil {
+		return ids, err
+	}
+	record := store.Assignment{ID: id, Title: in.Title, Content: in.Content, DueAt: in.DueAt, IssuerUnitID: in.IssuerUnitID, AssignerID: in.AssignerID,
+		AssigneeUnitID: in.AssigneeUnitID, ReviewerUnitID: in.ReviewerUnitID, ReviewerRole: in.ReviewerRole.String(), CreatedAt: in.CreatedAt,
+		Ladder: ladder, IdempotencyKey: &key}
+	if _, err := store.UpsertAssignment(ctx, tx, record); err != nil {
+		return ids, err
+	}
+	if _, err := store.Append(ctx, tx, store.Event{Key: fmt.Sprintf("assignment.created:%d", id), At: in.CreatedAt, Actor: p.Key,
+		Action: "assignment.created", SubjectType: "assignment", SubjectID: fmt.Sprint(id), UnitID: in.AssigneeUnitID,
+		After: map[string]any{"title": in.Title, "due_at": in.DueAt, "assignee_unit_id": in.AssigneeUnitID, "inspection": inspection}}); err != nil {
+		return ids, err
+	}
+	return append(ids, id), s.startInTx(ctx, contract.AssignmentID(id), contract.AssignmentWorkflow, in)
 }
 
 // covertFailures summons the head of each mine whose leader did not go down

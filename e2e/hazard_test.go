@@ -126,6 +126,38 @@ func TestInspectionsHazardsAndEnforcementOverHTTP(t *testing.T) {
 		t.Fatalf("%d covert-check interviews of cmm, want 1", n)
 	}
 
+	// A people's-congress inspection: its recommendations become assigned matters, once.
+	congress := map[string]any{"kind": "congress", "title": "县人大常委会安全生产执法检查视察", "leader": "yjj-office", "starts_on": today, "ends_on": today,
+		"visits": []map[string]any{{"unit": "zjj", "visited_on": today, "findings": "建筑施工领域监管力量不足"}},
+		"recommendations": []map[string]any{
+			{"unit": "zjj", "title": "充实建筑施工安全监管力量", "content": "增配专职安全监管人员，建立在建工地巡查台账。", "due_at": time.Now().Add(30 * 24 * time.Hour)},
+			{"unit": "jtj", "title": "加强道路运输企业动态监控", "content": "督促运输企业落实动态监控，按月通报。", "due_at": time.Now().Add(30 * 24 * time.Hour)}}}
+	bad = sys.send(t, "POST", "/api/v1/inspections", "yjj-office", map[string]any{"kind": "supervision", "title": "x", "leader": "yjj-office", "starts_on": today, "ends_on": today,
+		"visits": congress["visits"], "recommendations": congress["recommendations"]}).want(t, 422).problem(t)
+	if bad.Errors[0].Field != "recommendations" {
+		t.Fatalf("recommendations of a supervision: %+v", bad)
+	}
+	wrong := map[string]any{}
+	for k, v := range congress {
+		wrong[k] = v
+	}
+	wrong["recommendations"] = []map[string]any{{"unit": "nowhere", "title": "x", "content": "x", "due_at": time.Now().Add(time.Hour)}}
+	if p := sys.send(t, "POST", "/api/v1/inspections", "yjj-office", wrong).want(t, 422).problem(t); p.Errors[0].Field != "recommendations[0].unit" {
+		t.Fatalf("a recommendation to no unit: %+v", p)
+	}
+	sys.send(t, "POST", "/api/v1/inspections", "yjj-inspector-1", congress).want(t, 403)
+	var viewed store.Inspection
+	sys.send(t, "POST", "/api/v1/inspections", "yjj-office", congress, "Idempotency-Key", "congress-1").want(t, 201).decode(t, &viewed)
+	sys.send(t, "POST", "/api/v1/inspections", "yjj-office", congress, "Idempotency-Key", "congress-1").want(t, 200)
+	if len(viewed.Assignments) != 2 {
+		t.Fatalf("the recommendations made %v", viewed.Assignments)
+	}
+	if n := testdb.Count(t, s.DB, `SELECT count(*) FROM assignments WHERE title LIKE '人大视察建议：%'`); n != 2 {
+		t.Fatalf("%d assigned matters from the recommendations, want 2", n)
+	}
+	sys.awaitTask(t, "zjj-head", contract.TaskID(contract.AssignmentID(viewed.Assignments[0]), "complete", 1))
+	sys.awaitTask(t, "jtj-head", contract.TaskID(contract.AssignmentID(viewed.Assignments[1]), "complete", 1))
+
 	// The figures, from these records.
 	var st struct {
 		Inspections struct {
@@ -149,7 +181,7 @@ func TestInspectionsHazardsAndEnforcementOverHTTP(t *testing.T) {
 			break
 		}
 	}
-	if st.Inspections.Inspections != 2 || st.Inspections.Visits != 2 || st.Hazards.Found != 2 || st.Hazards.Closed != 2 ||
+	if st.Inspections.Inspections != 3 || st.Inspections.Visits != 3 || st.Hazards.Found != 2 || st.Hazards.Closed != 2 ||
 		st.StopOrders.HeadingFaces.Issued != 1 || st.StopOrders.HeadingFaces.Lifted != 1 || st.Cases.Filed != 1 || st.Cases.Closed != 1 ||
 		st.Cases.Fines != 30000 || st.Exams.Examined != 10 || st.Exams.Passed != 8 {
 		t.Fatalf("statistics %+v", st)

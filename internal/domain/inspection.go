@@ -247,7 +247,22 @@ type NewInspection struct {
 	EndsOn   string        `json:"ends_on"`
 	Campaign string        `json:"campaign,omitempty"`
 	Visits   []VisitRecord `json:"visits"`
+	// Recommendations: a people's-congress inspection's (人大视察) recommendations
+	// to the government, each tracked as an assigned matter of the unit named.
+	Recommendations []Recommendation `json:"recommendations,omitempty"`
 }
+
+// Recommendation is one recommendation of a people's-congress inspection: the
+// unit that answers it, what is recommended and by when.
+type Recommendation struct {
+	Unit    string     `json:"unit"`
+	Title   string     `json:"title"`
+	Content string     `json:"content"`
+	DueAt   *time.Time `json:"due_at"`
+}
+
+// MaxRecommendations bounds an inspection's recommendations.
+const MaxRecommendations = 50
 
 // VisitRecord is one unit visited on a day: findings, 逢查必考 results, and for
 // a covert check of a mine whether the leader on duty went down with the shift.
@@ -324,6 +339,25 @@ func (in *NewInspection) Validate(now time.Time, v *ValidationError) {
 		}
 		if vr.LeaderDown != nil && in.Kind != "covert" {
 			v.Add(at+".leader_down", "只有暗访记录带班下井")
+		}
+	}
+	switch {
+	case len(in.Recommendations) > 0 && in.Kind != "congress":
+		v.Add("recommendations", "只有人大视察提出建议")
+	case len(in.Recommendations) > MaxRecommendations:
+		v.Add("recommendations", MsgAtMostItems(MaxRecommendations))
+	}
+	for i := range in.Recommendations {
+		at := fmt.Sprintf("recommendations[%d]", i)
+		r := &in.Recommendations[i]
+		v.Text(at+".unit", &r.Unit, true, 100)
+		v.Text(at+".title", &r.Title, true, 180)
+		v.Text(at+".content", &r.Content, true, 20000)
+		switch {
+		case r.DueAt == nil:
+			v.Add(at+".due_at", MsgRequired)
+		case !r.DueAt.After(now):
+			v.Add(at+".due_at", MsgFuture)
 		}
 	}
 }

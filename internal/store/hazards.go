@@ -37,6 +37,9 @@ type Inspection struct {
 	Key        *string    `db:"idempotency_key" json:"-"`
 	Visits     []Visit    `db:"-" json:"visits"`
 	Hazards    int        `db:"hazards" json:"hazards"`
+	// Assignments: in the answer that records a people's-congress inspection,
+	// the assigned matters its recommendations became.
+	Assignments []int64 `db:"-" json:"assignments,omitempty"`
 }
 
 // Visit is one unit visited by an inspection on a day.
