@@ -42,8 +42,12 @@ func (w *Web) mountInspections(g *gin.RouterGroup) {
 	g.GET("/statistics", w.statisticsPage)
 }
 
-// visitRows is how many visits the inspection form offers.
-const visitRows = 6
+// visitRows and recommendationRows are how many visits and 人大视察
+// recommendations the inspection form offers.
+const (
+	visitRows          = 6
+	recommendationRows = 3
+)
 
 // recorder says whether the person may record inspections and cases (the API decides; this only shows the forms).
 func recorder(p domain.Person) bool {
@@ -137,6 +141,7 @@ func (w *Web) showInspections(c *gin.Context, code int, errs map[string]string, 
 		data["Levels"] = domain.BodyLevels
 		data["Sources"] = domain.HazardSources
 		data["VisitRows"] = seqN(visitRows)
+		data["RecommendationRows"] = seqN(recommendationRows)
 	}
 	w.render(c, code, "inspections", data)
 }
@@ -185,6 +190,17 @@ func (w *Web) recordInspection(c *gin.Context) {
 		visits = append(visits, v)
 	}
 	body["visits"] = visits
+	var recs []map[string]any
+	for i := range recommendationRows {
+		field := func(name string) string { return strings.TrimSpace(f.Get(fmt.Sprintf("recommendations[%d].%s", i, name))) }
+		if field("unit") == "" && field("title") == "" && field("content") == "" {
+			continue
+		}
+		recs = append(recs, map[string]any{"unit": field("unit"), "title": field("title"), "content": field("content"), "due_at": instant(field("due_at"))})
+	}
+	if len(recs) > 0 {
+		body["recommendations"] = recs
+	}
 	var out store.Inspection
 	code, p := w.call(c, http.MethodPost, "/api/v1/inspections", body, &out, keyHeader(f.Get("_key"), "web-inspection-")...)
 	switch {

@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"mime/multipart"
@@ -13,8 +14,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zeren-county/zeren/activities"
 	"github.com/zeren-county/zeren/api"
+	"github.com/zeren-county/zeren/contract"
 	"github.com/zeren-county/zeren/internal/domain"
+	"github.com/zeren-county/zeren/internal/seed"
 )
 
 // apiCall sends a JSON request to the API as person and decodes the answer.
@@ -253,3 +257,58 @@ func TestInspectionAndHazardPages(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// A monthly report's form is prefilled from the unit's records of the month,
+// each figure with the recorded one beside it; once the unit corrects one, the
+// reviewer sees the correction beside the record.
+func TestReportFormPrefilledFromRecords(t *testing.T) {
+	s := newSite(t, true)
+	ctx := context.Background()
+	zjj, yjj := s.county.Units["zjj"], s.county.Units["yjj"]
+	admin := s.county.IDs["linyou-admin"]
+	for _, on := range []string{"2021-03-02", "2021-03-09"} {
+		if _, err := s.county.DB.Exec(`INSERT INTO inspections (kind, title, body_unit_id, leader_id, starts_on, ends_on, created_by)
+VALUES ('supervision', '建筑施工督导', $1, $2, $3, $3, $2)`, zjj, admin, on); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a := &activities.Activities{Store: s.county.Store}
+	camp := seed.DemoCampaignID
+	due := time.Date(2021, 4, 5, 18, 0, 0, 0, domain.DefaultZone)
+	at := time.Date(2021, 4, 1, 9, 0, 0, 0, domain.DefaultZone)
+	spec := domain.ReportSpec{ID: contract.ReportID(camp, "zjj", "2021-03"), CampaignID: camp, Period: "2021-03", UnitID: zjj,
+		UnitCode: "zjj", OfficeUnitID: yjj, DueAt: due}
+	if err := a.RecordReport(ctx, contract.RecordReportInput{Spec: spec, At: at}); err != nil {
+		t.Fatal(err)
+	}
+	task := func(kind domain.TaskKind, step string, unit int64, role domain.Role) string {
+		id := contract.TaskID(spec.ID, step, 1)
+		if err := a.CreateTask(ctx, domain.TaskSpec{ID: id, WorkflowID: spec.ID, Kind: kind, Title: "2021年3月月报", CampaignID: camp,
+			SubjectType: domain.SubjectReport, SubjectID: spec.ID, UnitID: unit, Role: role, IssuerUnitID: yjj, DueAt: time.Now().Add(72 * time.Hour), CreatedAt: at}); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	submit := task(domain.KindReportSubmit, "submit", zjj, domain.RoleUnitHead)
+	head := s.devSignIn(t, "zjj-head")
+	p := s.get(t, head, "/tasks/"+submit)
+	for _, want := range []string{`name="figures.inspections" type="number" min="0" max="1000000" step="1" inputmode="numeric" required value="2"`,
+		"系统记录：2", "预填"} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("the report form lacks %q", want)
+		}
+	}
+	// The unit corrects one figure; the reviewer sees it beside the record.
+	submitted := domain.Figures{Inspections: 3}
+	if err := a.RecordStep(ctx, contract.Step{Subject: domain.SubjectReport, ID: spec.ID, Status: domain.ReportSubmitted, Round: 1, By: "zjj-head",
+		At: at.Add(time.Hour), Outcome: domain.Completion{Report: &domain.Report{Figures: submitted, Problems: "无", NextSteps: "继续"}}}); err != nil {
+		t.Fatal(err)
+	}
+	review := task(domain.KindReportReview, "review", yjj, domain.RoleSafetyOffice)
+	office := s.devSignIn(t, "yjj-office")
+	p = s.get(t, office, "/tasks/"+review)
+	m := regexp.MustCompile(`(?s)<table class="data" id="corrections">.*?</table>`).FindString(p.body)
+	if !strings.Contains(m, "检查次数") || !strings.Contains(m, "<td>3</td><td>2</td>") {
+		t.Errorf("the review lacks the correction: %q", m)
+	}
+}

@@ -108,15 +108,76 @@ func (w *Web) showTask(c *gin.Context, code int, errs map[string]string, values 
 		w.fail(c, err)
 		return
 	}
+	recorded := map[string]string{}
+	var corrections []correctionView
+	if d.Report != nil {
+		recorded = figureFields(d.Report.Recorded)
+		for _, cr := range d.Report.Corrections {
+			corrections = append(corrections, correctionView{Correction: cr, Label: w.figureLabel(cr.Field)})
+		}
+	}
 	if values == nil {
 		values = url.Values{}
+		// A monthly report's form starts from what the unit's records hold:
+		// the unit confirms each figure or corrects it.
+		if domain.TaskKind(d.Task.Kind) == domain.KindReportSubmit {
+			for k, v := range recorded {
+				values.Set(k, v)
+			}
+		}
 	}
-	w.render(c, code, "task", pageData{
+	w.render(c, code, "task", pageData{"Recorded": recorded, "Corrections": corrections,
 		"D": d, "T": d.Task, "Ctx": ctx, "Ladder": ladderOf(rungs, d.Task.DueAt, d.Timeline), "Outcome": outcome,
 		"Kind": d.Task.Kind, "Errors": errs, "V": formValues(values), "Key": key,
 		"Rows": seqN(3), "TargetRows": seqN(5), "Sources": hazardSources, "Counts": reportCounts, "CaseDecisions": domain.CaseDecisions,
 		"Pledge": pledge, "Targets": targets, "Proposed": proposed,
 	})
+}
+
+// correctionView is a report's figure that the unit corrected, with its label.
+type correctionView struct {
+	domain.Correction
+	Label string
+}
+
+// figureFields are a report's figures by their form field names
+// (figures.inspections, figures.hazards_found.daily, …).
+func figureFields(f domain.Figures) map[string]string {
+	out := map[string]string{}
+	b, err := json.Marshal(f)
+	if err != nil {
+		return out
+	}
+	var m map[string]any
+	if json.Unmarshal(b, &m) != nil {
+		return out
+	}
+	for k, v := range m {
+		switch x := v.(type) {
+		case float64:
+			out["figures."+k] = strconv.FormatFloat(x, 'f', -1, 64)
+		case map[string]any:
+			for src, n := range x {
+				if f, ok := n.(float64); ok {
+					out["figures."+k+"."+src] = strconv.FormatFloat(f, 'f', -1, 64)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// figureLabel names a report's figure by its field (figures.hazards_found.daily: 排查隐患（处）· 日常监管).
+func (w *Web) figureLabel(field string) string {
+	parts := strings.Split(strings.TrimPrefix(field, "figures."), ".")
+	label := parts[0]
+	if w.msg.has("figure." + parts[0]) {
+		label = w.msg.get("figure." + parts[0])
+	}
+	if len(parts) > 1 && w.msg.has("source."+parts[1]) {
+		label += " · " + w.msg.get("source."+parts[1])
+	}
+	return label
 }
 
 // formValues is a form's first value per field, for refilling it.
