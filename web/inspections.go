@@ -192,7 +192,9 @@ func (w *Web) recordInspection(c *gin.Context) {
 	body["visits"] = visits
 	var recs []map[string]any
 	for i := range recommendationRows {
-		field := func(name string) string { return strings.TrimSpace(f.Get(fmt.Sprintf("recommendations[%d].%s", i, name))) }
+		field := func(name string) string {
+			return strings.TrimSpace(f.Get(fmt.Sprintf("recommendations[%d].%s", i, name)))
+		}
 		if field("unit") == "" && field("title") == "" && field("content") == "" {
 			continue
 		}
