@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -143,11 +144,38 @@ func (a *Activities) FireRung(ctx context.Context, in contract.FireRungInput) (c
 		if _, err := store.Enqueue(ctx, tx, notify); err != nil {
 			return err
 		}
+		if err := a.tellSupervisor(ctx, tx, in, key, notify); err != nil {
+			return err
+		}
 		_, err = store.Append(ctx, tx, store.Event{Key: "rung.fired:" + key, At: in.At, Actor: store.ActorEngine, Action: "rung.fired",
 			SubjectType: in.SubjectType, SubjectID: in.SubjectID, TaskID: in.TaskID, UnitID: in.UnitID, After: after})
 		return err
 	})
 	return res, err
+}
+
+// tellSupervisor escalates a penalty on a hazard listed for county
+// supervision (挂牌督办) to the county leader named as its supervisor: the
+// leader's unit is told what fired, once per rung.
+func (a *Activities) tellSupervisor(ctx context.Context, tx *sqlx.Tx, in contract.FireRungInput, key string, n store.Notification) error {
+	if in.SubjectType != domain.SubjectHazard || !in.Rung.Action.Punishes() {
+		return nil
+	}
+	id, err := strconv.ParseInt(in.SubjectID, 10, 64)
+	if err != nil {
+		return nil // not a hazard's id: nothing to escalate
+	}
+	h, err := store.HazardByID(ctx, tx, id)
+	if err != nil || h.SupervisorID == nil {
+		return err
+	}
+	leader, err := store.PersonByID(ctx, tx, *h.SupervisorID)
+	if err != nil {
+		return err
+	}
+	_, err = store.Enqueue(ctx, tx, store.Notification{Key: key + "#supervisor", UnitID: leader.UnitID, TaskID: n.TaskID, Kind: n.Kind,
+		Title: "【挂牌督办】" + in.Title, Body: fmt.Sprintf("%s：您挂牌督办的重大隐患整改已逾期。%s", leader.Name, n.Body)})
+	return err
 }
 
 // outageGrace answers the grace a task gets because its deadline fell in an
