@@ -26,10 +26,12 @@ type unitHead struct {
 }
 
 type UnitNode struct {
-	ID         int64       `json:"id"`
-	Code       string      `json:"code"`
-	Name       string      `json:"name"`
-	Kind       string      `json:"kind"`
+	ID   int64  `json:"id"`
+	Code string `json:"code"`
+	Name string `json:"name"`
+	Kind string `json:"kind"`
+	// Stop is the unit's stop now (停产整顿): unit (the whole unit), faces, or empty.
+	Stop       string      `json:"stop,omitempty"`
 	Head       *unitHead   `json:"head,omitempty"`
 	Supervises []string    `json:"supervises,omitempty"`
 	Members    []string    `json:"members,omitempty"`
@@ -59,13 +61,18 @@ func (s *Server) units(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, UnitList{Units: unitTree(units, heads, supervision, members)})
+	stops, err := store.StopStates(ctx, s.Store.DB)
+	if err != nil {
+		fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, UnitList{Units: unitTree(units, heads, supervision, members, stops)})
 }
 
-func unitTree(units []domain.Unit, heads []store.UnitHead, supervision, members map[int64][]int64) []*UnitNode {
+func unitTree(units []domain.Unit, heads []store.UnitHead, supervision, members map[int64][]int64, stops map[int64]string) []*UnitNode {
 	byID := make(map[int64]*UnitNode, len(units))
 	for _, u := range units {
-		byID[u.ID] = &UnitNode{ID: u.ID, Code: u.Code, Name: u.Name, Kind: u.Kind.String(), Children: []*UnitNode{}}
+		byID[u.ID] = &UnitNode{ID: u.ID, Code: u.Code, Name: u.Name, Kind: u.Kind.String(), Stop: stops[u.ID], Children: []*UnitNode{}}
 	}
 	for _, h := range heads {
 		if n := byID[h.UnitID]; n != nil && n.Head == nil {

@@ -88,7 +88,7 @@ func unitGroups(nodes []*api.UnitNode) []unitGroup {
 	walk = func(ns []*api.UnitNode) {
 		for _, n := range ns {
 			if n.Kind != "county" && n.Kind != "committee" {
-				by[n.Kind] = append(by[n.Kind], assignable{n.Code, n.Name, n.Kind})
+				by[n.Kind] = append(by[n.Kind], assignable{Code: n.Code, Name: n.Name, Kind: n.Kind, Stop: n.Stop})
 			}
 			walk(n.Children)
 		}
@@ -257,12 +257,18 @@ func (w *Web) showInspection(c *gin.Context, code int, errs map[string]string, v
 		visited[v.UnitID] = true
 	}
 	var faces []faceOption
+	stops := map[int64]string{}
 	for _, u := range producers.ProductionUnits {
+		stops[u.UnitID] = u.Stop
 		if !visited[u.UnitID] {
 			continue
 		}
 		for _, f := range u.Faces {
-			faces = append(faces, faceOption{Code: f.Code, Label: u.Name + " · " + f.Name})
+			label := u.Name + " · " + f.Name
+			if f.Stopped {
+				label += w.msg.get("stop.face_suffix")
+			}
+			faces = append(faces, faceOption{Code: f.Code, Label: label})
 		}
 	}
 	me := person(c)
@@ -275,7 +281,7 @@ func (w *Web) showInspection(c *gin.Context, code int, errs map[string]string, v
 	if v["found_on"] == "" && len(in.Visits) > 0 {
 		v["found_on"] = in.Visits[0].VisitedOn.Format("2006-01-02")
 	}
-	w.render(c, code, "inspection", pageData{"I": in, "Hazards": hazards.Hazards, "Faces": faces, "Errors": errs, "V": v, "Key": key,
+	w.render(c, code, "inspection", pageData{"I": in, "Hazards": hazards.Hazards, "Stops": stops, "Faces": faces, "Errors": errs, "V": v, "Key": key,
 		"Record":   recorder(me),
 		"CanClose": in.LeaderID == me.ID && in.Status == "open", "Sources": domain.HazardSources,
 		"CoalCategories": domain.CoalMajorCategories, "OtherCategories": domain.OtherCategories})

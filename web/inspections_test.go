@@ -195,6 +195,39 @@ func TestInspectionAndHazardPages(t *testing.T) {
 		t.Errorf("an empty file: %d", p.code)
 	}
 
+	// A standing order stops fm-01 as a whole and one of 崔木煤矿's faces: every
+	// page naming them says so.
+	if _, err := s.county.DB.Exec(`INSERT INTO stop_orders (unit_id, scope, face_ids, reason, key, issued_at) VALUES
+    ($1, 'unit', '{}', '边坡失稳', 'standing-1', now()),
+    ($2, 'faces', ARRAY[(SELECT id FROM work_faces WHERE code = '4204j')], '瓦斯超限', 'standing-2', now())`,
+		s.county.Units["fm-01"], s.county.Units["cmm"]); err != nil {
+		t.Fatal(err)
+	}
+	if p := s.get(t, inspector, "/hazards"); !strings.Contains(p.body, `<span class="tag stop">停产整顿</span>`) {
+		t.Error("the ledger does not show fm-01 stopped")
+	}
+	if p := s.get(t, inspector, loc); !strings.Contains(p.body, `九成宫镇青石沟建筑石料矿 <span class="tag stop">停产整顿</span>`) {
+		t.Error("the inspection's visits do not show fm-01 stopped")
+	}
+	if p := s.get(t, inspector, "/inspections"); !strings.Contains(p.body, "崔木煤矿（停产整顿）") {
+		t.Error("the inspection form's units do not show 崔木煤矿's faces stopped")
+	}
+	var producers api.ProducerList
+	if code := s.apiCall(t, "GET", "/api/v1/production-units?sector=coal_mine", "yjj-inspector-1", nil, &producers); code != 200 {
+		t.Fatal(code)
+	}
+	for _, u := range producers.ProductionUnits {
+		want := map[string]string{"cmm": "faces"}[u.Code]
+		if u.Stop != want {
+			t.Errorf("%s stop %q, want %q", u.Code, u.Stop, want)
+		}
+		for _, f := range u.Faces {
+			if f.Stopped != (f.Code == "4204j") {
+				t.Errorf("face %s stopped: %v", f.Code, f.Stopped)
+			}
+		}
+	}
+
 	stops := s.get(t, inspector, "/stop-orders")
 	for _, want := range []string{"崔木煤矿", "4202运输顺槽掘进工作面", "已解除"} {
 		if !strings.Contains(stops.body, want) {

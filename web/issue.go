@@ -34,12 +34,14 @@ type reviewer struct{ Value, Unit, Role string }
 // assignable is a unit a matter can be assigned to.
 type assignable struct {
 	Code, Name, Kind string
+	// Stop is the unit's 停产整顿 now (unit, faces or empty).
+	Stop string
 }
 
 func flatten(nodes []*api.UnitNode, out *[]assignable) {
 	for _, n := range nodes {
 		if n.Kind == "department" || n.Kind == "town" || n.Kind == "enterprise" {
-			*out = append(*out, assignable{n.Code, n.Name, n.Kind})
+			*out = append(*out, assignable{Code: n.Code, Name: n.Name, Kind: n.Kind, Stop: n.Stop})
 		}
 		flatten(n.Children, out)
 	}

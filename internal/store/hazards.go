@@ -155,10 +155,12 @@ func CloseInspection(ctx context.Context, tx sqlx.ExtContext, id int64, at time.
 
 // Hazard is a hazard (隐患) and where its loop stands.
 type Hazard struct {
-	ID            int64         `db:"id" json:"id"`
-	UnitID        int64         `db:"unit_id" json:"unit_id"`
-	UnitCode      string        `db:"unit_code" json:"unit_code"`
-	UnitName      string        `db:"unit_name" json:"unit_name"`
+	ID       int64  `db:"id" json:"id"`
+	UnitID   int64  `db:"unit_id" json:"unit_id"`
+	UnitCode string `db:"unit_code" json:"unit_code"`
+	UnitName string `db:"unit_name" json:"unit_name"`
+	// UnitStop is the unit's stop now (停产整顿): unit (the whole unit), faces, or empty.
+	UnitStop      string        `db:"unit_stop" json:"unit_stop,omitempty"`
 	Sector        *string       `db:"sector" json:"sector,omitempty"`
 	FaceID        *int64        `db:"face_id" json:"face_id,omitempty"`
 	FaceName      *string       `db:"face_name" json:"face_name,omitempty"`
@@ -186,7 +188,31 @@ type Hazard struct {
 	UpdatedAt     time.Time     `db:"updated_at" json:"updated_at"`
 }
 
-const hazardColumns = `h.id, h.unit_id, u.code AS unit_code, u.name AS unit_name, pu.sector, h.face_id, f.name AS face_name,
+// stopOf is the SQL of a unit's stop now (停产整顿): 'unit' while an order
+// stopping the whole unit stands (or is being lifted), 'faces' while only face
+// orders do, ” otherwise. unit is the SQL of the unit's id.
+func stopOf(unit string) string {
+	return `(SELECT CASE WHEN count(*) = 0 THEN '' WHEN bool_or(so.scope = 'unit') THEN 'unit' ELSE 'faces' END
+FROM stop_orders so WHERE so.unit_id = ` + unit + ` AND so.status <> 'lifted')`
+}
+
+// StopStates are the units under a stop order now: unit id → 'unit' or 'faces' (see stopOf).
+func StopStates(ctx context.Context, db sqlx.ExtContext) (map[int64]string, error) {
+	var rows []struct {
+		UnitID int64  `db:"unit_id"`
+		Stop   string `db:"stop"`
+	}
+	if err := sqlx.SelectContext(ctx, db, &rows, `SELECT DISTINCT unit_id, `+stopOf("s.unit_id")+` AS stop FROM stop_orders s WHERE s.status <> 'lifted'`); err != nil {
+		return nil, fmt.Errorf("stop states: %w", err)
+	}
+	out := make(map[int64]string, len(rows))
+	for _, r := range rows {
+		out[r.UnitID] = r.Stop
+	}
+	return out, nil
+}
+
+var hazardColumns = `h.id, h.unit_id, u.code AS unit_code, u.name AS unit_name, ` + stopOf("h.unit_id") + ` AS unit_stop, pu.sector, h.face_id, f.name AS face_name,
 h.source, h.level, h.category, h.description, h.location, h.found_by, h.inspection_id, h.finder_unit_id, fu.name AS finder_name,
 h.found_on, h.deadline, h.status, h.plan, h.rectification, h.supervisor_id, sp.name AS supervisor_name, h.closed_at, h.campaign_id,
 h.idempotency_key, h.created_by, h.created_at, h.updated_at`

@@ -27,8 +27,10 @@ type ProductionUnit struct {
 	Code   string `db:"code" json:"code"`
 	Name   string `db:"name" json:"name"`
 	// Kind is the unit's kind: producer, or enterprise for the coal mines.
-	Kind           string `db:"kind" json:"kind"`
-	Sector         string `db:"sector" json:"sector"`
+	Kind   string `db:"kind" json:"kind"`
+	Sector string `db:"sector" json:"sector"`
+	// Stop is the unit's stop now (停产整顿): unit (the whole unit), faces, or empty.
+	Stop           string `db:"stop" json:"stop,omitempty"`
 	SupervisorID   int64  `db:"supervisor_id" json:"supervisor_id"`
 	SupervisorCode string `db:"supervisor_code" json:"supervisor_code"`
 	SupervisorName string `db:"supervisor_name" json:"supervisor_name"`
@@ -161,8 +163,8 @@ type ProducerQuery struct {
 	TownID       int64
 }
 
-const selectProductionUnitsSQL = `
-SELECT u.id AS unit_id, u.code, u.name, u.kind, pu.sector,
+var selectProductionUnitsSQL = `
+SELECT u.id AS unit_id, u.code, u.name, u.kind, pu.sector, ` + stopOf("u.id") + ` AS stop,
        s.id AS supervisor_id, s.code AS supervisor_code, s.name AS supervisor_name,
        t.id AS town_id, COALESCE(t.code, '') AS town_code, COALESCE(t.name, '') AS town_name,
        pu.responsible, pu.phone, pu.demo
@@ -223,6 +225,8 @@ type Face struct {
 	Code   string `db:"code" json:"code"`
 	Name   string `db:"name" json:"name"`
 	Kind   string `db:"kind" json:"kind"`
+	// Stopped: a stop order of the face, or of its whole unit, stands now.
+	Stopped bool `db:"stopped" json:"stopped"`
 }
 
 var faceCodePattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,40}$`)
@@ -258,7 +262,10 @@ RETURNING id`, unitID, code, name, kind)
 // Faces lists a unit's working faces by code.
 func Faces(ctx context.Context, db sqlx.ExtContext, unitID int64) ([]Face, error) {
 	out := []Face{}
-	if err := sqlx.SelectContext(ctx, db, &out, `SELECT id, unit_id, code, name, kind FROM work_faces WHERE unit_id = $1 ORDER BY code`, unitID); err != nil {
+	if err := sqlx.SelectContext(ctx, db, &out, `SELECT id, unit_id, code, name, kind,
+  EXISTS (SELECT 1 FROM stop_orders so WHERE so.unit_id = work_faces.unit_id AND so.status <> 'lifted'
+    AND (so.scope = 'unit' OR work_faces.id = ANY(so.face_ids))) AS stopped
+FROM work_faces WHERE unit_id = $1 ORDER BY code`, unitID); err != nil {
 		return nil, fmt.Errorf("faces of unit %d: %w", unitID, err)
 	}
 	return out, nil
