@@ -216,6 +216,19 @@ func (s *Server) recommend(ctx context.Context, tx *sqlx.Tx, p domain.Person, in
 	return append(ids, id), s.startInTx(ctx, contract.AssignmentID(id), contract.AssignmentWorkflow, in)
 }
 
+// covertPoints are what a failed covert check costs: the campaign's policy,
+// or domain.CovertCheckPoints outside a campaign.
+func (s *Server) covertPoints(ctx context.Context, tx *sqlx.Tx, campaign *string) (float64, error) {
+	if campaign == nil {
+		return domain.CovertCheckPoints, nil
+	}
+	camp, err := store.CampaignByID(ctx, tx, *campaign)
+	if err != nil {
+		return 0, err
+	}
+	return camp.FullPolicy().Hazard.Covert(), nil
+}
+
 // covertFailures summons the head of each mine whose leader did not go down
 // with the shift and deducts the policy's points, once per mine and month.
 func (s *Server) covertFailures(ctx context.Context, tx *sqlx.Tx, id int64, in store.Inspection, units map[int64]domain.Unit) error {
@@ -235,7 +248,14 @@ func (s *Server) covertFailures(ctx context.Context, tx *sqlx.Tx, id int64, in s
 			Source: "covert", At: time.Now(), SubjectType: "inspection", SubjectID: fmt.Sprint(id), Label: reason}); err != nil {
 			return err
 		}
-		e := store.LedgerEntry{Key: key, Year: vr.VisitedOn.Year(), UnitID: u.ID, Points: -domain.CovertCheckPoints, Reason: reason,
+		points, err := s.covertPoints(ctx, tx, in.CampaignID)
+		if err != nil {
+			return err
+		}
+		if points == 0 {
+			continue // the campaign's policy deducts nothing
+		}
+		e := store.LedgerEntry{Key: key, Year: vr.VisitedOn.Year(), UnitID: u.ID, Points: -points, Reason: reason,
 			Process: fmt.Sprintf("inspection/%d", id)}
 		if in.CampaignID != nil {
 			e.CampaignID = in.CampaignID
@@ -468,6 +488,7 @@ func (s *Server) hazardInput(ctx context.Context, p domain.Person, b domain.NewH
 			finder = insp.BodyUnitID
 			id := insp.ID
 			h.InspectionID = &id
+			h.CampaignID = insp.CampaignID // found in a campaign's inspection: the campaign's hazard
 		}
 	}
 	var faceIDs []int64
@@ -513,6 +534,16 @@ func (s *Server) hazardInput(ctx context.Context, p domain.Person, b domain.NewH
 	h.FoundBy, h.FinderUnitID, h.FoundOn, h.Deadline, h.CreatedBy, h.CreatedAt = b.FoundBy, finder, store.Date{Time: found}, *b.Deadline, p.ID, now
 	in = contract.HazardInput{Title: b.Description, UnitID: u.ID, Level: b.Level, Deadline: domain.Stored(*b.Deadline), FoundAt: domain.Stored(now),
 		FinderUnitID: finder, VerifierRole: verifier, SupervisorUnitID: supervisor, CountyUnitID: county.ID, Policy: domain.DefaultHazardPolicy()}
+	if h.CampaignID != nil {
+		// The campaign's hazard policy: its days and ladders. The loop itself
+		// runs in real time (a hazard is rectified on the ground, whatever the
+		// campaign's clock), so its tasks carry no campaign.
+		camp, err := store.CampaignByID(ctx, s.Store.DB, *h.CampaignID)
+		if err != nil {
+			return h, nil, in, err
+		}
+		in.Policy = camp.FullPolicy().Hazard
+	}
 	if b.Level == domain.HazardMajor {
 		leader, err := store.CountyLeader(ctx, s.Store.DB, county.ID)
 		if err != nil {

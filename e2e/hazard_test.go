@@ -126,6 +126,19 @@ func TestInspectionsHazardsAndEnforcementOverHTTP(t *testing.T) {
 		t.Fatalf("%d covert-check interviews of cmm, want 1", n)
 	}
 
+	if n := testdb.Count(t, s.DB, `SELECT count(*) FROM score_ledger l JOIN units u ON u.id = l.unit_id WHERE u.code = 'cmm' AND l.points = -1 AND l.key LIKE 'covert:%'`); n != 1 {
+		t.Fatalf("%d covert-check deductions of 1 point from cmm, want 1 (the default)", n)
+	}
+	// In a campaign, its policy says what a failed covert check costs.
+	if _, err := s.DB.Exec(`UPDATE campaigns SET policy = jsonb_set(policy, '{hazard}', '{"covert_points": 2.5}') WHERE id = $1`, seed.DemoCampaignID); err != nil {
+		t.Fatal(err)
+	}
+	sys.send(t, "POST", "/api/v1/inspections", "yjj-inspector-2", map[string]any{"kind": "covert", "title": "带班下井暗访", "leader": "yjj-inspector-2",
+		"campaign": seed.DemoCampaignID, "starts_on": today, "ends_on": today, "visits": []map[string]any{{"unit": "gjh", "visited_on": today, "leader_down": false}}}).want(t, 201)
+	if n := testdb.Count(t, s.DB, `SELECT count(*) FROM score_ledger l JOIN units u ON u.id = l.unit_id WHERE u.code = 'gjh' AND l.points = -2.5 AND l.campaign_id = $1`, seed.DemoCampaignID); n != 1 {
+		t.Fatalf("%d covert-check deductions of 2.5 points from gjh under the campaign's policy, want 1", n)
+	}
+
 	// A people's-congress inspection: its recommendations become assigned matters, once.
 	congress := map[string]any{"kind": "congress", "title": "县人大常委会安全生产执法检查视察", "leader": "yjj-office", "starts_on": today, "ends_on": today,
 		"visits": []map[string]any{{"unit": "zjj", "visited_on": today, "findings": "建筑施工领域监管力量不足"}},
@@ -181,7 +194,7 @@ func TestInspectionsHazardsAndEnforcementOverHTTP(t *testing.T) {
 			break
 		}
 	}
-	if st.Inspections.Inspections != 3 || st.Inspections.Visits != 3 || st.Hazards.Found != 2 || st.Hazards.Closed != 2 ||
+	if st.Inspections.Inspections != 4 || st.Inspections.Visits != 4 || st.Hazards.Found != 2 || st.Hazards.Closed != 2 ||
 		st.StopOrders.HeadingFaces.Issued != 1 || st.StopOrders.HeadingFaces.Lifted != 1 || st.Cases.Filed != 1 || st.Cases.Closed != 1 ||
 		st.Cases.Fines != 30000 || st.Exams.Examined != 10 || st.Exams.Passed != 8 {
 		t.Fatalf("statistics %+v", st)

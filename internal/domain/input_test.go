@@ -161,6 +161,9 @@ func TestNumbersHaveRanges(t *testing.T) {
 		{CampaignPolicy{Pledge: PledgePolicy{CountersignDays: 91}}, "policy.pledge.countersign_days"},
 		{CampaignPolicy{Assessment: AssessmentPolicy{BottomN: &bottom}}, "policy.assessment.bottom_n"},
 		{CampaignPolicy{BaseScore: &base}, "policy.base_score"},
+		{CampaignPolicy{Hazard: HazardPolicy{VerifyDays: 400}}, "policy.hazard.verify_days"},
+		{CampaignPolicy{Hazard: HazardPolicy{MajorLadder: Ladder{{Action: ActionDeduct, Points: -1}}}}, "policy.hazard.major_ladder[0].points"},
+		{CampaignPolicy{Hazard: HazardPolicy{CovertPoints: &base}}, "policy.hazard.covert_points"},
 	}
 	for _, tt := range policies {
 		v := &ValidationError{}

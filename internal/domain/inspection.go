@@ -87,6 +87,33 @@ type HazardPolicy struct {
 	MajorLadder Ladder `json:"major_ladder,omitempty"`
 	// StepLadder presses the checking bodies' steps (plan approval, verification).
 	StepLadder Ladder `json:"step_ladder,omitempty"`
+	// CovertPoints are deducted from a mine whose leader on duty a covert
+	// check (暗访) found had not gone down with the shift (带班下井), once a month.
+	CovertPoints *float64 `json:"covert_points,omitempty"`
+}
+
+// Validate checks a policy with its defaults filled in, naming each bad field under prefix.
+func (p HazardPolicy) Validate(prefix string, v *ValidationError) {
+	for name, n := range map[string]int{"verify_days": p.VerifyDays, "plan_days": p.PlanDays, "approve_days": p.ApproveDays} {
+		if n < 1 || n > 90 {
+			v.Add(prefix+"."+name, MsgRange(1, 90))
+		}
+	}
+	p.Ladder.Validate(prefix+".ladder", v)
+	p.MajorLadder.Validate(prefix+".major_ladder", v)
+	p.StepLadder.Validate(prefix+".step_ladder", v)
+	if p.CovertPoints != nil && (*p.CovertPoints < 0 || *p.CovertPoints > MaxPoints) {
+		v.Add(prefix+".covert_points", MsgRange(0, MaxPoints))
+	}
+	v.Sort()
+}
+
+// Covert is the points a failed covert check costs (CovertCheckPoints when unset).
+func (p HazardPolicy) Covert() float64 {
+	if p.CovertPoints == nil {
+		return CovertCheckPoints
+	}
+	return *p.CovertPoints
 }
 
 // DefaultHazardPolicy: verification within 10 days (typical of the national

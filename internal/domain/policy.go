@@ -9,6 +9,9 @@ type CampaignPolicy struct {
 	Report     ReportPolicy     `json:"report"`
 	BaseScore  *float64         `json:"base_score,omitempty"`
 	Assessment AssessmentPolicy `json:"assessment"`
+	// Hazard: the days and ladders of hazards found in the campaign's
+	// inspections, and the points a failed covert check costs.
+	Hazard HazardPolicy `json:"hazard"`
 	// Phases are the campaign's stages; by default the national action's four over its span.
 	Phases []Phase `json:"phases"`
 }
@@ -21,6 +24,7 @@ func (p CampaignPolicy) WithDefaults(start, end time.Time) CampaignPolicy {
 	p.Pledge = p.Pledge.WithDefaults()
 	p.Report = p.Report.WithDefaults()
 	p.Assessment = p.Assessment.WithDefaults()
+	p.Hazard = p.Hazard.WithDefaults()
 	if p.BaseScore == nil {
 		p.BaseScore = ptr(100.0)
 	}
@@ -50,5 +54,6 @@ func (p CampaignPolicy) Validate(start, end time.Time, units map[string]int, v *
 		base = MaxBaseScore
 	}
 	p.Assessment.Validate("policy.assessment", base, units, v)
+	p.Hazard.Validate("policy.hazard", v)
 	ValidatePhases("policy.phases", p.Phases, start, end, v)
 }
