@@ -50,3 +50,60 @@ func (a *Activities) StopHazardsOpen(ctx context.Context, stopID int64) (int, er
 	n, err := store.OpenHazardsBehind(ctx, a.Store.DB, stopID)
 	return n, permanent(err)
 }
+
+// IssueStop writes a stop order once (by its key) with its audit row, and
+// answers the input of its lifting process; created is false when the order
+// existed already (its id is filled in either way).
+func IssueStop(ctx context.Context, tx *sqlx.Tx, actor string, o *store.StopOrder) (contract.StopOrderInput, bool, error) {
+	id, created, err := store.InsertStopOrder(ctx, tx, *o)
+	if err != nil {
+		return contract.StopOrderInput{}, false, err
+	}
+	o.ID = id
+	if created {
+		if _, err := store.Append(ctx, tx, store.Event{Key: fmt.Sprintf("stop.issued:%d", id), At: o.IssuedAt, Actor: actor, Action: "stop.issued",
+			SubjectType: domain.SubjectStopOrder, SubjectID: fmt.Sprint(id), UnitID: o.UnitID,
+			After: map[string]any{"scope": o.Scope, "faces": o.FaceIDs, "reason": o.Reason, "hazards": o.HazardIDs, "case": o.CaseID}}); err != nil {
+			return contract.StopOrderInput{}, false, err
+		}
+	}
+	name, err := store.UnitName(ctx, tx, o.UnitID)
+	if err != nil {
+		return contract.StopOrderInput{}, false, err
+	}
+	_, supervisor, err := store.UnitProduction(ctx, tx, o.UnitID)
+	if err != nil {
+		return contract.StopOrderInput{}, false, err
+	}
+	county, err := store.CountyUnit(ctx, tx)
+	if err != nil {
+		return contract.StopOrderInput{}, false, err
+	}
+	in := contract.StopOrderInput{ID: id, Title: name + "停产整顿", UnitID: o.UnitID, SupervisorUnitID: supervisor, CountyUnitID: county.ID}
+	if o.Scope == "faces" {
+		in.Title = name + "停止作业工作面"
+	}
+	return in, created, nil
+}
+
+// IssueCaseStop issues the stop order of an enforcement decision to stop
+// production: the whole unit, once per case, and answers its lifting's input.
+func (a *Activities) IssueCaseStop(ctx context.Context, in contract.CaseStopInput) (contract.CaseStopResult, error) {
+	var out contract.CaseStopResult
+	err := a.inTx(ctx, func(tx *sqlx.Tx) error {
+		c, err := store.CaseByID(ctx, tx, in.CaseID)
+		if err != nil {
+			return err
+		}
+		caseID := c.ID
+		by := in.By
+		if by == "" {
+			by = store.ActorEngine
+		}
+		o := store.StopOrder{UnitID: c.UnitID, Scope: "unit", Reason: "执法决定责令停产停业：" + c.Violation, CaseID: &caseID,
+			Key: fmt.Sprintf("case:%d", c.ID), IssuedAt: in.At}
+		out.Lifting, _, err = IssueStop(ctx, tx, by, &o)
+		return err
+	})
+	return out, permanent(err)
+}

@@ -563,34 +563,11 @@ func (s *Server) hazardInput(ctx context.Context, p domain.Person, b domain.NewH
 
 // issueStop writes a stop order, audits it and starts its lifting process.
 func (s *Server) issueStop(ctx context.Context, tx *sqlx.Tx, p domain.Person, o *store.StopOrder) error {
-	id, created, err := store.InsertStopOrder(ctx, tx, *o)
+	in, created, err := activities.IssueStop(ctx, tx, p.Key, o)
 	if err != nil || !created {
-		o.ID = id
 		return err
 	}
-	o.ID = id
-	if _, err := store.Append(ctx, tx, store.Event{Key: fmt.Sprintf("stop.issued:%d", id), Actor: p.Key, Action: "stop.issued",
-		SubjectType: domain.SubjectStopOrder, SubjectID: fmt.Sprint(id), UnitID: o.UnitID,
-		After: map[string]any{"scope": o.Scope, "faces": o.FaceIDs, "reason": o.Reason, "hazards": o.HazardIDs}}); err != nil {
-		return err
-	}
-	name, err := store.UnitName(ctx, tx, o.UnitID)
-	if err != nil {
-		return err
-	}
-	_, supervisor, err := store.UnitProduction(ctx, tx, o.UnitID)
-	if err != nil {
-		return err
-	}
-	county, err := store.CountyUnit(ctx, tx)
-	if err != nil {
-		return err
-	}
-	in := contract.StopOrderInput{ID: id, Title: name + "停产整顿", UnitID: o.UnitID, SupervisorUnitID: supervisor, CountyUnitID: county.ID}
-	if o.Scope == "faces" {
-		in.Title = name + "停止作业工作面"
-	}
-	return s.startInTx(ctx, contract.StopOrderID(id), contract.StopOrderWorkflow, in)
+	return s.startInTx(ctx, contract.StopOrderID(o.ID), contract.StopOrderWorkflow, in)
 }
 
 func (s *Server) listHazards(c *gin.Context) {

@@ -364,6 +364,7 @@ const (
 	ActCancelCampaignProcesses = "CancelCampaignProcesses"
 	ActListHazard              = "ListHazard"
 	ActStopHazardsOpen         = "StopHazardsOpen"
+	ActIssueCaseStop           = "IssueCaseStop"
 )
 
 // Activities lists every activity name: the worker must register each.
@@ -372,7 +373,7 @@ var Activities = []string{ActCensus, ActCreateTask, ActCompleteTask, ActMoveTask
 	ActPlanReports, ActStartReportProcesses, ActCancelReportProcesses, ActTallyReports, ActRecordReport,
 	ActRecordInterview, ActInterviewItems, ActRecordPlanTask, ActPlanTaskDone,
 	ActComputeAssessment, ActPublishAssessment, ActSteerCampaignProcesses, ActEndCampaign, ActCancelCampaignProcesses,
-	ActListHazard, ActStopHazardsOpen}
+	ActListHazard, ActStopHazardsOpen, ActIssueCaseStop}
 
 // Census is a count of the organisation and the schema version.
 type Census struct {
@@ -682,6 +683,23 @@ type CaseInput struct {
 	StepDays        int           `json:"step_days,omitempty"`
 	Ladder          domain.Ladder `json:"ladder,omitempty"`
 }
+
+// CaseStopInput asks for the stop order an enforcement decision to stop
+// production (decision stop) issues against the case's unit.
+type CaseStopInput struct {
+	CaseID int64     `json:"case_id"`
+	By     string    `json:"by"`
+	At     time.Time `json:"at"`
+}
+
+// CaseStopResult is the stop order issued (once per case) and the input of its lifting process.
+type CaseStopResult struct {
+	Lifting StopOrderInput `json:"lifting"`
+}
+
+// CaseStopVersion is the change id under which a case's decision to stop
+// production issues its stop order (histories before it recorded no order).
+const CaseStopVersion = "case-decision-stops"
 
 // CaseResult is a closed case.
 type CaseResult struct {

@@ -119,6 +119,25 @@ func TestInspectionsHazardsAndEnforcementOverHTTP(t *testing.T) {
 	complete("yjj-inspector-1", contract.TaskID(cwid, "execute", 1), map[string]any{"note": "罚款已缴纳"})
 	complete("yjj-inspector-1", contract.TaskID(cwid, "close", 1), map[string]any{"number": "麟应急结〔2026〕1号"})
 
+	// A decision to stop production issues a stop order of the mine and starts its lifting.
+	var stopCase store.Case
+	sys.send(t, "POST", "/api/v1/cases", "yjj-inspector-1", map[string]any{"unit": "gjh", "violation": "超层越界开采",
+		"legal_basis": "《安全生产法》第一百一十三条", "filed_on": today}).want(t, 201).decode(t, &stopCase)
+	swid2 := contract.CaseID(stopCase.ID)
+	complete("yjj-inspector-1", contract.TaskID(swid2, "investigate", 1), map[string]any{"note": "现场勘验"})
+	complete("yjj-inspector-1", contract.TaskID(swid2, "notify", 1), map[string]any{"number": "麟应急告〔2026〕2号"})
+	complete("yjj-inspector-1", contract.TaskID(swid2, "decide", 1), map[string]any{"decision": "stop", "number": "麟应急罚〔2026〕2号"})
+	var caseStop int64
+	for wait := time.Now().Add(20 * time.Second); caseStop == 0 && time.Now().Before(wait); time.Sleep(50 * time.Millisecond) {
+		_ = s.DB.Get(&caseStop, `SELECT id FROM stop_orders WHERE case_id = $1 AND status = 'standing'`, stopCase.ID)
+	}
+	if caseStop == 0 {
+		t.Fatal("the decision to stop production issued no stop order")
+	}
+	sys.awaitTask(t, "gjh-head", contract.TaskID(contract.StopOrderID(caseStop), "resume", 1))
+	complete("yjj-inspector-1", contract.TaskID(swid2, "execute", 1), map[string]any{"note": "已停产"})
+	complete("yjj-inspector-1", contract.TaskID(swid2, "close", 1), map[string]any{"number": "麟应急结〔2026〕2号"})
+
 	// A covert check: the mine's leader did not go down with the shift.
 	sys.send(t, "POST", "/api/v1/inspections", "yjj-inspector-2", map[string]any{"kind": "covert", "title": "带班下井暗访", "leader": "yjj-inspector-2",
 		"starts_on": today, "ends_on": today, "visits": []map[string]any{{"unit": "cmm", "visited_on": today, "leader_down": false}}}).want(t, 201)
@@ -190,12 +209,12 @@ func TestInspectionsHazardsAndEnforcementOverHTTP(t *testing.T) {
 	}
 	for wait := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		sys.send(t, "GET", "/api/v1/campaigns/"+seed.DemoCampaignID+"/statistics?from="+today+"&to="+today, "linyou-secretary", nil).want(t, 200).decode(t, &st)
-		if (st.Cases.Closed == 1 && st.StopOrders.HeadingFaces.Lifted == 1) || time.Now().After(wait) {
+		if (st.Cases.Closed == 2 && st.StopOrders.HeadingFaces.Lifted == 1) || time.Now().After(wait) {
 			break
 		}
 	}
 	if st.Inspections.Inspections != 4 || st.Inspections.Visits != 4 || st.Hazards.Found != 2 || st.Hazards.Closed != 2 ||
-		st.StopOrders.HeadingFaces.Issued != 1 || st.StopOrders.HeadingFaces.Lifted != 1 || st.Cases.Filed != 1 || st.Cases.Closed != 1 ||
+		st.StopOrders.HeadingFaces.Issued != 1 || st.StopOrders.HeadingFaces.Lifted != 1 || st.Cases.Filed != 2 || st.Cases.Closed != 2 ||
 		st.Cases.Fines != 30000 || st.Exams.Examined != 10 || st.Exams.Passed != 8 {
 		t.Fatalf("statistics %+v", st)
 	}
@@ -204,4 +223,5 @@ func TestInspectionsHazardsAndEnforcementOverHTTP(t *testing.T) {
 	checkHistory(t, sys.client, mwid, "hazard-major")
 	checkHistory(t, sys.client, swid, "stop-order")
 	checkHistory(t, sys.client, cwid, "case")
+	checkHistory(t, sys.client, swid2, "case-stop")
 }

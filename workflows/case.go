@@ -47,6 +47,17 @@ func EnforcementCase(ctx workflow.Context, in contract.CaseInput) (contract.Case
 	return res, s.Board.settle(ctx, err)
 }
 
+// stop issues the stop order of a decision to stop production and starts its
+// lifting (复产申请 → 复产验收 → 批准), which outlives the case.
+func (s *enforcementCase) stop(ctx workflow.Context, done *humanTask) error {
+	var out contract.CaseStopResult
+	in := contract.CaseStopInput{CaseID: s.In.ID, By: done.CompletedBy, At: done.CompletedAt}
+	if err := workflow.ExecuteActivity(ctx, contract.ActIssueCaseStop, in).Get(ctx, &out); err != nil {
+		return err
+	}
+	return startDetached(ctx, contract.StopOrderID(out.Lifting.ID), contract.StopOrderWorkflow, out.Lifting)
+}
+
 func (s *enforcementCase) run(ctx workflow.Context) (contract.CaseResult, error) {
 	in := s.In
 	if err := s.Board.install(ctx); err != nil {
@@ -69,6 +80,12 @@ func (s *enforcementCase) run(ctx workflow.Context) (contract.CaseResult, error)
 		}
 		if st.Kind == domain.KindCaseDecide {
 			res.Decision = done.Outcome.Decision
+			if done.Outcome.Decision == domain.CaseDecisionStop &&
+				workflow.GetVersion(ctx, contract.CaseStopVersion, workflow.DefaultVersion, 1) == 1 {
+				if err := s.stop(ctx, done); err != nil {
+					return res, err
+				}
+			}
 		}
 		res.ClosedAt = done.CompletedAt
 	}

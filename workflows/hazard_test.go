@@ -213,3 +213,62 @@ func TestStopOrderNotLiftedWhileAHazardIsOpen(t *testing.T) {
 		t.Fatalf("stop order %+v (%v)", o, err)
 	}
 }
+
+// A decision to stop production (责令停产停业) issues a stop order of the
+// case's unit, once, and starts its lifting, which outlives the case.
+func TestCaseDecisionToStopIssuesAStopOrder(t *testing.T) {
+	c := testdb.NewCounty(t)
+	ctx := context.Background()
+	var caseID int64
+	if err := c.InTx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		caseID, _, err = store.InsertCase(ctx, tx, store.Case{UnitID: c.Units["cmm"], AuthorityID: c.Units["yjj"], Violation: "超层越界开采",
+			LegalBasis: "《安全生产法》第一百一十三条", FiledOn: store.Date{Time: t0}, CreatedBy: c.IDs["yjj-inspector-1"], CreatedAt: t0})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	env := newSuite().NewTestWorkflowEnvironment()
+	engine.Register(env, &activities.Activities{Store: c.Store})
+	env.SetStartTime(t0)
+	wid := contract.CaseID(caseID)
+	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: wid})
+	env.SetDetachedChildWait(false)
+	var errs []error
+	for i, step := range []struct {
+		step, kind string
+		payload    map[string]any
+	}{
+		{"investigate", "case.step", map[string]any{"note": "现场勘验"}},
+		{"notify", "case.step", map[string]any{"number": "麟应急告〔2026〕3号"}},
+		{"decide", "case.decide", map[string]any{"decision": "stop", "number": "麟应急罚〔2026〕3号"}},
+		{"execute", "case.step", map[string]any{"note": "已停产"}},
+		{"close", "case.step", map[string]any{"number": "麟应急结〔2026〕3号"}},
+	} {
+		env.RegisterDelayedCallback(func() {
+			tid := contract.TaskID(wid, step.step, 1)
+			env.UpdateWorkflow(contract.UpdateCompleteTask, tid, updateCallback(collect(&errs, tid)), completeRequest(c.IDs, tid, step.kind, "yjj-inspector-1", step.payload))
+		}, time.Duration(i+1)*day)
+	}
+	env.ExecuteWorkflow(contract.CaseWorkflow, contract.CaseInput{ID: caseID, Title: "超层越界开采", UnitID: c.Units["cmm"], AuthorityUnitID: c.Units["yjj"]})
+	for _, err := range errs {
+		t.Error(err)
+	}
+	if res := workflowResult[contract.CaseResult](t, env); res.Decision != "stop" {
+		t.Fatalf("result %+v", res)
+	}
+	var orders []store.StopOrder
+	if err := c.DB.Select(&orders, `SELECT id, unit_id, scope, status, key FROM stop_orders WHERE case_id = $1`, caseID); err != nil {
+		t.Fatal(err)
+	}
+	if len(orders) != 1 || orders[0].UnitID != c.Units["cmm"] || orders[0].Scope != "unit" || orders[0].Status != domain.StopStanding {
+		t.Fatalf("stop orders of the case: %+v", orders)
+	}
+	// Its lifting began: the mine's application to resume is open.
+	if n := testdb.Count(t, c.DB, `SELECT count(*) FROM tasks WHERE id = $1 AND status = 'open'`, contract.TaskID(contract.StopOrderID(orders[0].ID), "resume", 1)); n != 1 {
+		t.Fatalf("the lifting's first task: %d open", n)
+	}
+	if n := testdb.Count(t, c.DB, `SELECT count(*) FROM audit_log WHERE action = 'stop.issued' AND subject_id = $1`, orders[0].ID); n != 1 {
+		t.Fatalf("%d audit rows of the order, want 1", n)
+	}
+}

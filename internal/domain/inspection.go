@@ -60,9 +60,13 @@ func CategoriesFor(sector, level string) []string {
 
 // Case decisions and their steps (立案 → 调查取证 → 告知 → 决定 → 执行 → 结案).
 var (
-	CaseDecisions = []string{"warning", "fine", "stop", "suspend_licence", "confiscate", "close"}
+	CaseDecisions = []string{"warning", "fine", CaseDecisionStop, "suspend_licence", "confiscate", "close"}
 	CaseSteps     = []Status{CaseFiled, CaseInvestigating, CaseNotified, CaseDecided, CaseExecuting, CaseClosed}
 )
+
+// CaseDecisionStop orders the unit to stop production (责令停产停业): the
+// decision issues a stop order of the whole unit and starts its lifting.
+const CaseDecisionStop = "stop"
 
 // MaxFine bounds a fine (yuan).
 const MaxFine = 100000000
