@@ -1,14 +1,12 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/zeren-county/zeren/internal/browser"
 	"github.com/zeren-county/zeren/internal/seed"
@@ -27,20 +25,7 @@ import (
 func TestWebInARealBrowser(t *testing.T) {
 	s, tokens := seeded(t)
 	sys := start(t, "", s, tokens)
-	ctx := context.Background()
-	for key, username := range map[string]string{"jcg-head": "jcg.head", "yjj-office": "yjj.office", "linyou-secretary": "linyou.secretary"} {
-		h, err := bcrypt.GenerateFromPassword([]byte(username+"-pw-2021"), bcrypt.MinCost)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := store.PersonByKey(ctx, s.DB, key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := store.UpsertAccount(ctx, s.DB, p.ID, username, string(h)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	accounts(t, s, map[string]string{"jcg-head": "jcg.head", "yjj-office": "yjj.office", "linyou-secretary": "linyou.secretary"})
 	var a store.Assignment
 	sys.send(t, "POST", "/api/v1/assignments", "yjj-office", map[string]any{"title": "排查九成宫镇液化气站隐患", "content": "全面排查，形成问题清单并整改。",
 		"due_at": time.Now().Add(72 * time.Hour).UTC(), "assignee_unit": "jcg"}).want(t, 201).decode(t, &a)
@@ -49,35 +34,8 @@ func TestWebInARealBrowser(t *testing.T) {
 
 	b := browser.New(t)
 	base := sys.http.URL
-	shot := func(name string) {
-		t.Helper()
-		b.Screenshot(t, name)
-		b.NoErrors(t)
-	}
-	// waitFor polls a condition in the page until it holds.
-	waitFor := func(what, cond string) {
-		t.Helper()
-		deadline := time.Now().Add(60 * time.Second)
-		for !browser.Eval[bool](b, cond) {
-			if time.Now().After(deadline) {
-				b.Screenshot(t, "timeout")
-				t.Fatalf("waited a minute for %s (%s); page at %s", what, cond, browser.Eval[string](b, "location.href"))
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
-	signIn := func(username string) {
-		t.Helper()
-		b.Navigate(base + "/login")
-		b.Do(chromedp.SendKeys(chromedp.CSS("#username"), username), chromedp.SendKeys(chromedp.CSS("#password"), username+"-pw-2021"),
-			chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)))
-		waitFor("the inbox", `location.pathname === "/inbox" && document.readyState === "complete"`)
-	}
-	signOut := func() {
-		t.Helper()
-		b.Do(chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)))
-		waitFor("the sign-in page", `location.pathname === "/login" && document.readyState === "complete"`)
-	}
+	u := person{t: t, b: b, base: base}
+	shot, waitFor, signIn, signOut := u.shot, u.waitFor, u.signIn, u.signOut
 
 	// 九成宫镇's head: the matter is in the inbox; a result with an attachment
 	// named but not numbered is refused beside that field; a valid one completes it.

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"regexp"
 	"strconv"
@@ -9,12 +8,10 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/zeren-county/zeren/contract"
 	"github.com/zeren-county/zeren/internal/browser"
 	"github.com/zeren-county/zeren/internal/domain"
-	"github.com/zeren-county/zeren/internal/store"
 )
 
 // TestInspectionInARealBrowser: an inspector records an enforcement
@@ -27,50 +24,11 @@ import (
 func TestInspectionInARealBrowser(t *testing.T) {
 	s, tokens := seeded(t)
 	sys := start(t, "", s, tokens)
-	ctx := context.Background()
-	for key, username := range map[string]string{"yjj-inspector-1": "inspector.one", "cmm-head": "cmm.head"} {
-		h, err := bcrypt.GenerateFromPassword([]byte(username+"-pw-2021"), bcrypt.MinCost)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := store.PersonByKey(ctx, s.DB, key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := store.UpsertAccount(ctx, s.DB, p.ID, username, string(h)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	accounts(t, s, map[string]string{"yjj-inspector-1": "inspector.one", "cmm-head": "cmm.head"})
 	b := browser.New(t)
 	base := sys.http.URL
-	shot := func(name string) {
-		t.Helper()
-		b.Screenshot(t, name)
-		b.NoErrors(t)
-	}
-	waitFor := func(what, cond string) {
-		t.Helper()
-		deadline := time.Now().Add(60 * time.Second)
-		for !browser.Eval[bool](b, cond) {
-			if time.Now().After(deadline) {
-				b.Screenshot(t, "timeout")
-				t.Fatalf("waited a minute for %s (%s); page at %s", what, cond, browser.Eval[string](b, "location.href"))
-			}
-			time.Sleep(100 * time.Millisecond)
-		}
-	}
-	signIn := func(username string) {
-		t.Helper()
-		b.Navigate(base + "/login")
-		b.Do(chromedp.SendKeys(chromedp.CSS("#username"), username), chromedp.SendKeys(chromedp.CSS("#password"), username+"-pw-2021"),
-			chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)))
-		waitFor("the inbox", `location.pathname === "/inbox" && document.readyState === "complete"`)
-	}
-	signOut := func() {
-		t.Helper()
-		b.Do(chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)))
-		waitFor("the sign-in page", `location.pathname === "/login" && document.readyState === "complete"`)
-	}
+	u := person{t: t, b: b, base: base}
+	shot, waitFor, signIn, signOut := u.shot, u.waitFor, u.signIn, u.signOut
 	today := time.Now().In(domain.DefaultZone).Format(time.DateOnly)
 	deadline := time.Now().In(domain.DefaultZone).Add(10 * 24 * time.Hour).Format("2006-01-02T15:04")
 
