@@ -204,13 +204,25 @@ func (w *Web) recordInspection(c *gin.Context) {
 		body["recommendations"] = recs
 	}
 	var out store.Inspection
-	code, p := w.call(c, http.MethodPost, "/api/v1/inspections", body, &out, keyHeader(f.Get("_key"), "web-inspection-")...)
+	w.record(c, "/api/v1/inspections", body, &out, "web-inspection-", func() (string, string) {
+		return w.msg.get("inspection.recorded"), fmt.Sprintf("/inspections/%d", out.ID)
+	}, w.showInspections)
+}
+
+// record posts a form's body to an API route (with the form's key): done says
+// the word to flash and where to go when it is recorded; a refusal shows the
+// form again, with its field errors and what was typed.
+func (w *Web) record(c *gin.Context, path string, body, out any, keyPrefix string, done func() (string, string),
+	again func(c *gin.Context, code int, errs map[string]string, values url.Values)) {
+	f := c.Request.PostForm
+	code, p := w.call(c, http.MethodPost, path, body, out, keyHeader(f.Get("_key"), keyPrefix)...)
 	switch {
 	case p == nil:
-		w.flash(c, w.msg.get("inspection.recorded"))
-		seeOther(c, fmt.Sprintf("/inspections/%d", out.ID))
+		msg, to := done()
+		w.flash(c, msg)
+		seeOther(c, to)
 	case code == http.StatusUnprocessableEntity:
-		w.showInspections(c, code, problemErrors(p), f)
+		again(c, code, problemErrors(p), f)
 	default:
 		w.refused(c, code, p)
 	}
@@ -315,16 +327,9 @@ func (w *Web) recordHazard(c *gin.Context) {
 		body["stop_faces"] = stops
 	}
 	var out store.Hazard
-	code, p := w.call(c, http.MethodPost, "/api/v1/hazards", body, &out, keyHeader(f.Get("_key"), "web-hazard-")...)
-	switch {
-	case p == nil:
-		w.flash(c, fmt.Sprintf(w.msg.get("hazard.recorded"), out.ID))
-		seeOther(c, "/inspections/"+url.PathEscape(c.Param("id")))
-	case code == http.StatusUnprocessableEntity:
-		w.showInspection(c, code, problemErrors(p), f)
-	default:
-		w.refused(c, code, p)
-	}
+	w.record(c, "/api/v1/hazards", body, &out, "web-hazard-", func() (string, string) {
+		return fmt.Sprintf(w.msg.get("hazard.recorded"), out.ID), "/inspections/" + url.PathEscape(c.Param("id"))
+	}, w.showInspection)
 }
 
 // importHazards passes an inspection's Excel sheet of hazards to the API:
@@ -578,16 +583,9 @@ func (w *Web) fileCase(c *gin.Context) {
 		}
 	}
 	var out store.Case
-	code, p := w.call(c, http.MethodPost, "/api/v1/cases", body, &out, keyHeader(f.Get("_key"), "web-case-")...)
-	switch {
-	case p == nil:
-		w.flash(c, w.msg.get("case.filed"))
-		seeOther(c, fmt.Sprintf("/cases/%d", out.ID))
-	case code == http.StatusUnprocessableEntity:
-		w.showCases(c, code, problemErrors(p), f)
-	default:
-		w.refused(c, code, p)
-	}
+	w.record(c, "/api/v1/cases", body, &out, "web-case-", func() (string, string) {
+		return w.msg.get("case.filed"), fmt.Sprintf("/cases/%d", out.ID)
+	}, w.showCases)
 }
 
 func (w *Web) casePage(c *gin.Context) {
