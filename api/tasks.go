@@ -92,13 +92,13 @@ func (s *Server) completeTask(c *gin.Context) {
 	if key != "" {
 		updateID = fmt.Sprintf("p%d:%s", p.ID, key)
 	}
-	if t.Status != domain.TaskOpen {
-		s.answerClosed(c, t, updateID)
-		return
-	}
 	body, err := readJSON(c, true)
 	if err != nil {
 		fail(c, err)
+		return
+	}
+	if t.Status != domain.TaskOpen {
+		s.answerClosed(c, t, updateID, body)
 		return
 	}
 	ctx := c.Request.Context()
@@ -123,7 +123,7 @@ func (s *Server) completeTask(c *gin.Context) {
 			return
 		}
 		if cur.Status != domain.TaskOpen {
-			s.answerClosed(c, cur, updateID)
+			s.answerClosed(c, cur, updateID, body)
 			return
 		}
 		problem(c, http.StatusConflict, TypeConflict, "这项待办正在由另一个请求办理")
@@ -163,8 +163,19 @@ func (s *Server) completeTask(c *gin.Context) {
 
 // answerClosed answers a completion of a task that is no longer open: the
 // first answer again for a retry of the request that completed it, else 409.
-func (s *Server) answerClosed(c *gin.Context, t store.Task, updateID string) {
+//
+// A retry sends the Update again under its id before answering. The handler
+// writes the row in the workflow task that accepts the Update; a worker killed
+// right after that commit loses the task and with it the Update, so the row
+// says completed while the process still waits. Sent again, the Update finds
+// the task open, its step is a no-op for the same update id, and the process
+// moves on; had it been applied, Temporal answers its first outcome.
+func (s *Server) answerClosed(c *gin.Context, t store.Task, updateID string, body []byte) {
 	if updateID != "" && t.UpdateID != nil && *t.UpdateID == updateID {
+		if err := s.resend(c, t, updateID, body); err != nil {
+			updateFailed(c, err)
+			return
+		}
 		var out domain.Completion
 		if err := json.Unmarshal(t.Outcome, &out); err != nil {
 			fail(c, fmt.Errorf("task %s outcome: %w", t.ID, err))
@@ -174,6 +185,30 @@ func (s *Server) answerClosed(c *gin.Context, t store.Task, updateID string) {
 		return
 	}
 	problem(c, http.StatusConflict, TypeConflict, "这项待办已"+statusWords[t.Status])
+}
+
+// resend sends a completed task's Update again under the same id (see
+// answerClosed). A refusal (the process has the task closed) or a process
+// that is no longer running is no error: the row is the answer.
+func (s *Server) resend(c *gin.Context, t store.Task, updateID string, body []byte) error {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), s.UpdateTimeout)
+	defer cancel()
+	p := caller(c)
+	req := contract.CompleteTaskRequest{TaskID: t.ID, Kind: t.Kind, PersonID: p.ID, PersonKey: p.Key, Payload: body}
+	if t.CompletedAt != nil {
+		req.SubmittedAt = *t.CompletedAt
+	}
+	h, err := s.Temporal.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: t.WorkflowID, UpdateID: updateID,
+		UpdateName: contract.UpdateCompleteTask, WaitForStage: client.WorkflowUpdateStageCompleted, Args: []any{req}})
+	if err == nil {
+		err = h.Get(ctx, nil)
+	}
+	var notFound *serviceerror.NotFound
+	var precondition *serviceerror.FailedPrecondition
+	if err == nil || refused(err) || errors.As(err, &notFound) || errors.As(err, &precondition) {
+		return nil
+	}
+	return err
 }
 
 // statusWords are task statuses as officials read them.

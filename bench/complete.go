@@ -9,11 +9,14 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
@@ -38,60 +41,129 @@ func bareUpdate(ctx workflow.Context) error {
 	return workflow.Await(ctx, func() bool { return done })
 }
 
-// benchComplete times a task completion over HTTP (HTTP → Update → activity →
-// PostgreSQL → response) and a bare Update, both on the embedded server.
-func benchComplete(ctx context.Context) error {
+// quietLogger logs the SDK's warnings and errors only.
+func quietLogger() log.Logger {
+	return log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+}
+
+// benchEngine is zeren on the embedded server for a benchmark: the store with
+// the demo county, a worker on task queue "bench", and the API over HTTP.
+type benchEngine struct {
+	s      *store.Store
+	c      client.Client
+	srv    *httptest.Server
+	tokens map[string]string
+	close  func()
+}
+
+func startBenchEngine(ctx context.Context, extra ...func(worker.Worker)) (*benchEngine, error) {
 	s, err := openStore(ctx)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer s.Close()
+	var closers []func()
+	e := &benchEngine{s: s, tokens: map[string]string{}}
+	e.close = func() {
+		for i := len(closers) - 1; i >= 0; i-- {
+			closers[i]()
+		}
+	}
+	closers = append(closers, func() { s.Close() })
+	fail := func(err error) (*benchEngine, error) { e.close(); return nil, err }
 	people, err := seed.Load(ctx, s)
 	if err != nil {
-		return err
+		return fail(err)
 	}
-	tokens := map[string]string{}
 	for _, p := range people {
-		if tokens[p.Key] == "" {
-			if tokens[p.Key], err = store.IssueToken(ctx, s.DB, p.ID, "bench"); err != nil {
-				return err
+		if e.tokens[p.Key] == "" {
+			if e.tokens[p.Key], err = store.IssueToken(ctx, s.DB, p.ID, "bench"); err != nil {
+				return fail(err)
 			}
 		}
 	}
 	ts, err := devenv.StartTemporal(devenv.TemporalOptions{Namespace: "default"})
 	if err != nil {
-		return err
+		return fail(err)
 	}
-	defer ts.Stop()
-	c, err := client.Dial(client.Options{HostPort: ts.HostPort, Logger: nil})
+	closers = append(closers, func() { ts.Stop() })
+	if e.c, err = client.Dial(client.Options{HostPort: ts.HostPort, Logger: quietLogger()}); err != nil {
+		return fail(err)
+	}
+	closers = append(closers, e.c.Close)
+	w := worker.New(e.c, "bench", worker.Options{})
+	engine.Register(w, &activities.Activities{Store: s, Temporal: e.c})
+	for _, f := range extra {
+		f(w)
+	}
+	if err := w.Start(); err != nil {
+		return fail(err)
+	}
+	closers = append(closers, w.Stop)
+	gin.SetMode(gin.ReleaseMode)
+	reg := prometheus.NewRegistry()
+	e.srv = httptest.NewServer(api.New(api.Deps{Store: s, Temporal: e.c, TaskQueue: "bench", Registry: reg, Gatherer: reg, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}))
+	closers = append(closers, e.srv.Close)
+	return e, nil
+}
+
+// post sends a JSON request to the API as person.
+func (e *benchEngine) post(path, person string, body any) (int, []byte, error) {
+	b, _ := json.Marshal(body)
+	req, _ := http.NewRequest("POST", e.srv.URL+path, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+e.tokens[person])
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer res.Body.Close()
+	out, _ := io.ReadAll(res.Body)
+	return res.StatusCode, out, nil
+}
+
+// awaitTask waits until a task's row is in the inbox.
+func (e *benchEngine) awaitTask(ctx context.Context, id string) error {
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		var k int
+		if err := e.s.DB.GetContext(ctx, &k, `SELECT count(*) FROM tasks WHERE id = $1 AND status = 'open'`, id); err != nil {
+			return err
+		}
+		if k == 1 {
+			return nil
+		}
+	}
+	return fmt.Errorf("task %s never opened", id)
+}
+
+// awaitRungs waits until a process's ladder has fired n rungs.
+func (e *benchEngine) awaitRungs(ctx context.Context, workflowID string, n int) error {
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		var k int
+		if err := e.s.DB.GetContext(ctx, &k, `SELECT count(*) FROM audit_log WHERE action = 'rung.fired' AND task_id LIKE $1`,
+			strings.ReplaceAll(workflowID, "/", ".")+".%"); err != nil {
+			return err
+		}
+		if k >= n {
+			return nil
+		}
+	}
+	var fired []string
+	_ = e.s.DB.SelectContext(ctx, &fired, `SELECT after->>'action' FROM audit_log WHERE action = 'rung.fired' AND task_id LIKE $1 ORDER BY seq`,
+		strings.ReplaceAll(workflowID, "/", ".")+".%")
+	return fmt.Errorf("%s: fewer than %d rungs fired in a minute (fired: %v)", workflowID, n, fired)
+}
+
+// benchComplete times a task completion over HTTP (HTTP → Update → activity →
+// PostgreSQL → response) and a bare Update, both on the embedded server.
+func benchComplete(ctx context.Context) error {
+	e, err := startBenchEngine(ctx, func(w worker.Worker) {
+		w.RegisterWorkflowWithOptions(bareUpdate, workflow.RegisterOptions{Name: "BareUpdate"})
+	})
 	if err != nil {
 		return err
 	}
-	defer c.Close()
-	w := worker.New(c, "bench", worker.Options{})
-	engine.Register(w, &activities.Activities{Store: s, Temporal: c})
-	w.RegisterWorkflowWithOptions(bareUpdate, workflow.RegisterOptions{Name: "BareUpdate"})
-	if err := w.Start(); err != nil {
-		return err
-	}
-	defer w.Stop()
-	gin.SetMode(gin.ReleaseMode)
-	reg := prometheus.NewRegistry()
-	srv := httptest.NewServer(api.New(api.Deps{Store: s, Temporal: c, TaskQueue: "bench", Registry: reg, Gatherer: reg, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}))
-	defer srv.Close()
-	post := func(path, person string, body any) (int, []byte, error) {
-		b, _ := json.Marshal(body)
-		req, _ := http.NewRequest("POST", srv.URL+path, bytes.NewReader(b))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Authorization", "Bearer "+tokens[person])
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return 0, nil, err
-		}
-		defer res.Body.Close()
-		out, _ := io.ReadAll(res.Body)
-		return res.StatusCode, out, nil
-	}
+	defer e.close()
+	s, c, post := e.s, e.c, e.post
 
 	const n = 300
 	due := time.Now().Add(30 * 24 * time.Hour)

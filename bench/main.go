@@ -25,7 +25,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: bench inbox|complete|reports|threeyear|chaos|audit|pages")
+		fmt.Fprintln(os.Stderr, "usage: bench inbox|complete|events|reports|threeyear|chaos|audit|pages")
 		os.Exit(2)
 	}
 	ctx := context.Background()
@@ -45,6 +45,8 @@ func main() {
 		err = benchAudit(ctx, os.Args[2:])
 	case "pages":
 		err = benchPages(ctx)
+	case "events":
+		err = benchEvents(ctx, os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown benchmark %q", os.Args[1])
 	}

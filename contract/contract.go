@@ -697,6 +697,11 @@ type CaseStopResult struct {
 	Lifting StopOrderInput `json:"lifting"`
 }
 
+// LocalStepsVersion is the change id under which a process's short database
+// steps — its own row, its tasks' rows, its review steps, and an Update
+// handler's CompleteTask, MoveTaskDue and CancelTask — run as local activities.
+const LocalStepsVersion = "local-db-steps"
+
 // CaseStopVersion is the change id under which a case's decision to stop
 // production issues its stop order (histories before it recorded no order).
 const CaseStopVersion = "case-decision-stops"

@@ -42,7 +42,7 @@ func (s *assignment) run(ctx workflow.Context) (contract.AssignmentResult, error
 	if err := s.Board.install(ctx); err != nil {
 		return contract.AssignmentResult{}, err
 	}
-	if err := workflow.ExecuteActivity(ctx, contract.ActRecordAssignment, in.AssignmentRecord).Get(ctx, nil); err != nil {
+	if err := dbStep(ctx, localStep, contract.ActRecordAssignment, in.AssignmentRecord, nil); err != nil {
 		return contract.AssignmentResult{}, err
 	}
 	subject := fmt.Sprint(in.ID)

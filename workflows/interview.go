@@ -67,7 +67,7 @@ func (s *interview) run(ctx workflow.Context) (contract.InterviewResult, error) 
 	// The process writes its own row first, so a crash between its start and
 	// its summons' commit converges; a duplicate joins the other and ends.
 	var rec contract.RecordInterviewResult
-	if err := workflow.ExecuteActivity(ctx, contract.ActRecordInterview, in).Get(ctx, &rec); err != nil {
+	if err := dbStep(ctx, localStep, contract.ActRecordInterview, in, &rec); err != nil {
 		return contract.InterviewResult{}, err
 	}
 	if rec.MergedInto != 0 {

@@ -24,7 +24,7 @@ func planTask(ctx workflow.Context, b *board, in contract.PlanTaskInput) (string
 		return "", err
 	}
 	// The process writes its own row first (a crash between its start and the API's commit converges).
-	if err := workflow.ExecuteActivity(ctx, contract.ActRecordPlanTask, in).Get(ctx, nil); err != nil {
+	if err := dbStep(ctx, localStep, contract.ActRecordPlanTask, in, nil); err != nil {
 		return "", err
 	}
 	l := newLadder(id, in.Ladder)

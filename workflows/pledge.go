@@ -35,7 +35,7 @@ func (s *pledge) run(ctx workflow.Context) (contract.PledgeResult, error) {
 	if err := s.Board.install(ctx); err != nil {
 		return contract.PledgeResult{}, err
 	}
-	if err := workflow.ExecuteActivity(ctx, contract.ActRecordPledge, contract.RecordPledgeInput{Spec: in, At: s.Board.now(ctx)}).Get(ctx, nil); err != nil {
+	if err := dbStep(ctx, localStep, contract.ActRecordPledge, contract.RecordPledgeInput{Spec: in, At: s.Board.now(ctx)}, nil); err != nil {
 		return contract.PledgeResult{}, err
 	}
 	title := fmt.Sprintf("签订%d年度安全生产目标责任书", in.Year)

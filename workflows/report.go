@@ -35,7 +35,7 @@ func (s *report) run(ctx workflow.Context) (contract.ReportResult, error) {
 	if err := s.Board.install(ctx); err != nil {
 		return contract.ReportResult{}, err
 	}
-	if err := workflow.ExecuteActivity(ctx, contract.ActRecordReport, contract.RecordReportInput{Spec: in, At: s.Board.now(ctx)}).Get(ctx, nil); err != nil {
+	if err := dbStep(ctx, localStep, contract.ActRecordReport, contract.RecordReportInput{Spec: in, At: s.Board.now(ctx)}, nil); err != nil {
 		return contract.ReportResult{}, err
 	}
 	title := fmt.Sprintf("报送%s三年行动工作进展（%s）", in.UnitName, in.Period)

@@ -80,7 +80,7 @@ func (b *board) step(ctx workflow.Context, spec domain.TaskSpec, ap approver, l 
 // record writes a step of the subject, as task t answered it.
 func (b *board) record(ctx workflow.Context, subject, id string, status domain.Status, round int, t *humanTask) error {
 	step := contract.Step{Subject: subject, ID: id, Status: status, Round: round, By: t.CompletedBy, At: b.now(ctx), Outcome: t.Outcome}
-	return workflow.ExecuteActivity(ctx, contract.ActRecordStep, step).Get(ctx, nil)
+	return dbStep(ctx, localStep, contract.ActRecordStep, step, nil)
 }
 
 // finish waits for the process's handlers before it answers.
