@@ -74,10 +74,10 @@ func parseClusterFlags(args []string) (clusterOptions, error) {
 	var until string
 	fs := flag.NewFlagSet("bench cluster", flag.ContinueOnError)
 	fs.IntVar(&o.units, "units", 500, "reporting units (the demo county's 25 and added towns)")
-	fs.Float64Var(&o.speed, "speed", 10000, "campaign clock speed (10000: a campaign day in 8.6 s)")
+	fs.Float64Var(&o.speed, "speed", 5000, "campaign clock speed (5000: a campaign day in 17.3 s)")
 	fs.StringVar(&until, "until", "2020-05-18", "campaign day (YYYY-MM-DD) at which to pause and check: past April's reports' last rung (15 May 18:00) and the check's day of margin")
 	fs.DurationVar(&o.down, "down", 20*time.Second, "how long the killed worker and API stay dead before they are started again")
-	fs.IntVar(&o.bots, "bots", 4, "bots playing side by side, each acting for a share of the people")
+	fs.IntVar(&o.bots, "bots", 2, "bots playing side by side, each acting for a share of the people (each reads inboxes back to back)")
 	fs.IntVar(&o.shards, "shards", 4, "history shards of the Temporal cluster (TEMPORAL_NUM_HISTORY_SHARDS)")
 	fs.StringVar(&o.rev, "rev", "", "build zeren and take deploy/ from this git revision (default: the working tree)")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary folder (binaries, data, logs)")
@@ -198,7 +198,7 @@ func newClusterRun(opts clusterOptions) (*clusterRun, error) {
 		return nil, fmt.Errorf("temporary folder: %w", err)
 	}
 	return &clusterRun{opts: opts, repo: repo, dir: dir, bin: filepath.Join(dir, "bin"), zerenBin: filepath.Join(dir, "zeren"),
-		zerenCfg: filepath.Join(dir, "zeren", "temporal.yaml"), began: time.Now()}, nil
+		zerenCfg: filepath.Join(dir, "etc", "temporal.yaml"), began: time.Now()}, nil
 }
 
 // step runs one step and records its wall time.
@@ -224,7 +224,7 @@ func (r *clusterRun) run(ctx context.Context) (*clusterResult, error) {
 		{"set up Temporal's schema (temporal-sql-tool)", func() error { return r.setupSchema(ctx) }},
 		{"start the Temporal server", func() error { return r.startTemporal(ctx) }},
 		{"register the namespace", func() error { return r.registerNamespace(ctx) }},
-		{"migrate zeren's database (zeren migrate)", func() error { return r.migrate(ctx) }},
+		{"migrate zeren's database (zeren migrate, and zeren temporal-setup where it exists)", func() error { return r.migrate(ctx) }},
 		{fmt.Sprintf("load the demo county and towns up to %d units, issue tokens", r.opts.units), func() (err error) {
 			s, err = r.populate(ctx)
 			return err
@@ -351,7 +351,7 @@ func (r *clusterRun) startTemporal(ctx context.Context) error {
 	for i, n := range names {
 		env = append(env, fmt.Sprintf("%s=%d", n, ports[i]))
 	}
-	env = append(env, "TEMPORAL_BIND_IP=127.0.0.1", fmt.Sprintf("TEMPORAL_METRICS_LISTEN=127.0.0.1:%d", ports[9]),
+	env = append(env, "TEMPORAL_BIND_IP=127.0.0.1", "TEMPORAL_LOG_LEVEL=warn", fmt.Sprintf("TEMPORAL_METRICS_LISTEN=127.0.0.1:%d", ports[9]),
 		"TEMPORAL_NUM_HISTORY_SHARDS="+strconv.Itoa(r.opts.shards),
 		"TEMPORAL_TLS_CERT="+r.tls.serverCert, "TEMPORAL_TLS_KEY="+r.tls.serverKey, "TEMPORAL_TLS_CA="+r.tls.ca,
 		"TEMPORAL_TLS_SERVER_NAME="+tlsServerName,
@@ -436,6 +436,18 @@ func (r *clusterRun) migrate(ctx context.Context) error {
 		return fmt.Errorf("zeren migrate: %w\n%s", err, out)
 	}
 	fmt.Printf("    %s\n", strings.TrimSpace(string(out)))
+	// zeren's search attributes on the namespace, where the binary has the
+	// command for it (an operator's step once per namespace and upgrade).
+	usage, _ := exec.CommandContext(ctx, r.zerenBin, "help").CombinedOutput()
+	if !strings.Contains(string(usage), "temporal-setup") {
+		return nil
+	}
+	cmd = exec.CommandContext(ctx, r.zerenBin, "temporal-setup", "-config", r.zerenCfg)
+	cmd.Env = r.zerenEnv()
+	if out, err = cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("zeren temporal-setup: %w\n%s", err, out)
+	}
+	fmt.Printf("    %s\n", lastLines(out, 1))
 	return nil
 }
 
@@ -554,7 +566,7 @@ func (r *clusterRun) startCampaign(ctx context.Context, s *store.Store) error {
 				people = append(people, p)
 			}
 		}
-		r.bots = append(r.bots, &demo.Bot{BaseURL: "http://zeren-api", People: people, Model: demo.DefaultModel(), HTTP: r.http, Log: log})
+		r.bots = append(r.bots, &demo.Bot{BaseURL: "http://zeren-api", People: people, Model: demo.DefaultModel(), HTTP: r.http, Log: log, Poll: time.Second})
 	}
 	starter := &demo.Bot{BaseURL: "http://zeren-api", People: r.people, HTTP: r.http, Log: log}
 	if err := starter.Start(ctx, demo.DemoCampaign(chaosCampaign, r.opts.speed), "yjj-office", "linyou-deputy"); err != nil {
@@ -702,12 +714,35 @@ type roundRobin struct {
 	failed    []atomic.Int64 // 5xx answers
 	failovers atomic.Int64
 	errors    atomic.Int64 // requests that failed on every replica, or broke mid-way
+
+	mu sync.Mutex
+	// answered and broken count, by task id, the completions answered 200 and
+	// those whose request broke without an answer (the replica died under it).
+	answered, broken map[string]int
 }
 
 func newRoundRobin(targets []string) *roundRobin {
 	base := http.DefaultTransport.(*http.Transport).Clone()
 	base.MaxIdleConnsPerHost = 64
-	return &roundRobin{targets: targets, base: base, served: make([]atomic.Int64, len(targets)), failed: make([]atomic.Int64, len(targets))}
+	return &roundRobin{targets: targets, base: base, served: make([]atomic.Int64, len(targets)), failed: make([]atomic.Int64, len(targets)),
+		answered: map[string]int{}, broken: map[string]int{}}
+}
+
+// completion notes the outcome of a task's completion request: its status, or 0 when it broke.
+func (rr *roundRobin) completion(req *http.Request, status int) {
+	rest, ok := strings.CutPrefix(req.URL.Path, "/api/v1/tasks/")
+	id, ok2 := strings.CutSuffix(rest, "/complete")
+	if req.Method != http.MethodPost || !ok || !ok2 {
+		return
+	}
+	rr.mu.Lock()
+	defer rr.mu.Unlock()
+	switch {
+	case status == http.StatusOK:
+		rr.answered[id]++
+	case status == 0:
+		rr.broken[id]++
+	}
 }
 
 // RoundTrip sends the request to the next replica, or on to the others while
@@ -730,6 +765,7 @@ func (rr *roundRobin) RoundTrip(req *http.Request) (*http.Response, error) {
 			if resp.StatusCode >= 500 {
 				rr.failed[t].Add(1)
 			}
+			rr.completion(req, resp.StatusCode)
 			return resp, nil
 		}
 		var op *net.OpError
@@ -739,6 +775,7 @@ func (rr *roundRobin) RoundTrip(req *http.Request) (*http.Response, error) {
 		rr.failovers.Add(1)
 	}
 	rr.errors.Add(1)
+	rr.completion(req, 0)
 	return nil, err
 }
 

@@ -18,6 +18,7 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/store"
 )
 
@@ -28,21 +29,22 @@ import (
 //	   exactly one pledge of the year: the month reached all of them, once;
 //	f. every completed task has exactly one task.completed audit row and every
 //	   such row its completed task; every task its task.created row;
-//	g. the bots' 200 answers, by task kind, are the completed tasks: no
-//	   completion was lost when a replica died under it, none counted twice.
+//	g. every completion answered 200 is a completed task, and every completed
+//	   task was answered 200 or its request was cut off by the kill: no
+//	   completion lost when a replica died under it, none from nowhere.
 
 // clusterResult is what the checks found.
 type clusterResult struct {
 	chaos *chaosResult
 	// units: reporting units, periods checked, reports and pledges found.
-	units                      int
-	periods                    []string
-	reports, pledges           int
-	unitProblems               []string
-	created, completedAudited  int
-	completionProblems         []string
-	botAnswers, completedTasks map[string]int
-	answerProblems             []string
+	units                     int
+	periods                   []string
+	reports, pledges          int
+	unitProblems              []string
+	created, completedAudited int
+	completionProblems        []string
+	botAnswers                map[string]int // the bots' 200 answers, by task kind
+	answerProblems            []string
 }
 
 // violations counts every problem found.
@@ -87,13 +89,7 @@ func (r *clusterRun) check(ctx context.Context, s *store.Store, res *clusterResu
 			res.botAnswers[kind] += n
 		}
 	}
-	kinds := maps.Clone(res.botAnswers)
-	maps.Copy(kinds, res.completedTasks)
-	for _, kind := range slices.Sorted(maps.Keys(kinds)) {
-		if a, t := res.botAnswers[kind], res.completedTasks[kind]; a != t {
-			res.answerProblems = append(res.answerProblems, fmt.Sprintf("%s: the bots were answered 200 %d times, %d tasks are completed", kind, a, t))
-		}
-	}
+	res.answerProblems = checkAnswers(facts, r.lb)
 	return nil
 }
 
@@ -170,7 +166,7 @@ func (r *clusterRun) checkUnits(ctx context.Context, tx *sqlx.Tx, res *clusterRe
 	return nil
 }
 
-// checkCompletions checks f, and counts the completed tasks by kind for g.
+// checkCompletions checks f.
 func checkCompletions(ctx context.Context, tx *sqlx.Tx, res *clusterResult) error {
 	var rows []struct {
 		ID        string `db:"id"`
@@ -185,7 +181,6 @@ func checkCompletions(ctx context.Context, tx *sqlx.Tx, res *clusterResult) erro
 FROM tasks t ORDER BY t.id`); err != nil {
 		return err
 	}
-	res.completedTasks = map[string]int{}
 	for _, t := range rows {
 		res.created += t.Created
 		res.completedAudited += t.Completed
@@ -198,9 +193,6 @@ FROM tasks t ORDER BY t.id`); err != nil {
 		case t.Status != "completed" && t.Completed != 0:
 			res.completionProblems = append(res.completionProblems, fmt.Sprintf("%s task %s has %d task.completed rows", t.Status, t.ID, t.Completed))
 		}
-		if t.Status == "completed" {
-			res.completedTasks[t.Kind]++
-		}
 	}
 	var orphans []string
 	if err := tx.SelectContext(ctx, &orphans, `SELECT COALESCE(task_id, key) FROM audit_log a WHERE action = 'task.completed'
@@ -211,6 +203,26 @@ AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.id = a.task_id)`); err != nil {
 		res.completionProblems = append(res.completionProblems, fmt.Sprintf("task.completed row for %s, which is no task", o))
 	}
 	return nil
+}
+
+// checkAnswers checks g: every completion answered 200 is a completed task;
+// every completed task was answered 200, or its request broke without an
+// answer (the replica was killed under it; the bot then finds the task done).
+func checkAnswers(f *chaosFacts, lb *roundRobin) []string {
+	lb.mu.Lock()
+	defer lb.mu.Unlock()
+	var problems []string
+	for _, id := range slices.Sorted(maps.Keys(lb.answered)) {
+		if t, ok := f.taskByID[id]; !ok || t.Status != domain.TaskCompleted {
+			problems = append(problems, fmt.Sprintf("task %s: answered 200 %d times but not completed (%v)", id, lb.answered[id], t.Status))
+		}
+	}
+	for _, t := range f.tasks {
+		if t.Status == domain.TaskCompleted && lb.answered[t.ID] == 0 && lb.broken[t.ID] == 0 {
+			problems = append(problems, fmt.Sprintf("task %s (%s) is completed, but no completion of it was answered or broke", t.ID, t.Kind))
+		}
+	}
+	return problems
 }
 
 // call sends one API request as a person, through the balancer.
@@ -319,5 +331,12 @@ func printClusterFigures(r *clusterRun, res *clusterResult) {
 		fmt.Sprintf("(%d units × %d months, %d pledges)", res.units, len(res.periods), res.pledges))
 	verdict("f. every task created once, every completion once", res.completionProblems,
 		fmt.Sprintf("(task.created %d, task.completed %d)", res.created, res.completedAudited))
-	verdict("g. every 200 the bots got is one completed task", res.answerProblems, fmt.Sprintf("(%d answers)", answers))
+	broken := 0
+	for id, n := range r.lb.broken {
+		if r.lb.answered[id] == 0 && n > 0 {
+			broken++
+		}
+	}
+	verdict("g. every completion answered or cut off, once", res.answerProblems,
+		fmt.Sprintf("(%d answered 200, %d cut off by the kill and not answered)", len(r.lb.answered), broken))
 }
