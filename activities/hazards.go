@@ -67,10 +67,11 @@ func IssueStop(ctx context.Context, tx *sqlx.Tx, actor string, o *store.StopOrde
 			return contract.StopOrderInput{}, false, err
 		}
 	}
-	name, err := store.UnitName(ctx, tx, o.UnitID)
+	unit, err := store.UnitByID(ctx, tx, o.UnitID)
 	if err != nil {
 		return contract.StopOrderInput{}, false, err
 	}
+	name := unit.Name
 	_, supervisor, err := store.UnitProduction(ctx, tx, o.UnitID)
 	if err != nil {
 		return contract.StopOrderInput{}, false, err
@@ -79,7 +80,7 @@ func IssueStop(ctx context.Context, tx *sqlx.Tx, actor string, o *store.StopOrde
 	if err != nil {
 		return contract.StopOrderInput{}, false, err
 	}
-	in := contract.StopOrderInput{ID: id, Title: name + "停产整顿", UnitID: o.UnitID, SupervisorUnitID: supervisor, CountyUnitID: county.ID}
+	in := contract.StopOrderInput{ID: id, Title: name + "停产整顿", UnitID: o.UnitID, UnitCode: unit.Code, SupervisorUnitID: supervisor, CountyUnitID: county.ID}
 	if o.Scope == "faces" {
 		in.Title = name + "停止作业工作面"
 	}

@@ -58,15 +58,16 @@ func Summon(ctx context.Context, tx *sqlx.Tx, s store.Summons) (contract.SummonR
 			SubjectType: "interview", SubjectID: fmt.Sprint(id), UnitID: s.UnitID, After: map[string]any{"reason": s.Reason, "source": s.Source, "item": label}})
 		return res, err
 	}
-	name, err := store.UnitName(ctx, tx, s.UnitID)
+	unit, err := store.UnitByID(ctx, tx, s.UnitID)
 	if err != nil {
 		return res, err
 	}
+	name := unit.Name
 	office, err := store.SafetyOfficeUnit(ctx, tx)
 	if err != nil {
 		return res, err
 	}
-	res.Spec = domain.InterviewSpec{ID: id, CampaignID: s.CampaignID, UnitID: s.UnitID, UnitName: name, Reason: s.Reason,
+	res.Spec = domain.InterviewSpec{ID: id, CampaignID: s.CampaignID, UnitID: s.UnitID, UnitCode: unit.Code, UnitName: name, Reason: s.Reason,
 		OfficeUnitID: office, Ladder: domain.DefaultInterviewLadder(),
 		ReasonKey: s.ReasonKey, Source: s.Source, FirstTrigger: s.Key, Label: label, CreatedAt: s.At}
 	if s.CampaignID != "" {

@@ -138,7 +138,7 @@ func (s *Server) assignmentInput(ctx context.Context, p domain.Person, grant dom
 	} else if err != nil {
 		return in, err
 	} else {
-		in.AssigneeUnitID = u.ID
+		in.AssigneeUnitID, in.AssigneeCode = u.ID, u.Code
 	}
 	in.Ladder = domain.DefaultLadder()
 	if b.Ladder != nil {

@@ -532,7 +532,7 @@ func (s *Server) hazardInput(ctx context.Context, p domain.Person, b domain.NewH
 	found, _ := time.ParseInLocation(time.DateOnly, b.FoundOn, domain.DefaultZone)
 	h.UnitID, h.Source, h.Level, h.Category, h.Description, h.Location = u.ID, b.Source, b.Level, b.Category, b.Description, b.Location
 	h.FoundBy, h.FinderUnitID, h.FoundOn, h.Deadline, h.CreatedBy, h.CreatedAt = b.FoundBy, finder, store.Date{Time: found}, *b.Deadline, p.ID, now
-	in = contract.HazardInput{Title: b.Description, UnitID: u.ID, Level: b.Level, Deadline: domain.Stored(*b.Deadline), FoundAt: domain.Stored(now),
+	in = contract.HazardInput{Title: b.Description, UnitID: u.ID, UnitCode: u.Code, Level: b.Level, Deadline: domain.Stored(*b.Deadline), FoundAt: domain.Stored(now),
 		FinderUnitID: finder, VerifierRole: verifier, SupervisorUnitID: supervisor, CountyUnitID: county.ID, Policy: domain.DefaultHazardPolicy()}
 	if h.CampaignID != nil {
 		// The campaign's hazard policy: its days and ladders. The loop itself
@@ -949,7 +949,7 @@ func (s *Server) createCase(c *gin.Context) {
 		if historic {
 			return nil // a past case, closed: its steps are history
 		}
-		in := contract.CaseInput{ID: id, Title: u.Name + "：" + b.Violation, UnitID: u.ID, AuthorityUnitID: authority.UnitID,
+		in := contract.CaseInput{ID: id, Title: u.Name + "：" + b.Violation, UnitID: u.ID, UnitCode: u.Code, AuthorityUnitID: authority.UnitID,
 			Ladder: domain.DefaultHazardPolicy().StepLadder}
 		return s.startInTx(ctx, contract.CaseID(id), contract.CaseWorkflow, in)
 	})

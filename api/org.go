@@ -122,6 +122,7 @@ func (s *Server) systemCheck(c *gin.Context) {
 		ID:                       id,
 		TaskQueue:                s.TaskQueue,
 		WorkflowExecutionTimeout: time.Minute,
+		TypedSearchAttributes:    contract.SearchAttributesOf(contract.SystemCheckWorkflow, nil),
 	}, contract.SystemCheckWorkflow, contract.SystemCheckInput{RequestedBy: p.Key})
 	if err != nil {
 		unavailable(c, fmt.Errorf("start system check: %w", err))

@@ -144,7 +144,7 @@ func (s *Server) addPlanTask(c *gin.Context) {
 		}
 		return s.startInTx(ctx, contract.PlanTaskID(id), contract.PlanTaskWorkflow, domain.PlanTaskSpec{
 			ID: id, CampaignID: plan.CampaignID, PlanTitle: plan.Title, Content: in.Content, Measures: in.Measures,
-			OwnerUnitID: owner.ID, IssuerUnitID: office, Deadline: in.Deadline.UTC(), Ladder: domain.DefaultPlanLadder(), Clock: camp.Clock(),
+			OwnerUnitID: owner.ID, OwnerCode: owner.Code, IssuerUnitID: office, Deadline: in.Deadline.UTC(), Ladder: domain.DefaultPlanLadder(), Clock: camp.Clock(),
 			PlanID: plan.ID, CreatedBy: p.Key, CreatedAt: created,
 		})
 	})

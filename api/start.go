@@ -12,6 +12,7 @@ import (
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
 
+	"github.com/zeren-county/zeren/contract"
 	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/store"
 )
@@ -24,7 +25,7 @@ var errStart = errors.New("start workflow")
 func (s *Server) startOnce(c *gin.Context, id, workflowType string, input any) {
 	_, err := s.Temporal.ExecuteWorkflow(c.Request.Context(), client.StartWorkflowOptions{
 		ID: id, TaskQueue: s.TaskQueue, WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
-		WorkflowExecutionErrorWhenAlreadyStarted: true,
+		WorkflowExecutionErrorWhenAlreadyStarted: true, TypedSearchAttributes: contract.SearchAttributesOf(workflowType, input),
 	}, workflowType, input)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	switch {
@@ -45,6 +46,7 @@ func (s *Server) startInTx(ctx context.Context, id, workflowType string, input a
 	defer cancel()
 	_, err := s.Temporal.ExecuteWorkflow(startCtx, client.StartWorkflowOptions{
 		ID: id, TaskQueue: s.TaskQueue, WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		TypedSearchAttributes: contract.SearchAttributesOf(workflowType, input),
 	}, workflowType, input)
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if err != nil && !errors.As(err, &started) { // already started: a replayed request, and its process runs

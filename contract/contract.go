@@ -496,6 +496,7 @@ type AssignmentRecord struct {
 	AssignerID     int64         `json:"assigner_id"`
 	AssignerKey    string        `json:"assigner_key"`
 	AssigneeUnitID int64         `json:"assignee_unit_id"`
+	AssigneeCode   string        `json:"assignee_code,omitempty"` // the assignee unit's code: its ZerenUnit
 	ReviewerUnitID int64         `json:"reviewer_unit_id"`
 	ReviewerRole   domain.Role   `json:"reviewer_role"`
 	Ladder         domain.Ladder `json:"ladder"`
@@ -620,6 +621,7 @@ type HazardInput struct {
 	ID       int64     `json:"id"`
 	Title    string    `json:"title"`
 	UnitID   int64     `json:"unit_id"`
+	UnitCode string    `json:"unit_code,omitempty"`
 	Level    string    `json:"level"`
 	Deadline time.Time `json:"deadline"`
 	FoundAt  time.Time `json:"found_at"`
@@ -660,6 +662,7 @@ type StopOrderInput struct {
 	ID               int64  `json:"id"`
 	Title            string `json:"title"`
 	UnitID           int64  `json:"unit_id"`
+	UnitCode         string `json:"unit_code,omitempty"`
 	SupervisorUnitID int64  `json:"supervisor_unit_id"`
 	CountyUnitID     int64  `json:"county_unit_id"`
 	// StepDays is how long each decision may take; default 5.
@@ -679,6 +682,7 @@ type CaseInput struct {
 	ID              int64         `json:"id"`
 	Title           string        `json:"title"`
 	UnitID          int64         `json:"unit_id"`
+	UnitCode        string        `json:"unit_code,omitempty"`
 	AuthorityUnitID int64         `json:"authority_unit_id"`
 	StepDays        int           `json:"step_days,omitempty"`
 	Ladder          domain.Ladder `json:"ladder,omitempty"`

@@ -31,6 +31,9 @@ func assess(ctx workflow.Context, b *board, in contract.AssessmentInput) (contra
 		if err := workflow.ExecuteActivity(ctx, contract.ActComputeAssessment, contract.AssessmentStep{CampaignID: in.CampaignID, Year: in.Year, Round: round, At: b.now(ctx)}).Get(ctx, &computed); err != nil {
 			return contract.AssessmentResult{}, err
 		}
+		if err := setState(ctx, domain.AssessmentComputed.String()); err != nil {
+			return contract.AssessmentResult{}, err
+		}
 		title := fmt.Sprintf("审定%d年度安全生产目标责任考核结果", in.Year)
 		t, err := b.openTask(ctx, domain.TaskSpec{ID: contract.TaskID(id, "approve", round), WorkflowID: id, Kind: domain.KindAssessmentApprove, Title: title,
 			SubjectType: "assessment", SubjectID: fmt.Sprintf("%s/%d", in.CampaignID, in.Year), CampaignID: in.CampaignID,
@@ -47,6 +50,9 @@ func assess(ctx workflow.Context, b *board, in contract.AssessmentInput) (contra
 		}
 		var summons []contract.SummonResult
 		if err := workflow.ExecuteActivity(ctx, contract.ActPublishAssessment, contract.AssessmentStep{CampaignID: in.CampaignID, Year: in.Year, Round: round, By: t.CompletedBy, At: b.now(ctx)}).Get(ctx, &summons); err != nil {
+			return contract.AssessmentResult{}, err
+		}
+		if err := setState(ctx, domain.AssessmentPublished.String()); err != nil {
 			return contract.AssessmentResult{}, err
 		}
 		for _, s := range summons {

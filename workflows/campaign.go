@@ -61,6 +61,9 @@ func (s *campaign) end(ctx workflow.Context) error {
 	if err := workflow.ExecuteActivity(ctx, contract.ActEndCampaign, contract.EndCampaignInput{CampaignID: s.In.ID, At: s.now(ctx)}).Get(ctx, nil); err != nil {
 		return err
 	}
+	if err := setState(ctx, contract.CampaignEnded); err != nil {
+		return err
+	}
 	started := make([]string, 0, s.In.Next)
 	for _, e := range s.In.Calendar[:s.In.Next] {
 		id, _, _ := s.process(e)
@@ -114,6 +117,9 @@ func (s *campaign) install(ctx workflow.Context) error {
 		s.In.Paused, s.In.PausedAt = true, s.now(ctx)
 		s.holding = true
 		defer func() { s.holding = false }()
+		if err := setState(ctx, contract.CampaignPaused); err != nil {
+			return err
+		}
 		return s.steerProcesses(ctx, contract.CampaignPauseRequest{Paused: true, Key: s.pauseKey()})
 	}); err != nil {
 		return err
@@ -135,6 +141,9 @@ func (s *campaign) install(ctx workflow.Context) error {
 		shift, key := s.now(ctx).Sub(s.In.PausedAt), s.pauseKey()
 		s.In.PausedFor += shift
 		s.In.Paused = false
+		if err := setState(ctx, contract.CampaignRunning); err != nil {
+			return err
+		}
 		return s.steerProcesses(ctx, contract.CampaignPauseRequest{ShiftBy: shift, Key: key})
 	}); err != nil {
 		return err
@@ -183,6 +192,11 @@ func (s *campaign) run(ctx workflow.Context) (contract.CampaignProgress, error) 
 	}
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 		return contract.CampaignProgress{}, err
+	}
+	if !s.In.Ended {
+		if err := setState(ctx, contract.CampaignCompleted); err != nil {
+			return contract.CampaignProgress{}, err
+		}
 	}
 	return s.progress(), nil
 }

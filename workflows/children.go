@@ -7,6 +7,8 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/workflow"
+
+	"github.com/zeren-county/zeren/contract"
 )
 
 // childBatch is how many children a process starts at once.
@@ -28,8 +30,7 @@ func runChildren[R any](ctx workflow.Context, workflowType string, ids []string,
 				_ = f.GetChildWorkflowExecution().Get(ctx, nil) // a failed start shows in its result below
 			}
 		}
-		cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{WorkflowID: id, ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON})
-		futures[i] = workflow.ExecuteChildWorkflow(cctx, workflowType, inputs[i])
+		futures[i] = workflow.ExecuteChildWorkflow(childOptions(ctx, id, workflowType, inputs[i]), workflowType, inputs[i])
 	}
 	results, elsewhere = make([]R, len(ids)), make([]bool, len(ids))
 	var errs []error
@@ -62,11 +63,18 @@ func cancelAll(ctx workflow.Context, ids []string) {
 // startDetached starts a workflow as an abandoned child and waits only until it
 // has started; one already running under the id is left as it is.
 func startDetached(ctx workflow.Context, id, workflowType string, input any) error {
-	cctx := workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{WorkflowID: id, ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON})
-	err := workflow.ExecuteChildWorkflow(cctx, workflowType, input).GetChildWorkflowExecution().Get(ctx, nil)
+	err := workflow.ExecuteChildWorkflow(childOptions(ctx, id, workflowType, input), workflowType, input).GetChildWorkflowExecution().Get(ctx, nil)
 	var started *temporal.ChildWorkflowExecutionAlreadyStartedError
 	if errors.As(err, &started) {
 		return nil
 	}
 	return err
+}
+
+// childOptions start a process as an abandoned child under its id, with the
+// search attributes of its type and input (they are not part of the command
+// a replay compares, so they change no history).
+func childOptions(ctx workflow.Context, id, workflowType string, input any) workflow.Context {
+	return workflow.WithChildOptions(ctx, workflow.ChildWorkflowOptions{WorkflowID: id, ParentClosePolicy: enumspb.PARENT_CLOSE_POLICY_ABANDON,
+		TypedSearchAttributes: contract.SearchAttributesOf(workflowType, input)})
 }

@@ -71,7 +71,7 @@ func (s *interview) run(ctx workflow.Context) (contract.InterviewResult, error) 
 		return contract.InterviewResult{}, err
 	}
 	if rec.MergedInto != 0 {
-		return contract.InterviewResult{Status: domain.InterviewMerged, MergedInto: rec.MergedInto}, nil
+		return contract.InterviewResult{Status: domain.InterviewMerged, MergedInto: rec.MergedInto}, setState(ctx, domain.InterviewMerged.String())
 	}
 	days := func(n int) time.Duration { return time.Duration(n) * 24 * time.Hour }
 	name := in.UnitName + "主要负责人"

@@ -42,6 +42,9 @@ func planTask(ctx workflow.Context, b *board, in contract.PlanTaskInput) (string
 	if err := workflow.ExecuteActivity(ctx, contract.ActPlanTaskDone, contract.PlanTaskDoneInput{ID: in.ID, By: t.CompletedBy, At: t.CompletedAt}).Get(ctx, nil); err != nil {
 		return "", err
 	}
+	if err := setState(ctx, domain.PlanTaskDone.String()); err != nil {
+		return "", err
+	}
 	if err := workflow.Await(ctx, func() bool { return workflow.AllHandlersFinished(ctx) }); err != nil {
 		return "", err
 	}

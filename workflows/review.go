@@ -77,10 +77,14 @@ func (b *board) step(ctx workflow.Context, spec domain.TaskSpec, ap approver, l 
 	return t, b.wait(ctx, t)
 }
 
-// record writes a step of the subject, as task t answered it.
+// record writes a step of the subject, as task t answered it, and makes its
+// status the process's state.
 func (b *board) record(ctx workflow.Context, subject, id string, status domain.Status, round int, t *humanTask) error {
 	step := contract.Step{Subject: subject, ID: id, Status: status, Round: round, By: t.CompletedBy, At: b.now(ctx), Outcome: t.Outcome}
-	return dbStep(ctx, localStep, contract.ActRecordStep, step, nil)
+	if err := dbStep(ctx, localStep, contract.ActRecordStep, step, nil); err != nil {
+		return err
+	}
+	return setState(ctx, status.String())
 }
 
 // finish waits for the process's handlers before it answers.

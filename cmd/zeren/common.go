@@ -22,6 +22,7 @@ import (
 	"github.com/zeren-county/zeren/internal/config"
 	"github.com/zeren-county/zeren/internal/engine"
 	"github.com/zeren-county/zeren/internal/metrics"
+	"github.com/zeren-county/zeren/internal/namespace"
 	"github.com/zeren-county/zeren/internal/notify"
 	"github.com/zeren-county/zeren/internal/store"
 	"github.com/zeren-county/zeren/web"
@@ -57,9 +58,29 @@ func registry() *prometheus.Registry {
 	return reg
 }
 
-// dialTemporal connects to the frontend, retrying for a while: in production the
-// cluster may start after zeren.
+// dialTemporal connects to the frontend (see connectTemporal) and checks that
+// the namespace has zeren's search attributes, without which no process
+// starts: a namespace set up by no one is one line naming the command that
+// sets it up (a visibility store that does not answer is only a warning).
 func dialTemporal(ctx context.Context, cfg config.Config, reg prometheus.Registerer, log *slog.Logger) (client.Client, error) {
+	c, err := connectTemporal(ctx, cfg, reg, log)
+	if err != nil {
+		return nil, err
+	}
+	checkCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := namespace.Check(checkCtx, c, cfg.Temporal.Namespace); errors.Is(err, namespace.ErrMissing) {
+		c.Close()
+		return nil, fmt.Errorf("temporal namespace %s: %w", cfg.Temporal.Namespace, err)
+	} else if err != nil {
+		log.Warn("could not check the namespace's search attributes", "namespace", cfg.Temporal.Namespace, "error", err)
+	}
+	return c, nil
+}
+
+// connectTemporal connects to the frontend, retrying for a while: in production the
+// cluster may start after zeren.
+func connectTemporal(ctx context.Context, cfg config.Config, reg prometheus.Registerer, log *slog.Logger) (client.Client, error) {
 	tlsCfg, err := cfg.Temporal.TLS.ClientTLS()
 	if err != nil {
 		return nil, err

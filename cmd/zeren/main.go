@@ -1,4 +1,4 @@
-// Command zeren is the one binary: dev, worker, api, migrate, seed, token,
+// Command zeren is the one binary: dev, worker, api, migrate, temporal-setup, seed, token,
 // account, audit (verify), demo and channel (set, list, disable: a unit's
 // DingTalk and WeCom group robots).
 package main
@@ -26,6 +26,10 @@ commands:
   worker    run a worker against the Temporal cluster in temporal.yaml
   api       serve the HTTP API
   migrate   apply database migrations (DATABASE_URL)
+  temporal-setup
+            register zeren's search attributes (ZerenCampaign, ZerenUnit, …) on
+            the Temporal namespace of temporal.yaml; idempotent, run once per
+            cluster (zeren dev does it itself)
   seed      load the demo county (DATABASE_URL)
   token     issue a bearer token for a person: zeren token -person KEY
   account   open a person's web account and print the one-time link to set its
@@ -59,16 +63,17 @@ func run(ctx context.Context, args []string) error {
 		return errors.New("no command given")
 	}
 	cmds := map[string]func(context.Context, []string) error{
-		"dev":     runDev,
-		"worker":  runWorker,
-		"api":     runAPI,
-		"migrate": runMigrate,
-		"seed":    runSeed,
-		"token":   runToken,
-		"audit":   runAudit,
-		"demo":    runDemo,
-		"channel": runChannel,
-		"account": runAccount,
+		"dev":            runDev,
+		"worker":         runWorker,
+		"api":            runAPI,
+		"migrate":        runMigrate,
+		"temporal-setup": runTemporalSetup,
+		"seed":           runSeed,
+		"token":          runToken,
+		"audit":          runAudit,
+		"demo":           runDemo,
+		"channel":        runChannel,
+		"account":        runAccount,
 	}
 	cmd, ok := cmds[args[0]]
 	if !ok {

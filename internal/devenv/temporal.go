@@ -192,6 +192,10 @@ func StartTemporal(opts TemporalOptions) (*Temporal, error) {
 		return nil, fmt.Errorf("temporal server start: %w", err)
 	}
 	t := &Temporal{server: srv, HostPort: hostPort}
+	if err := registerSearchAttributes(hostPort, opts.Namespace); err != nil {
+		_ = srv.Stop()
+		return nil, err
+	}
 
 	if opts.UIPort != 0 {
 		if err := portFree(opts.IP, opts.UIPort); err != nil {

@@ -46,6 +46,7 @@ type InterviewSpec struct {
 	ID           int64  `json:"id"`
 	CampaignID   string `json:"campaign_id,omitempty"`
 	UnitID       int64  `json:"unit_id"`
+	UnitCode     string `json:"unit_code,omitempty"`
 	UnitName     string `json:"unit_name"`
 	Reason       string `json:"reason"`
 	OfficeUnitID int64  `json:"office_unit_id"`

@@ -63,6 +63,7 @@ type PlanTaskSpec struct {
 	Content      string    `json:"content"`
 	Measures     string    `json:"measures"`
 	OwnerUnitID  int64     `json:"owner_unit_id"`
+	OwnerCode    string    `json:"owner_code,omitempty"`
 	IssuerUnitID int64     `json:"issuer_unit_id"`
 	Deadline     time.Time `json:"deadline"`
 	Ladder       Ladder    `json:"ladder"`

@@ -126,6 +126,15 @@ func UnitByCode(ctx context.Context, db sqlx.ExtContext, code string) (domain.Un
 	return r.toDomain()
 }
 
+// UnitByID finds one unit by its id.
+func UnitByID(ctx context.Context, db sqlx.ExtContext, id int64) (domain.Unit, error) {
+	var r unitRow
+	if err := sqlx.GetContext(ctx, db, &r, `SELECT id, code, name, kind, parent_id FROM units WHERE id = $1`, id); err != nil {
+		return domain.Unit{}, fmt.Errorf("unit %d: %w", id, mapError(err))
+	}
+	return r.toDomain()
+}
+
 // UnitHeads lists the heads of every unit.
 func UnitHeads(ctx context.Context, db sqlx.ExtContext) ([]UnitHead, error) {
 	var heads []UnitHead
