@@ -41,9 +41,9 @@ import (
 // deploy/temporal/temporal-server.yaml); two `zeren worker` and two `zeren
 // api` configured only through deploy/zeren/temporal.yaml and the
 // environment, started as deploy/systemd starts them. The demo bot plays one
-// campaign month for -units units through both APIs alternately; halfway one
-// worker and one API are killed with SIGKILL and, after -down, started again
-// (as systemd's Restart= would). Then the campaign is paused and checked: the
+// campaign month for -units units through both APIs alternately; halfway (or
+// at -kill-at) one worker and one API are killed with SIGKILL and, after
+// -down, started again (as systemd's Restart= would). Then the campaign is paused and checked: the
 // chaos run's invariants (chaos_check.go), and the cluster's own
 // (cluster_check.go).
 
@@ -52,6 +52,7 @@ type clusterOptions struct {
 	units  int
 	speed  float64
 	until  time.Time     // campaign time at which the run pauses and checks
+	killAt time.Time     // campaign time of the kills; default halfway to until
 	down   time.Duration // how long the killed worker and API stay dead
 	bots   int           // bots playing side by side, each a share of the people
 	shards int           // the Temporal cluster's history shards
@@ -71,11 +72,12 @@ const (
 // parseClusterFlags reads the flags of `bench cluster`.
 func parseClusterFlags(args []string) (clusterOptions, error) {
 	var o clusterOptions
-	var until string
+	var until, killAt string
 	fs := flag.NewFlagSet("bench cluster", flag.ContinueOnError)
 	fs.IntVar(&o.units, "units", 500, "reporting units (the demo county's 25 and added towns)")
 	fs.Float64Var(&o.speed, "speed", 5000, "campaign clock speed (5000: a campaign day in 17.3 s)")
 	fs.StringVar(&until, "until", "2020-05-18", "campaign day (YYYY-MM-DD) at which to pause and check: past April's reports' last rung (15 May 18:00) and the check's day of margin")
+	fs.StringVar(&killAt, "kill-at", "", "campaign time (YYYY-MM-DD or YYYY-MM-DDTHH:MM) of the kills (default: halfway to -until)")
 	fs.DurationVar(&o.down, "down", 20*time.Second, "how long the killed worker and API stay dead before they are started again")
 	fs.IntVar(&o.bots, "bots", 2, "bots playing side by side, each acting for a share of the people (each reads inboxes back to back)")
 	fs.IntVar(&o.shards, "shards", 4, "history shards of the Temporal cluster (TEMPORAL_NUM_HISTORY_SHARDS)")
@@ -99,6 +101,17 @@ func parseClusterFlags(args []string) (clusterOptions, error) {
 		return o, errors.New("-bots and -shards must be at least 1")
 	}
 	o.until = u
+	o.killAt = campaignFirstDay.Add(u.Sub(campaignFirstDay) / 2).Truncate(time.Hour)
+	if killAt != "" {
+		k, err := time.ParseInLocation("2006-01-02T15:04", killAt, chaosZone)
+		if err != nil {
+			k, err = time.ParseInLocation(time.DateOnly, killAt, chaosZone)
+		}
+		if err != nil || !k.After(campaignFirstDay) || !k.Before(u) {
+			return o, fmt.Errorf("-kill-at %q: a campaign time after 2020-04-01 and before -until", killAt)
+		}
+		o.killAt = k
+	}
 	return o, nil
 }
 
@@ -224,7 +237,7 @@ func (r *clusterRun) run(ctx context.Context) (*clusterResult, error) {
 		{"set up Temporal's schema (temporal-sql-tool)", func() error { return r.setupSchema(ctx) }},
 		{"start the Temporal server", func() error { return r.startTemporal(ctx) }},
 		{"register the namespace", func() error { return r.registerNamespace(ctx) }},
-		{"migrate zeren's database (zeren migrate, and zeren temporal-setup where it exists)", func() error { return r.migrate(ctx) }},
+		{"zeren migrate and zeren temporal-setup (zeren-setup.service)", func() error { return r.migrate(ctx) }},
 		{fmt.Sprintf("load the demo county and towns up to %d units, issue tokens", r.opts.units), func() (err error) {
 			s, err = r.populate(ctx)
 			return err
@@ -583,8 +596,8 @@ func (r *clusterRun) startCampaign(ctx context.Context, s *store.Store) error {
 	return nil
 }
 
-// play runs the bots until -until, kills a worker and an API halfway and
-// starts them again after -down, then pauses the campaign and stops the bots.
+// play runs the bots until -until, kills a worker and an API at -kill-at
+// (halfway by default) and starts them again after -down, then pauses the campaign and stops the bots.
 func (r *clusterRun) play(ctx context.Context) (*clusterResult, error) {
 	botCtx, stopBots := context.WithCancel(ctx)
 	var wg sync.WaitGroup
@@ -599,9 +612,8 @@ func (r *clusterRun) play(ctx context.Context) (*clusterResult, error) {
 		stopBots()
 		wg.Wait()
 	}()
-	mid := campaignFirstDay.Add(r.opts.until.Sub(campaignFirstDay) / 2).Truncate(time.Hour)
-	fmt.Printf("playing from %s to %s; the kills at %s\n", campaignFirstDay.Format(time.DateOnly), r.opts.until.Format(time.DateOnly), mid.Format("2006-01-02 15:04"))
-	if err := r.killHalfway(ctx, mid); err != nil {
+	fmt.Printf("playing from %s to %s; the kills at %s\n", campaignFirstDay.Format(time.DateOnly), r.opts.until.Format(time.DateOnly), r.opts.killAt.Format("2006-01-02 15:04"))
+	if err := r.killAndRestart(ctx, r.opts.killAt); err != nil {
 		return nil, err
 	}
 	if _, err := r.awaitCampaignTime(ctx, r.opts.until); err != nil {
@@ -623,9 +635,9 @@ func (r *clusterRun) play(ctx context.Context) (*clusterResult, error) {
 	return &clusterResult{}, nil
 }
 
-// killHalfway waits for campaign time at, kills worker-1 and api-1 with
+// killAndRestart waits for campaign time at, kills worker-1 and api-1 with
 // SIGKILL, keeps them dead for -down, and starts them again.
-func (r *clusterRun) killHalfway(ctx context.Context, at time.Time) error {
+func (r *clusterRun) killAndRestart(ctx context.Context, at time.Time) error {
 	st, err := r.awaitCampaignTime(ctx, at)
 	if err != nil {
 		return err

@@ -7,7 +7,7 @@
 //	go run ./cmd/testpg go run ./bench audit [-writers 16] [-duration 20s] [-n 0]  # audited writes/s, 16 writers on different units
 //	go run ./cmd/testpg go run ./bench pages      # server time per web page (inbox, dashboard) and the first visit's bytes
 //	go run ./bench chaos [-seed 1] [-month 2020-10] [-speed 40000] [-keep]  # zeren dev -demo killed and restarted, then its invariants checked
-//	go run ./bench cluster [-units 500] [-speed 10000] [-until 2020-05-18] [-keep]  # the production shape: Temporal server on PostgreSQL, 2 workers, 2 APIs, kills, checks
+//	go run ./bench cluster [-units 500] [-speed 5000] [-until 2020-05-18] [-kill-at …] [-keep]  # the production shape: Temporal server on PostgreSQL, 2 workers, 2 APIs, kills, checks
 //
 // It prints p50/p99 figures for the README; chaos prints its figures and each
 // invariant's result, and fails on any violation.
