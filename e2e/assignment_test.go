@@ -80,7 +80,7 @@ type inboxPage struct {
 // awaitTask polls the person's inbox until the task appears (activities write it).
 func (s *system) awaitTask(t *testing.T, person, id string) store.Task {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(90 * time.Second)
 	for time.Now().Before(deadline) {
 		var page inboxPage
 		s.send(t, "GET", "/api/v1/inbox?limit=200", person, nil).want(t, 200).decode(t, &page)
@@ -212,7 +212,7 @@ func TestAssignmentOverHTTP(t *testing.T) {
 	review2 := fmt.Sprintf("assignment.%d.review.2", a.ID)
 	sys.awaitTask(t, "yjj-office", review2)
 	sys.send(t, "POST", "/api/v1/tasks/"+review2+"/complete", "yjj-office", map[string]any{"decision": "approve"}).want(t, 200)
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(90 * time.Second)
 	for {
 		sys.send(t, "GET", fmt.Sprintf("/api/v1/assignments/%d", a.ID), "jcg-head", nil).want(t, 200).decode(t, &a)
 		if a.Status == domain.StatusApproved || time.Now().After(deadline) {

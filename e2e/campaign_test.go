@@ -61,7 +61,7 @@ JOIN role_grants g ON g.person_id = p.id JOIN units u ON u.id = g.unit_id ORDER 
 	sys.send(t, "POST", "/api/v1/campaigns/fast/end", "linyou-deputy", nil).want(t, 200)
 	// Ending it cancels every open process of it: no task stays open, no rung fires after the end.
 	sys.send(t, "POST", "/api/v1/campaigns/fast/end", "linyou-deputy", nil).want(t, 409)
-	for wait := time.Now().Add(60 * time.Second); testdb.Count(t, s.DB, `SELECT count(*) FROM tasks WHERE campaign_id = 'fast' AND status = 'open'`) > 0; time.Sleep(200 * time.Millisecond) {
+	for wait := time.Now().Add(120 * time.Second); testdb.Count(t, s.DB, `SELECT count(*) FROM tasks WHERE campaign_id = 'fast' AND status = 'open'`) > 0; time.Sleep(200 * time.Millisecond) {
 		if time.Now().After(wait) {
 			t.Fatalf("%d tasks of the ended campaign still open a minute after its end",
 				testdb.Count(t, s.DB, `SELECT count(*) FROM tasks WHERE campaign_id = 'fast' AND status = 'open'`))

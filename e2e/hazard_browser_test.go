@@ -112,7 +112,7 @@ func TestInspectionInARealBrowser(t *testing.T) {
 		}
 		return st
 	}
-	for end := time.Now().Add(20 * time.Second); statusOf(first) != "closed" && time.Now().Before(end); {
+	for end := time.Now().Add(90 * time.Second); statusOf(first) != "closed" && time.Now().Before(end); {
 		time.Sleep(100 * time.Millisecond)
 	}
 	b.Navigate(base + fmt.Sprintf("/hazards/%d", first))

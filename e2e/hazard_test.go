@@ -89,7 +89,7 @@ func TestInspectionsHazardsAndEnforcementOverHTTP(t *testing.T) {
 	var got struct {
 		Hazard store.Hazard `json:"hazard"`
 	}
-	for wait := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+	for wait := time.Now().Add(90 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		sys.send(t, "GET", fmt.Sprintf("/api/v1/hazards/%d", major.ID), "linyou-secretary", nil).want(t, 200).decode(t, &got)
 		if got.Hazard.Status == domain.HazardClosed || time.Now().After(wait) {
 			break
@@ -128,7 +128,7 @@ func TestInspectionsHazardsAndEnforcementOverHTTP(t *testing.T) {
 	complete("yjj-inspector-1", contract.TaskID(swid2, "notify", 1), map[string]any{"number": "麟应急告〔2026〕2号"})
 	complete("yjj-inspector-1", contract.TaskID(swid2, "decide", 1), map[string]any{"decision": "stop", "number": "麟应急罚〔2026〕2号"})
 	var caseStop int64
-	for wait := time.Now().Add(20 * time.Second); caseStop == 0 && time.Now().Before(wait); time.Sleep(50 * time.Millisecond) {
+	for wait := time.Now().Add(90 * time.Second); caseStop == 0 && time.Now().Before(wait); time.Sleep(50 * time.Millisecond) {
 		_ = s.DB.Get(&caseStop, `SELECT id FROM stop_orders WHERE case_id = $1 AND status = 'standing'`, stopCase.ID)
 	}
 	if caseStop == 0 {
@@ -207,7 +207,7 @@ func TestInspectionsHazardsAndEnforcementOverHTTP(t *testing.T) {
 		} `json:"cases"`
 		Exams struct{ Examined, Passed int } `json:"exams"`
 	}
-	for wait := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+	for wait := time.Now().Add(90 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		sys.send(t, "GET", "/api/v1/campaigns/"+seed.DemoCampaignID+"/statistics?from="+today+"&to="+today, "linyou-secretary", nil).want(t, 200).decode(t, &st)
 		if (st.Cases.Closed == 2 && st.StopOrders.HeadingFaces.Lifted == 1) || time.Now().After(wait) {
 			break

@@ -30,7 +30,7 @@ func TestLadderAndExtensionOnRealTimers(t *testing.T) {
 	}
 
 	cmm, _ := store.UnitByCode(t.Context(), s.DB, "cmm")
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(90 * time.Second)
 	var ledger int
 	for time.Now().Before(deadline) {
 		_ = s.DB.Get(&ledger, `SELECT count(*) FROM score_ledger WHERE unit_id = $1`, cmm.ID)

@@ -100,7 +100,7 @@ func TestDatabaseOutage(t *testing.T) {
 		}
 		return n
 	}
-	for wait := time.Now().Add(30 * time.Second); count(`SELECT count(*) FROM assignments WHERE status = 'approved'`) == 0; time.Sleep(100 * time.Millisecond) {
+	for wait := time.Now().Add(90 * time.Second); count(`SELECT count(*) FROM assignments WHERE status = 'approved'`) == 0; time.Sleep(100 * time.Millisecond) {
 		if time.Now().After(wait) {
 			t.Fatal("the matter was not approved within 30 s of the review")
 		}

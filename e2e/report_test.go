@@ -47,7 +47,7 @@ func TestMonthlyReportOverHTTP(t *testing.T) {
 	// The month is long past: every rung past its time fires at once (stale
 	// reminders skipped). Let the ladder reach its last rung before submitting.
 	jcg, _ := store.UnitByCode(t.Context(), s.DB, "jcg")
-	for wait := time.Now().Add(15 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+	for wait := time.Now().Add(90 * time.Second); ; time.Sleep(50 * time.Millisecond) {
 		var n int
 		_ = s.DB.Get(&n, `SELECT count(*) FROM score_ledger WHERE unit_id = $1`, jcg.ID)
 		if n == 2 {
@@ -76,7 +76,7 @@ func TestMonthlyReportOverHTTP(t *testing.T) {
 	sys.send(t, "POST", "/api/v1/tasks/"+submit2+"/complete", "jcg-head", report).want(t, 409)
 
 	var r store.Report
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(90 * time.Second)
 	for time.Now().Before(deadline) {
 		sys.send(t, "GET", "/api/v1/reports/"+campaign+"/jcg/"+period, "jcg-head", nil).want(t, 200).decode(t, &r)
 		if r.Status == domain.ReportAccepted {
@@ -173,7 +173,7 @@ func TestInterviewOverHTTP(t *testing.T) {
 	step("fulfil", 1, "lt-head", map[string]any{"result": "隐患台账已整改，推进措施周调度制度已建立"})
 	step("confirm", 1, "yjj-office", map[string]any{"decision": "confirm"})
 	var iv store.Interview
-	for wait := time.Now().Add(10 * time.Second); time.Now().Before(wait); time.Sleep(50 * time.Millisecond) {
+	for wait := time.Now().Add(90 * time.Second); time.Now().Before(wait); time.Sleep(50 * time.Millisecond) {
 		sys.send(t, "GET", fmt.Sprintf("/api/v1/interviews/%d", first.Interview.ID), "lt-head", nil).want(t, 200).decode(t, &iv)
 		if iv.Status == domain.InterviewClosed {
 			break
@@ -207,7 +207,7 @@ func TestPlanTaskOverHTTP(t *testing.T) {
 	task := contract.TaskID(contract.PlanTaskID(pt.ID), "done", 1)
 	sys.awaitTask(t, "zjj-head", task)
 	sys.send(t, "POST", "/api/v1/tasks/"+task+"/complete", "zjj-head", map[string]any{"result": "排查燃气用户1200户，整改隐患37处"}).want(t, 200)
-	for wait := time.Now().Add(10 * time.Second); time.Now().Before(wait); time.Sleep(50 * time.Millisecond) {
+	for wait := time.Now().Add(90 * time.Second); time.Now().Before(wait); time.Sleep(50 * time.Millisecond) {
 		sys.send(t, "GET", "/api/v1/campaigns/"+seed.DemoCampaignID+"/plans", "zjj-head", nil).want(t, 200).decode(t, &plans)
 		for _, p := range plans.Plans {
 			for _, x := range p.Tasks {
@@ -244,7 +244,7 @@ func TestAssessmentOverHTTP(t *testing.T) {
 	sys.awaitTask(t, "linyou-magistrate", task)
 	sys.send(t, "POST", "/api/v1/tasks/"+task+"/complete", "linyou-magistrate", map[string]any{"decision": "approve"}).want(t, 200)
 	var a store.Assessment
-	for wait := time.Now().Add(10 * time.Second); time.Now().Before(wait); time.Sleep(50 * time.Millisecond) {
+	for wait := time.Now().Add(90 * time.Second); time.Now().Before(wait); time.Sleep(50 * time.Millisecond) {
 		sys.send(t, "GET", camp+"/assessments/2021", "linyou-secretary", nil).want(t, 200).decode(t, &a)
 		if a.Status == domain.AssessmentPublished {
 			break
@@ -290,7 +290,7 @@ func TestCampaignOverHTTP(t *testing.T) {
 		Counts   store.CampaignCounts      `json:"counts"`
 	}
 	var v view
-	for wait := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+	for wait := time.Now().Add(90 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		sys.send(t, "GET", "/api/v1/campaigns/e2e", "linyou-secretary", nil).want(t, 200).decode(t, &v)
 		if v.Progress.Next >= 2 && v.Counts.Open >= 21+25 { // 21 pledges from the county, 25 reports
 			break

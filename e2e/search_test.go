@@ -45,7 +45,7 @@ func (s *system) awaitListed(t *testing.T, query string, want ...string) {
 	t.Helper()
 	slices.Sort(want)
 	var got []string
-	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+	for deadline := time.Now().Add(120 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
 		if got = s.listed(t, query); slices.Equal(got, want) {
 			return
 		}
@@ -76,7 +76,7 @@ func TestOperatorsFindProcessesBySearchAttributes(t *testing.T) {
 	}
 	var year int
 	var period string
-	for wait := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+	for wait := time.Now().Add(120 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		_ = s.DB.Get(&year, `SELECT year FROM pledges WHERE campaign_id = $1 AND signer_unit_id = $2`, campaign, jcg.ID)
 		_ = s.DB.Get(&period, `SELECT period FROM reports WHERE campaign_id = $1 AND unit_id = $2`, campaign, jcg.ID)
 		if year != 0 && period != "" {
@@ -92,7 +92,7 @@ func TestOperatorsFindProcessesBySearchAttributes(t *testing.T) {
 	sys.awaitListed(t, fmt.Sprintf(`ZerenCampaign = "%s" AND ZerenKind = "pledge-year" AND ZerenYear = %d`, campaign, year), contract.PledgeYearID(campaign, year))
 	// The month's 25 reports (every reporting unit's), once each has written its row.
 	var reports []string
-	for wait := time.Now().Add(60 * time.Second); len(reports) < 25; time.Sleep(100 * time.Millisecond) {
+	for wait := time.Now().Add(120 * time.Second); len(reports) < 25; time.Sleep(100 * time.Millisecond) {
 		reports = nil
 		if err := s.DB.Select(&reports, `SELECT 'report/' || r.campaign_id || '/' || u.code || '/' || r.period FROM reports r JOIN units u ON u.id = r.unit_id WHERE r.campaign_id = $1`, campaign); err != nil {
 			t.Fatal(err)
