@@ -12,6 +12,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -23,7 +24,7 @@ import (
 )
 
 // The checks of `bench cluster`: the chaos run's invariants a to d, read the
-// same way (chaos_check.go), and three of the cluster's own:
+// same way (chaos_check.go), and four of the cluster's own:
 //
 //	e. every reporting unit has exactly one report of each month opened and
 //	   exactly one pledge of the year: the month reached all of them, once;
@@ -31,7 +32,11 @@ import (
 //	   such row its completed task; every task its task.created row;
 //	g. every completion answered 200 is a completed task, and every completed
 //	   task was answered 200 or its request was cut off by the kill: no
-//	   completion lost when a replica died under it, none from nowhere.
+//	   completion lost when a replica died under it, none from nowhere;
+//	h. every completed task's Update reached its process: Temporal knows the
+//	   Update under the id the row holds, completed (a worker killed right
+//	   after the handler's commit, with a client that never retries, would
+//	   leave the row completed and the process waiting).
 
 // clusterResult is what the checks found.
 type clusterResult struct {
@@ -45,14 +50,16 @@ type clusterResult struct {
 	completionProblems        []string
 	botAnswers                map[string]int // the bots' 200 answers, by task kind
 	answerProblems            []string
+	updatesChecked            int
+	updateProblems            []string
 }
 
 // violations counts every problem found.
 func (res *clusterResult) violations() int {
-	return res.chaos.violations() + len(res.unitProblems) + len(res.completionProblems) + len(res.answerProblems)
+	return res.chaos.violations() + len(res.unitProblems) + len(res.completionProblems) + len(res.answerProblems) + len(res.updateProblems)
 }
 
-// check reads the facts once the campaign is paused and has settled, and checks a to g.
+// check reads the facts once the campaign is paused and has settled, and checks a to h.
 func (r *clusterRun) check(ctx context.Context, s *store.Store, res *clusterResult) error {
 	facts, err := readFacts(ctx, s.DB)
 	if err != nil {
@@ -90,7 +97,8 @@ func (r *clusterRun) check(ctx context.Context, s *store.Store, res *clusterResu
 		}
 	}
 	res.answerProblems = checkAnswers(facts, r.lb)
-	return nil
+	res.updatesChecked, res.updateProblems, err = checkUpdates(ctx, tx, tc)
+	return err
 }
 
 // namespaced is the client with the chaos check's listing turned to zeren's
@@ -225,6 +233,53 @@ func checkAnswers(f *chaosFacts, lb *roundRobin) []string {
 	return problems
 }
 
+// checkUpdates checks h: for every completed task, Temporal knows its Update
+// (the row's update_id) on the task's workflow, completed without failure.
+func checkUpdates(ctx context.Context, tx *sqlx.Tx, tc client.Client) (int, []string, error) {
+	var rows []struct {
+		ID       string  `db:"id"`
+		Workflow string  `db:"workflow_id"`
+		Update   *string `db:"update_id"`
+	}
+	if err := tx.SelectContext(ctx, &rows, `SELECT id, workflow_id, update_id FROM tasks WHERE status = 'completed' ORDER BY id`); err != nil {
+		return 0, nil, err
+	}
+	problems := make([]string, len(rows))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				t := rows[i]
+				if t.Update == nil {
+					problems[i] = fmt.Sprintf("completed task %s has no update id", t.ID)
+					continue
+				}
+				pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+				err := tc.GetWorkflowUpdateHandle(client.GetWorkflowUpdateHandleOptions{WorkflowID: t.Workflow, UpdateID: *t.Update}).Get(pctx, nil)
+				cancel()
+				if err != nil {
+					problems[i] = fmt.Sprintf("task %s: its Update %s on %s: %v", t.ID, *t.Update, t.Workflow, err)
+				}
+			}
+		}()
+	}
+	for i := range rows {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	var out []string
+	for _, p := range problems {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return len(rows), out, nil
+}
+
 // call sends one API request as a person, through the balancer.
 func (r *clusterRun) call(ctx context.Context, person, method, path string, body any) (int, []byte, error) {
 	tok, ok := r.tokens[person]
@@ -339,4 +394,5 @@ func printClusterFigures(r *clusterRun, res *clusterResult) {
 	}
 	verdict("g. every completion answered or cut off, once", res.answerProblems,
 		fmt.Sprintf("(%d answered 200, %d cut off by the kill and not answered)", len(r.lb.answered), broken))
+	verdict("h. every completion's Update reached its process", res.updateProblems, fmt.Sprintf("(%d Updates)", res.updatesChecked))
 }

@@ -8,10 +8,10 @@
 # Reads TEMPORAL_DB_HOST, TEMPORAL_DB_PORT, TEMPORAL_DB_USER, TEMPORAL_DB_PASSWORD,
 # TEMPORAL_DB, TEMPORAL_VISIBILITY_DB (the defaults of temporal-server.yaml).
 # The user needs CREATEDB the first time (or create both databases yourself,
-# owned by it). Run it again after upgrading the server: create-database of an
-# existing database fails and is skipped, setup-schema -v 0.0 on a schema
-# already set up is a no-op, and update-schema applies only the versions not
-# yet applied. Take a backup of both databases before an upgrade.
+# owned by it). Run it again after upgrading the server: create-database leaves
+# an existing database as it is, setup-schema -v 0.0 on a schema already set up
+# does nothing, and update-schema applies only the versions not yet applied.
+# Take a backup of both databases before an upgrade.
 set -euo pipefail
 
 bin=${1:-$(cd "$(dirname "$0")/.." && pwd)/bin}
@@ -28,14 +28,7 @@ fi
 for pair in "${TEMPORAL_DB:-temporal}:temporal" "${TEMPORAL_VISIBILITY_DB:-temporal_visibility}:visibility"; do
 	db=${pair%%:*}
 	dir=$schema/${pair##*:}
-	if ! out=$("${sql[@]}" --db "$db" create-database 2>&1); then
-		case "$out" in
-		*"already exists"*) echo "database $db exists" ;;
-		*) echo "$out" >&2; exit 1 ;;
-		esac
-	else
-		echo "database $db created"
-	fi
+	"${sql[@]}" --db "$db" create-database # an existing database is left as it is
 	"${sql[@]}" --db "$db" setup-schema -v 0.0
 	"${sql[@]}" --db "$db" update-schema -d "$dir/versioned"
 done
