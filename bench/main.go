@@ -37,7 +37,7 @@ func main() {
 	case "complete":
 		err = benchComplete(ctx)
 	case "reports":
-		err = benchReports(ctx)
+		err = benchReports(ctx, os.Args[2:])
 	case "threeyear":
 		err = benchThreeYear(ctx, os.Args[2:])
 	case "chaos":

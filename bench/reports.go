@@ -2,17 +2,20 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"log/slog"
 	"os"
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/zeren-county/zeren/activities"
 	"github.com/zeren-county/zeren/contract"
@@ -26,7 +29,15 @@ import (
 // monthly reports on the embedded server (file store, as `zeren dev` runs it)
 // and measures how fast the report workflows start, and the process's memory
 // with them all open (server and worker share this process).
-func benchReports(ctx context.Context) error {
+func benchReports(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("reports", flag.ContinueOnError)
+	cache := fs.Int("cache", 0, "the worker's sticky cache size (0: the SDK's 10,000)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *cache > 0 {
+		worker.SetStickyWorkflowCacheSize(*cache)
+	}
 	s, err := openStore(ctx)
 	if err != nil {
 		return err
@@ -60,10 +71,38 @@ func benchReports(ctx context.Context) error {
 	defer c.Close()
 	w := worker.New(c, "bench", worker.Options{})
 	engine.Register(w, &activities.Activities{Store: s, Temporal: c})
+	w.RegisterWorkflowWithOptions(func(workflow.Context) error { return nil }, workflow.RegisterOptions{Name: "Noop"})
 	if err := w.Start(); err != nil {
 		return err
 	}
 	defer w.Stop()
+
+	// The floor: bare workflow starts, 16 at a time, on the same server.
+	const bare = 2000
+	t0 := time.Now()
+	var wg sync.WaitGroup
+	errs := make(chan error, bare)
+	next := make(chan int)
+	for range 16 {
+		wg.Go(func() {
+			for i := range next {
+				if _, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: fmt.Sprintf("noop/%d", i), TaskQueue: "bench"}, "Noop"); err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	for i := range bare {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return err
+	}
+	floor := float64(bare) / time.Since(t0).Seconds()
+	fmt.Printf("%d bare workflow starts (16 clients): %.0f starts/s\n", bare, floor)
 
 	period := time.Now().Format("2006-01")
 	start := time.Now()
@@ -100,6 +139,7 @@ func benchReports(ctx context.Context) error {
 		len(units), started.Round(time.Second), float64(len(units))/started.Seconds())
 	fmt.Printf("%d monthly-report workflows waiting on their inbox task in %v: %.0f workflows/s\n",
 		len(units), took.Round(time.Second), float64(len(units))/took.Seconds())
+	fmt.Printf("the month reaches the inboxes at %.2f× the bare start rate\n", float64(len(units))/took.Seconds()/floor)
 	fmt.Printf("memory with them open (Temporal server + worker + API client in one process): heap in use %d MiB, RSS %s\n",
 		m.HeapInuse>>20, rss())
 	return nil

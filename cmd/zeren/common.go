@@ -146,6 +146,9 @@ func startEngine(ctx context.Context, cfg config.Config, s *store.Store, reg pro
 		return nil, nil, err
 	}
 	startHeartbeat(ctx, s, log)
+	if cfg.Worker.StickyCacheSize > 0 {
+		worker.SetStickyWorkflowCacheSize(cfg.Worker.StickyCacheSize)
+	}
 	w := worker.New(c, cfg.Temporal.TaskQueue, worker.Options{})
 	engine.Register(w, &activities.Activities{Store: s, Temporal: c})
 	if err := w.Start(); err != nil {

@@ -59,6 +59,10 @@ type Worker struct {
 	// MetricsListen is the address /metrics and /healthz are served on; by
 	// default loopback only.
 	MetricsListen string `yaml:"metricsListen"`
+	// StickyCacheSize is how many workflows a worker keeps in memory between
+	// their workflow tasks (the SDK's sticky cache; 0: the SDK's 10,000). A
+	// workflow out of the cache is replayed from its history when it next runs.
+	StickyCacheSize int `yaml:"stickyCacheSize"`
 }
 
 // Notify says where notifications go: an HTTP webhook, or the log when empty.
@@ -224,6 +228,9 @@ func (c Config) Validate() error {
 	}
 	if err := checkHostPort(c.API.Listen, false); err != nil {
 		return bad("api.listen", err.Error())
+	}
+	if n := c.Worker.StickyCacheSize; n < 0 || n > 1000000 {
+		return bad("worker.stickyCacheSize", "must be from 0 (the SDK's default) to 1000000")
 	}
 	if err := checkHostPort(c.Worker.MetricsListen, false); err != nil {
 		return bad("worker.metricsListen", err.Error())

@@ -52,6 +52,12 @@ func TestLoad(t *testing.T) {
 		{name: "wrong type", body: "dev:\n  apiPort: eighty\n", wantErr: "temporal.yaml: line 2:"},
 		{name: "cert without key", body: "temporal:\n  tls:\n    certFile: /etc/hosts\n", wantErr: "temporal.yaml: temporal.tls: certFile and keyFile must be set together"},
 		{name: "unreadable ca file", body: "temporal:\n  tls:\n    caFile: /nonexistent/ca.pem\n", wantErr: "temporal.yaml: temporal.tls.caFile: cannot read /nonexistent/ca.pem"},
+		{name: "negative sticky cache", body: "worker:\n  stickyCacheSize: -1\n", wantErr: "temporal.yaml: worker.stickyCacheSize: must be from 0"},
+		{name: "sticky cache", body: "worker:\n  stickyCacheSize: 2000\n", check: func(t *testing.T, c Config) {
+			if c.Worker.StickyCacheSize != 2000 {
+				t.Errorf("got %+v", c.Worker)
+			}
+		}},
 		{name: "bad webhook", body: "notify:\n  webhookURL: ftp://x\n", wantErr: "temporal.yaml: notify.webhookURL: \"ftp://x\" is not an http(s) URL"},
 		{name: "bad environment value", body: good, env: map[string]string{"ZEREN_API_LISTEN": "nope"}, wantErr: "temporal.yaml: api.listen:"},
 		{name: "listen addresses from the environment", body: good, env: map[string]string{"ZEREN_API_LISTEN": ":8080", "ZEREN_WORKER_METRICS_LISTEN": "0.0.0.0:9464"}, check: func(t *testing.T, c Config) {
