@@ -277,6 +277,15 @@ func checkUpdates(ctx context.Context, tx *sqlx.Tx, tc client.Client) (int, []st
 			out = append(out, p)
 		}
 	}
+	// A control: an Update no one sent must not be found, or the check proves nothing.
+	if len(rows) > 0 {
+		pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		err := tc.GetWorkflowUpdateHandle(client.GetWorkflowUpdateHandleOptions{WorkflowID: rows[0].Workflow, UpdateID: "bench-cluster-never-sent"}).Get(pctx, nil)
+		cancel()
+		if err == nil {
+			out = append(out, "an Update never sent was answered as completed: this check cannot tell")
+		}
+	}
 	return len(rows), out, nil
 }
 
