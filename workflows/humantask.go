@@ -88,33 +88,31 @@ func withActivityOptions(ctx workflow.Context) workflow.Context {
 	})
 }
 
-// localStep are the options of a process's database steps run as local
-// activities: retried like the activities they replace (without end, backing
-// off to five minutes; the SDK waits out long backoffs on a workflow timer).
-var localStep = workflow.LocalActivityOptions{
-	ScheduleToCloseTimeout: 365 * 24 * time.Hour,
-	StartToCloseTimeout:    30 * time.Second,
-	RetryPolicy: &temporal.RetryPolicy{
-		InitialInterval:        100 * time.Millisecond,
-		BackoffCoefficient:     2,
-		MaximumInterval:        5 * time.Minute,
-		NonRetryableErrorTypes: []string{contract.ErrTaskClosed},
-	},
+// localOptions are the options of a database step run as a local activity:
+// retried from 100 ms, backing off to maxBackoff, for at most total (the SDK
+// waits out long backoffs on a workflow timer).
+func localOptions(total, maxBackoff time.Duration) workflow.LocalActivityOptions {
+	return workflow.LocalActivityOptions{
+		ScheduleToCloseTimeout: total,
+		StartToCloseTimeout:    30 * time.Second,
+		RetryPolicy: &temporal.RetryPolicy{
+			InitialInterval:        100 * time.Millisecond,
+			BackoffCoefficient:     2,
+			MaximumInterval:        maxBackoff,
+			NonRetryableErrorTypes: []string{contract.ErrTaskClosed},
+		},
+	}
 }
 
-// handlerStep are an Update handler's: its caller waits for the answer, so
-// a database down for more than two minutes fails the Update (the API answers
-// 503 and the person tries again) rather than hold it.
-var handlerStep = workflow.LocalActivityOptions{
-	ScheduleToCloseTimeout: 2 * time.Minute,
-	StartToCloseTimeout:    30 * time.Second,
-	RetryPolicy: &temporal.RetryPolicy{
-		InitialInterval:        100 * time.Millisecond,
-		BackoffCoefficient:     2,
-		MaximumInterval:        10 * time.Second,
-		NonRetryableErrorTypes: []string{contract.ErrTaskClosed},
-	},
-}
+var (
+	// localStep: a process's own steps are retried like the activities they
+	// replace — without end in practice, backing off to five minutes.
+	localStep = localOptions(365*24*time.Hour, 5*time.Minute)
+	// handlerStep: an Update handler's caller waits for the answer, so a
+	// database down for more than two minutes fails the Update (the API
+	// answers 503 and the person tries again) rather than hold it.
+	handlerStep = localOptions(2*time.Minute, 10*time.Second)
+)
 
 // dbStep runs one of a process's short database steps (its row, a task's
 // row, a review step, a completion) and decodes its result into out. Since
