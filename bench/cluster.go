@@ -123,6 +123,7 @@ type clusterRun struct {
 	bin      string // the Temporal binaries and schema (deploy/build-temporal.sh)
 	zerenBin string
 	version  string // the Temporal server's version
+	revision string // zeren's commit, or "the working tree"
 
 	pg       *pgdev.Server
 	pgPort   int
@@ -268,12 +269,18 @@ func (r *clusterRun) run(ctx context.Context) (*clusterResult, error) {
 
 // build builds zeren, and the Temporal server and its SQL tool with deploy/build-temporal.sh.
 func (r *clusterRun) build(ctx context.Context) error {
+	r.revision = "the working tree"
 	if r.opts.rev != "" {
+		out, err := exec.CommandContext(ctx, "git", "-C", r.repo, "rev-parse", "--short", r.opts.rev+"^{commit}").Output()
+		if err != nil {
+			return fmt.Errorf("-rev %s: %w", r.opts.rev, err)
+		}
+		r.revision = strings.TrimSpace(string(out))
 		src := filepath.Join(r.dir, "src")
 		if err := os.MkdirAll(src, 0o755); err != nil {
 			return err
 		}
-		cmd := exec.CommandContext(ctx, "sh", "-c", `git -C "$1" archive "$2" | tar -x -C "$3"`, "sh", r.repo, r.opts.rev, src)
+		cmd := exec.CommandContext(ctx, "sh", "-c", `git -C "$1" archive "$2" | tar -x -C "$3"`, "sh", r.repo, r.revision, src)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return fmt.Errorf("git archive %s: %w\n%s", r.opts.rev, err, out)
 		}

@@ -330,6 +330,7 @@ func printClusterFigures(r *clusterRun, res *clusterResult) {
 		campaignFirstDay.Format(time.DateOnly), day(r.pausedAt), r.opts.speed, time.Now().Format(time.DateOnly))
 	fmt.Printf("%-26s Temporal server %s on PostgreSQL (%d history shards), mTLS, namespace %s; 2 workers, 2 API replicas\n",
 		"shape", r.version, r.opts.shards, clusterNamespace)
+	fmt.Printf("%-26s %s\n", "zeren", r.revision)
 	fmt.Printf("%-26s %s\n", "wall time", time.Since(r.began).Round(time.Second))
 	for _, s := range r.steps {
 		fmt.Printf("  %-52s %s\n", s.name, s.took.Round(100*time.Millisecond))
