@@ -473,10 +473,7 @@ func (s *Server) getTask(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	timeline := make([]TimelineEntry, 0, len(audit))
-	for _, a := range audit {
-		timeline = append(timeline, TimelineEntry{At: a.At, Actor: a.Actor, Action: a.Action, TaskID: a.TaskID, Detail: a.After})
-	}
+	timeline := timelineOf(audit)
 	comments, err := store.Comments(ctx, s.Store.DB, t.ID)
 	if err != nil {
 		fail(c, err)

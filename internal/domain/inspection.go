@@ -424,16 +424,25 @@ func (c *NewCase) Validate(now time.Time, v *ValidationError) {
 		if closed, ok := day(v, "closed_on", c.ClosedOn, now); ok && filedOK && closed.Before(filed) {
 			v.Add("closed_on", "不能早于立案日期")
 		}
-		if c.Decision != "" && !slices.Contains(CaseDecisions, c.Decision) {
-			v.Add("decision", MsgOneOf(CaseDecisions...))
+		if c.Decision != "" {
+			oneOf(v, "decision", c.Decision, CaseDecisions)
 		}
-		switch {
-		case c.Decision == "fine" && c.Fine == nil:
-			v.Add("fine", "罚款决定应填写罚款金额")
-		case c.Fine != nil && (*c.Fine < 0 || *c.Fine > MaxFine):
-			v.Add("fine", MsgRange(0, MaxFine))
-		}
+		checkFine(v, c.Decision, c.Fine)
 	}
+}
+
+// checkFine checks a case decision's fine: a fine decision names its amount,
+// and an amount is within range. It answers whether it found the fine sound.
+func checkFine(v *ValidationError, decision string, fine *float64) bool {
+	switch {
+	case decision == "fine" && fine == nil:
+		v.Add("fine", "罚款决定应填写罚款金额")
+	case fine != nil && (*fine < 0 || *fine > MaxFine):
+		v.Add("fine", MsgRange(0, MaxFine))
+	default:
+		return true
+	}
+	return false
 }
 
 func oneOf(v *ValidationError, field, value string, allowed []string) {

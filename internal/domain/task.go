@@ -254,15 +254,8 @@ func DecodeCompletion(kind TaskKind, raw []byte) (Completion, error) {
 		checkText(v, "note", &c.Note, false)
 		v.Text("number", &c.Number, false, 100)
 	case KindCaseDecide:
-		if !slices.Contains(CaseDecisions, c.Decision) {
-			v.Add("decision", MsgOneOf(CaseDecisions...))
-		}
-		switch {
-		case c.Decision == "fine" && c.Fine == nil:
-			v.Add("fine", "罚款决定应填写罚款金额")
-		case c.Fine != nil && (*c.Fine < 0 || *c.Fine > MaxFine):
-			v.Add("fine", MsgRange(0, MaxFine))
-		case c.Fine != nil && c.Decision != "fine" && *c.Fine > 0:
+		oneOf(v, "decision", c.Decision, CaseDecisions)
+		if checkFine(v, c.Decision, c.Fine) && c.Fine != nil && c.Decision != "fine" && *c.Fine > 0 {
 			v.Add("fine", "只有罚款决定填写金额")
 		}
 		checkText(v, "note", &c.Note, false)
