@@ -55,7 +55,7 @@ func (a *Activities) StartReportProcesses(ctx context.Context, in contract.Repor
 	queue := activity.GetInfo(ctx).TaskQueue
 	err = forEach(ctx, len(specs), func(i int) error {
 		_, err := a.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: specs[i].ID, TaskQueue: queue,
-			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE, EnableEagerStart: true,
 			TypedSearchAttributes: contract.SearchAttributesOf(contract.MonthlyReportWorkflow, specs[i])}, contract.MonthlyReportWorkflow, specs[i])
 		var started *serviceerror.WorkflowExecutionAlreadyStarted
 		if errors.As(err, &started) {

@@ -17,6 +17,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"time"
 
@@ -110,4 +111,22 @@ func addTowns(ctx context.Context, s *store.Store, prefix, name string, n int) e
 		}
 	}
 	return nil
+}
+
+// profileCPU writes a CPU profile to $BENCH_CPUPROFILE, when set, until the
+// returned stop is called.
+func profileCPU() (stop func(), err error) {
+	f := os.Getenv("BENCH_CPUPROFILE")
+	if f == "" {
+		return func() {}, nil
+	}
+	out, err := os.Create(f)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(out); err != nil {
+		out.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); out.Close() }, nil
 }

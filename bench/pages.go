@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"os"
 	"regexp"
-	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -110,16 +109,11 @@ func benchPages(ctx context.Context) error {
 		return err
 	}
 	const n = 500
-	if f := os.Getenv("BENCH_CPUPROFILE"); f != "" {
-		out, err := os.Create(f)
-		if err != nil {
-			return err
-		}
-		if err := pprof.StartCPUProfile(out); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stop, err := profileCPU()
+	if err != nil {
+		return err
 	}
+	defer stop()
 	for _, p := range []struct {
 		name, path string
 		who        *http.Client

@@ -32,6 +32,8 @@ import (
 func benchReports(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("reports", flag.ContinueOnError)
 	cache := fs.Int("cache", 0, "the worker's sticky cache size (0: the SDK's 10,000)")
+	trace := fs.Bool("trace", false, "print the history of 8 reports, each event's time from the report's start")
+	total := fs.Int("units", 10000, "reporting units in the month (the demo county's 25 and added towns)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -46,7 +48,10 @@ func benchReports(ctx context.Context, args []string) error {
 	if _, err := seed.Load(ctx, s); err != nil {
 		return err
 	}
-	if err := addTowns(ctx, s, "b", "基准单位", 9975); err != nil {
+	if *total < 25 || *total > 100000 {
+		return fmt.Errorf("-units: %d is not within 25..100000", *total)
+	}
+	if err := addTowns(ctx, s, "b", "基准单位", *total-25); err != nil {
 		return err
 	}
 	units, err := store.ReportingUnits(ctx, s.DB, seed.DemoCampaignID)
@@ -77,34 +82,24 @@ func benchReports(ctx context.Context, args []string) error {
 	}
 	defer w.Stop()
 
-	// The floor: bare workflow starts, 16 at a time, on the same server.
-	const bare = 2000
-	t0 := time.Now()
-	var wg sync.WaitGroup
-	errs := make(chan error, bare)
-	next := make(chan int)
-	for range 16 {
-		wg.Go(func() {
-			for i := range next {
-				if _, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: fmt.Sprintf("noop/%d", i), TaskQueue: "bench"}, "Noop"); err != nil {
-					errs <- err
-				}
-			}
-		})
+	// The floor: no-op workflows started 16 at a time on the same server, each
+	// run to its end (its one workflow task, as a report's first), plain and eager.
+	var floor float64
+	for _, eager := range []bool{false, true} {
+		accepted, ran, err := noopFloor(ctx, c, 2000, eager)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("2000 no-op workflows (16 clients, eager start %v): starts accepted at %.0f/s; all run to their end at %.0f workflows/s\n", eager, accepted, ran)
+		floor = max(floor, ran)
 	}
-	for i := range bare {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	close(errs)
-	if err := <-errs; err != nil {
-		return err
-	}
-	floor := float64(bare) / time.Since(t0).Seconds()
-	fmt.Printf("%d bare workflow starts (16 clients): %.0f starts/s\n", bare, floor)
 
 	period := time.Now().Format("2006-01")
+	stop, err := profileCPU()
+	if err != nil {
+		return err
+	}
+	cpu0 := cpuTime(os.Getpid(), false)
 	start := time.Now()
 	if _, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: contract.ReportMonthID(seed.DemoCampaignID, period), TaskQueue: "bench"},
 		contract.ReportMonthWorkflow, contract.ReportMonthInput{CampaignID: seed.DemoCampaignID, Period: period}); err != nil {
@@ -132,6 +127,30 @@ func benchReports(ctx context.Context, args []string) error {
 		time.Sleep(time.Second)
 	}
 	took := time.Since(start)
+	if *trace {
+		var ids []string
+		// Where a report's time went: its start after the month's, then each event after its start.
+		_ = s.DB.Select(&ids, `SELECT workflow_id FROM tasks WHERE kind = 'report.submit' ORDER BY random() LIMIT 8`)
+		for _, id := range ids {
+			it := c.GetWorkflowHistory(ctx, id, "", false, 0)
+			var t0 time.Time
+			line := id
+			for it.HasNext() {
+				e, err := it.Next()
+				if err != nil {
+					break
+				}
+				if t0.IsZero() {
+					t0 = e.GetEventTime().AsTime()
+					line += " " + t0.Sub(start).Round(time.Millisecond).String()
+				}
+				line += fmt.Sprintf(" | %s +%v", e.GetEventType().String(), e.GetEventTime().AsTime().Sub(t0).Round(time.Millisecond))
+			}
+			fmt.Println(line)
+		}
+	}
+	cpu := cpuTime(os.Getpid(), false) - cpu0
+	stop()
 	runtime.GC()
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
@@ -139,7 +158,8 @@ func benchReports(ctx context.Context, args []string) error {
 		len(units), started.Round(time.Second), float64(len(units))/started.Seconds())
 	fmt.Printf("%d monthly-report workflows waiting on their inbox task in %v: %.0f workflows/s\n",
 		len(units), took.Round(time.Second), float64(len(units))/took.Seconds())
-	fmt.Printf("the month reaches the inboxes at %.2f× the bare start rate\n", float64(len(units))/took.Seconds()/floor)
+	fmt.Printf("CPU used by this process (server, worker, client) meanwhile: %v (%.2f cores)\n", cpu.Round(time.Second), cpu.Seconds()/took.Seconds())
+	fmt.Printf("the month reaches the inboxes at %.2f× the no-op workflows' best rate\n", float64(len(units))/took.Seconds()/floor)
 	fmt.Printf("memory with them open (Temporal server + worker + API client in one process): heap in use %d MiB, RSS %s\n",
 		m.HeapInuse>>20, rss())
 	return nil
@@ -161,4 +181,41 @@ func rss() string {
 		}
 	}
 	return "unknown"
+}
+
+// noopFloor starts n no-op workflows from 16 clients and waits for each to end:
+// the rate at which the server accepted the starts, and at which they ran.
+func noopFloor(ctx context.Context, c client.Client, n int, eager bool) (accepted, ran float64, err error) {
+	t0 := time.Now()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	next := make(chan int)
+	runs := make([]client.WorkflowRun, n)
+	for range 16 {
+		wg.Go(func() {
+			for i := range next {
+				run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: fmt.Sprintf("noop/%v/%d", eager, i), TaskQueue: "bench", EnableEagerStart: eager}, "Noop")
+				if err != nil {
+					errs <- err
+				}
+				runs[i] = run
+			}
+		})
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return 0, 0, err
+	}
+	accepted = float64(n) / time.Since(t0).Seconds()
+	for _, run := range runs {
+		if err := run.Get(ctx, nil); err != nil {
+			return 0, 0, err
+		}
+	}
+	return accepted, float64(n) / time.Since(t0).Seconds(), nil
 }
