@@ -109,6 +109,10 @@ type CompleteTaskRequest struct {
 	// task's completion time, unless the process hears of it earlier. A delay
 	// between the request and the workflow is not the unit's lateness.
 	SubmittedAt time.Time `json:"submitted_at,omitempty"`
+	// Recorded, set only by the engine re-sending a completion whose row its
+	// handler wrote before the process lost the Update, is the outcome as the
+	// row holds it (checked when it was first sent); Payload is then empty.
+	Recorded *domain.Completion `json:"recorded,omitempty"`
 }
 
 // CompleteTaskResult is what the complete-task Update answers once the outcome is recorded.

@@ -183,6 +183,15 @@ func (b *board) cancelPending(ctx workflow.Context, t *humanTask) error {
 	return dbStep(ctx, handlerStep, contract.ActCancelTask, contract.CancelTaskInput{TaskID: d.Spec.ID, Reason: "任务已办结，延期申请不再需要决定", At: b.now(ctx)}, nil)
 }
 
+// recordedOrDecoded is a completion's outcome: as its row holds it when the
+// engine re-sends it, else decoded from the payload.
+func recordedOrDecoded(kind domain.TaskKind, req contract.CompleteTaskRequest) (domain.Completion, error) {
+	if req.Recorded != nil {
+		return *req.Recorded, nil
+	}
+	return domain.DecodeCompletion(kind, req.Payload)
+}
+
 func appError(typ, msg string) error { return temporal.NewApplicationError(msg, typ) }
 
 // invalid refuses a payload: the field errors travel as the error's details,
@@ -286,6 +295,9 @@ func (b *board) validateComplete(ctx workflow.Context, req contract.CompleteTask
 	case req.Kind != string(t.Spec.Kind):
 		return invalidField(contract.ErrWrongKind, "kind", "这项待办的类型是 "+string(t.Spec.Kind))
 	}
+	if req.Recorded != nil {
+		return nil // checked when it was first sent; its row holds it
+	}
 	c, err := domain.DecodeCompletion(t.Spec.Kind, req.Payload)
 	if err != nil {
 		return invalid(contract.ErrInvalidPayload, err)
@@ -309,7 +321,7 @@ func (b *board) complete(ctx workflow.Context, req contract.CompleteTaskRequest)
 	if t == nil || !t.open() || t.Completing {
 		return contract.CompleteTaskResult{}, appError(contract.ErrTaskClosed, "这项待办已办结或正在办理")
 	}
-	outcome, err := domain.DecodeCompletion(t.Spec.Kind, req.Payload)
+	outcome, err := recordedOrDecoded(t.Spec.Kind, req)
 	if err != nil {
 		return contract.CompleteTaskResult{}, invalid(contract.ErrInvalidPayload, err)
 	}

@@ -139,7 +139,8 @@ func startHeartbeat(ctx context.Context, s *store.Store, log *slog.Logger) {
 
 // startEngine dials Temporal and starts what a worker runs: the heartbeat (a
 // beat before the worker polls, so an outage before it is recorded first), the
-// worker with every workflow and activity, and the outbox dispatcher. stop
+// worker with every workflow and activity, the outbox dispatcher and the
+// confirmation of completions (engine.KeepConfirming). stop
 // stops the worker and closes the client.
 func startEngine(ctx context.Context, cfg config.Config, s *store.Store, reg prometheus.Registerer, log *slog.Logger) (c client.Client, stop func(), err error) {
 	if c, err = dialTemporal(ctx, cfg, reg, log); err != nil {
@@ -156,6 +157,7 @@ func startEngine(ctx context.Context, cfg config.Config, s *store.Store, reg pro
 		return nil, nil, fmt.Errorf("start worker: %w", err)
 	}
 	startDispatcher(ctx, cfg, s, log)
+	go engine.KeepConfirming(ctx, s, c, log)
 	return c, func() { w.Stop(); c.Close() }, nil
 }
 

@@ -86,8 +86,9 @@ var ErrTaskClosed = fmt.Errorf("%w: 这项待办已办结", domain.ErrConflict)
 func CompleteTask(ctx context.Context, tx sqlx.ExtContext, id string, personID int64, outcome json.RawMessage, updateID string, at time.Time) (Task, bool, error) {
 	res, err := tx.ExecContext(ctx, `
 UPDATE tasks SET status = 'completed', completed_at = $2, completed_by = $3, outcome = $4, update_id = $5,
-  completing_key = NULL, completing_until = NULL
-WHERE id = $1 AND status = 'open'`, id, at, personID, string(outcome), updateID)
+  completing_key = NULL, completing_until = NULL,
+  confirm_after = CASE WHEN $5 <> '' THEN now() + $6 * interval '1 second' END
+WHERE id = $1 AND status = 'open'`, id, at, personID, string(outcome), updateID, int(ConfirmAfter/time.Second))
 	if err != nil {
 		return Task{}, false, fmt.Errorf("complete task %s: %w", id, mapError(err))
 	}
@@ -103,6 +104,49 @@ WHERE id = $1 AND status = 'open'`, id, at, personID, string(outcome), updateID)
 		return t, false, nil
 	}
 	return t, false, ErrTaskClosed
+}
+
+// ConfirmAfter is how long after a completion by an Update its row waits
+// before the engine checks that the process holds that Update: well past the
+// API's wait for an Update, so a completion still in flight is left alone.
+const ConfirmAfter = 2 * time.Minute
+
+// Unconfirmed is a completion whose process has not yet been seen holding
+// the Update that completed it.
+type Unconfirmed struct {
+	TaskID      string    `db:"id"`
+	WorkflowID  string    `db:"workflow_id"`
+	Kind        string    `db:"kind"`
+	UpdateID    string    `db:"update_id"`
+	Outcome     JSON      `db:"outcome"`
+	CompletedAt time.Time `db:"completed_at"`
+	PersonID    int64     `db:"completed_by"`
+	PersonKey   string    `db:"person_key"`
+}
+
+// UnconfirmedCompletions answers up to limit completions due to be checked
+// at now (wall time), oldest first.
+func UnconfirmedCompletions(ctx context.Context, db sqlx.QueryerContext, now time.Time, limit int) ([]Unconfirmed, error) {
+	var out []Unconfirmed
+	err := sqlx.SelectContext(ctx, db, &out, `SELECT t.id, t.workflow_id, t.kind, t.update_id, t.outcome, t.completed_at, t.completed_by, p.key AS person_key
+FROM tasks t JOIN people p ON p.id = t.completed_by
+WHERE t.confirm_after IS NOT NULL AND t.confirm_after <= $1 AND t.status = 'completed' AND t.update_id IS NOT NULL
+ORDER BY t.confirm_after LIMIT $2`, now, limit)
+	if err != nil {
+		return nil, fmt.Errorf("unconfirmed completions: %w", mapError(err))
+	}
+	return out, nil
+}
+
+// ConfirmCompletions marks completions whose processes hold their Updates.
+func ConfirmCompletions(ctx context.Context, db sqlx.ExecerContext, taskIDs []string) error {
+	if len(taskIDs) == 0 {
+		return nil
+	}
+	if _, err := db.ExecContext(ctx, `UPDATE tasks SET confirm_after = NULL WHERE id = ANY($1)`, pq.Array(taskIDs)); err != nil {
+		return fmt.Errorf("confirm completions: %w", mapError(err))
+	}
+	return nil
 }
 
 // SetTaskDue moves a task's deadline, and its subject's with it where the
