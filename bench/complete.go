@@ -197,6 +197,25 @@ func benchComplete(ctx context.Context) error {
 		}
 	}
 	report("complete over HTTP (Update+activity+PG)", complete)
+	if os.Getenv("BENCH_TRACE") != "" {
+		for _, id := range ids[len(ids)-3:] {
+			it := c.GetWorkflowHistory(ctx, fmt.Sprintf("assignment/%d", id), "", false, 0)
+			var prev time.Time
+			line := ""
+			for it.HasNext() {
+				e, err := it.Next()
+				if err != nil {
+					break
+				}
+				if !prev.IsZero() {
+					line += fmt.Sprintf(" +%.1fms", float64(e.GetEventTime().AsTime().Sub(prev).Microseconds())/1000)
+				}
+				prev = e.GetEventTime().AsTime()
+				line += " " + strings.TrimPrefix(e.GetEventType().String(), "EVENT_TYPE_")
+			}
+			fmt.Println(line)
+		}
+	}
 
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "bench-bare", TaskQueue: "bench"}, "BareUpdate")
 	if err != nil {

@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"os"
+	"os/exec"
 	"runtime"
 	"strconv"
 	"strings"
@@ -25,20 +28,25 @@ import (
 	"github.com/zeren-county/zeren/internal/store"
 )
 
-// benchReports adds towns until 10,000 units report, starts one month of
-// monthly reports on the embedded server (file store, as `zeren dev` runs it)
-// and measures how fast the report workflows start, and the process's memory
-// with them all open (server and worker share this process).
+// benchReports adds towns until -units units report, measures the embedded
+// server's floor (no-op workflows started by 16 clients and run to their
+// end), starts one month of monthly reports on the same server (file store,
+// as `zeren dev` runs it) and measures how fast they reach the inboxes, the
+// memory with them all open — with -split, of the worker alone in its own
+// process — and then completions by Update at random among them beside bare
+// Updates (the sticky cache's cost, -cache).
 func benchReports(ctx context.Context, args []string) error {
+	if hostPort := os.Getenv(reportsWorkerEnv); hostPort != "" {
+		return runReportsWorker(ctx, hostPort)
+	}
 	fs := flag.NewFlagSet("reports", flag.ContinueOnError)
+	split := fs.Bool("split", false, "run the worker in a process of its own and measure its memory alone")
+	completions := fs.Int("complete", 300, "report submissions completed by Update, at random among the open ones, after the month (0: none)")
 	cache := fs.Int("cache", 0, "the worker's sticky cache size (0: the SDK's 10,000)")
 	trace := fs.Bool("trace", false, "print the history of 8 reports, each event's time from the report's start")
 	total := fs.Int("units", 10000, "reporting units in the month (the demo county's 25 and added towns)")
 	if err := fs.Parse(args); err != nil {
 		return err
-	}
-	if *cache > 0 {
-		worker.SetStickyWorkflowCacheSize(*cache)
 	}
 	s, err := openStore(ctx)
 	if err != nil {
@@ -74,18 +82,32 @@ func benchReports(ctx context.Context, args []string) error {
 		return err
 	}
 	defer c.Close()
-	w := worker.New(c, "bench", worker.Options{})
-	engine.Register(w, &activities.Activities{Store: s, Temporal: c})
-	w.RegisterWorkflowWithOptions(func(workflow.Context) error { return nil }, workflow.RegisterOptions{Name: "Noop"})
-	if err := w.Start(); err != nil {
-		return err
+	var workerPID int
+	if *split {
+		// The worker alone in its own process, as `zeren worker` runs: its memory is its own.
+		child := exec.CommandContext(ctx, os.Args[0], os.Args[1:]...)
+		child.Env = append(os.Environ(), reportsWorkerEnv+"="+ts.HostPort, fmt.Sprintf("%s=%d", reportsCacheEnv, *cache))
+		child.Stdout, child.Stderr = os.Stdout, os.Stderr
+		if err := child.Start(); err != nil {
+			return err
+		}
+		defer func() { _ = child.Process.Kill(); _ = child.Wait() }()
+		workerPID = child.Process.Pid
+	} else {
+		w, err := startReportsWorker(c, s, *cache)
+		if err != nil {
+			return err
+		}
+		defer w.Stop()
 	}
-	defer w.Stop()
 
 	// The floor: no-op workflows started 16 at a time on the same server, each
 	// run to its end (its one workflow task, as a report's first), plain and eager.
 	var floor float64
 	for _, eager := range []bool{false, true} {
+		if eager && *split {
+			continue // eager starts need a worker in the starting process
+		}
 		accepted, ran, err := noopFloor(ctx, c, 2000, eager)
 		if err != nil {
 			return err
@@ -99,7 +121,7 @@ func benchReports(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	cpu0 := cpuTime(os.Getpid(), false)
+	cpu0 := cpuTime(os.Getpid(), false) + cpuTime(workerPID, false)
 	start := time.Now()
 	if _, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: contract.ReportMonthID(seed.DemoCampaignID, period), TaskQueue: "bench"},
 		contract.ReportMonthWorkflow, contract.ReportMonthInput{CampaignID: seed.DemoCampaignID, Period: period}); err != nil {
@@ -149,7 +171,7 @@ func benchReports(ctx context.Context, args []string) error {
 			fmt.Println(line)
 		}
 	}
-	cpu := cpuTime(os.Getpid(), false) - cpu0
+	cpu := cpuTime(os.Getpid(), false) + cpuTime(workerPID, false) - cpu0
 	stop()
 	runtime.GC()
 	var m runtime.MemStats
@@ -158,16 +180,91 @@ func benchReports(ctx context.Context, args []string) error {
 		len(units), started.Round(time.Second), float64(len(units))/started.Seconds())
 	fmt.Printf("%d monthly-report workflows waiting on their inbox task in %v: %.0f workflows/s\n",
 		len(units), took.Round(time.Second), float64(len(units))/took.Seconds())
-	fmt.Printf("CPU used by this process (server, worker, client) meanwhile: %v (%.2f cores)\n", cpu.Round(time.Second), cpu.Seconds()/took.Seconds())
+	fmt.Printf("CPU used by the server, worker and client meanwhile: %v (%.2f cores)\n", cpu.Round(time.Second), cpu.Seconds()/took.Seconds())
 	fmt.Printf("the month reaches the inboxes at %.2f× the no-op workflows' best rate\n", float64(len(units))/took.Seconds()/floor)
-	fmt.Printf("memory with them open (Temporal server + worker + API client in one process): heap in use %d MiB, RSS %s\n",
-		m.HeapInuse>>20, rss())
+	if workerPID == 0 {
+		fmt.Printf("memory with them open (Temporal server + worker + API client in one process): heap in use %d MiB, RSS %s\n",
+			m.HeapInuse>>20, rss(os.Getpid()))
+	} else {
+		fmt.Printf("memory with them open: the worker alone (sticky cache %s) RSS %s, peak %d MiB; Temporal server + client: heap in use %d MiB, RSS %s\n",
+			cacheWords(*cache), rss(workerPID), peakRSS(workerPID), m.HeapInuse>>20, rss(os.Getpid()))
+	}
+	if *completions > 0 {
+		if err := completeReports(ctx, s, c, *completions); err != nil {
+			return err
+		}
+		if workerPID != 0 {
+			fmt.Printf("the worker after the completions: RSS %s, peak %d MiB\n", rss(workerPID), peakRSS(workerPID))
+		}
+	}
 	return nil
 }
 
-// rss reads the process's resident set size from /proc.
-func rss() string {
-	b, err := os.ReadFile("/proc/self/status")
+func cacheWords(n int) string {
+	if n == 0 {
+		return "the SDK's 10,000"
+	}
+	return strconv.Itoa(n)
+}
+
+// completeReports completes n report submissions at random among the open
+// ones (most of them out of a small sticky cache) by the completion Update,
+// one after another, then as many bare Updates on the same server.
+func completeReports(ctx context.Context, s *store.Store, c client.Client, n int) error {
+	var open []struct {
+		TaskID     string `db:"id"`
+		WorkflowID string `db:"workflow_id"`
+		PersonID   int64  `db:"person_id"`
+		PersonKey  string `db:"key"`
+	}
+	if err := s.DB.SelectContext(ctx, &open, `SELECT DISTINCT ON (t.id) t.id, t.workflow_id, p.id AS person_id, p.key
+FROM tasks t JOIN role_grants g ON g.unit_id = t.unit_id AND g.role = 'unit_head' JOIN people p ON p.id = g.person_id
+WHERE t.kind = 'report.submit' AND t.status = 'open' ORDER BY t.id, p.id`); err != nil {
+		return err
+	}
+	rand.Shuffle(len(open), func(i, j int) { open[i], open[j] = open[j], open[i] })
+	payload := json.RawMessage(`{"figures": {"inspections": 2, "units_inspected": 2}, "problems": "无", "next_steps": "继续排查"}`)
+	var took []time.Duration
+	for _, t := range open[:min(n, len(open))] {
+		t0 := time.Now()
+		h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: t.WorkflowID, UpdateName: contract.UpdateCompleteTask,
+			WaitForStage: client.WorkflowUpdateStageCompleted,
+			Args:         []any{contract.CompleteTaskRequest{TaskID: t.TaskID, Kind: "report.submit", PersonID: t.PersonID, PersonKey: t.PersonKey, Payload: payload}}})
+		if err == nil {
+			err = h.Get(ctx, nil)
+		}
+		if err != nil {
+			return fmt.Errorf("complete %s: %w", t.TaskID, err)
+		}
+		took = append(took, time.Since(t0))
+	}
+	report("report submission by Update, at random among the open", took)
+	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "bench-bare", TaskQueue: "bench"}, "BareUpdate")
+	if err != nil {
+		return err
+	}
+	var bare []time.Duration
+	for i := range len(took) {
+		t0 := time.Now()
+		h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: run.GetID(), UpdateName: "noop", WaitForStage: client.WorkflowUpdateStageCompleted, Args: []any{i}})
+		if err == nil {
+			err = h.Get(ctx, nil)
+		}
+		if err != nil {
+			return err
+		}
+		bare = append(bare, time.Since(t0))
+	}
+	report("bare Update (client → workflow → client)", bare)
+	p50c, p99c := percentiles(took)
+	p50b, p99b := percentiles(bare)
+	fmt.Printf("submission by Update over bare Update: p50 %.1fx, p99 %.1fx\n", float64(p50c)/float64(p50b), float64(p99c)/float64(p99b))
+	return c.SignalWorkflow(ctx, run.GetID(), "", "stop", nil)
+}
+
+// rss reads a process's resident set size from /proc.
+func rss(pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
 		return "unknown"
 	}
@@ -218,4 +315,47 @@ func noopFloor(ctx context.Context, c client.Client, n int, eager bool) (accepte
 		}
 	}
 	return accepted, float64(n) / time.Since(t0).Seconds(), nil
+}
+
+// The worker process of `bench reports -split` is the bench itself, told by
+// these variables which server to work for and its sticky cache.
+const (
+	reportsWorkerEnv = "ZEREN_BENCH_REPORTS_WORKER"
+	reportsCacheEnv  = "ZEREN_BENCH_REPORTS_CACHE"
+)
+
+// startReportsWorker starts a worker with every workflow and activity, the
+// no-op workflow and the bare Update.
+func startReportsWorker(c client.Client, s *store.Store, cache int) (worker.Worker, error) {
+	if cache > 0 {
+		worker.SetStickyWorkflowCacheSize(cache)
+	}
+	w := worker.New(c, "bench", worker.Options{})
+	engine.Register(w, &activities.Activities{Store: s, Temporal: c})
+	w.RegisterWorkflowWithOptions(func(workflow.Context) error { return nil }, workflow.RegisterOptions{Name: "Noop"})
+	w.RegisterWorkflowWithOptions(bareUpdate, workflow.RegisterOptions{Name: "BareUpdate"})
+	return w, w.Start()
+}
+
+// runReportsWorker is the worker process of `bench reports -split`: it works
+// until it is killed.
+func runReportsWorker(ctx context.Context, hostPort string) error {
+	s, err := openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	c, err := client.Dial(client.Options{HostPort: hostPort, Logger: quietLogger()})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	cache, _ := strconv.Atoi(os.Getenv(reportsCacheEnv))
+	w, err := startReportsWorker(c, s, cache)
+	if err != nil {
+		return err
+	}
+	defer w.Stop()
+	<-ctx.Done()
+	return nil
 }

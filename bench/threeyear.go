@@ -88,7 +88,7 @@ func benchThreeYear(ctx context.Context, args []string) error {
 		count(`SELECT count(*) FROM pledges`), count(`SELECT count(*) FROM reports`), count(`SELECT count(*) FROM reports WHERE late_seconds > 0`),
 		count(`SELECT count(*) FROM notices`), count(`SELECT count(*) FROM interviews`), count(`SELECT count(*) FROM score_ledger`),
 		count(`SELECT count(*) FROM tasks WHERE status = 'completed'`), count(`SELECT count(*) FROM tasks WHERE status = 'open'`))
-	fmt.Printf("  Go heap at the end %d MiB (total allocated %d MiB), RSS %s\n", m.HeapInuse>>20, m.TotalAlloc>>20, rss())
+	fmt.Printf("  Go heap at the end %d MiB (total allocated %d MiB), RSS %s\n", m.HeapInuse>>20, m.TotalAlloc>>20, rss(os.Getpid()))
 	return nil
 }
 
