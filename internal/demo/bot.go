@@ -2,6 +2,7 @@ package demo
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -32,14 +33,26 @@ type Bot struct {
 	BaseURL string // e.g. http://127.0.0.1:8080
 	People  []Person
 	Model   Model
-	// Poll is how often (wall time) every inbox is read; default 250 ms.
+	// Poll is how often (wall time) a round of inbox reads starts; default 250 ms.
 	Poll time.Duration
-	HTTP *http.Client
-	Log  *slog.Logger
+	// Workers is how many inboxes are read at once, and how many completions
+	// are in flight at once; default 8.
+	Workers int
+	// IdleReads is how many actors whose inbox was empty at their last read
+	// are read in a round, in turn; default 50. Actors with open tasks are
+	// read every round. In the demo county (about 50 actors) that is everyone
+	// every round; in a province of 2,500 units an idle unit head is read once
+	// every 50 rounds, so the rounds' reads stay within what the server serves.
+	IdleReads int
+	HTTP      *http.Client
+	Log       *slog.Logger
 
 	mu      sync.Mutex
 	planned map[string]Action
 	acted   map[string]bool
+	idle    map[string]bool // actor key → their inbox was empty at the last read
+	next    int             // the actor index the next round's idle reads start at
+	slots   chan struct{}   // completions in flight
 	// Acted counts completions by task kind.
 	Acted map[string]int
 }
@@ -139,30 +152,36 @@ func (b *Bot) Status(ctx context.Context, id, as string) (CampaignStatus, error)
 	return st, json.Unmarshal(body, &st)
 }
 
-// Run reads every actor's inbox each Poll and acts on what is due, until ctx
+// Run reads the actors' inboxes each Poll (those with open tasks every round,
+// the idle ones IdleReads a round, in turn) and acts on what is due, until ctx
 // ends or until(status) says to stop (checked once per round as the observer).
 func (b *Bot) Run(ctx context.Context, campaignID, observer string, until func(CampaignStatus) bool) error {
 	if b.Poll <= 0 {
 		b.Poll = 250 * time.Millisecond
 	}
+	if b.Workers <= 0 {
+		b.Workers = 8
+	}
+	if b.IdleReads <= 0 {
+		b.IdleReads = 50
+	}
 	if b.HTTP == nil {
-		b.HTTP = &http.Client{Timeout: 30 * time.Second}
+		b.HTTP = &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 2 * b.Workers}}
 	}
 	b.mu.Lock()
 	if b.planned == nil {
-		b.planned, b.acted, b.Acted = map[string]Action{}, map[string]bool{}, map[string]int{}
+		b.planned, b.acted, b.Acted, b.idle = map[string]Action{}, map[string]bool{}, map[string]int{}, map[string]bool{}
+	}
+	if b.slots == nil {
+		b.slots = make(chan struct{}, b.Workers)
 	}
 	b.mu.Unlock()
 	tick := time.NewTicker(b.Poll)
 	defer tick.Stop()
 	for {
-		for _, p := range b.actors() {
-			if err := b.round(ctx, p); err != nil {
-				if ctx.Err() != nil {
-					return nil
-				}
-				b.logf("inbox round failed", "person", p.Key, "error", err)
-			}
+		b.readAll(ctx, b.toRead(b.actors()))
+		if ctx.Err() != nil {
+			return nil
 		}
 		if until != nil {
 			st, err := b.Status(ctx, campaignID, observer)
@@ -178,15 +197,90 @@ func (b *Bot) Run(ctx context.Context, campaignID, observer string, until func(C
 	}
 }
 
+// toRead answers the actors to read this round: every one with open tasks at
+// their last read (or never read), and up to IdleReads idle ones, from where
+// the last round's idle reads stopped.
+func (b *Bot) toRead(actors []Person) []Person {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []Person
+	idle := 0
+	for _, p := range actors {
+		if b.idle[p.Key] {
+			idle++
+		} else {
+			out = append(out, p)
+		}
+	}
+	if idle <= b.IdleReads {
+		for _, p := range actors {
+			if b.idle[p.Key] {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	for i, taken := 0, 0; i < len(actors) && taken < b.IdleReads; i++ {
+		j := (b.next + i) % len(actors)
+		if b.idle[actors[j].Key] {
+			out = append(out, actors[j])
+			taken++
+			b.next = j + 1
+		}
+	}
+	return out
+}
+
+// readAll reads the people's inboxes, Workers at a time, and acts on them.
+func (b *Bot) readAll(ctx context.Context, people []Person) {
+	work := make(chan Person)
+	var wg sync.WaitGroup
+	for range min(b.Workers, len(people)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for p := range work {
+				open, err := b.round(ctx, p)
+				if err != nil {
+					if ctx.Err() == nil {
+						b.logf("inbox round failed", "person", p.Key, "error", err)
+					}
+					continue
+				}
+				b.mu.Lock()
+				b.idle[p.Key] = open == 0
+				b.mu.Unlock()
+			}
+		}()
+	}
+	for _, p := range people {
+		select {
+		case work <- p:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	close(work)
+	wg.Wait()
+}
+
 type inboxPage struct {
 	Tasks        []store.Task         `json:"tasks"`
 	NextCursor   string               `json:"next_cursor"`
 	CampaignTime map[string]time.Time `json:"campaign_time"`
 }
 
-// round reads one person's open tasks and completes those whose time has come.
-func (b *Bot) round(ctx context.Context, p Person) error {
-	cursor := ""
+// round reads one person's open tasks and completes those whose time has
+// come, Workers at a time; it answers how many tasks were open.
+func (b *Bot) round(ctx context.Context, p Person) (int, error) {
+	type due struct {
+		t store.Task
+		a Action
+	}
+	var todo []due
+	open, cursor := 0, ""
 	for {
 		q := url.Values{"limit": {"200"}}
 		if cursor != "" {
@@ -194,49 +288,75 @@ func (b *Bot) round(ctx context.Context, p Person) error {
 		}
 		status, body, err := b.call(ctx, p, http.MethodGet, "/api/v1/inbox?"+q.Encode(), "", nil)
 		if err != nil {
-			return err
+			return open, err
 		}
 		if status != http.StatusOK {
-			return fmt.Errorf("inbox: %d %s", status, body)
+			return open, fmt.Errorf("inbox: %d %s", status, body)
 		}
 		var page inboxPage
 		if err := json.Unmarshal(body, &page); err != nil {
-			return err
+			return open, err
 		}
 		wall := time.Now()
 		for _, t := range page.Tasks {
+			open++
 			now := wall
 			if t.CampaignID != nil {
 				if ct, ok := page.CampaignTime[*t.CampaignID]; ok {
 					now = ct
 				}
 			}
-			if err := b.consider(ctx, p, t, now); err != nil {
-				return err
+			if a, ok := b.ready(t, now); ok {
+				todo = append(todo, due{t, a})
 			}
 		}
 		if page.NextCursor == "" {
-			return nil
+			break
 		}
 		cursor = page.NextCursor
 	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var first error
+	for _, d := range todo {
+		select {
+		case b.slots <- struct{}{}:
+		case <-ctx.Done():
+			wg.Wait()
+			return open, ctx.Err()
+		}
+		wg.Add(1)
+		go func() {
+			defer func() { <-b.slots; wg.Done() }()
+			if err := b.complete(ctx, p, d.t, d.a); err != nil {
+				mu.Lock()
+				first = cmp.Or(first, err)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return open, first
 }
 
-func (b *Bot) consider(ctx context.Context, p Person, t store.Task, now time.Time) error {
+// ready answers the action the model chose for the task (chosen once) and
+// whether its time has come at now; a task already acted on is never ready.
+func (b *Bot) ready(t store.Task, now time.Time) (Action, bool) {
 	b.mu.Lock()
+	defer b.mu.Unlock()
 	if b.acted[t.ID] {
-		b.mu.Unlock()
-		return nil
+		return Action{}, false
 	}
 	a, ok := b.planned[t.ID]
 	if !ok {
 		a = b.Model.Decide(t)
 		b.planned[t.ID] = a
 	}
-	b.mu.Unlock()
-	if now.Before(a.At) {
-		return nil
-	}
+	return a, !now.Before(a.At)
+}
+
+// complete completes the task as p with the action's payload.
+func (b *Bot) complete(ctx context.Context, p Person, t store.Task, a Action) error {
 	status, body, err := b.call(ctx, p, http.MethodPost, "/api/v1/tasks/"+url.PathEscape(t.ID)+"/complete", t.ID, a.Payload)
 	if err != nil {
 		return err
