@@ -28,6 +28,8 @@ type chaosRun struct {
 	log  string // zeren's output, every start appended
 	// ports of zeren dev: the API, the Temporal frontend and UI, PostgreSQL.
 	apiPort, temporalPort, uiPort, pgPort int
+	// devFlags are zeren dev's flags before the folder and ports (chaos: -demo -speed …).
+	devFlags []string
 
 	zeren      *zerenProcess
 	tokens     map[string]string // person key → bearer token
@@ -54,7 +56,8 @@ func newChaosRun(opts chaosOptions) (*chaosRun, error) {
 		return nil, fmt.Errorf("temporary folder: %w", err)
 	}
 	r := &chaosRun{opts: opts, dir: dir, bin: filepath.Join(dir, "zeren"), data: filepath.Join(dir, "data"),
-		log: filepath.Join(dir, "zeren.log"), http: &http.Client{Timeout: 30 * time.Second}, began: time.Now()}
+		log: filepath.Join(dir, "zeren.log"), http: &http.Client{Timeout: 30 * time.Second}, began: time.Now(),
+		devFlags: []string{"-demo", "-speed", strconv.FormatFloat(opts.speed, 'f', -1, 64)}}
 	if err := r.pickPorts(); err != nil {
 		_ = os.RemoveAll(dir)
 		return nil, err
@@ -108,7 +111,7 @@ func childEnv() []string {
 	return env
 }
 
-// startZeren starts `zeren dev -demo` on the run's folder and ports, its
+// startZeren starts `zeren dev` with devFlags on the run's folder and ports, its
 // output appended to the log, and waits until /readyz answers 200; then it
 // reads the demo tokens.
 func (r *chaosRun) startZeren(ctx context.Context) error {
@@ -118,9 +121,9 @@ func (r *chaosRun) startZeren(ctx context.Context) error {
 	}
 	defer logFile.Close()
 	fmt.Fprintf(logFile, "\n===== chaos: zeren dev starts at %s =====\n", time.Now().Format(time.RFC3339Nano))
-	cmd := exec.Command(r.bin, "dev", "-demo", "-speed", strconv.FormatFloat(r.opts.speed, 'f', -1, 64),
-		"--data", r.data, "--port", strconv.Itoa(r.apiPort), "--temporal-port", strconv.Itoa(r.temporalPort),
+	args := append(append([]string{"dev"}, r.devFlags...), "--data", r.data, "--port", strconv.Itoa(r.apiPort), "--temporal-port", strconv.Itoa(r.temporalPort),
 		"--ui-port", strconv.Itoa(r.uiPort), "--pg-port", strconv.Itoa(r.pgPort))
+	cmd := exec.Command(r.bin, args...)
 	cmd.Env = childEnv()
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	// A group of its own: a SIGKILL of the group is a crash of the whole process,
@@ -380,6 +383,11 @@ type campaignStatus struct {
 	Progress      *struct {
 		Paused bool `json:"paused"`
 	} `json:"progress"`
+	Counts struct {
+		Open    int `json:"open"`
+		Done    int `json:"done"`
+		Overdue int `json:"overdue"`
+	} `json:"counts"`
 }
 
 // anchor is the campaign clock's anchor as text ("" before the first run).

@@ -7,6 +7,7 @@
 //	go run ./cmd/testpg go run ./bench audit [-writers 16] [-duration 20s] [-n 0]  # audited writes/s, 16 writers on different units
 //	go run ./cmd/testpg go run ./bench pages      # server time per web page (inbox, dashboard) and the first visit's bytes
 //	go run ./bench chaos [-seed 1] [-month 2020-10] [-speed 40000] [-keep]  # zeren dev -demo killed and restarted, then its invariants checked
+//	go run ./bench province [-units 2500] [-speed 10000] [-until YYYY-MM] [-keep]  # zeren dev played by the bot for a province's units, no faults; rungs checked, lateness, RSS, CPU
 //	go run ./bench cluster [-units 500] [-speed 5000] [-until 2020-05-18] [-kill-at …] [-keep]  # the production shape: Temporal server on PostgreSQL, 2 workers, 2 APIs, kills, checks
 //
 // It prints p50/p99 figures for the README; chaos prints its figures and each
@@ -27,7 +28,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: bench inbox|complete|events|reports|threeyear|chaos|cluster|audit|pages")
+		fmt.Fprintln(os.Stderr, "usage: bench inbox|complete|events|reports|threeyear|chaos|cluster|audit|pages|province")
 		os.Exit(2)
 	}
 	ctx := context.Background()
@@ -51,6 +52,8 @@ func main() {
 		err = benchPages(ctx)
 	case "events":
 		err = benchEvents(ctx, os.Args[2:])
+	case "province":
+		err = benchProvince(ctx, os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown benchmark %q", os.Args[1])
 	}
