@@ -174,6 +174,46 @@ func benchEvents(ctx context.Context, args []string) error {
 	}
 	rows = append(rows, row{"pledge: signed on time, countersigned", n})
 
+	// One campaign month: every participant's report submitted on time and
+	// accepted; the month's own history (its reports are its children) and
+	// the whole month's.
+	period := now.Format("2006-01")
+	mid := contract.ReportMonthID(camp, period)
+	units, err := store.ReportingUnits(ctx, e.s.DB, camp)
+	if err != nil {
+		return err
+	}
+	if _, err := e.c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: mid, TaskQueue: "bench"}, contract.ReportMonthWorkflow,
+		contract.ReportMonthInput{CampaignID: camp, Period: period}); err != nil {
+		return err
+	}
+	for _, u := range units {
+		var head string
+		if err := e.s.DB.GetContext(ctx, &head, `SELECT p.key FROM role_grants g JOIN people p ON p.id = g.person_id
+WHERE g.unit_id = $1 AND g.role = 'unit_head' ORDER BY p.id LIMIT 1`, u.ID); err != nil {
+			return fmt.Errorf("the head of %s: %w", u.Code, err)
+		}
+		if err := complete(contract.TaskID(contract.ReportID(camp, u.Code, period), "submit", 1), head, figures); err != nil {
+			return err
+		}
+	}
+	month := 0
+	for _, u := range units {
+		id := contract.ReportID(camp, u.Code, period)
+		if err := complete(contract.TaskID(id, "review", 1), "yjj-office", map[string]any{"decision": "accept"}); err != nil {
+			return err
+		}
+		if n, err = events(id); err != nil {
+			return err
+		}
+		month += n
+	}
+	if n, err = events(mid); err != nil {
+		return err
+	}
+	rows = append(rows, row{fmt.Sprintf("campaign month: its %d reports on time, accepted — the month's own", len(units)), n},
+		row{"campaign month: the month's and its reports' together", n + month})
+
 	fmt.Printf("%-64s %s\n", "process, path", "history events")
 	for _, r := range rows {
 		fmt.Printf("%-64s %d\n", r.path, r.events)
