@@ -13,8 +13,6 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
-	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 
 	"github.com/zeren-county/zeren/api"
 	"github.com/zeren-county/zeren/internal/domain"
@@ -54,24 +52,15 @@ func recorder(p domain.Person) bool {
 	return p.HasAny(domain.RoleInspector) || p.HasAny(domain.RoleSafetyOffice) || p.HasAny(domain.RoleLeader)
 }
 
-// colleague is a person of the caller's units, as a team leader to choose.
-type colleague struct {
-	Key   string `db:"key"`
-	Name  string `db:"name"`
-	Title string `db:"title"`
-}
-
-// colleagues are the people of the units the caller holds a role in.
-func (w *Web) colleagues(c *gin.Context) ([]colleague, error) {
+// colleagues are the people of the units the caller holds a role in, as a
+// team leader or member to choose.
+func (w *Web) colleagues(c *gin.Context) ([]store.PersonRow, error) {
 	p := person(c)
 	units := []int64{p.UnitID}
 	for _, g := range p.Grants {
 		units = append(units, g.UnitID)
 	}
-	var out []colleague
-	err := sqlx.SelectContext(c.Request.Context(), w.Store.DB, &out,
-		`SELECT key, name, title FROM people WHERE unit_id = ANY($1) ORDER BY unit_id, id`, pq.Array(units))
-	return out, err
+	return store.PeopleOfUnits(c.Request.Context(), w.Store.DB, units)
 }
 
 // unitGroup is the units of one kind, for a <select>'s optgroup.

@@ -26,6 +26,15 @@ func PeopleByKeys(ctx context.Context, db sqlx.ExtContext, keys []string) ([]Per
 	return out, nil
 }
 
+// PeopleOfUnits lists the people of the given units, by unit then registration.
+func PeopleOfUnits(ctx context.Context, db sqlx.ExtContext, unitIDs []int64) ([]PersonRow, error) {
+	var out []PersonRow
+	if err := sqlx.SelectContext(ctx, db, &out, `SELECT id, key, name, title, unit_id FROM people WHERE unit_id = ANY($1) ORDER BY unit_id, id`, pq.Array(unitIDs)); err != nil {
+		return nil, fmt.Errorf("people of units: %w", err)
+	}
+	return out, nil
+}
+
 // AllPeople lists every person, in the order they were registered.
 func AllPeople(ctx context.Context, db sqlx.ExtContext) ([]PersonRow, error) {
 	var out []PersonRow
