@@ -31,27 +31,9 @@ func benchInbox(ctx context.Context) error {
 		return err
 	}
 	defer s.Close()
-	start := time.Now()
-	for _, q := range []string{
-		`INSERT INTO units (code, name, kind) SELECT 'u' || g, '单位' || g, 'town' FROM generate_series(1, 10000) g ON CONFLICT DO NOTHING`,
-		`INSERT INTO people (key, name, unit_id) SELECT 'p' || u.code, '负责人' || u.code, u.id FROM units u ON CONFLICT DO NOTHING`,
-		`INSERT INTO role_grants (person_id, role, unit_id) SELECT p.id, 'unit_head', p.unit_id FROM people p ON CONFLICT DO NOTHING`,
-		`INSERT INTO tasks (id, workflow_id, kind, title, subject_type, subject_id, unit_id, role, status, due_at, created_at)
-		 SELECT 'bench.' || g, 'bench/' || g, CASE WHEN g % 3 = 0 THEN 'assignment.review' ELSE 'assignment.complete' END,
-		        '任务' || g, 'assignment', g::text, (SELECT min(id) FROM units) + (g % 10000), 'unit_head',
-		        CASE WHEN g % 5 = 0 THEN 'open' ELSE 'completed' END,
-		        now() + ((g % 720) - 360) * interval '1 hour', now()
-		 FROM generate_series(1, 1000000) g ON CONFLICT DO NOTHING`,
-		`ANALYZE`,
-	} {
-		if _, err := s.DB.ExecContext(ctx, q); err != nil {
-			return fmt.Errorf("fill: %w", err)
-		}
+	if err := fillInbox(ctx, s); err != nil {
+		return err
 	}
-	var tasks, units int
-	_ = s.DB.Get(&tasks, `SELECT count(*) FROM tasks`)
-	_ = s.DB.Get(&units, `SELECT count(*) FROM units`)
-	fmt.Printf("filled %d tasks over %d units in %v\n", tasks, units, time.Since(start).Round(time.Second))
 
 	var ids []int64
 	if err := s.DB.Select(&ids, `SELECT id FROM people ORDER BY id`); err != nil {
@@ -107,5 +89,41 @@ func benchInbox(ctx context.Context) error {
 		}
 	}
 	report("GET /api/v1/inbox (in process)", full)
+	return nil
+}
+
+// fillInbox fills a fresh database with benchUnits units (a head each, role
+// unit_head) and benchTasks tasks spread evenly over them (a fifth open, the
+// rest completed, due from 15 days ago to 15 days ahead), then analyses it.
+// Fill it before anything else: the tasks go to the units from the lowest id on.
+func fillInbox(ctx context.Context, s *store.Store) error {
+	start := time.Now()
+	for _, st := range []struct {
+		q    string
+		args []any
+	}{
+		{`INSERT INTO units (code, name, kind) SELECT 'u' || g, '单位' || g, 'town' FROM generate_series(1, $1::int) g ON CONFLICT DO NOTHING`, []any{benchUnits}},
+		{`INSERT INTO people (key, name, unit_id) SELECT 'p' || u.code, '负责人' || u.code, u.id FROM units u ON CONFLICT DO NOTHING`, nil},
+		{`INSERT INTO role_grants (person_id, role, unit_id) SELECT p.id, 'unit_head', p.unit_id FROM people p ON CONFLICT DO NOTHING`, nil},
+		{`INSERT INTO tasks (id, workflow_id, kind, title, subject_type, subject_id, unit_id, role, status, due_at, created_at)
+		 SELECT 'bench.' || g, 'bench/' || g, CASE WHEN g % 3 = 0 THEN 'assignment.review' ELSE 'assignment.complete' END,
+		        '任务' || g, 'assignment', g::text, (SELECT min(id) FROM units) + (g % $1::int), 'unit_head',
+		        CASE WHEN g % 5 = 0 THEN 'open' ELSE 'completed' END,
+		        now() + ((g % 720) - 360) * interval '1 hour', now()
+		 FROM generate_series(1, $2::int) g ON CONFLICT DO NOTHING`, []any{benchUnits, benchTasks}},
+		{`ANALYZE`, nil},
+	} {
+		if _, err := s.DB.ExecContext(ctx, st.q, st.args...); err != nil {
+			return fmt.Errorf("fill: %w", err)
+		}
+	}
+	var tasks, units int
+	if err := s.DB.GetContext(ctx, &tasks, `SELECT count(*) FROM tasks`); err != nil {
+		return err
+	}
+	if err := s.DB.GetContext(ctx, &units, `SELECT count(*) FROM units`); err != nil {
+		return err
+	}
+	fmt.Printf("filled %d tasks over %d units in %v\n", tasks, units, time.Since(start).Round(time.Second))
 	return nil
 }

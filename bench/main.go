@@ -6,6 +6,7 @@
 //	go run ./cmd/testpg go run ./bench threeyear [-units 2500]  # the three-year demo campaign in virtual time
 //	go run ./cmd/testpg go run ./bench audit [-writers 16] [-duration 20s] [-n 0]  # audited writes/s, 16 writers on different units
 //	go run ./cmd/testpg go run ./bench pages      # server time per web page (inbox, dashboard) and the first visit's bytes
+//	go run ./cmd/testpg go run ./bench load [-duration 60s] [-clients 16] [-only inbox,task,complete]  # zeren api under vegeta beside each bare floor
 //	go run ./bench chaos [-seed 1] [-month 2020-10] [-speed 40000] [-keep]  # zeren dev -demo killed and restarted, then its invariants checked
 //	go run ./bench province [-units 2500] [-speed 10000] [-until YYYY-MM] [-keep]  # zeren dev played by the bot for a province's units, no faults; rungs checked, lateness, RSS, CPU
 //	go run ./bench cluster [-units 500] [-speed 5000] [-until 2020-05-18] [-kill-at …] [-keep]  # the production shape: Temporal server on PostgreSQL, 2 workers, 2 APIs, kills, checks
@@ -28,7 +29,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: bench inbox|complete|events|reports|threeyear|chaos|cluster|audit|pages|province")
+		fmt.Fprintln(os.Stderr, "usage: bench inbox|complete|events|reports|threeyear|chaos|cluster|audit|pages|load|province")
 		os.Exit(2)
 	}
 	ctx := context.Background()
@@ -52,6 +53,8 @@ func main() {
 		err = benchPages(ctx)
 	case "events":
 		err = benchEvents(ctx, os.Args[2:])
+	case "load":
+		err = benchLoad(ctx, os.Args[2:])
 	case "province":
 		err = benchProvince(ctx, os.Args[2:])
 	default:
