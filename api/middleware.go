@@ -172,7 +172,7 @@ func authenticate(s *store.Store) gin.HandlerFunc {
 			problem(c, http.StatusUnauthorized, TypeUnauthorized, "请在 Authorization 头中发送 Bearer 令牌")
 			return
 		}
-		p, err := store.PersonByToken(c.Request.Context(), s.DB, strings.TrimSpace(token))
+		p, err := s.Authenticate(c.Request.Context(), strings.TrimSpace(token))
 		if err != nil {
 			fail(c, err)
 			return

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"errors"
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
@@ -181,39 +180,56 @@ func CommitteeMembers(ctx context.Context, db sqlx.ExtContext) (map[int64][]int6
 	return m, nil
 }
 
-// PersonByID loads a person with their grants.
-func PersonByID(ctx context.Context, db sqlx.ExtContext, id int64) (domain.Person, error) {
-	var p domain.Person
-	row := struct {
-		ID     int64  `db:"id"`
-		Key    string `db:"key"`
-		Name   string `db:"name"`
-		Title  string `db:"title"`
-		UnitID int64  `db:"unit_id"`
-	}{}
-	if err := sqlx.GetContext(ctx, db, &row, `SELECT id, key, name, title, unit_id FROM people WHERE id = $1`, id); err != nil {
-		return p, fmt.Errorf("person %d: %w", id, mapError(err))
+// personSQL selects a person with their grants, one row per grant (one row
+// with null grant columns for a person without any); the caller adds the WHERE
+// that picks the person. One query, so a request's authentication is one round trip.
+const personSQL = `
+SELECT p.id, p.key, p.name, p.title, p.unit_id, g.role, g.unit_id AS grant_unit_id, u.code AS grant_unit_code, u.name AS grant_unit_name
+FROM people p LEFT JOIN role_grants g ON g.person_id = p.id LEFT JOIN units u ON u.id = g.unit_id`
+
+// personRow is one row of personSQL.
+type personRow struct {
+	ID            int64   `db:"id"`
+	Key           string  `db:"key"`
+	Name          string  `db:"name"`
+	Title         string  `db:"title"`
+	UnitID        int64   `db:"unit_id"`
+	Role          *string `db:"role"`
+	GrantUnitID   *int64  `db:"grant_unit_id"`
+	GrantUnitCode *string `db:"grant_unit_code"`
+	GrantUnitName *string `db:"grant_unit_name"`
+}
+
+// personOf turns the rows of one person (ordered by grant) into the person;
+// no rows is domain.ErrNotFound.
+func personOf(rows []personRow) (domain.Person, error) {
+	if len(rows) == 0 {
+		return domain.Person{}, domain.ErrNotFound
 	}
-	p = domain.Person{ID: row.ID, Key: row.Key, Name: row.Name, Title: row.Title, UnitID: row.UnitID}
-	var grants []struct {
-		Role     string `db:"role"`
-		UnitID   int64  `db:"unit_id"`
-		UnitCode string `db:"code"`
-		UnitName string `db:"name"`
-	}
-	err := sqlx.SelectContext(ctx, db, &grants, `
-SELECT g.role, g.unit_id, u.code, u.name FROM role_grants g JOIN units u ON u.id = g.unit_id
-WHERE g.person_id = $1 ORDER BY g.unit_id, g.role`, id)
-	if err != nil {
-		return p, fmt.Errorf("grants of person %d: %w", id, err)
-	}
-	p.Grants = make([]domain.Grant, 0, len(grants))
-	for _, g := range grants {
-		role, err := domain.ParseRole(g.Role)
+	r := rows[0]
+	p := domain.Person{ID: r.ID, Key: r.Key, Name: r.Name, Title: r.Title, UnitID: r.UnitID, Grants: make([]domain.Grant, 0, len(rows))}
+	for _, g := range rows {
+		if g.Role == nil {
+			continue
+		}
+		role, err := domain.ParseRole(*g.Role)
 		if err != nil {
 			return p, err
 		}
-		p.Grants = append(p.Grants, domain.Grant{Role: role, UnitID: g.UnitID, UnitCode: g.UnitCode, UnitName: g.UnitName})
+		p.Grants = append(p.Grants, domain.Grant{Role: role, UnitID: *g.GrantUnitID, UnitCode: *g.GrantUnitCode, UnitName: *g.GrantUnitName})
+	}
+	return p, nil
+}
+
+// PersonByID loads a person with their grants.
+func PersonByID(ctx context.Context, db sqlx.ExtContext, id int64) (domain.Person, error) {
+	var rows []personRow
+	if err := sqlx.SelectContext(ctx, db, &rows, personSQL+` WHERE p.id = $1 ORDER BY g.unit_id, g.role`, id); err != nil {
+		return domain.Person{}, fmt.Errorf("person %d: %w", id, mapError(err))
+	}
+	p, err := personOf(rows)
+	if err != nil {
+		return p, fmt.Errorf("person %d: %w", id, err)
 	}
 	return p, nil
 }
@@ -248,22 +264,6 @@ func PersonByKey(ctx context.Context, db sqlx.ExtContext, key string) (domain.Pe
 		return domain.Person{}, fmt.Errorf("person %q: %w", key, mapError(err))
 	}
 	return PersonByID(ctx, db, id)
-}
-
-// PersonByToken authenticates a bearer token: the live token's person with grants,
-// or domain.ErrUnauthorized.
-func PersonByToken(ctx context.Context, db sqlx.ExtContext, token string) (domain.Person, error) {
-	var personID int64
-	err := sqlx.GetContext(ctx, db, &personID, `
-SELECT person_id FROM api_tokens
-WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`, HashToken(token))
-	if err != nil {
-		if errors.Is(mapError(err), domain.ErrNotFound) {
-			return domain.Person{}, domain.ErrUnauthorized
-		}
-		return domain.Person{}, fmt.Errorf("token lookup: %w", err)
-	}
-	return PersonByID(ctx, db, personID)
 }
 
 // Counts is a small census of the organisation.

@@ -9,6 +9,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -24,6 +25,10 @@ var migrations embed.FS
 // Store holds the database handle.
 type Store struct {
 	DB *sqlx.DB
+
+	url      string // what Open connected to ("": Authenticate reads every token from the database)
+	authOnce sync.Once
+	auth     *authCache
 }
 
 // Open connects to PostgreSQL and checks the connection.
@@ -41,11 +46,17 @@ func Open(ctx context.Context, url string) (*Store, error) {
 		_ = db.Close()
 		return nil, fmt.Errorf("connect to database: %w", err)
 	}
-	return &Store{DB: db}, nil
+	return &Store{DB: db, url: url}, nil
 }
 
-// Close closes the pool.
-func (s *Store) Close() error { return s.DB.Close() }
+// Close closes the pool, and the listener of Authenticate's cache.
+func (s *Store) Close() error {
+	s.authOnce.Do(func() {}) // no cache starts after Close
+	if s.auth != nil {
+		_ = s.auth.close()
+	}
+	return s.DB.Close()
+}
 
 // Migrate applies every pending migration and returns the versions applied.
 func (s *Store) Migrate(ctx context.Context) ([]int64, error) {

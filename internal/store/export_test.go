@@ -1,0 +1,12 @@
+package store
+
+import "time"
+
+// AuthCached says whether Authenticate would answer token from memory now.
+func (s *Store) AuthCached(token string) bool {
+	if s.auth == nil {
+		return false
+	}
+	_, _, ok := s.auth.lookup([32]byte(HashToken(token)), time.Now())
+	return ok
+}
