@@ -18,9 +18,10 @@ type Activities struct {
 	Store *store.Store
 	// Temporal lets an activity reach other processes (a campaign's pause); nil in workflow unit tests.
 	Temporal client.Client
-	// MaxChildReports overrides DefaultMaxChildReports (the time-skipping
-	// benchmark, which has no client, runs a province's reports as children).
-	MaxChildReports int
+	// MaxChildren overrides DefaultMaxChildren (the time-skipping
+	// benchmark, which has no client, runs a province's reports and pledges
+	// as children; a test makes a province of the demo county).
+	MaxChildren int
 }
 
 // contract.Census counts units and people.

@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/jmoiron/sqlx"
@@ -16,7 +17,67 @@ import (
 // county with its departments and towns, a department with the enterprises it
 // supervises. Targets come from the template of the signer's kind, duties from
 // its duty list, the deadline and ladder from the campaign's policy.
+//
+// Histories from before contract.PledgesFromActivityVersion ask for them
+// here; since, PlanPledges does.
 func (a *Activities) PledgeSpecs(ctx context.Context, in contract.PledgeSignersInput) ([]domain.PledgeSpec, error) {
+	return a.pledgeSpecs(ctx, in)
+}
+
+// PlanPledges counts an issuer's pledges of the year and, below the
+// children's limit, builds them.
+func (a *Activities) PlanPledges(ctx context.Context, in contract.PledgeSignersInput) (contract.PledgePlan, error) {
+	c, err := store.CampaignByID(ctx, a.Store.DB, in.CampaignID)
+	if err != nil {
+		return contract.PledgePlan{}, err
+	}
+	signers, err := store.PledgeSigners(ctx, a.Store.DB, c.ID, in.IssuerUnitID)
+	if err != nil {
+		return contract.PledgePlan{}, err
+	}
+	plan := contract.PledgePlan{Total: len(signers), Clock: c.Clock()}
+	if len(signers) > a.maxChildren() {
+		return plan, nil
+	}
+	plan.Specs, err = a.pledgeSpecs(ctx, in)
+	return plan, err
+}
+
+// StartPledgeProcesses starts an issuer's pledges of the year as processes of
+// their own, sixteen at a time; one already started is left as it is.
+func (a *Activities) StartPledgeProcesses(ctx context.Context, in contract.PledgeSignersInput) (int, error) {
+	if a.Temporal == nil {
+		return 0, errors.New("start pledge processes: the worker has no Temporal client")
+	}
+	specs, err := a.pledgeSpecs(ctx, in)
+	if err != nil {
+		return 0, err
+	}
+	err = a.startEach(ctx, contract.PledgeWorkflow, len(specs), func(i int) (string, any) { return specs[i].ID, specs[i] })
+	return len(specs), err
+}
+
+// CancelPledgeProcesses asks an issuer's pledges of the year not yet in force
+// to cancel (the year was cancelled); one already closed is skipped.
+func (a *Activities) CancelPledgeProcesses(ctx context.Context, in contract.PledgeSignersInput) error {
+	if a.Temporal == nil {
+		return errors.New("cancel pledge processes: the worker has no Temporal client")
+	}
+	ids, err := store.OpenPledges(ctx, a.Store.DB, in.CampaignID, in.Year, in.IssuerUnitID)
+	if err != nil {
+		return err
+	}
+	return a.cancelEach(ctx, ids)
+}
+
+// TallyPledges counts an issuer's pledges of the year from the database.
+func (a *Activities) TallyPledges(ctx context.Context, in contract.PledgeSignersInput) (contract.PledgeTally, error) {
+	t, err := store.TallyPledges(ctx, a.Store.DB, in.CampaignID, in.Year, in.IssuerUnitID)
+	return contract.PledgeTally{Pledges: t.Pledges, InForce: t.InForce, Year: t.Year}, err
+}
+
+// pledgeSpecs builds the pledges an issuer signs with the units under it.
+func (a *Activities) pledgeSpecs(ctx context.Context, in contract.PledgeSignersInput) ([]domain.PledgeSpec, error) {
 	c, err := store.CampaignByID(ctx, a.Store.DB, in.CampaignID)
 	if err != nil {
 		return nil, err

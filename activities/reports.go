@@ -15,10 +15,17 @@ import (
 	"github.com/zeren-county/zeren/internal/store"
 )
 
-// DefaultMaxChildReports is the most reports a month starts as its own
-// children; above it they are started from an activity (Temporal caps pending
-// children at 2,000 per workflow and a payload at 2 MB).
-const DefaultMaxChildReports = 500
+// DefaultMaxChildren is the most reports a month, or pledges an issuer,
+// starts as its own children; above it they are started from an activity
+// (Temporal caps pending children at 2,000 per workflow and a payload at 2 MB).
+const DefaultMaxChildren = 500
+
+func (a *Activities) maxChildren() int {
+	if a.MaxChildren > 0 {
+		return a.MaxChildren
+	}
+	return DefaultMaxChildren
+}
 
 // PlanReports counts the month's reports and, for a county, builds them.
 func (a *Activities) PlanReports(ctx context.Context, in contract.ReportSpecsInput) (contract.ReportPlan, error) {
@@ -31,11 +38,7 @@ func (a *Activities) PlanReports(ctx context.Context, in contract.ReportSpecsInp
 		return contract.ReportPlan{}, err
 	}
 	plan := contract.ReportPlan{Total: len(units), Clock: c.Clock()}
-	limit := a.MaxChildReports
-	if limit <= 0 {
-		limit = DefaultMaxChildReports
-	}
-	if len(units) > limit {
+	if len(units) > a.maxChildren() {
 		return plan, nil
 	}
 	plan.Specs, err = a.reportSpecs(ctx, in)
@@ -52,18 +55,26 @@ func (a *Activities) StartReportProcesses(ctx context.Context, in contract.Repor
 	if err != nil {
 		return 0, err
 	}
+	err = a.startEach(ctx, contract.MonthlyReportWorkflow, len(specs), func(i int) (string, any) { return specs[i].ID, specs[i] })
+	return len(specs), err
+}
+
+// startEach starts n processes of a type through the client, sixteen at a
+// time, eagerly on this worker when it has room; one already started (an
+// earlier attempt) is left as it is, so a retry is safe.
+func (a *Activities) startEach(ctx context.Context, workflowType string, n int, process func(i int) (id string, input any)) error {
 	queue := activity.GetInfo(ctx).TaskQueue
-	err = forEach(ctx, len(specs), func(i int) error {
-		_, err := a.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: specs[i].ID, TaskQueue: queue,
+	return forEach(ctx, n, func(i int) error {
+		id, input := process(i)
+		_, err := a.Temporal.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: id, TaskQueue: queue,
 			WorkflowIDReusePolicy: enumspb.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE, EnableEagerStart: true,
-			TypedSearchAttributes: contract.SearchAttributesOf(contract.MonthlyReportWorkflow, specs[i])}, contract.MonthlyReportWorkflow, specs[i])
+			TypedSearchAttributes: contract.SearchAttributesOf(workflowType, input)}, workflowType, input)
 		var started *serviceerror.WorkflowExecutionAlreadyStarted
 		if errors.As(err, &started) {
 			return nil
 		}
 		return err
 	})
-	return len(specs), err
 }
 
 // CancelReportProcesses asks every report process of the month to cancel (its
@@ -76,6 +87,12 @@ func (a *Activities) CancelReportProcesses(ctx context.Context, in contract.Repo
 	if err != nil {
 		return err
 	}
+	return a.cancelEach(ctx, ids)
+}
+
+// cancelEach asks each process to cancel, sixteen at a time; one already
+// closed is skipped.
+func (a *Activities) cancelEach(ctx context.Context, ids []string) error {
 	return forEach(ctx, len(ids), func(i int) error {
 		err := a.Temporal.CancelWorkflow(ctx, ids[i], "")
 		var gone *serviceerror.NotFound

@@ -58,7 +58,7 @@ func benchThreeYear(ctx context.Context, args []string) error {
 	suite.SetLogger(log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))
 	env := suite.NewTestWorkflowEnvironment()
 	widenCallbackQueue(env)
-	engine.Register(env, &activities.Activities{Store: s, MaxChildReports: 1 << 30})
+	engine.Register(env, &activities.Activities{Store: s, MaxChildren: 1 << 30})
 	virtual.Register(env)
 	env.SetStartTime(time.Date(2020, 3, 31, 23, 0, 0, 0, camp.Location()))
 	env.SetTestTimeout(6 * time.Hour)

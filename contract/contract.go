@@ -351,6 +351,10 @@ const (
 	ActRecordStep              = "RecordStep"
 	ActRecordAssignment        = "RecordAssignment"
 	ActPledgeSpecs             = "PledgeSpecs"
+	ActPlanPledges             = "PlanPledges"
+	ActStartPledgeProcesses    = "StartPledgeProcesses"
+	ActCancelPledgeProcesses   = "CancelPledgeProcesses"
+	ActTallyPledges            = "TallyPledges"
 	ActRecordPledge            = "RecordPledge"
 	ActPlanReports             = "PlanReports"
 	ActStartReportProcesses    = "StartReportProcesses"
@@ -374,6 +378,7 @@ const (
 // Activities lists every activity name: the worker must register each.
 var Activities = []string{ActCensus, ActCreateTask, ActCompleteTask, ActMoveTaskDue, ActCancelTask, ActFireRung, ActRecordStep,
 	ActRecordAssignment, ActPledgeSpecs, ActRecordPledge,
+	ActPlanPledges, ActStartPledgeProcesses, ActCancelPledgeProcesses, ActTallyPledges,
 	ActPlanReports, ActStartReportProcesses, ActCancelReportProcesses, ActTallyReports, ActRecordReport,
 	ActRecordInterview, ActInterviewItems, ActRecordPlanTask, ActPlanTaskDone,
 	ActComputeAssessment, ActPublishAssessment, ActSteerCampaignProcesses, ActEndCampaign, ActCancelCampaignProcesses,
@@ -517,6 +522,25 @@ type PledgeSignersInput struct {
 	Level        int    `json:"level"`
 	// Now is workflow (wall) time; the campaign's clock turns it into campaign time.
 	Now time.Time `json:"now"`
+}
+
+// PledgePlan is how an issuer's pledges fan out: the specs themselves for a
+// county (started as child processes), or only their number when there are
+// too many for one workflow's children and one payload (a province's 2,500
+// specs are 2.9 MB, over Temporal's 2 MiB): then StartPledgeProcesses starts
+// them through the client.
+type PledgePlan struct {
+	Specs []domain.PledgeSpec `json:"specs,omitempty"`
+	Total int                 `json:"total"`
+	Clock *domain.Clock       `json:"clock,omitempty"`
+}
+
+// PledgeTally counts an issuer's pledges of a year: issued, in force, and
+// (for the year's result) every pledge of the campaign's year.
+type PledgeTally struct {
+	Pledges int `json:"pledges"`
+	InForce int `json:"in_force"`
+	Year    int `json:"year"`
 }
 
 // RecordPledgeInput is an issued pledge to record.
@@ -709,6 +733,12 @@ type CaseStopResult struct {
 // steps — its own row, its tasks' rows, its review steps, and an Update
 // handler's CompleteTask, MoveTaskDue and CancelTask — run as local activities.
 const LocalStepsVersion = "local-db-steps"
+
+// PledgesFromActivityVersion is the change id under which an issuer's
+// pledges are planned (PlanPledges) and, past the children's limit, started
+// from an activity and tallied from the database, as a province's monthly
+// reports are; histories before it asked PledgeSpecs for every spec.
+const PledgesFromActivityVersion = "pledges-from-activity"
 
 // CaseStopVersion is the change id under which a case's decision to stop
 // production issues its stop order (histories before it recorded no order).

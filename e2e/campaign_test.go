@@ -30,7 +30,7 @@ func TestFastCampaignOverHTTP(t *testing.T) {
 	s, tokens := seeded(t)
 	// More than ten units make a province here: each month's reports start from an
 	// activity through the client and are tallied from the database.
-	sys := start(t, "", s, tokens, func(a *activities.Activities) { a.MaxChildReports = 10 })
+	sys := start(t, "", s, tokens, func(a *activities.Activities) { a.MaxChildren = 10 })
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	var people []demo.Person

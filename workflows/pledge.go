@@ -83,10 +83,25 @@ func (s *pledge) run(ctx workflow.Context) (contract.PledgeResult, error) {
 // cascade starts the pledges an issuer signs with the units under it and waits
 // for all of them. They are abandoned on close, so a cancelled parent leaves
 // them running; one already started (by hand, or by an earlier run) is left as is.
+//
+// Past the children's limit (a province's county issues 2,500) they are
+// started from an activity and counted from the database once a campaign
+// day until all are in force; the count is then the year's pledges so far.
 func cascade(ctx workflow.Context, in contract.PledgeSignersInput) (int, error) {
 	var specs []domain.PledgeSpec
-	if err := workflow.ExecuteActivity(ctx, contract.ActPledgeSpecs, in).Get(ctx, &specs); err != nil {
-		return 0, err
+	if workflow.GetVersion(ctx, contract.PledgesFromActivityVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+		if err := workflow.ExecuteActivity(ctx, contract.ActPledgeSpecs, in).Get(ctx, &specs); err != nil {
+			return 0, err
+		}
+	} else {
+		var plan contract.PledgePlan
+		if err := workflow.ExecuteActivity(ctx, contract.ActPlanPledges, in).Get(ctx, &plan); err != nil {
+			return 0, err
+		}
+		if plan.Specs == nil && plan.Total > 0 {
+			return pledgesFromActivity(ctx, in, plan.Clock)
+		}
+		specs = plan.Specs
 	}
 	ids := make([]string, len(specs))
 	inputs := make([]any, len(specs))
@@ -103,6 +118,37 @@ func cascade(ctx workflow.Context, in contract.PledgeSignersInput) (int, error) 
 		}
 	}
 	return n, err
+}
+
+// pledgesFromActivity starts an issuer's pledges from an activity and counts
+// them until all are in force; cancelled, it cancels those not yet in force.
+func pledgesFromActivity(ctx workflow.Context, in contract.PledgeSignersInput, clock *domain.Clock) (int, error) {
+	long := workflow.WithActivityOptions(ctx, startingOptions)
+	n, err := tallyUntilInForce(ctx, long, in, clock)
+	if err != nil && ctx.Err() != nil {
+		dctx, _ := workflow.NewDisconnectedContext(long)
+		_ = workflow.ExecuteActivity(dctx, contract.ActCancelPledgeProcesses, in).Get(dctx, nil)
+	}
+	return n, err
+}
+
+func tallyUntilInForce(ctx, long workflow.Context, in contract.PledgeSignersInput, clock *domain.Clock) (int, error) {
+	var n int
+	if err := workflow.ExecuteActivity(long, contract.ActStartPledgeProcesses, in).Get(ctx, &n); err != nil {
+		return 0, err
+	}
+	for {
+		var t contract.PledgeTally
+		if err := workflow.ExecuteActivity(ctx, contract.ActTallyPledges, in).Get(ctx, &t); err != nil {
+			return 0, err
+		}
+		if t.Pledges >= n && t.InForce >= t.Pledges {
+			return t.Year, nil
+		}
+		if err := workflow.Sleep(ctx, clock.Wall(24*time.Hour)); err != nil {
+			return 0, err
+		}
+	}
 }
 
 // PledgeYear issues the county's pledges of a campaign year (departments and

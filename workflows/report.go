@@ -112,13 +112,17 @@ func ReportMonth(ctx workflow.Context, in contract.ReportMonthInput) (contract.R
 	return res, err
 }
 
+// startingOptions are those of an activity that starts thousands of
+// processes through the client, heartbeating as it goes.
+var startingOptions = workflow.ActivityOptions{
+	StartToCloseTimeout: time.Hour, HeartbeatTimeout: time.Minute,
+	RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute},
+}
+
 // reportsFromActivity starts a province's reports from an activity and counts
 // them from the database once a campaign day until all are accepted.
 func reportsFromActivity(ctx workflow.Context, in contract.ReportSpecsInput, clock *domain.Clock) (contract.ReportMonthResult, error) {
-	long := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
-		StartToCloseTimeout: time.Hour, HeartbeatTimeout: time.Minute,
-		RetryPolicy: &temporal.RetryPolicy{InitialInterval: time.Second, BackoffCoefficient: 2, MaximumInterval: 5 * time.Minute},
-	})
+	long := workflow.WithActivityOptions(ctx, startingOptions)
 	res, err := tallyUntilAccepted(ctx, long, in, clock)
 	if err != nil && ctx.Err() != nil {
 		// Cancelled: the reports are not this workflow's children, so cancel them here.

@@ -425,6 +425,36 @@ WHERE (EXISTS (SELECT 1 FROM units c WHERE c.id = $1 AND c.kind = 'county') AND 
 ORDER BY u.id`, issuerID, campaignID)
 }
 
+// PledgeTally counts an issuer's pledges of a campaign year, and the year's.
+type PledgeTally struct {
+	Pledges int `db:"pledges"`
+	InForce int `db:"in_force"`
+	Year    int `db:"year_pledges"`
+}
+
+// TallyPledges counts an issuer's pledges of a campaign year: issued, in
+// force, and every pledge of the year (the cascade below included).
+func TallyPledges(ctx context.Context, db sqlx.ExtContext, campaignID string, year int, issuerID int64) (PledgeTally, error) {
+	var t PledgeTally
+	err := sqlx.GetContext(ctx, db, &t, `SELECT count(*) FILTER (WHERE issuer_unit_id = $3) AS pledges,
+count(*) FILTER (WHERE issuer_unit_id = $3 AND status = 'in_force') AS in_force, count(*) AS year_pledges
+FROM pledges WHERE campaign_id = $1 AND year = $2`, campaignID, year, issuerID)
+	if err != nil {
+		return t, fmt.Errorf("tally pledges %s %d of %d: %w", campaignID, year, issuerID, err)
+	}
+	return t, nil
+}
+
+// OpenPledges lists the ids of an issuer's pledges of a campaign year not yet in force.
+func OpenPledges(ctx context.Context, db sqlx.ExtContext, campaignID string, year int, issuerID int64) ([]string, error) {
+	var ids []string
+	if err := sqlx.SelectContext(ctx, db, &ids, `SELECT id FROM pledges WHERE campaign_id = $1 AND year = $2 AND issuer_unit_id = $3
+AND status <> 'in_force' ORDER BY id`, campaignID, year, issuerID); err != nil {
+		return nil, fmt.Errorf("open pledges %s %d of %d: %w", campaignID, year, issuerID, err)
+	}
+	return ids, nil
+}
+
 // CampaignCounts counts a campaign's human tasks: open, done, and open past their deadline.
 type CampaignCounts struct {
 	Open    int `db:"open" json:"open"`
