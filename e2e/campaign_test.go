@@ -22,14 +22,15 @@ var cst = time.FixedZone("CST", 8*3600)
 // time. April's reports, the year's pledges, and the ladders' deductions,
 // notices and the interview they imply really happen, at their campaign times;
 // every run of the campaign's history stays under 4,096 events. Each month's
-// reports take the province's way: started from an activity, tallied daily.
+// reports and the year's pledges take the province's way: started from an
+// activity, tallied daily.
 func TestFastCampaignOverHTTP(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a minute and a half of real timers")
 	}
 	s, tokens := seeded(t)
-	// More than ten units make a province here: each month's reports start from an
-	// activity through the client and are tallied from the database.
+	// More than ten units make a province here: each month's reports and the year's
+	// pledges start from an activity through the client and are tallied from the database.
 	sys := start(t, "", s, tokens, func(a *activities.Activities) { a.MaxChildren = 10 })
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
