@@ -27,11 +27,12 @@ const authChannel = "zeren_auth_changed"
 type authCache struct {
 	listener *pq.Listener
 
-	mu          sync.Mutex
-	live        bool   // listening: entries may be served and kept
-	gen         uint64 // bumped by every change heard; a read begun before it keeps nothing
-	disconnects uint64
-	people      map[[32]byte]cachedPerson
+	mu        sync.Mutex
+	connected bool   // the listener's connection is up
+	listening bool   // the first LISTEN was acknowledged (the listener repeats it on every reconnect)
+	live      bool   // connected and listening: entries may be served and kept
+	gen       uint64 // bumped by every change heard; a read begun before it keeps nothing
+	people    map[[32]byte]cachedPerson
 }
 
 // cachedPerson is a token's person and when the token expires (nil: never).
@@ -52,35 +53,31 @@ func newAuthCache(url string) *authCache {
 	return a
 }
 
-// event is the listener's callback for its connection's state.
+// event is the listener's callback for its connection's state. Whatever
+// changed while no connection listened is not known, so every change of state
+// empties the cache.
 func (a *authCache) event(ev pq.ListenerEventType, _ error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	switch ev {
+	case pq.ListenerEventConnected, pq.ListenerEventReconnected:
+		// The listener has listened again on the new connection before it says so.
+		a.connected = true
 	case pq.ListenerEventDisconnected, pq.ListenerEventConnectionAttemptFailed:
-		a.disconnects++
-		a.live = false
-		a.flushLocked()
-	case pq.ListenerEventReconnected:
-		// The listener has listened again before it says so; what changed
-		// while it was away is not known, so nothing kept is.
-		a.flushLocked()
-		a.live = true
+		a.connected = false
 	}
+	a.flushLocked()
+	a.live = a.connected && a.listening
 }
 
 // run listens, then empties the cache on every notification until the
 // listener is closed.
 func (a *authCache) run() {
-	a.mu.Lock()
-	d0 := a.disconnects
-	a.mu.Unlock()
 	if err := a.listener.Listen(authChannel); err == nil {
 		a.mu.Lock()
-		if a.disconnects == d0 {
-			a.flushLocked()
-			a.live = true
-		}
+		a.listening = true
+		a.flushLocked()
+		a.live = a.connected && a.listening
 		a.mu.Unlock()
 	}
 	for range a.listener.Notify { // nil after a reconnect: notifications may have been lost
