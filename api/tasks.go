@@ -468,25 +468,14 @@ func (s *Server) getTask(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	audit, err := store.AuditFor(ctx, s.Store.DB, t.ID, t.SubjectType, t.SubjectID)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	timeline := timelineOf(audit)
-	comments, err := store.Comments(ctx, s.Store.DB, t.ID)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	notes, err := store.NotificationsFor(ctx, s.Store.DB, nil, t.ID, 100)
+	h, err := store.TaskHistoryOf(ctx, s.Store.DB, t, 100)
 	if err != nil {
 		fail(c, err)
 		return
 	}
 	p := caller(c)
 	out := TaskDetail{Task: t, Overdue: t.Overdue(s.taskNow(ctx, t)), CanAct: canAct(p, t) && t.Status == domain.TaskOpen,
-		Timeline: timeline, Comments: emptyIfNil(comments), Notifications: emptyIfNil(notes)}
+		Timeline: timelineOf(h.Audit), Comments: emptyIfNil(h.Comments), Notifications: emptyIfNil(h.Notifications)}
 	if t.SubjectType == "assignment" {
 		if id, err := strconv.ParseInt(t.SubjectID, 10, 64); err == nil {
 			a, err := store.AssignmentByID(ctx, s.Store.DB, id)

@@ -64,7 +64,7 @@ func parseLoadFlags(args []string) (loadOptions, error) {
 	fs.DurationVar(&o.duration, "duration", 60*time.Second, "length of each measurement and of each floor")
 	fs.IntVar(&o.clients, "clients", 16, "concurrent clients")
 	fs.IntVar(&o.tokens, "tokens", 500, "tokens of different unit heads the requests cycle through")
-	fs.IntVar(&o.tasks, "tasks", 4000, "assignments opened for the completion run (it ends early when they run out)")
+	fs.IntVar(&o.tasks, "tasks", 6000, "assignments opened for the completion run (it ends early when they run out)")
 	fs.StringVar(&o.only, "only", "inbox,task,complete", "the measurements to run")
 	fs.BoolVar(&o.inproc, "inproc", false, "serve the API in this process instead of `zeren api` (with BENCH_CPUPROFILE: a CPU profile of the HTTP runs)")
 	if err := fs.Parse(args); err != nil {

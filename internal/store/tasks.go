@@ -471,3 +471,65 @@ func idsText(ids []int64) []string {
 	}
 	return out
 }
+
+// TaskHistory is what a task's page shows beside the task: its audit trail
+// (with its subject's), its comments, its newest notifications.
+type TaskHistory struct {
+	// Audit holds the entries in log order, without their chain, link, key
+	// and hashes (AuditFor reads those).
+	Audit         []AuditEntry
+	Comments      []Comment
+	Notifications []Notification
+}
+
+// TaskHistoryOf reads a task's history in one query: the rows AuditFor,
+// Comments and NotificationsFor (at most notes, newest first) answer, each
+// list aggregated as JSON by PostgreSQL.
+func TaskHistoryOf(ctx context.Context, db sqlx.ExtContext, t Task, notes int) (TaskHistory, error) {
+	var row struct {
+		Audit         []byte `db:"audit"`
+		Comments      []byte `db:"comments"`
+		Notifications []byte `db:"notifications"`
+	}
+	err := sqlx.GetContext(ctx, db, &row, `SELECT
+ (SELECT coalesce(json_agg(a ORDER BY a.seq), '[]') FROM (
+    SELECT seq, at, actor, action, subject_type, subject_id, task_id, unit_id, before, after FROM audit_log
+    WHERE task_id = $1 OR (subject_type = $2 AND subject_id = $3)) a) AS audit,
+ (SELECT coalesce(json_agg(c ORDER BY c.id), '[]') FROM (
+    SELECT c.id, c.task_id, c.person_id, p.name AS person_name, c.body, c.created_at
+    FROM task_comments c JOIN people p ON p.id = c.person_id WHERE c.task_id = $1) c) AS comments,
+ (SELECT coalesce(json_agg(n ORDER BY n.id DESC), '[]') FROM (
+    SELECT id, unit_id, task_id, kind, title, body, status, attempts, created_at, sent_at FROM outbox
+    WHERE task_id = $1 ORDER BY id DESC LIMIT $4) n) AS notifications`, t.ID, t.SubjectType, t.SubjectID, notes)
+	if err != nil {
+		return TaskHistory{}, fmt.Errorf("history of task %s: %w", t.ID, err)
+	}
+	var audit []struct {
+		AuditEntry
+		// Raw, so a SQL null stays an absent document as AuditFor reads it.
+		Before json.RawMessage `json:"before"`
+		After  json.RawMessage `json:"after"`
+	}
+	var h TaskHistory
+	if err := json.Unmarshal(row.Audit, &audit); err != nil {
+		return h, fmt.Errorf("history of task %s: audit: %w", t.ID, err)
+	}
+	if err := json.Unmarshal(row.Comments, &h.Comments); err != nil {
+		return h, fmt.Errorf("history of task %s: comments: %w", t.ID, err)
+	}
+	if err := json.Unmarshal(row.Notifications, &h.Notifications); err != nil {
+		return h, fmt.Errorf("history of task %s: notifications: %w", t.ID, err)
+	}
+	document := func(raw json.RawMessage) JSON {
+		if len(raw) == 0 || string(raw) == "null" {
+			return nil
+		}
+		return JSON(raw)
+	}
+	h.Audit = make([]AuditEntry, len(audit))
+	for i, a := range audit {
+		h.Audit[i] = a.AuditEntry
+		h.Audit[i].Before, h.Audit[i].After = document(a.Before), document(a.After)
+	}
+	return h, nil
+}
