@@ -394,8 +394,9 @@ func measureReads(ctx context.Context, opts loadOptions, s *store.Store, base st
 }
 
 // measureCompletions opens opts.tasks assignments, one to each caller's unit in
-// turn, completes them 16 at a time over HTTP, each by its unit's head; then
-// the floor, bare Updates to 16 workflows (one per client) on the same server.
+// turn; measures the floor, bare Updates to 16 workflows (one per client) on
+// the same server; then completes the assignments' tasks 16 at a time over
+// HTTP, each by its unit's head.
 func measureCompletions(ctx context.Context, opts loadOptions, s *store.Store, hostPort, base, office string, callers []loadCaller) error {
 	type open struct {
 		task  string
@@ -448,23 +449,9 @@ func measureCompletions(ctx context.Context, opts loadOptions, s *store.Store, h
 	}
 	fmt.Printf("opened %d assignments (a real process each) in %v\n", made.Load(), time.Since(start).Round(time.Second))
 
-	var next atomic.Int64
-	complete := attack("complete", opts.clients, opts.duration, func(t *vegeta.Target) error {
-		i := next.Add(1) - 1
-		if i >= int64(len(tasks)) {
-			return vegeta.ErrNoTargets
-		}
-		t.Method, t.URL = http.MethodPost, base+"/api/v1/tasks/"+tasks[i].task+"/complete"
-		t.Body = []byte(`{"result":"已完成"}`)
-		t.Header = http.Header{"Authorization": {"Bearer " + tasks[i].token}, "Content-Type": {"application/json"}}
-		return nil
-	})
-	if int(next.Load()) > len(tasks) {
-		fmt.Printf("(the completions ran out of open tasks after %v: raise -tasks)\n", complete.took.Round(time.Second))
-	}
-
-	// The floor: bare Updates that do nothing, one workflow per client, on a
-	// worker of this process against the same server.
+	// The floor first, so that no completed process's next steps (its review
+	// task) run beside it: bare Updates that do nothing, one workflow per
+	// client, on a worker of this process against the same server.
 	c, err := client.Dial(client.Options{HostPort: hostPort, Logger: quietLogger()})
 	if err != nil {
 		return err
@@ -494,6 +481,20 @@ func measureCompletions(ctx context.Context, opts loadOptions, s *store.Store, h
 	})
 	for _, id := range runs {
 		_ = c.SignalWorkflow(ctx, id, "", "stop", nil)
+	}
+	var next atomic.Int64
+	complete := attack("complete", opts.clients, opts.duration, func(t *vegeta.Target) error {
+		i := next.Add(1) - 1
+		if i >= int64(len(tasks)) {
+			return vegeta.ErrNoTargets
+		}
+		t.Method, t.URL = http.MethodPost, base+"/api/v1/tasks/"+tasks[i].task+"/complete"
+		t.Body = []byte(`{"result":"已完成"}`)
+		t.Header = http.Header{"Authorization": {"Bearer " + tasks[i].token}, "Content-Type": {"application/json"}}
+		return nil
+	})
+	if int(next.Load()) > len(tasks) {
+		fmt.Printf("(the completions ran out of open tasks after %v: raise -tasks)\n", complete.took.Round(time.Second))
 	}
 	compare("POST /api/v1/tasks/{id}/complete (different)", complete, "floor: bare Update (one workflow per client)", fl)
 	return nil
