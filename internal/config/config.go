@@ -54,6 +54,9 @@ type API struct {
 	Listen string `yaml:"listen"`
 }
 
+// DefaultStickyCacheSize is a worker's sticky cache unless temporal.yaml says otherwise.
+const DefaultStickyCacheSize = 2000
+
 // Worker is the worker process's settings.
 type Worker struct {
 	// MetricsListen is the address /metrics and /healthz are served on; by
@@ -62,6 +65,9 @@ type Worker struct {
 	// StickyCacheSize is how many workflows a worker keeps in memory between
 	// their workflow tasks (the SDK's sticky cache; 0: the SDK's 10,000). A
 	// workflow out of the cache is replayed from its history when it next runs.
+	// By default 2,000: with 10,000 open monthly reports a worker's RSS was
+	// 316 MiB with it and 790 MiB with the SDK's default, and completions of
+	// reports out of the cache were no slower (README, Benchmarks).
 	StickyCacheSize int `yaml:"stickyCacheSize"`
 }
 
@@ -90,7 +96,7 @@ func Defaults() Config {
 	return Config{
 		Temporal: Temporal{HostPort: "127.0.0.1:7233", Namespace: "default", TaskQueue: "zeren"},
 		API:      API{Listen: "127.0.0.1:8080"},
-		Worker:   Worker{MetricsListen: "127.0.0.1:9464"},
+		Worker:   Worker{MetricsListen: "127.0.0.1:9464", StickyCacheSize: DefaultStickyCacheSize},
 		Notify:   Notify{LinkBase: "http://127.0.0.1:8080"},
 		Dev:      Dev{DataDir: ".zeren", APIPort: 8080, TemporalPort: 7233, UIPort: 8233, PostgresPort: 5433},
 	}

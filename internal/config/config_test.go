@@ -53,8 +53,18 @@ func TestLoad(t *testing.T) {
 		{name: "cert without key", body: "temporal:\n  tls:\n    certFile: /etc/hosts\n", wantErr: "temporal.yaml: temporal.tls: certFile and keyFile must be set together"},
 		{name: "unreadable ca file", body: "temporal:\n  tls:\n    caFile: /nonexistent/ca.pem\n", wantErr: "temporal.yaml: temporal.tls.caFile: cannot read /nonexistent/ca.pem"},
 		{name: "negative sticky cache", body: "worker:\n  stickyCacheSize: -1\n", wantErr: "temporal.yaml: worker.stickyCacheSize: must be from 0"},
-		{name: "sticky cache", body: "worker:\n  stickyCacheSize: 2000\n", check: func(t *testing.T, c Config) {
-			if c.Worker.StickyCacheSize != 2000 {
+		{name: "sticky cache", body: "worker:\n  stickyCacheSize: 500\n", check: func(t *testing.T, c Config) {
+			if c.Worker.StickyCacheSize != 500 {
+				t.Errorf("got %+v", c.Worker)
+			}
+		}},
+		{name: "sticky cache by default", missing: true, check: func(t *testing.T, c Config) {
+			if c.Worker.StickyCacheSize != DefaultStickyCacheSize {
+				t.Errorf("got %+v, want the sticky cache %d", c.Worker, DefaultStickyCacheSize)
+			}
+		}},
+		{name: "the SDK's sticky cache", body: "worker:\n  stickyCacheSize: 0\n", check: func(t *testing.T, c Config) {
+			if c.Worker.StickyCacheSize != 0 {
 				t.Errorf("got %+v", c.Worker)
 			}
 		}},
