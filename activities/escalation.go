@@ -37,11 +37,17 @@ func (a *Activities) setting(ctx context.Context, campaignID string) (rungSettin
 	return rungSetting{zone: c.Location(), clock: c.Clock(), ended: c.EndedAt}, nil
 }
 
+// errCompletionInFlight makes FireRung try again: a penalty waits for a
+// completion under way, which may have come in by the rung's time.
+var errCompletionInFlight = temporal.NewApplicationError("a completion of the task is under way", "CompletionInFlight")
+
 // FireRung does what the rung says — remind, letter, notice, interview summons,
 // deduction — in one transaction, once per rung key, with its audit row. It
 // does not fire a rung whose time is after its campaign ended, nor a reminder
-// for a task already closed; and, asked to (contract.Grace), it answers the grace of an
-// outage that the deadline fell in instead of a penalty.
+// for a task already closed, nor a penalty for a task completed by the rung's
+// time (the process heard of it after the rung's timer) — while a completion
+// is under way it waits for it; and, asked to (contract.Grace), it answers the
+// grace of an outage that the deadline fell in instead of a penalty.
 func (a *Activities) FireRung(ctx context.Context, in contract.FireRungInput) (contract.FireRungResult, error) {
 	key := contract.RungKey(in.Key, in.Index)
 	var res contract.FireRungResult
@@ -63,15 +69,29 @@ func (a *Activities) FireRung(ctx context.Context, in contract.FireRungInput) (c
 	}
 	year := domain.LedgerYear(in.Year, in.DueAt, set.zone)
 	err = a.inTx(ctx, func(tx *sqlx.Tx) error {
-		if in.Rung.Action == domain.ActionRemind {
+		t, err := store.TaskByID(ctx, tx, in.TaskID)
+		if err != nil {
+			return err
+		}
+		switch {
+		case in.Rung.Action == domain.ActionRemind && t.Status != domain.TaskOpen:
 			// A reminder's purpose ends with the task.
-			t, err := store.TaskByID(ctx, tx, in.TaskID)
+			res.Skipped = "任务已办结"
+			return nil
+		case t.Status == domain.TaskCompleted && t.CompletedAt != nil && !t.CompletedAt.After(rungAt):
+			// Completed by the rung's time, though the process heard of it only
+			// after the rung's timer: no penalty is deserved.
+			res.Skipped = "任务已于" + fmtTimeIn(*t.CompletedAt, set.zone) + "办结"
+			return nil
+		case t.Status == domain.TaskOpen && in.Rung.Action.Punishes():
+			// A completion on its way to the process may have come in by the
+			// rung's time: wait for it (the claim lapses by itself) and look again.
+			inFlight, err := store.CompletionInFlight(ctx, tx, in.TaskID, time.Now())
 			if err != nil {
 				return err
 			}
-			if t.Status != domain.TaskOpen {
-				res.Skipped = "任务已办结"
-				return nil
+			if inFlight {
+				return errCompletionInFlight
 			}
 		}
 		unit, err := store.UnitName(ctx, tx, in.UnitID)

@@ -138,6 +138,50 @@ func TestNoRungAfterTheEndNorReminderAfterCompletion(t *testing.T) {
 	}
 }
 
+// A penalty is not deserved by a task completed by the rung's time, though
+// the process heard of the completion only after the rung's timer (a unit
+// submitting in the last second before its deadline): FireRung finds the
+// row completed and skips it; while the completion is still on its way (its
+// claim held) it waits, and once the claim is released it fires.
+func TestNoPenaltyForACompletionTheProcessHeardLate(t *testing.T) {
+	f := newRungFixture(t)
+	rungAt := f.due.Add(f.firstRung.Rung.Offset.Duration())
+	if err := f.a.CompleteTask(f.ctx, contract.CompleteTaskInput{TaskID: f.taskID, PersonID: f.head, PersonKey: "jcg-head",
+		Outcome: domain.Completion{Report: &domain.Report{NextSteps: "继续"}}, UpdateID: "u", At: rungAt.Add(-30 * time.Second)}); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := f.a.FireRung(f.ctx, f.firstRung); err != nil || res.Skipped == "" {
+		t.Fatalf("a penalty for a task completed before its time: %+v (%v); want it skipped", res, err)
+	}
+	if n := testdb.Count(t, f.s.DB, `SELECT count(*) FROM score_ledger`); n != 0 {
+		t.Fatalf("%d deductions for a task completed before the rung's time", n)
+	}
+
+	g := newRungFixture(t)
+	now := time.Now()
+	if ok, err := store.BeginCompleting(g.ctx, g.s.DB, g.taskID, "k1", now, now.Add(time.Minute)); err != nil || !ok {
+		t.Fatalf("claim: %v %v", ok, err)
+	}
+	_, err := g.a.FireRung(g.ctx, g.firstRung)
+	var app *temporal.ApplicationError
+	if !errors.As(err, &app) || app.Type() != "CompletionInFlight" || app.NonRetryable() {
+		t.Fatalf("a penalty while a completion is under way: %v; want a retryable CompletionInFlight", err)
+	}
+	if n := testdb.Count(t, g.s.DB, `SELECT count(*) FROM score_ledger`); n != 0 {
+		t.Fatalf("%d deductions while a completion was under way", n)
+	}
+	// The process refused that completion: the claim is released, the penalty fires.
+	if err := store.EndCompleting(g.ctx, g.s.DB, g.taskID, "k1"); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := g.a.FireRung(g.ctx, g.firstRung); err != nil || res.Skipped != "" {
+		t.Fatalf("the penalty once no completion is under way: %+v (%v); want it fired", res, err)
+	}
+	if n := testdb.Count(t, g.s.DB, `SELECT count(*) FROM score_ledger`); n != 1 {
+		t.Fatalf("%d deductions, want 1", n)
+	}
+}
+
 // A penalty whose deadline fell in an engine outage answers a grace as long
 // as the outage (in campaign time) instead of firing, once per outage.
 func TestOutageGrace(t *testing.T) {

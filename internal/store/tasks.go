@@ -194,6 +194,16 @@ WHERE id = $1 AND status = 'open' AND (completing_key IS NULL OR completing_key 
 	return n == 1, nil
 }
 
+// CompletionInFlight says whether a completion request holds the task's claim
+// at now (wall time): its Update is on its way to the process.
+func CompletionInFlight(ctx context.Context, db sqlx.QueryerContext, id string, now time.Time) (bool, error) {
+	var held bool
+	if err := sqlx.GetContext(ctx, db, &held, `SELECT completing_key IS NOT NULL AND completing_until > $2 FROM tasks WHERE id = $1`, id, now); err != nil {
+		return false, fmt.Errorf("completion of %s in flight: %w", id, mapError(err))
+	}
+	return held, nil
+}
+
 // EndCompleting releases a completion claim the Update refused.
 func EndCompleting(ctx context.Context, db sqlx.ExtContext, id, key string) error {
 	if _, err := db.ExecContext(ctx, `UPDATE tasks SET completing_key = NULL, completing_until = NULL WHERE id = $1 AND completing_key = $2`, id, key); err != nil {
