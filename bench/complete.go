@@ -22,6 +22,7 @@ import (
 
 	"github.com/zeren-county/zeren/activities"
 	"github.com/zeren-county/zeren/api"
+	"github.com/zeren-county/zeren/contract"
 	"github.com/zeren-county/zeren/internal/devenv"
 	"github.com/zeren-county/zeren/internal/engine"
 	"github.com/zeren-county/zeren/internal/seed"
@@ -188,6 +189,7 @@ func benchComplete(ctx context.Context) error {
 		}
 	}
 	var complete []time.Duration
+	began := time.Now()
 	for _, id := range ids {
 		t0 := time.Now()
 		code, body, err := post(fmt.Sprintf("/api/v1/tasks/assignment.%d.complete.1/complete", id), "jcg-head", map[string]any{"result": "已完成"})
@@ -199,43 +201,56 @@ func benchComplete(ctx context.Context) error {
 	report("complete over HTTP (Update+activity+PG)", complete)
 	if os.Getenv("BENCH_TRACE") != "" {
 		for _, id := range ids[len(ids)-3:] {
-			it := c.GetWorkflowHistory(ctx, fmt.Sprintf("assignment/%d", id), "", false, 0)
-			var prev time.Time
-			line := ""
-			for it.HasNext() {
-				e, err := it.Next()
-				if err != nil {
-					break
-				}
-				if !prev.IsZero() {
-					line += fmt.Sprintf(" +%.1fms", float64(e.GetEventTime().AsTime().Sub(prev).Microseconds())/1000)
-				}
-				prev = e.GetEventTime().AsTime()
-				line += " " + strings.TrimPrefix(e.GetEventType().String(), "EVENT_TYPE_")
-			}
-			fmt.Println(line)
+			printHistory(ctx, c, contract.AssignmentID(id), began)
 		}
 	}
+	return beside(ctx, c, "completion over HTTP", complete)
+}
 
+// beside runs as many bare Updates, one after another, as took has samples,
+// and prints them with their ratio to took.
+func beside(ctx context.Context, c client.Client, what string, took []time.Duration) error {
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "bench-bare", TaskQueue: "bench"}, "BareUpdate")
 	if err != nil {
 		return err
 	}
 	var bare []time.Duration
-	for i := range n {
+	for i := range len(took) {
 		t0 := time.Now()
 		h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: run.GetID(), UpdateName: "noop", WaitForStage: client.WorkflowUpdateStageCompleted, Args: []any{i}})
 		if err == nil {
 			err = h.Get(ctx, nil)
 		}
-		bare = append(bare, time.Since(t0))
 		if err != nil {
 			return err
 		}
+		bare = append(bare, time.Since(t0))
 	}
 	report("bare Update (client → workflow → client)", bare)
-	p50c, p99c := percentiles(complete)
+	p50c, p99c := percentiles(took)
 	p50b, p99b := percentiles(bare)
-	fmt.Printf("overhead ratio: p50 %.1fx, p99 %.1fx\n", float64(p50c)/float64(p50b), float64(p99c)/float64(p99b))
+	fmt.Printf("%s over a bare Update: p50 %.1fx, p99 %.1fx\n", what, float64(p50c)/float64(p50b), float64(p99c)/float64(p99b))
 	return c.SignalWorkflow(ctx, run.GetID(), "", "stop", nil)
+}
+
+// printHistory prints a workflow's history on one line: when its first event
+// came after from, then each event with the time since the one before.
+func printHistory(ctx context.Context, c client.Client, id string, from time.Time) {
+	line := id
+	var prev time.Time
+	for it := c.GetWorkflowHistory(ctx, id, "", false, 0); it.HasNext(); {
+		e, err := it.Next()
+		if err != nil {
+			break
+		}
+		at := e.GetEventTime().AsTime()
+		if prev.IsZero() {
+			line += fmt.Sprintf(" at %+dms:", at.Sub(from).Milliseconds())
+		} else {
+			line += fmt.Sprintf(" +%.1fms", float64(at.Sub(prev).Microseconds())/1000)
+		}
+		prev = at
+		line += " " + strings.TrimPrefix(e.GetEventType().String(), "EVENT_TYPE_")
+	}
+	fmt.Println(line)
 }

@@ -151,24 +151,10 @@ func benchReports(ctx context.Context, args []string) error {
 	took := time.Since(start)
 	if *trace {
 		var ids []string
-		// Where a report's time went: its start after the month's, then each event after its start.
+		// Where a report's time went: its start after the month's, then each event after the one before.
 		_ = s.DB.Select(&ids, `SELECT workflow_id FROM tasks WHERE kind = 'report.submit' ORDER BY random() LIMIT 8`)
 		for _, id := range ids {
-			it := c.GetWorkflowHistory(ctx, id, "", false, 0)
-			var t0 time.Time
-			line := id
-			for it.HasNext() {
-				e, err := it.Next()
-				if err != nil {
-					break
-				}
-				if t0.IsZero() {
-					t0 = e.GetEventTime().AsTime()
-					line += " " + t0.Sub(start).Round(time.Millisecond).String()
-				}
-				line += fmt.Sprintf(" | %s +%v", e.GetEventType().String(), e.GetEventTime().AsTime().Sub(t0).Round(time.Millisecond))
-			}
-			fmt.Println(line)
+			printHistory(ctx, c, id, start)
 		}
 	}
 	cpu := cpuTime(os.Getpid(), false) + cpuTime(workerPID, false) - cpu0
@@ -239,27 +225,7 @@ WHERE t.kind = 'report.submit' AND t.status = 'open' ORDER BY t.id, p.id`); err 
 		took = append(took, time.Since(t0))
 	}
 	report("report submission by Update, at random among the open", took)
-	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "bench-bare", TaskQueue: "bench"}, "BareUpdate")
-	if err != nil {
-		return err
-	}
-	var bare []time.Duration
-	for i := range len(took) {
-		t0 := time.Now()
-		h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: run.GetID(), UpdateName: "noop", WaitForStage: client.WorkflowUpdateStageCompleted, Args: []any{i}})
-		if err == nil {
-			err = h.Get(ctx, nil)
-		}
-		if err != nil {
-			return err
-		}
-		bare = append(bare, time.Since(t0))
-	}
-	report("bare Update (client → workflow → client)", bare)
-	p50c, p99c := percentiles(took)
-	p50b, p99b := percentiles(bare)
-	fmt.Printf("submission by Update over bare Update: p50 %.1fx, p99 %.1fx\n", float64(p50c)/float64(p50b), float64(p99c)/float64(p99b))
-	return c.SignalWorkflow(ctx, run.GetID(), "", "stop", nil)
+	return beside(ctx, c, "submission by Update", took)
 }
 
 // rss reads a process's resident set size from /proc.
