@@ -142,7 +142,7 @@ func (s *Server) completeTask(c *gin.Context) {
 		err = h.Get(uctx, &res)
 	}
 	if err != nil {
-		if refused(err) {
+		if contract.Refused(err) {
 			// The workflow said no: the task is free for the next request at once.
 			if rerr := store.EndCompleting(context.WithoutCancel(ctx), s.Store.DB, t.ID, updateID); rerr != nil {
 				logError(c, rerr)
@@ -205,7 +205,7 @@ func (s *Server) resend(c *gin.Context, t store.Task, updateID string, body []by
 	}
 	var notFound *serviceerror.NotFound
 	var precondition *serviceerror.FailedPrecondition
-	if err == nil || refused(err) || errors.As(err, &notFound) || errors.As(err, &precondition) {
+	if err == nil || contract.Refused(err) || errors.As(err, &notFound) || errors.As(err, &precondition) {
 		return nil
 	}
 	return err
@@ -234,13 +234,6 @@ func (s *Server) checkCompletion(ctx context.Context, t store.Task, body []byte)
 		return out.CheckItems(tc.Items)
 	}
 	return nil
-}
-
-// refused says the workflow answered the Update with a refusal (an
-// application error): it was not, and will not be, applied.
-func refused(err error) bool {
-	var app *temporal.ApplicationError
-	return errors.As(err, &app)
 }
 
 // updateFailed maps what became of an Update: a workflow's refusal to 409,

@@ -11,10 +11,13 @@ package contract
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 	"time"
+
+	"go.temporal.io/sdk/temporal"
 
 	"github.com/zeren-county/zeren/internal/domain"
 )
@@ -87,6 +90,13 @@ const (
 	// cannot store, a number out of range, a broken constraint): not retried.
 	ErrDataRejected = "DataRejected"
 )
+
+// Refused says whether an Update's error is the process's own answer — it
+// refused (or failed) the Update — rather than Temporal not delivering it.
+func Refused(err error) bool {
+	var app *temporal.ApplicationError
+	return errors.As(err, &app)
+}
 
 // AssignmentID is the workflow id of assignment n.
 func AssignmentID(n int64) string { return fmt.Sprintf("assignment/%d", n) }

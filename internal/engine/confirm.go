@@ -11,7 +11,6 @@ import (
 	enumspb "go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/zeren-county/zeren/contract"
 	"github.com/zeren-county/zeren/internal/domain"
@@ -91,7 +90,7 @@ func confirm(ctx context.Context, c client.Client, u store.Unconfirmed, log *slo
 	err = c.GetWorkflowUpdateHandle(client.GetWorkflowUpdateHandleOptions{WorkflowID: u.WorkflowID, UpdateID: u.UpdateID}).Get(pctx, nil)
 	var notFound *serviceerror.NotFound
 	switch {
-	case err == nil || refusal(err):
+	case err == nil || contract.Refused(err):
 		return false, nil // the process holds the Update's outcome
 	case !errors.As(err, &notFound):
 		return false, err
@@ -118,17 +117,11 @@ func confirm(ctx context.Context, c client.Client, u store.Unconfirmed, log *slo
 	if err == nil {
 		err = h.Get(uctx, nil)
 	}
-	if refusal(err) {
+	if contract.Refused(err) {
 		// The process had the task closed meanwhile (or, after continuing as
 		// new, no longer has it): the row stays the record.
 		log.Info("re-sent completion refused by its process", "task", u.TaskID, "error", err)
 		return false, nil
 	}
 	return err == nil, err
-}
-
-// refusal is a process's answer to an Update it refused (or failed).
-func refusal(err error) bool {
-	var app *temporal.ApplicationError
-	return errors.As(err, &app)
 }
