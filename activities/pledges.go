@@ -27,11 +27,7 @@ func (a *Activities) PledgeSpecs(ctx context.Context, in contract.PledgeSignersI
 // PlanPledges counts an issuer's pledges of the year and, below the
 // children's limit, builds them.
 func (a *Activities) PlanPledges(ctx context.Context, in contract.PledgeSignersInput) (contract.PledgePlan, error) {
-	c, err := store.CampaignByID(ctx, a.Store.DB, in.CampaignID)
-	if err != nil {
-		return contract.PledgePlan{}, err
-	}
-	signers, err := store.PledgeSigners(ctx, a.Store.DB, c.ID, in.IssuerUnitID)
+	c, signers, err := a.pledgeSigners(ctx, in)
 	if err != nil {
 		return contract.PledgePlan{}, err
 	}
@@ -39,7 +35,7 @@ func (a *Activities) PlanPledges(ctx context.Context, in contract.PledgeSignersI
 	if len(signers) > a.maxChildren() {
 		return plan, nil
 	}
-	plan.Specs, err = a.pledgeSpecs(ctx, in)
+	plan.Specs, err = a.pledgeSpecsOf(ctx, in, c, signers)
 	return plan, err
 }
 
@@ -78,16 +74,27 @@ func (a *Activities) TallyPledges(ctx context.Context, in contract.PledgeSigners
 
 // pledgeSpecs builds the pledges an issuer signs with the units under it.
 func (a *Activities) pledgeSpecs(ctx context.Context, in contract.PledgeSignersInput) ([]domain.PledgeSpec, error) {
+	c, signers, err := a.pledgeSigners(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	return a.pledgeSpecsOf(ctx, in, c, signers)
+}
+
+// pledgeSigners reads the campaign and the units an issuer signs pledges with.
+func (a *Activities) pledgeSigners(ctx context.Context, in contract.PledgeSignersInput) (store.Campaign, []domain.Unit, error) {
 	c, err := store.CampaignByID(ctx, a.Store.DB, in.CampaignID)
 	if err != nil {
-		return nil, err
-	}
-	policy := c.PledgePolicy()
-	issuerName, err := store.UnitName(ctx, a.Store.DB, in.IssuerUnitID)
-	if err != nil {
-		return nil, err
+		return c, nil, err
 	}
 	signers, err := store.PledgeSigners(ctx, a.Store.DB, c.ID, in.IssuerUnitID)
+	return c, signers, err
+}
+
+// pledgeSpecsOf builds the pledges of the campaign's issuer with its signers.
+func (a *Activities) pledgeSpecsOf(ctx context.Context, in contract.PledgeSignersInput, c store.Campaign, signers []domain.Unit) ([]domain.PledgeSpec, error) {
+	policy := c.PledgePolicy()
+	issuerName, err := store.UnitName(ctx, a.Store.DB, in.IssuerUnitID)
 	if err != nil {
 		return nil, err
 	}

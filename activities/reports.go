@@ -29,11 +29,7 @@ func (a *Activities) maxChildren() int {
 
 // PlanReports counts the month's reports and, for a county, builds them.
 func (a *Activities) PlanReports(ctx context.Context, in contract.ReportSpecsInput) (contract.ReportPlan, error) {
-	c, err := store.CampaignByID(ctx, a.Store.DB, in.CampaignID)
-	if err != nil {
-		return contract.ReportPlan{}, err
-	}
-	units, err := store.ReportingUnits(ctx, a.Store.DB, c.ID)
+	c, units, err := a.reportingUnits(ctx, in)
 	if err != nil {
 		return contract.ReportPlan{}, err
 	}
@@ -41,7 +37,7 @@ func (a *Activities) PlanReports(ctx context.Context, in contract.ReportSpecsInp
 	if len(units) > a.maxChildren() {
 		return plan, nil
 	}
-	plan.Specs, err = a.reportSpecs(ctx, in)
+	plan.Specs, err = a.reportSpecsOf(ctx, in, c, units)
 	return plan, err
 }
 
@@ -112,20 +108,31 @@ func (a *Activities) TallyReports(ctx context.Context, in contract.ReportSpecsIn
 // reportSpecs builds one report per reporting unit (departments, towns,
 // enterprises), due by the campaign's report policy, reviewed by the safety office.
 func (a *Activities) reportSpecs(ctx context.Context, in contract.ReportSpecsInput) ([]domain.ReportSpec, error) {
-	c, err := store.CampaignByID(ctx, a.Store.DB, in.CampaignID)
+	c, units, err := a.reportingUnits(ctx, in)
 	if err != nil {
 		return nil, err
 	}
+	return a.reportSpecsOf(ctx, in, c, units)
+}
+
+// reportingUnits reads the campaign and its reporting units.
+func (a *Activities) reportingUnits(ctx context.Context, in contract.ReportSpecsInput) (store.Campaign, []domain.Unit, error) {
+	c, err := store.CampaignByID(ctx, a.Store.DB, in.CampaignID)
+	if err != nil {
+		return c, nil, err
+	}
+	units, err := store.ReportingUnits(ctx, a.Store.DB, c.ID)
+	return c, units, err
+}
+
+// reportSpecsOf builds the month's reports of the campaign's units.
+func (a *Activities) reportSpecsOf(ctx context.Context, in contract.ReportSpecsInput, c store.Campaign, units []domain.Unit) ([]domain.ReportSpec, error) {
 	policy := c.FullPolicy().Report
 	due, err := policy.ReportDeadline(in.Period, c.Location())
 	if err != nil {
 		return nil, err
 	}
 	office, err := store.SafetyOfficeUnit(ctx, a.Store.DB)
-	if err != nil {
-		return nil, err
-	}
-	units, err := store.ReportingUnits(ctx, a.Store.DB, c.ID)
 	if err != nil {
 		return nil, err
 	}
