@@ -174,27 +174,42 @@ func (a *Activities) FireRung(ctx context.Context, in contract.FireRungInput) (c
 	return res, err
 }
 
-// tellSupervisor escalates a penalty on a hazard listed for county
-// supervision (挂牌督办) to the county leader named as its supervisor: the
-// leader's unit is told what fired, once per rung.
+// tellSupervisor escalates a penalty to the person above the task: the
+// county leader who supervises a hazard listed for county supervision (挂牌督办),
+// the chair of the meeting whose decision (议定事项) is overdue. Their unit is
+// told what fired, once per rung.
 func (a *Activities) tellSupervisor(ctx context.Context, tx *sqlx.Tx, in contract.FireRungInput, key string, n store.Notification) error {
-	if in.SubjectType != domain.SubjectHazard || !in.Rung.Action.Punishes() {
+	if !in.Rung.Action.Punishes() {
 		return nil
 	}
 	id, err := strconv.ParseInt(in.SubjectID, 10, 64)
 	if err != nil {
-		return nil // not a hazard's id: nothing to escalate
+		return nil // not a record's id: nothing to escalate
 	}
-	h, err := store.HazardByID(ctx, tx, id)
-	if err != nil || h.SupervisorID == nil {
-		return err
+	var above int64
+	var title, body string
+	switch in.SubjectType {
+	case domain.SubjectHazard:
+		h, err := store.HazardByID(ctx, tx, id)
+		if err != nil || h.SupervisorID == nil {
+			return err
+		}
+		above, title, body = *h.SupervisorID, "【挂牌督办】", "您挂牌督办的重大隐患整改已逾期。"
+	case domain.SubjectAssignment:
+		m, found, err := store.MeetingOfAssignment(ctx, tx, id)
+		if err != nil || !found {
+			return err
+		}
+		above, title, body = m.ChairID, "【议定事项督办】", fmt.Sprintf("您主持的“%s”（%s）议定事项逾期未办结。", m.Title, m.HeldOn.Format("2006年1月2日"))
+	default:
+		return nil
 	}
-	leader, err := store.PersonByID(ctx, tx, *h.SupervisorID)
+	person, err := store.PersonByID(ctx, tx, above)
 	if err != nil {
 		return err
 	}
-	_, err = store.Enqueue(ctx, tx, store.Notification{Key: key + "#supervisor", UnitID: leader.UnitID, TaskID: n.TaskID, Kind: n.Kind,
-		Title: "【挂牌督办】" + in.Title, Body: fmt.Sprintf("%s：您挂牌督办的重大隐患整改已逾期。%s", leader.Name, n.Body)})
+	_, err = store.Enqueue(ctx, tx, store.Notification{Key: key + "#supervisor", UnitID: person.UnitID, TaskID: n.TaskID, Kind: n.Kind,
+		Title: title + in.Title, Body: person.Name + "：" + body + n.Body})
 	return err
 }
 

@@ -36,7 +36,7 @@ func (s *Server) runCampaign(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	cal := domain.BuildCalendar(camp.StartsOn, camp.EndsOn, camp.Location(), camp.FullPolicy().Assessment)
+	cal := domain.CampaignCalendar(camp.StartsOn, camp.EndsOn, camp.Location(), camp.FullPolicy())
 	s.startOnce(c, contract.CampaignID(camp.ID), contract.CampaignWorkflow,
 		contract.CampaignInput{ID: camp.ID, LeaderUnitID: county.ID, Calendar: cal, Clock: camp.Clock()})
 }
@@ -185,6 +185,17 @@ func (s *Server) createCampaign(c *gin.Context) {
 		return
 	}
 	policy.Validate(start, end, participants.byKind, v)
+	for i, r := range policy.Meetings {
+		if r.Organiser == "" {
+			continue
+		}
+		if _, err := s.unitByCode(ctx, r.Organiser); errors.Is(err, domain.ErrNotFound) {
+			v.Add(fmt.Sprintf("policy.meetings[%d].organiser", i), domain.MsgNoUnit(r.Organiser))
+		} else if err != nil {
+			fail(c, err)
+			return
+		}
+	}
 	v.Sort()
 	if err := v.Err(); err != nil {
 		fail(c, err)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -165,9 +166,12 @@ func (s *Server) createInspection(c *gin.Context) {
 			return err
 		}
 		for i := range matters {
-			if assignments, err = s.recommend(ctx, tx, p, id, i, matters[i], assignments); err != nil {
+			key := fmt.Sprintf("inspection:%d:recommendation:%d", id, i)
+			matter, err := s.issueMatter(ctx, tx, p, key, matters[i], map[string]any{"inspection": id})
+			if err != nil {
 				return err
 			}
+			assignments = append(assignments, matter)
 		}
 		return s.covertFailures(ctx, tx, id, in, units)
 	})
@@ -189,31 +193,33 @@ func (s *Server) createInspection(c *gin.Context) {
 	c.JSON(code, out)
 }
 
-// recommend records a people's-congress recommendation as an assigned matter
-// (its key made of the inspection's, so it is issued once) and starts its process.
-func (s *Server) recommend(ctx context.Context, tx *sqlx.Tx, p domain.Person, inspection int64, i int, in contract.AssignmentInput, ids []int64) ([]int64, error) {
+// issueMatter records an assigned matter that a record gives rise to (a
+// people's-congress recommendation, a meeting's decision), under a key made of
+// the record's so it is issued once, and starts its process; from names the
+// record in the matter's audit row.
+func (s *Server) issueMatter(ctx context.Context, tx *sqlx.Tx, p domain.Person, key string, in contract.AssignmentInput, from map[string]any) (int64, error) {
 	id, err := store.NextAssignmentID(ctx, tx)
 	if err != nil {
-		return ids, err
+		return 0, err
 	}
-	key := fmt.Sprintf("inspection:%d:recommendation:%d", inspection, i)
 	in.ID, in.IdempotencyKey = id, key
 	ladder, err := json.Marshal(in.Ladder)
 	if err != nil {
-		return ids, err
+		return 0, err
 	}
 	record := store.Assignment{ID: id, Title: in.Title, Content: in.Content, DueAt: in.DueAt, IssuerUnitID: in.IssuerUnitID, AssignerID: in.AssignerID,
 		AssigneeUnitID: in.AssigneeUnitID, ReviewerUnitID: in.ReviewerUnitID, ReviewerRole: in.ReviewerRole.String(), CreatedAt: in.CreatedAt,
 		Ladder: ladder, IdempotencyKey: &key}
 	if _, err := store.UpsertAssignment(ctx, tx, record); err != nil {
-		return ids, err
+		return 0, err
 	}
+	after := map[string]any{"title": in.Title, "due_at": in.DueAt, "assignee_unit_id": in.AssigneeUnitID}
+	maps.Copy(after, from)
 	if _, err := store.Append(ctx, tx, store.Event{Key: fmt.Sprintf("assignment.created:%d", id), At: in.CreatedAt, Actor: p.Key,
-		Action: "assignment.created", SubjectType: "assignment", SubjectID: fmt.Sprint(id), UnitID: in.AssigneeUnitID,
-		After: map[string]any{"title": in.Title, "due_at": in.DueAt, "assignee_unit_id": in.AssigneeUnitID, "inspection": inspection}}); err != nil {
-		return ids, err
+		Action: "assignment.created", SubjectType: "assignment", SubjectID: fmt.Sprint(id), UnitID: in.AssigneeUnitID, After: after}); err != nil {
+		return 0, err
 	}
-	return append(ids, id), s.startInTx(ctx, contract.AssignmentID(id), contract.AssignmentWorkflow, in)
+	return id, s.startInTx(ctx, contract.AssignmentID(id), contract.AssignmentWorkflow, in)
 }
 
 // covertPoints are what a failed covert check costs: the campaign's policy,

@@ -226,6 +226,17 @@ func (s *Server) checkCompletion(ctx context.Context, t store.Task, body []byte)
 	if err := out.CheckTimes(s.taskNow(ctx, t)); err != nil {
 		return err
 	}
+	if kind == domain.KindMeetingMinutes {
+		// The minutes are the meeting recorded for this task (POST /meetings with minutes_task).
+		m, err := store.MeetingByID(ctx, s.Store.DB, out.MeetingID)
+		if err != nil && !errors.Is(err, domain.ErrNotFound) {
+			return err
+		}
+		if err != nil || m.MinutesTask == nil || *m.MinutesTask != t.ID {
+			return &domain.ValidationError{Fields: []domain.FieldError{{Field: "meeting_id", Detail: "应为为这项待办记录的会议（先记录会议，minutes_task 填这项待办）"}}}
+		}
+		return nil
+	}
 	if kind == domain.KindInterviewCommitments {
 		var tc domain.TaskContext
 		if err := json.Unmarshal(t.Context, &tc); err != nil {

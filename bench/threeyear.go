@@ -65,7 +65,7 @@ func benchThreeYear(ctx context.Context, args []string) error {
 	env.SetDetachedChildWait(false)
 	p := &virtual.Player{Env: env, Store: s, Model: demo.DefaultModel(), Every: 6 * time.Hour}
 	p.Start()
-	cal := domain.BuildCalendar(camp.StartsOn, camp.EndsOn, camp.Location(), camp.FullPolicy().Assessment)
+	cal := domain.CampaignCalendar(camp.StartsOn, camp.EndsOn, camp.Location(), camp.FullPolicy())
 	began := time.Now()
 	env.ExecuteWorkflow(virtual.CampaignDriver, contract.CampaignInput{ID: camp.ID, LeaderUnitID: county.ID, Calendar: cal}, 60*24*time.Hour)
 	p.Stop()

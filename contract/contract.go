@@ -237,6 +237,36 @@ func ReportMonthID(campaign, period string) string {
 	return fmt.Sprintf("reports/%s/%s", campaign, period)
 }
 
+// MeetingMinutesWorkflow runs a periodic meeting of a campaign's policy: the
+// organising unit's task to record the meeting, the ladder pressing it.
+const MeetingMinutesWorkflow = "MeetingMinutes"
+
+// MeetingMinutesID is meeting/{campaign}/{rule}/{period}.
+func MeetingMinutesID(campaign string, rule int, period string) string {
+	return fmt.Sprintf("meeting/%s/%d/%s", campaign, rule, period)
+}
+
+// MeetingMinutesInput is a periodic meeting the calendar reached: its rule
+// (an index in the campaign policy's meetings), its period and the time it is held.
+type MeetingMinutesInput struct {
+	CampaignID string        `json:"campaign_id"`
+	Rule       int           `json:"rule"`
+	Period     string        `json:"period"`
+	At         time.Time     `json:"at"`
+	Clock      *domain.Clock `json:"clock,omitempty"`
+}
+
+// MeetingMinutesPlan is what a periodic meeting's process needs of its rule:
+// the meeting's kind and title, the organising unit, the minutes' deadline and ladder.
+type MeetingMinutesPlan struct {
+	Kind            string        `json:"kind"`
+	Title           string        `json:"title"`
+	OrganiserUnitID int64         `json:"organiser_unit_id"`
+	IssuerUnitID    int64         `json:"issuer_unit_id"`
+	DueAt           time.Time     `json:"due_at"`
+	Ladder          domain.Ladder `json:"ladder"`
+}
+
 // ReportInput is one monthly report to run.
 type ReportInput = domain.ReportSpec
 
@@ -383,6 +413,7 @@ const (
 	ActListHazard              = "ListHazard"
 	ActStopHazardsOpen         = "StopHazardsOpen"
 	ActIssueCaseStop           = "IssueCaseStop"
+	ActPlanMeetingMinutes      = "PlanMeetingMinutes"
 )
 
 // Activities lists every activity name: the worker must register each.
@@ -392,7 +423,7 @@ var Activities = []string{ActCensus, ActCreateTask, ActCompleteTask, ActMoveTask
 	ActPlanReports, ActStartReportProcesses, ActCancelReportProcesses, ActTallyReports, ActRecordReport,
 	ActRecordInterview, ActInterviewItems, ActRecordPlanTask, ActPlanTaskDone,
 	ActComputeAssessment, ActPublishAssessment, ActSteerCampaignProcesses, ActEndCampaign, ActCancelCampaignProcesses,
-	ActListHazard, ActStopHazardsOpen, ActIssueCaseStop}
+	ActListHazard, ActStopHazardsOpen, ActIssueCaseStop, ActPlanMeetingMinutes}
 
 // Census is a count of the organisation and the schema version.
 type Census struct {

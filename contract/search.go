@@ -50,19 +50,20 @@ const (
 
 // processKinds is the ZerenKind of each workflow type.
 var processKinds = map[string]string{
-	SystemCheckWorkflow:   "system-check",
-	AssignmentWorkflow:    "assignment",
-	PledgeWorkflow:        "pledge",
-	PledgeYearWorkflow:    "pledge-year",
-	MonthlyReportWorkflow: "report",
-	ReportMonthWorkflow:   "report-month",
-	InterviewWorkflow:     "interview",
-	PlanTaskWorkflow:      "plan-task",
-	AssessmentWorkflow:    "assessment",
-	CampaignWorkflow:      "campaign",
-	HazardWorkflow:        "hazard",
-	StopOrderWorkflow:     "stop-order",
-	CaseWorkflow:          "case",
+	SystemCheckWorkflow:    "system-check",
+	AssignmentWorkflow:     "assignment",
+	PledgeWorkflow:         "pledge",
+	PledgeYearWorkflow:     "pledge-year",
+	MonthlyReportWorkflow:  "report",
+	ReportMonthWorkflow:    "report-month",
+	InterviewWorkflow:      "interview",
+	PlanTaskWorkflow:       "plan-task",
+	AssessmentWorkflow:     "assessment",
+	CampaignWorkflow:       "campaign",
+	HazardWorkflow:         "hazard",
+	StopOrderWorkflow:      "stop-order",
+	CaseWorkflow:           "case",
+	MeetingMinutesWorkflow: "meeting-minutes",
 }
 
 // ProcessKind is the ZerenKind of a workflow type ("" for a type zeren does not run).
@@ -106,6 +107,9 @@ func SearchOf(workflowType string, input any) Search {
 		s.Campaign, s.Year = in.CampaignID, in.Year
 	case ReportMonthInput:
 		s.Campaign, s.Period = in.CampaignID, in.Period
+	case MeetingMinutesInput:
+		s.Campaign, s.Period, s.State = in.CampaignID, in.Period, domain.StatusOpen.String()
+		s.Year = in.At.Year()
 	case CampaignInput:
 		s.Campaign, s.State = in.ID, CampaignRunning
 		if in.Ended {

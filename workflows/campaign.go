@@ -209,6 +209,9 @@ func (s *campaign) process(e domain.CalendarEvent) (id, workflowType string, inp
 		return contract.PledgeYearID(c, e.Year), contract.PledgeYearWorkflow, contract.PledgeYearInput{CampaignID: c, Year: e.Year, IssuerUnitID: s.In.LeaderUnitID}
 	case domain.EventReports:
 		return contract.ReportMonthID(c, e.Period), contract.ReportMonthWorkflow, contract.ReportMonthInput{CampaignID: c, Period: e.Period}
+	case domain.EventMeeting:
+		return contract.MeetingMinutesID(c, e.Rule, e.Period), contract.MeetingMinutesWorkflow,
+			contract.MeetingMinutesInput{CampaignID: c, Rule: e.Rule, Period: e.Period, At: e.At, Clock: s.In.Clock}
 	default:
 		return contract.AssessmentID(c, e.Year), contract.AssessmentWorkflow,
 			contract.AssessmentInput{CampaignID: c, Year: e.Year, LeaderUnitID: s.In.LeaderUnitID, Clock: s.In.Clock}

@@ -14,6 +14,7 @@ const (
 	EventPledges    EventKind = "pledges"    // a year's pledges
 	EventReports    EventKind = "reports"    // a month's reports
 	EventAssessment EventKind = "assessment" // a year's assessment
+	EventMeeting    EventKind = "meeting"    // a periodic meeting of the policy (its minutes task)
 )
 
 // CalendarEvent is one thing a campaign starts at a time: a year's pledges, a
@@ -23,6 +24,16 @@ type CalendarEvent struct {
 	Kind   EventKind `json:"kind"`
 	Year   int       `json:"year"`
 	Period string    `json:"period,omitempty"`
+	// Rule is a meeting's index in the policy's periodic meetings.
+	Rule int `json:"rule,omitempty"`
+}
+
+// CampaignCalendar is a campaign's whole calendar: BuildCalendar's events and
+// the policy's periodic meetings, in time order.
+func CampaignCalendar(start, end time.Time, loc *time.Location, p CampaignPolicy) []CalendarEvent {
+	out := append(BuildCalendar(start, end, loc, p.Assessment), MeetingEvents(p.Meetings, start, end, loc)...)
+	slices.SortStableFunc(out, func(a, b CalendarEvent) int { return a.At.Compare(b.At) })
+	return out
 }
 
 // BuildCalendar lays out a campaign from its first to its last day in loc: the

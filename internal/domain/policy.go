@@ -14,6 +14,8 @@ type CampaignPolicy struct {
 	Hazard HazardPolicy `json:"hazard"`
 	// Phases are the campaign's stages; by default the national action's four over its span.
 	Phases []Phase `json:"phases"`
+	// Meetings are the periodic meetings whose minutes the organising units record.
+	Meetings []MeetingRule `json:"meetings,omitempty"`
 }
 
 // MaxBaseScore bounds the base score a unit starts each year with.
@@ -56,4 +58,5 @@ func (p CampaignPolicy) Validate(start, end time.Time, units map[string]int, v *
 	p.Assessment.Validate("policy.assessment", base, units, v)
 	p.Hazard.Validate("policy.hazard", v)
 	ValidatePhases("policy.phases", p.Phases, start, end, v)
+	ValidateMeetingRules("policy.meetings", p.Meetings, v)
 }

@@ -29,7 +29,7 @@ var TaskKinds = []TaskKind{KindAssignmentComplete, KindAssignmentReview, KindExt
 	KindInterviewSchedule, KindInterviewAcknowledge, KindInterviewMinutes, KindInterviewCommitments, KindInterviewFulfil, KindInterviewConfirm,
 	KindPlanTaskDone, KindAssessmentApprove,
 	KindHazardRectify, KindHazardVerify, KindHazardPlan, KindHazardApprovePlan, KindStopResume, KindStopAccept, KindStopApprove,
-	KindCaseStep, KindCaseDecide}
+	KindCaseStep, KindCaseDecide, KindMeetingMinutes}
 
 // ExtensionDecisionDays is how long the issuing unit has to decide a request for more time.
 const ExtensionDecisionDays = 3
@@ -82,6 +82,8 @@ type Completion struct {
 	// Number and Fine: an enforcement case's step (its document's number) and decision.
 	Number string   `json:"number,omitempty"`
 	Fine   *float64 `json:"fine,omitempty"`
+	// MeetingID: the meeting recorded for a periodic meeting's minutes task.
+	MeetingID int64 `json:"meeting_id,omitempty"`
 }
 
 const (
@@ -115,6 +117,7 @@ var completionFields = map[TaskKind][]string{
 	KindStopApprove:          {"decision", "comment"},
 	KindCaseStep:             {"note", "number"},
 	KindCaseDecide:           {"decision", "fine", "note", "number"},
+	KindMeetingMinutes:       {"meeting_id"},
 }
 
 // DecodeCompletion reads and validates a completion payload for a kind: unknown
@@ -195,6 +198,8 @@ func DecodeCompletion(kind TaskKind, raw []byte) (Completion, error) {
 			DecodeField(v, k, val, &c.Number)
 		case "fine":
 			DecodeField(v, k, val, &c.Fine)
+		case "meeting_id":
+			DecodeField(v, k, val, &c.MeetingID)
 		case "figures", "progress", "problems", "next_steps":
 			if c.Report == nil {
 				c.Report = &Report{}
@@ -282,6 +287,10 @@ func DecodeCompletion(kind TaskKind, raw []byte) (Completion, error) {
 		}
 	case KindInterviewConfirm:
 		checkApproval(v, &c, DecisionConfirm)
+	case KindMeetingMinutes:
+		if c.MeetingID < 1 || c.MeetingID > 1<<53 {
+			v.Add("meeting_id", "应为记录这次会议后得到的会议编号")
+		}
 	case KindExtensionDecide:
 		if c.Decision != DecisionApprove && c.Decision != DecisionRefuse {
 			v.Add("decision", MsgOneOf(DecisionApprove, DecisionRefuse))
@@ -407,6 +416,8 @@ type TaskContext struct {
 	RequestedDue *time.Time      `json:"requested_due,omitempty"`
 	// Ladder: the rungs that press this task past its deadline, for the task page.
 	Ladder Ladder `json:"ladder,omitempty"`
+	// MeetingKind: for a periodic meeting's minutes task, the meeting's kind.
+	MeetingKind string `json:"meeting_kind,omitempty"`
 }
 
 // decodeReportField reads one field of a report strictly: unknown keys, unknown
@@ -494,4 +505,5 @@ const (
 	SubjectHazard     = "hazard"
 	SubjectStopOrder  = "stop-order"
 	SubjectCase       = "case"
+	SubjectMeeting    = "meeting"
 )

@@ -59,6 +59,18 @@ type Stats struct {
 	// PeopleTrained (培训人次): the people sent to training — those who failed
 	// 逢查必考, examined − passed, over the visits Exams counts.
 	PeopleTrained int `json:"people_trained"`
+	// Meetings held in the period (of the campaign, when one is chosen), by kind.
+	Meetings MeetingStats `json:"meetings"`
+}
+
+// MeetingStats count meetings and their decisions; every kind of
+// domain.MeetingKinds is present.
+type MeetingStats struct {
+	Held      int            `json:"held"`
+	ByKind    map[string]int `json:"by_kind"`
+	Decisions int            `json:"decisions"`
+	// OpenDecisions are decisions whose assigned matter is not yet approved.
+	OpenDecisions int `json:"open_decisions"`
 }
 
 // InspectionCount counts inspections and their visits.
@@ -291,7 +303,11 @@ func Statistics(ctx context.Context, db sqlx.ExtContext, q StatsQuery) (Stats, e
 		Inspections: InspectionStats{ByKind: map[string]InspectionCount{}},
 		Hazards: HazardStats{BySource: map[string]HazardCount{}, ByLevel: map[string]HazardCount{},
 			BySector: map[string]HazardCount{}},
-		Cases: CaseStats{ByDecision: map[string]int{}},
+		Cases:    CaseStats{ByDecision: map[string]int{}},
+		Meetings: MeetingStats{ByKind: map[string]int{}},
+	}
+	for _, k := range domain.MeetingKinds {
+		st.Meetings.ByKind[k] = 0
 	}
 	for _, k := range domain.InspectionKinds {
 		st.Inspections.ByKind[k] = InspectionCount{}
@@ -420,5 +436,7 @@ func Statistics(ctx context.Context, db sqlx.ExtContext, q StatsQuery) (Stats, e
 			st.Cases.ByDecision[*r.Decision] = r.Filed
 		}
 	}
-	return st, nil
+	meetings, err := meetingStats(ctx, db, q)
+	st.Meetings = meetings
+	return st, err
 }
