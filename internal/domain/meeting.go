@@ -126,16 +126,16 @@ const (
 // technical exchange meeting, the 联防联治 meetings): on its day of each
 // period the organising unit gets a task to record the meeting's minutes.
 type MeetingRule struct {
-	Kind      string `json:"kind"`
-	Title     string `json:"title"`
-	Organiser string `json:"organiser"` // the organising unit's code
-	Every     string `json:"every"`     // month or quarter
+	Kind      string `json:"kind" yaml:"kind"`
+	Title     string `json:"title" yaml:"title"`
+	Organiser string `json:"organiser" yaml:"organiser"` // the organising unit's code
+	Every     string `json:"every" yaml:"every"`         // month or quarter
 	// Day of the period's first month the meeting is held (1–28).
-	Day int `json:"day"`
+	Day int `json:"day" yaml:"day"`
 	// MinutesDays: the minutes are due this many days after the meeting (default 3).
-	MinutesDays int `json:"minutes_days,omitempty"`
+	MinutesDays int `json:"minutes_days,omitempty" yaml:"minutes_days"`
 	// Ladder presses the organiser for the minutes; default reminders and a letter.
-	Ladder *Ladder `json:"ladder,omitempty"`
+	Ladder *Ladder `json:"ladder,omitempty" yaml:"-"`
 }
 
 // MaxMeetingRules bounds a policy's periodic meetings.

@@ -64,11 +64,12 @@ type County struct {
 	PledgeTemplates map[string][]domain.Target `yaml:"pledge_templates"`
 	Duties          map[string][]string        `yaml:"duties"`
 	Campaign        struct {
-		Name          string         `yaml:"name"`
-		Start         string         `yaml:"start"`
-		End           string         `yaml:"end"`
-		Phases        []domain.Phase `yaml:"phases"`
-		ThematicPlans []string       `yaml:"thematic_plans"`
+		Name          string               `yaml:"name"`
+		Start         string               `yaml:"start"`
+		End           string               `yaml:"end"`
+		Phases        []domain.Phase       `yaml:"phases"`
+		Meetings      []domain.MeetingRule `yaml:"meetings"`
+		ThematicPlans []string             `yaml:"thematic_plans"`
 	} `yaml:"campaign"`
 }
 
@@ -255,7 +256,7 @@ func loadCampaign(ctx context.Context, tx *sqlx.Tx, c County, ids map[string]int
 	if err != nil {
 		return fmt.Errorf("seed: campaign end: %w", err)
 	}
-	policy, err := json.Marshal(store.CampaignPolicy{Pledge: domain.DefaultPledgePolicy(), Phases: c.Campaign.Phases})
+	policy, err := json.Marshal(store.CampaignPolicy{Pledge: domain.DefaultPledgePolicy(), Phases: c.Campaign.Phases, Meetings: c.Campaign.Meetings})
 	if err != nil {
 		return err
 	}

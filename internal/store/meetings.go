@@ -143,6 +143,9 @@ ORDER BY m.held_on DESC, m.id DESC LIMIT $3`, q.Kind, q.Year, q.Limit, units(q.U
 	if err != nil {
 		return nil, fmt.Errorf("meetings: %w", err)
 	}
+	for i := range out {
+		out[i].Decisions = []Decision{}
+	}
 	return out, nil
 }
 
