@@ -359,6 +359,10 @@ func emptyStats() store.Stats {
 	for _, d := range domain.CaseDecisions {
 		st.Cases.ByDecision[d] = 0
 	}
+	st.Meetings.ByKind = map[string]int{}
+	for _, k := range domain.MeetingKinds {
+		st.Meetings.ByKind[k] = 0
+	}
 	return st
 }
 
