@@ -94,5 +94,13 @@ func StatisticsTable(s StatsSheet) ([]byte, error) {
 	ex := b.table("逢查必考", s.Title, []string{"考试人数（人）", "合格人数（人）", "合格率", "不合格培训（人次）"}, 0)
 	ex.add(cell{st.Exams.Examined, b.number}, cell{st.Exams.Passed, b.number}, percent(st.Exams.Percent), cell{st.PeopleTrained, b.number})
 	ex.done()
+
+	mt := b.table("会议", s.Title, []string{"会议类型", "次数"}, 1)
+	for _, k := range domain.MeetingKinds {
+		mt.add(cell{domain.MeetingKindNames[k], 0}, cell{st.Meetings.ByKind[k], b.number})
+	}
+	mt.add(cell{"议定事项（项）", 0}, cell{st.Meetings.Decisions, b.number})
+	mt.add(cell{"其中：未办结（项）", 0}, cell{st.Meetings.OpenDecisions, b.number})
+	mt.done()
 	return b.bytes()
 }
