@@ -291,6 +291,7 @@ func TestTaskPageOfEveryKind(t *testing.T) {
 			domain.KindStopApprove: {`name="decision"`},
 			domain.KindHazardPlan:  {`name="measures"`, `name="funds"`, `name="deadline"`, `name="responsible"`, `name="contingency"`},
 			domain.KindCaseStep:    {`name="number"`, `name="note"`}, domain.KindCaseDecide: {`name="decision"`, `name="fine"`, `name="number"`, "罚款"},
+			domain.KindMeetingMinutes: {`name="meeting_id"`, `href="/meetings?task=t.meeting.minutes"`},
 		}[kind]
 		for _, want := range append([]string{"事项内容", "督办安排", `name="kind" value="` + string(kind) + `"`, `name="_key"`, "办理期限"}, fields...) {
 			if !strings.Contains(p.body, want) {
