@@ -126,6 +126,13 @@ func New(d Deps) *gin.Engine {
 	v1.POST("/cases", s.createCase)
 	v1.GET("/cases", s.listCases)
 	v1.GET("/cases/:id", s.getCase)
+	// Training sessions and publicity items (issue 15 point 4).
+	v1.POST("/trainings", s.createTraining)
+	v1.GET("/trainings", s.listTrainings)
+	v1.GET("/trainings/:id", s.getTraining)
+	v1.POST("/publicity", s.createPublicity)
+	v1.GET("/publicity", s.listPublicity)
+	v1.GET("/publicity/:id", s.getPublicity)
 	v1.POST("/campaigns", s.createCampaign)
 	v1.GET("/campaigns", s.listCampaigns)
 	v1.GET("/campaigns/:id", s.getCampaign)

@@ -230,6 +230,18 @@ type CaseList struct {
 	Cases []store.Case `json:"cases"`
 }
 
+// TrainingList answers a list of training sessions and the people they trained.
+type TrainingList struct {
+	Trainings []store.Training `json:"trainings"`
+	// Trained is the sum of the listed sessions' people trained.
+	Trained int `json:"trained"`
+}
+
+// PublicityList answers a list of publicity items.
+type PublicityList struct {
+	Publicity []store.Publicity `json:"publicity"`
+}
+
 // Statistics are the figures counted from the records over a period.
 type Statistics struct {
 	CampaignID string `json:"campaign_id"`

@@ -639,7 +639,8 @@ func (w *Web) statisticsPage(c *gin.Context) {
 	var st api.Statistics
 	code, p := w.call(c, http.MethodGet, path+q.Encode(), nil, &st)
 	data := pageData{"Campaigns": camps.Campaigns, "V": v, "Kinds": domain.InspectionKinds, "Sectors": domain.Sectors,
-		"Sources": domain.HazardSources, "Levels": domain.BodyLevels, "Decisions": domain.CaseDecisions, "MeetingKinds": domain.MeetingKinds}
+		"Sources": domain.HazardSources, "Levels": domain.BodyLevels, "Decisions": domain.CaseDecisions,
+		"Audiences": domain.TrainingAudiences, "PublicityKinds": domain.PublicityKinds, "MeetingKinds": domain.MeetingKinds}
 	switch {
 	case p == nil:
 	case code == http.StatusUnprocessableEntity:

@@ -97,6 +97,7 @@ func Mount(r *gin.Engine, d Deps) (*Web, error) {
 	w.mountAdmin(in)
 	w.mountInspections(in)
 	w.mountMeetings(in)
+	w.mountTraining(in)
 	return w, nil
 }
 

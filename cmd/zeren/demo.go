@@ -121,8 +121,9 @@ func playDemo(ctx context.Context, apiURL string, people []demo.Person, o demoOp
 	return errors.Join(err, <-recorded)
 }
 
-// record2020 records the inspections, hazards, stop orders and cases of 2020
-// through the API, as the inspectors would (demo.Records2020).
+// record2020 records the inspections, hazards, stop orders, cases, training
+// sessions and publicity items of 2020 through the API, as the inspectors and
+// the units would (demo.Records2020).
 func record2020(ctx context.Context, bot *demo.Bot, log *slog.Logger) error {
 	rec := demo.Recorder{Bot: bot}
 	producers, err := rec.Producers(ctx, "yjj-office")
@@ -137,7 +138,7 @@ func record2020(ctx context.Context, bot *demo.Bot, log *slog.Logger) error {
 	if err := rec.RecordAll(ctx, records); err != nil {
 		return err
 	}
-	log.Info("demo recorded 2020's inspections, hazards, stop orders and cases", "records", len(records), "wall", time.Since(start).Round(time.Millisecond))
+	log.Info("demo recorded 2020's inspections, hazards, stop orders, cases, training sessions and publicity", "records", len(records), "wall", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 

@@ -39,12 +39,19 @@ type ReportCounts struct {
 	MinesStopped           int
 	HeadingFacesStopped    int
 	MinePenaltyCases       int
+	// (d) Publicity and training (三是注重宣传教育): the coal mines' front-line
+	// workers trained in their own sessions over the campaign in 2020 — the
+	// report's "3000余名煤矿企业一线员工" — and the episodes of the county
+	// television's column (在县电视台开设专栏).
+	FrontlineTrained int
+	TVEpisodes       int
 }
 
 // ReportOf2020 are the figures of the county's report.
 func ReportOf2020() ReportCounts {
 	return ReportCounts{SupervisionUnits: 73, SupervisionHazards: 298, Cases: 32, MineVentilation: 158, MineRockBurst: 51, MineDaily: 583,
-		EnforcementInspections: 12, MineVisits: 52, MinesStopped: 2, HeadingFacesStopped: 6, MinePenaltyCases: 6}
+		EnforcementInspections: 12, MineVisits: 52, MinesStopped: 2, HeadingFacesStopped: 6, MinePenaltyCases: 6,
+		FrontlineTrained: 3086, TVEpisodes: 8}
 }
 
 // The report's periods.
@@ -244,7 +251,69 @@ func Records2020(c ReportCounts, producers []Producer, seed uint64) ([]Record, e
 		filed, _ := time.ParseInLocation(time.DateOnly, v["visited_on"].(string), domain.DefaultZone)
 		caseRecord(v["unit"].(string), -1, filed, decisions[(i+1)%len(decisions)])
 	}
+	out = append(out, training2020(c, mines, rng)...)
 	return out, nil
+}
+
+// training2020 lays out (d): each coal mine's front-line sessions, one a
+// month from the campaign's start to the report's month, whose people add up
+// to FrontlineTrained exactly; the county's study of the General Secretary's
+// discourse, the film 生命重于泰山 and the city's course for enterprise heads
+// (other audiences, not in the figure); and the television column's episodes.
+// Each is recorded by its own unit: a mine's by its staff, the county's by the
+// secretary, the bureau's by the safety office.
+func training2020(c ReportCounts, mines []Producer, rng *rand.Rand) []Record {
+	var out []Record
+	date := func(t time.Time) string { return t.Format(time.DateOnly) }
+	training := func(person string, body map[string]any) {
+		out = append(out, Record{Person: person, Path: "/api/v1/trainings", Key: fmt.Sprintf("demo2020-training-%d", len(out)), Body: body, Inspection: -1})
+	}
+	if c.FrontlineTrained > 0 {
+		var months []time.Time
+		for m := CampaignBegan; !m.After(ReportDate); m = m.AddDate(0, 1, 0) {
+			months = append(months, m)
+		}
+		n := len(mines) * len(months)
+		sizes := make([]int, n)
+		for i := range sizes {
+			sizes[i] = c.FrontlineTrained / n
+		}
+		for i := range c.FrontlineTrained % n {
+			sizes[i]++
+		}
+		for i := 0; i+1 < n; i += 2 { // vary the sessions, keeping the sum
+			d := rng.IntN(max(sizes[i+1]/3, 1))
+			sizes[i], sizes[i+1] = sizes[i]+d, sizes[i+1]-d
+		}
+		for i, size := range sizes {
+			if size < 1 {
+				continue // a model with fewer people than sessions
+			}
+			m, month := mines[i%len(mines)], months[i/len(mines)]
+			held := month.AddDate(0, 0, 8+i%len(mines)*3)
+			if held.After(ReportDate) {
+				held = ReportDate
+			}
+			training(m.Code+"-staff", map[string]any{"held_on": date(held), "topic": fmt.Sprintf("煤矿一线员工安全生产知识培训（%d月）", month.Month()),
+				"audience": "frontline", "trained": size, "hours": 4, "location": "矿井职工培训中心"})
+		}
+	}
+	training("linyou-secretary", map[string]any{"held_on": "2020-05-12", "topic": "《习近平总书记关于安全生产重要论述》专题学习（县委理论学习中心组）",
+		"audience": "officials", "trained": 36, "hours": 3, "location": "县委常委会议室"})
+	training("yjj-office", map[string]any{"held_on": "2020-06-16", "topic": "组织干部职工集中观看《生命重于泰山》电教片",
+		"audience": "officials", "trained": 280, "hours": 2, "location": "县会议中心"})
+	training("yjj-office", map[string]any{"held_on": "2020-09-22", "topic": "全市工矿企业主要负责人安全生产培训班：学习习近平总书记关于安全生产的重要论述",
+		"audience": "heads", "trained": 64, "hours": 16, "notes": "联合市应急管理局举办"})
+	for i := range c.TVEpisodes {
+		on := CampaignBegan.AddDate(0, 1+i, 5)
+		if on.After(ReportDate) {
+			on = ReportDate
+		}
+		out = append(out, Record{Person: "yjj-office", Path: "/api/v1/publicity", Key: fmt.Sprintf("demo2020-publicity-%d", i), Inspection: -1,
+			Body: map[string]any{"kind": "tv_column", "title": fmt.Sprintf("安全生产专项整治三年行动（第%d期）", i+1),
+				"channel": "麟游县电视台《安全生产》专栏", "published_on": date(on)}})
+	}
+	return out
 }
 
 // sourceOf is an inspection's source: special supervision names its own.

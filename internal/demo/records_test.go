@@ -22,7 +22,8 @@ import (
 // The demo records 2020 through the API as the inspectors would, and each
 // figure of the county's report comes out of one query of the statistics
 // (the scopes of README: Inspection statistics). Every record is the ledger's
-// history — closed hazards and cases, lifted stop orders — so no process runs
+// history — closed hazards and cases, lifted stop orders — and the training
+// sessions and television episodes are records with no process, so no process runs
 // and Temporal is not needed. Recording twice changes nothing.
 func TestRecordsOf2020MakeTheReportsFigures(t *testing.T) {
 	gin.SetMode(gin.TestMode)
@@ -103,6 +104,24 @@ func TestRecordsOf2020MakeTheReportsFigures(t *testing.T) {
 			t.Errorf("%s: %v, want %v", f.name, f.got, f.want)
 		}
 	}
+	// (d) The mines' front-line workers trained in 2020 — "3000余名" — and the television column.
+	y := stats("from=2020-01-01&to=2020-12-31")
+	for _, f := range []struct {
+		name      string
+		got, want float64
+	}{
+		{"(d) front-line mine workers trained", at(b, "training", "by_audience", "frontline", "people"), float64(want.FrontlineTrained)},
+		{"(d) the year's front-line workers trained", at(y, "training", "by_audience", "frontline", "people"), float64(want.FrontlineTrained)},
+		{"(d) TV column episodes", at(y, "publicity", "by_kind", "tv_column"), float64(want.TVEpisodes)},
+	} {
+		if f.got != f.want {
+			t.Errorf("%s: %v, want %v", f.name, f.got, f.want)
+		}
+	}
+	if want.FrontlineTrained <= 3000 || at(y, "training", "by_year", "2020", "people") <= at(y, "training", "by_audience", "frontline", "people") {
+		t.Errorf("the report's 3000余: %d front-line workers; the year's training %v", want.FrontlineTrained, y["training"])
+	}
+
 	// 逢查必考 was recorded at every enforcement visit.
 	if at(c, "exams", "examined") == 0 || at(c, "exams", "passed") > at(c, "exams", "examined") {
 		t.Errorf("exams %v", c["exams"])

@@ -1,6 +1,9 @@
 package excel
 
 import (
+	"maps"
+	"slices"
+
 	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/store"
 )
@@ -25,7 +28,10 @@ type StatsSheet struct {
 // source, by level and by sector), 停产整顿 (units stopped, faces stopped and
 // of them heading and coal faces: issued, standing, lifted), 执法处罚 (cases
 // filed, closed, decided, by decision, and the fines) and 逢查必考 (examined,
-// passed, the share passed, and the people who failed, sent to training: 培训人次).
+// passed, the share passed, and the people who failed, sent to training),
+// 安全培训 (sessions and people trained in total, by audience and by year, and
+// the 培训人次 with those who failed 逢查必考) and 宣传 (publicity items in
+// total, by kind and by year).
 func StatisticsTable(s StatsSheet) ([]byte, error) {
 	b := newBook()
 	st := s.Stats
@@ -92,7 +98,7 @@ func StatisticsTable(s StatsSheet) ([]byte, error) {
 	ca.done()
 
 	ex := b.table("逢查必考", s.Title, []string{"考试人数（人）", "合格人数（人）", "合格率", "不合格培训（人次）"}, 0)
-	ex.add(cell{st.Exams.Examined, b.number}, cell{st.Exams.Passed, b.number}, percent(st.Exams.Percent), cell{st.PeopleTrained, b.number})
+	ex.add(cell{st.Exams.Examined, b.number}, cell{st.Exams.Passed, b.number}, percent(st.Exams.Percent), cell{st.Exams.Examined - st.Exams.Passed, b.number})
 	ex.done()
 
 	mt := b.table("会议", s.Title, []string{"会议类型", "次数"}, 1)
@@ -102,5 +108,39 @@ func StatisticsTable(s StatsSheet) ([]byte, error) {
 	mt.add(cell{"议定事项（项）", 0}, cell{st.Meetings.Decisions, b.number})
 	mt.add(cell{"其中：未办结（项）", 0}, cell{st.Meetings.OpenDecisions, b.number})
 	mt.done()
+	tr := b.table("安全培训", s.Title, []string{"分类", "项目", "培训（场次）", "培训（人次）"}, 2)
+	tr.add(cell{"合计", 0}, cell{"培训场次", 0}, cell{st.Training.Sessions, b.number}, cell{st.Training.People, b.number})
+	for _, a := range domain.TrainingAudiences {
+		c := st.Training.ByAudience[a]
+		tr.add(cell{"按培训对象", 0}, cell{TrainingAudienceLabel(a), 0}, cell{c.Sessions, b.number}, cell{c.People, b.number})
+	}
+	for _, y := range slices.Sorted(maps.Keys(st.Training.ByYear)) {
+		c := st.Training.ByYear[y]
+		tr.add(cell{"按年度", 0}, cell{y + "年", 0}, cell{c.Sessions, b.number}, cell{c.People, b.number})
+	}
+	tr.add(cell{"培训人次", 0}, cell{"含逢查必考不合格培训", 0}, cell{nil, 0}, cell{st.PeopleTrained, b.number})
+	tr.done()
+
+	pb := b.table("宣传", s.Title, []string{"分类", "项目", "数量（期/篇/次）"}, 2)
+	pb.add(cell{"合计", 0}, cell{"宣传", 0}, cell{st.Publicity.Items, b.number})
+	for _, k := range domain.PublicityKinds {
+		pb.add(cell{"按类别", 0}, cell{PublicityKindLabel(k), 0}, cell{st.Publicity.ByKind[k], b.number})
+	}
+	for _, y := range slices.Sorted(maps.Keys(st.Publicity.ByYear)) {
+		pb.add(cell{"按年度", 0}, cell{y + "年", 0}, cell{st.Publicity.ByYear[y], b.number})
+	}
+	pb.done()
 	return b.bytes()
 }
+
+var trainingAudienceLabels = []label{{"frontline", "一线员工"}, {"heads", "主要负责人"}, {"managers", "安全管理人员"},
+	{"special_workers", "特种作业人员"}, {"officials", "干部职工"}, {"public", "群众"}, {"other", "其他"}}
+
+// TrainingAudienceLabel is a training session's audience: 一线员工, 主要负责人, 安全管理人员, ….
+func TrainingAudienceLabel(a string) string { return labelOf(trainingAudienceLabels, a) }
+
+var publicityKindLabels = []label{{"tv_column", "电视专栏"}, {"radio", "广播"}, {"newspaper", "报刊"}, {"online", "网络"},
+	{"poster", "标语海报"}, {"event", "宣传活动"}, {"other", "其他"}}
+
+// PublicityKindLabel is a publicity item's kind: 电视专栏, 广播, 报刊, ….
+func PublicityKindLabel(k string) string { return labelOf(publicityKindLabels, k) }

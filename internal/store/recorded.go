@@ -11,10 +11,10 @@ import (
 )
 
 // Recorded figures (issue 13 point 7): the figures of a monthly report as one
-// unit's records of inspections, visits, hazards, cases and stop orders hold
-// them for a period, so the report's form is prefilled with them; the unit
-// confirms or corrects them, and at submission they are kept beside the
-// figures it submitted (reports.recorded_figures).
+// unit's records of inspections, visits, hazards, cases, stop orders and
+// training sessions hold them for a period, so the report's form is prefilled
+// with them; the unit confirms or corrects them, and at submission they are
+// kept beside the figures it submitted (reports.recorded_figures).
 //
 // A unit's records are those it made and those of the production units in its
 // charge: the unit itself when it is a production unit (a coal mine), the
@@ -42,9 +42,16 @@ charge AS (SELECT p.unit_id FROM production_units p, q WHERE q.unit_id IN (p.uni
 //     production unit in the unit's charge, or issued by the unit — its issuer
 //     a person of the unit, its case filed by the unit, or a hazard behind it
 //     found by the unit (finder_unit_id, or its inspection's body);
-//   - people_trained: people sent to training (培训人次) — those who failed
-//     逢查必考, examined − passed, summed over the visits in the period of
-//     enforcement inspections the unit made or at production units in its charge.
+//   - training_sessions: training sessions (安全培训) held in the period
+//     (held_on) organised by the unit or by a production unit in its charge;
+//   - people_trained (培训人次): the people those sessions trained (trained),
+//     plus the people sent to training by 逢查必考 — those who failed,
+//     examined − passed, summed over the visits in the period of enforcement
+//     inspections the unit made or at production units in its charge. The two
+//     sources are different records: a session is recorded by the unit that
+//     organised it, a failed exam by the inspection that gave it, so nobody is
+//     counted twice unless a unit records the re-training of the failed as a
+//     session of its own.
 const recordedCountsSQL = recordedParams + `SELECT
   (SELECT count(*) FROM inspections i WHERE i.body_unit_id = q.unit_id AND i.starts_on BETWEEN q.from_on AND q.to_on) AS inspections,
   (SELECT count(DISTINCT v.unit_id) FROM inspection_visits v JOIN inspections i ON i.id = v.inspection_id
@@ -56,7 +63,11 @@ const recordedCountsSQL = recordedParams + `SELECT
          OR EXISTS (SELECT 1 FROM cases c WHERE c.id = s.case_id AND c.authority_id = q.unit_id)
          OR EXISTS (SELECT 1 FROM hazards h LEFT JOIN inspections i ON i.id = h.inspection_id
                     WHERE h.id = ANY (s.hazard_ids) AND q.unit_id IN (h.finder_unit_id, i.body_unit_id)))) AS stop_orders,
-  (SELECT COALESCE(sum(v.examined - v.passed), 0) FROM inspection_visits v JOIN inspections i ON i.id = v.inspection_id
+  (SELECT count(*) FROM trainings t WHERE t.held_on BETWEEN q.from_on AND q.to_on
+    AND (t.unit_id = q.unit_id OR t.unit_id IN (SELECT unit_id FROM charge))) AS training_sessions,
+  (SELECT COALESCE(sum(t.trained), 0) FROM trainings t WHERE t.held_on BETWEEN q.from_on AND q.to_on
+    AND (t.unit_id = q.unit_id OR t.unit_id IN (SELECT unit_id FROM charge)))
+  + (SELECT COALESCE(sum(v.examined - v.passed), 0) FROM inspection_visits v JOIN inspections i ON i.id = v.inspection_id
     WHERE i.kind = 'enforcement' AND v.visited_on BETWEEN q.from_on AND q.to_on
       AND (i.body_unit_id = q.unit_id OR v.unit_id IN (SELECT unit_id FROM charge))) AS people_trained
 FROM q`
@@ -77,8 +88,7 @@ GROUP BY h.source`
 // RecordedFigures are the figures of a monthly report as the unit's records
 // hold them for the days from to to (inclusive; each the date of the instant
 // in its own location — a report's period in its campaign's zone): see the
-// queries above. training_sessions is always 0: no record holds a training
-// session. To before from is a *domain.ValidationError naming "to".
+// queries above. To before from is a *domain.ValidationError naming "to".
 func RecordedFigures(ctx context.Context, db sqlx.ExtContext, unitID int64, from, to time.Time) (domain.Figures, error) {
 	var f domain.Figures
 	fromOn, toOn := from.Format(time.DateOnly), to.Format(time.DateOnly)
@@ -94,13 +104,14 @@ func RecordedFigures(ctx context.Context, db sqlx.ExtContext, unitID int64, from
 		UnitsInspected  int `db:"units_inspected"`
 		ViolationsFiled int `db:"violations_filed"`
 		StopOrders      int `db:"stop_orders"`
+		Sessions        int `db:"training_sessions"`
 		PeopleTrained   int `db:"people_trained"`
 	}
 	if err := sqlx.GetContext(ctx, db, &counts, recordedCountsSQL, args...); err != nil {
 		return f, fmt.Errorf("recorded figures of unit %d: %w", unitID, err)
 	}
-	f.Inspections, f.UnitsInspected, f.ViolationsFiled, f.StopOrders, f.PeopleTrained =
-		counts.Inspections, counts.UnitsInspected, counts.ViolationsFiled, counts.StopOrders, counts.PeopleTrained
+	f.Inspections, f.UnitsInspected, f.ViolationsFiled, f.StopOrders, f.TrainingSessions, f.PeopleTrained =
+		counts.Inspections, counts.UnitsInspected, counts.ViolationsFiled, counts.StopOrders, counts.Sessions, counts.PeopleTrained
 
 	var hazards []struct {
 		Source    string `db:"source"`

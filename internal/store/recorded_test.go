@@ -16,12 +16,13 @@ import (
 // made and those at the production units in its charge (the ones it
 // supervises, those in its town, itself when it is one), each record once;
 // records a day or an instant outside the period, and other units' records,
-// do not count.
+// do not count. People trained are those the unit's training sessions
+// trained plus those its enforcement inspections' 逢查必考 failed.
 func TestRecordedFigures(t *testing.T) {
 	ctx := context.Background()
 	c := testdb.NewCounty(t)
 	db := c.DB
-	if _, err := db.Exec(`TRUNCATE cases, stop_orders, hazard_files, hazards, inspection_visits, inspections CASCADE`); err != nil {
+	if _, err := db.Exec(`TRUNCATE trainings, publicity_items, cases, stop_orders, hazard_files, hazards, inspection_visits, inspections CASCADE`); err != nil {
 		t.Fatal(err)
 	}
 	admin := c.IDs["linyou-admin"]
@@ -131,6 +132,20 @@ VALUES ($1, 'unit', '停产整顿', $2::bigint[], $3, $4, $5, $6)`, u, pgArray(h
 	stop(pA1, "2021-03-09T10:00:00+08:00", inspectorA, c1, h7) // s8: A's four times over: once
 	stop(c.Units["yjj"], "2021-03-09T10:00:00+08:00", nil, 0)  // nobody's of these
 
+	// Training sessions: organised by the unit or by a production unit in its charge.
+	training := func(u int64, held string, trained int) {
+		t.Helper()
+		if _, err := db.Exec(`INSERT INTO trainings (unit_id, held_on, topic, audience, trained, created_by)
+VALUES ($1, $2, '安全生产知识培训', 'frontline', $3, $4)`, u, held, trained, admin); err != nil {
+			t.Fatal(err)
+		}
+	}
+	training(deptA, "2021-03-15", 30)
+	training(pA1, "2021-03-31", 20)   // A's producer in T, on the last day
+	training(mine, "2021-03-01", 100) // the mine's own, on the first day
+	training(deptB, "2021-04-01", 40) // the day after
+	training(pB1, "2021-02-28", 50)   // the day before
+
 	day := func(s string) time.Time {
 		d, err := time.ParseInLocation(time.DateOnly, s, domain.DefaultZone)
 		if err != nil {
@@ -147,7 +162,7 @@ VALUES ($1, 'unit', '停产整顿', $2::bigint[], $3, $4, $5, $6)`, u, pgArray(h
 		{"department A", deptA, domain.Figures{Inspections: 2, UnitsInspected: 3,
 			HazardsFound:     domain.HazardCounts{Daily: 2, Ventilation: 1, RockBurst: 1, Other: 1},
 			HazardsRectified: domain.HazardCounts{Daily: 2, Other: 1},
-			ViolationsFiled:  1, StopOrders: 7, PeopleTrained: 4}},
+			ViolationsFiled:  1, StopOrders: 7, TrainingSessions: 2, PeopleTrained: 4 + 30 + 20}},
 		{"department B", deptB, domain.Figures{Inspections: 1, UnitsInspected: 3,
 			HazardsFound:     domain.HazardCounts{Daily: 2, Ventilation: 2},
 			HazardsRectified: domain.HazardCounts{Daily: 1, Ventilation: 1},
@@ -155,9 +170,9 @@ VALUES ($1, 'unit', '停产整顿', $2::bigint[], $3, $4, $5, $6)`, u, pgArray(h
 		{"town T", town, domain.Figures{Inspections: 1, UnitsInspected: 1,
 			HazardsFound:     domain.HazardCounts{Daily: 3, Ventilation: 1, RockBurst: 1},
 			HazardsRectified: domain.HazardCounts{Daily: 2},
-			StopOrders:       5, PeopleTrained: 2}},
+			StopOrders:       5, TrainingSessions: 1, PeopleTrained: 2 + 20}},
 		{"the mine", mine, domain.Figures{HazardsFound: domain.HazardCounts{Ventilation: 1}, HazardsRectified: domain.HazardCounts{Ventilation: 1},
-			ViolationsFiled: 1, StopOrders: 1, PeopleTrained: 3}},
+			ViolationsFiled: 1, StopOrders: 1, TrainingSessions: 1, PeopleTrained: 3 + 100}},
 		{"a department without records", c.Units["jyj"], domain.Figures{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -14,9 +14,11 @@ import (
 // Inspection statistics (issue 13): the county's figures — units inspected,
 // hazards found and rectified, stop orders, cases, exams — counted from the
 // records of inspections, visits, hazards, stop orders and cases alone, never
-// from what units report. People trained (培训人次) are those the records send
-// to training: the people who failed 逢查必考 (examined − passed), as a monthly
-// report's recorded people_trained counts them (RecordedFigures).
+// from what units report; training sessions and publicity items (issue 15)
+// from their own records. People trained (培训人次) are those the training
+// sessions trained plus those the inspection records send to training: the
+// people who failed 逢查必考 (examined − passed), as a monthly report's
+// recorded people_trained counts them (RecordedFigures).
 
 // StatsQuery chooses the records Statistics counts; a zero field filters nothing.
 //
@@ -38,6 +40,10 @@ import (
 //   - Source: hazards of that source; inspections of that source (专项监察
 //     一通三防, 冲击地压: inspections.source) and their visits. Stop orders and
 //     cases are not filtered by it.
+//   - Training sessions and publicity items are chosen by their date (held_on,
+//     published_on), their organising unit (UnitID; Sector: the unit's as a
+//     production unit — a coal mine's own sessions) and CampaignID; the
+//     inspection filters (InspectionKind, BodyLevel, Source) do not apply.
 type StatsQuery struct {
 	From, To       time.Time
 	UnitID         int64
@@ -56,9 +62,15 @@ type Stats struct {
 	StopOrders  StopOrderStats  `json:"stop_orders"`
 	Cases       CaseStats       `json:"cases"`
 	Exams       ExamStats       `json:"exams"`
-	// PeopleTrained (培训人次): the people sent to training — those who failed
-	// 逢查必考, examined − passed, over the visits Exams counts.
+	// PeopleTrained (培训人次): the people the training sessions trained
+	// (Training.People) plus the people sent to training by 逢查必考 — those
+	// who failed, examined − passed, over the visits Exams counts — as a
+	// monthly report's recorded people_trained counts them.
 	PeopleTrained int `json:"people_trained"`
+	// Training: the training sessions (安全培训) held in the period.
+	Training TrainingStats `json:"training"`
+	// Publicity: the publicity items (宣传) published in the period.
+	Publicity PublicityStats `json:"publicity"`
 	// Meetings held in the period (of the campaign, when one is chosen), by kind.
 	Meetings MeetingStats `json:"meetings"`
 }
@@ -71,6 +83,29 @@ type MeetingStats struct {
 	Decisions int            `json:"decisions"`
 	// OpenDecisions are decisions whose assigned matter is not yet approved.
 	OpenDecisions int `json:"open_decisions"`
+}
+
+// TrainingCount counts training sessions and the people they trained.
+type TrainingCount struct {
+	Sessions int `db:"sessions" json:"sessions"`
+	People   int `db:"people" json:"people"`
+}
+
+// TrainingStats are the training figures in total, by audience (every
+// audience of domain.TrainingAudiences present) and by year (a key, "2020",
+// for each year with a session).
+type TrainingStats struct {
+	TrainingCount
+	ByAudience map[string]TrainingCount `json:"by_audience"`
+	ByYear     map[string]TrainingCount `json:"by_year"`
+}
+
+// PublicityStats count the publicity items in total, by kind (every kind of
+// domain.PublicityKinds present) and by year (a key for each year with an item).
+type PublicityStats struct {
+	Items  int            `json:"items"`
+	ByKind map[string]int `json:"by_kind"`
+	ByYear map[string]int `json:"by_year"`
 }
 
 // InspectionCount counts inspections and their visits.
@@ -244,6 +279,25 @@ WHERE ` + statsDay("c.filed_on") + ` AND ` + statsUnit("c") + `
 GROUP BY GROUPING SETS ((), (c.decision))`
 )
 
+var (
+	// Training sessions are chosen by held_on, their organising unit (unit and
+	// sector) and campaign; the inspection filters do not apply to them.
+	statsTrainingSQL = statsParams + `
+SELECT CASE WHEN GROUPING(t.audience) = 0 THEN 'audience' WHEN GROUPING(year) = 0 THEN 'year' ELSE 'total' END AS dim,
+    COALESCE(t.audience, year::text, '') AS key, count(*) AS sessions, COALESCE(sum(t.trained), 0) AS people
+FROM trainings t CROSS JOIN LATERAL (SELECT extract(year FROM t.held_on)::int AS year) y, q
+WHERE ` + statsDay("t.held_on") + ` AND ` + statsUnit("t") + ` AND (q.campaign_id IS NULL OR t.campaign_id = q.campaign_id)
+GROUP BY GROUPING SETS ((), (t.audience), (year))`
+
+	// Publicity items likewise, by published_on.
+	statsPublicitySQL = statsParams + `
+SELECT CASE WHEN GROUPING(p.kind) = 0 THEN 'kind' WHEN GROUPING(year) = 0 THEN 'year' ELSE 'total' END AS dim,
+    COALESCE(p.kind, year::text, '') AS key, count(*) AS items
+FROM publicity_items p CROSS JOIN LATERAL (SELECT extract(year FROM p.published_on)::int AS year) y, q
+WHERE ` + statsDay("p.published_on") + ` AND ` + statsUnit("p") + ` AND (q.campaign_id IS NULL OR p.campaign_id = q.campaign_id)
+GROUP BY GROUPING SETS ((), (p.kind), (year))`
+)
+
 // Validate names each field of the query that can match nothing: an unknown
 // sector, kind, level or source, a negative unit, To before From.
 func (q StatsQuery) Validate() error {
@@ -303,14 +357,22 @@ func Statistics(ctx context.Context, db sqlx.ExtContext, q StatsQuery) (Stats, e
 		Inspections: InspectionStats{ByKind: map[string]InspectionCount{}},
 		Hazards: HazardStats{BySource: map[string]HazardCount{}, ByLevel: map[string]HazardCount{},
 			BySector: map[string]HazardCount{}},
-		Cases:    CaseStats{ByDecision: map[string]int{}},
-		Meetings: MeetingStats{ByKind: map[string]int{}},
+		Cases:     CaseStats{ByDecision: map[string]int{}},
+		Training:  TrainingStats{ByAudience: map[string]TrainingCount{}, ByYear: map[string]TrainingCount{}},
+		Publicity: PublicityStats{ByKind: map[string]int{}, ByYear: map[string]int{}},
+		Meetings:  MeetingStats{ByKind: map[string]int{}},
 	}
 	for _, k := range domain.MeetingKinds {
 		st.Meetings.ByKind[k] = 0
 	}
 	for _, k := range domain.InspectionKinds {
 		st.Inspections.ByKind[k] = InspectionCount{}
+	}
+	for _, a := range domain.TrainingAudiences {
+		st.Training.ByAudience[a] = TrainingCount{}
+	}
+	for _, k := range domain.PublicityKinds {
+		st.Publicity.ByKind[k] = 0
 	}
 	for _, s := range domain.HazardSources {
 		st.Hazards.BySource[s] = HazardCount{}
@@ -434,6 +496,44 @@ func Statistics(ctx context.Context, db sqlx.ExtContext, q StatsQuery) (Stats, e
 			st.Cases.Filed, st.Cases.Closed, st.Cases.Decided, st.Cases.Fines = r.Filed, r.Closed, r.Decided, r.Fines
 		case r.Decision != nil:
 			st.Cases.ByDecision[*r.Decision] = r.Filed
+		}
+	}
+	var trainings []struct {
+		Dim string `db:"dim"`
+		Key string `db:"key"`
+		TrainingCount
+	}
+	if err := sqlx.SelectContext(ctx, db, &trainings, statsTrainingSQL, args...); err != nil {
+		return st, fmt.Errorf("statistics: trainings: %w", err)
+	}
+	for _, r := range trainings {
+		switch r.Dim {
+		case "total":
+			st.Training.TrainingCount = r.TrainingCount
+		case "audience":
+			st.Training.ByAudience[r.Key] = r.TrainingCount
+		case "year":
+			st.Training.ByYear[r.Key] = r.TrainingCount
+		}
+	}
+	st.PeopleTrained += st.Training.People
+
+	var publicity []struct {
+		Dim   string `db:"dim"`
+		Key   string `db:"key"`
+		Items int    `db:"items"`
+	}
+	if err := sqlx.SelectContext(ctx, db, &publicity, statsPublicitySQL, args...); err != nil {
+		return st, fmt.Errorf("statistics: publicity: %w", err)
+	}
+	for _, r := range publicity {
+		switch r.Dim {
+		case "total":
+			st.Publicity.Items = r.Items
+		case "kind":
+			st.Publicity.ByKind[r.Key] = r.Items
+		case "year":
+			st.Publicity.ByYear[r.Key] = r.Items
 		}
 	}
 	meetings, err := meetingStats(ctx, db, q)

@@ -24,7 +24,7 @@ func TestStatistics(t *testing.T) {
 	c := testdb.NewCounty(t)
 	db := c.DB
 	// Only the records below are counted, whatever the demo county may hold.
-	if _, err := db.Exec(`TRUNCATE cases, stop_orders, hazard_files, hazards, inspection_visits, inspections CASCADE`); err != nil {
+	if _, err := db.Exec(`TRUNCATE trainings, publicity_items, cases, stop_orders, hazard_files, hazards, inspection_visits, inspections CASCADE`); err != nil {
 		t.Fatal(err)
 	}
 	admin := c.IDs["linyou-admin"]
@@ -344,10 +344,18 @@ func emptyStats() store.Stats {
 		Inspections: store.InspectionStats{ByKind: map[string]store.InspectionCount{}},
 		Hazards: store.HazardStats{BySource: map[string]store.HazardCount{}, ByLevel: map[string]store.HazardCount{},
 			BySector: map[string]store.HazardCount{}},
-		Cases: store.CaseStats{ByDecision: map[string]int{}},
+		Cases:     store.CaseStats{ByDecision: map[string]int{}},
+		Training:  store.TrainingStats{ByAudience: map[string]store.TrainingCount{}, ByYear: map[string]store.TrainingCount{}},
+		Publicity: store.PublicityStats{ByKind: map[string]int{}, ByYear: map[string]int{}},
 	}
 	for _, k := range domain.InspectionKinds {
 		st.Inspections.ByKind[k] = store.InspectionCount{}
+	}
+	for _, a := range domain.TrainingAudiences {
+		st.Training.ByAudience[a] = store.TrainingCount{}
+	}
+	for _, k := range domain.PublicityKinds {
+		st.Publicity.ByKind[k] = 0
 	}
 	for _, s := range domain.HazardSources {
 		st.Hazards.BySource[s] = store.HazardCount{}
