@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"sort"
@@ -357,6 +358,19 @@ func (b *Bot) ready(t store.Task, now time.Time) (Action, bool) {
 
 // complete completes the task as p with the action's payload.
 func (b *Bot) complete(ctx context.Context, p Person, t store.Task, a Action) error {
+	if a.Meeting != nil {
+		id, err := b.recordMeeting(ctx, p, a.Meeting)
+		if err != nil {
+			return err
+		}
+		if id == 0 { // refused and logged: not tried again
+			b.mu.Lock()
+			b.acted[t.ID] = true
+			b.mu.Unlock()
+			return nil
+		}
+		a.Payload = map[string]any{"meeting_id": id}
+	}
 	status, body, err := b.call(ctx, p, http.MethodPost, "/api/v1/tasks/"+url.PathEscape(t.ID)+"/complete", t.ID, a.Payload)
 	if err != nil {
 		return err
@@ -380,6 +394,28 @@ func (b *Bot) complete(ctx context.Context, p Person, t store.Task, a Action) er
 		b.logf("completion refused", "task", t.ID, "status", status, "problem", strings.TrimSpace(string(body)))
 	}
 	return nil
+}
+
+// recordMeeting records a periodic meeting for its minutes task, chaired by
+// p, and answers its id (0 when the API refused it: logged, the task left).
+func (b *Bot) recordMeeting(ctx context.Context, p Person, meeting map[string]any) (int64, error) {
+	m := maps.Clone(meeting)
+	m["chair"] = p.Key
+	status, body, err := b.call(ctx, p, http.MethodPost, "/api/v1/meetings", fmt.Sprint("minutes:", m["minutes_task"]), m)
+	if err != nil {
+		return 0, err
+	}
+	if status != http.StatusOK && status != http.StatusCreated {
+		if status >= 500 {
+			return 0, fmt.Errorf("record meeting: %d %s", status, body)
+		}
+		b.logf("meeting refused", "task", m["minutes_task"], "status", status, "problem", strings.TrimSpace(string(body)))
+		return 0, nil
+	}
+	var out struct {
+		ID int64 `json:"id"`
+	}
+	return out.ID, json.Unmarshal(body, &out)
 }
 
 // call sends one request as p; idem, when set, is the Idempotency-Key.

@@ -41,6 +41,10 @@ type Action struct {
 	At      time.Time
 	Kind    string
 	Payload map[string]any
+	// Meeting, for a periodic meeting's minutes task, is the meeting to record
+	// first (POST /meetings with the task, chaired by whoever acts); its id
+	// becomes the payload's meeting_id.
+	Meeting map[string]any
 }
 
 // Body is the request body of the action.
@@ -121,6 +125,15 @@ func (m Model) Decide(t store.Task) Action {
 			"responsible": t.UnitName + "主要负责人", "contingency": "整改期间发现险情立即停止作业、撤出人员"}
 	case domain.KindCaseStep:
 		a.Payload = map[string]any{"note": "已按程序办理"}
+	case domain.KindMeetingMinutes:
+		var tc domain.TaskContext
+		_ = json.Unmarshal(t.Context, &tc) // no context: the meeting's kind is refused, and logged
+		title, _, _ := strings.Cut(strings.TrimPrefix(t.Title, "会议纪要："), "（")
+		a.At = t.DueAt.Add(-24 * time.Hour)
+		a.Meeting = map[string]any{"kind": tc.MeetingKind, "title": title, "organiser": t.UnitCode, "minutes_task": t.ID,
+			"held_on": t.CreatedAt.In(domain.DefaultZone).Format(time.DateOnly), "attendees": []string{"郭家河煤矿", "园子沟煤矿", "招贤煤矿", "崔木煤矿"},
+			"topics": []string{"冲击地压、一通三防灾害治理经验交流"}, "minutes": "各矿交流灾害治理经验，研究解决矿区共性技术问题。"}
+		a.Payload = map[string]any{}
 	case domain.KindCaseDecide:
 		a.Payload = map[string]any{"decision": "fine", "fine": 30000, "number": "麟应急罚〔" + a.At.Format("2006") + "〕" + subject(t.ID) + "号"}
 	default:

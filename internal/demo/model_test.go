@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -48,7 +49,22 @@ func TestModel(t *testing.T) {
 	}
 	// Every payload the model writes is one the engine accepts.
 	for _, k := range domain.TaskKinds {
-		a := m.Decide(store.Task{ID: "t.1", Kind: string(k), UnitCode: "yjj", CreatedAt: created, DueAt: due})
+		a := m.Decide(store.Task{ID: "t.1", Kind: string(k), UnitCode: "yjj", CreatedAt: created, DueAt: due,
+			Context: store.JSON(`{"meeting_kind":"technical_exchange"}`), Title: "会议纪要：技术交流会（2020-Q2）"})
+		if a.Meeting != nil {
+			// The bot records the meeting first and answers with its id.
+			raw, _ := json.Marshal(a.Meeting)
+			var nm domain.NewMeeting
+			v := &domain.ValidationError{}
+			if err := json.Unmarshal(raw, &nm); err != nil {
+				t.Fatal(err)
+			}
+			nm.Chair = "yjj-head"
+			if nm.Validate(due, v); v.Err() != nil || nm.Kind != "technical_exchange" || nm.Title != "技术交流会" {
+				t.Errorf("%s: meeting %+v refused: %v", k, nm, v.Err())
+			}
+			a.Payload["meeting_id"] = 1
+		}
 		if _, err := domain.DecodeCompletion(k, a.Body()); err != nil {
 			t.Errorf("%s: %s refused: %v", k, a.Body(), err)
 		}
