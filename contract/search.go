@@ -50,19 +50,20 @@ const (
 
 // processKinds is the ZerenKind of each workflow type.
 var processKinds = map[string]string{
-	SystemCheckWorkflow:   "system-check",
-	AssignmentWorkflow:    "assignment",
-	PledgeWorkflow:        "pledge",
-	PledgeYearWorkflow:    "pledge-year",
-	MonthlyReportWorkflow: "report",
-	ReportMonthWorkflow:   "report-month",
-	InterviewWorkflow:     "interview",
-	PlanTaskWorkflow:      "plan-task",
-	AssessmentWorkflow:    "assessment",
-	CampaignWorkflow:      "campaign",
-	HazardWorkflow:        "hazard",
-	StopOrderWorkflow:     "stop-order",
-	CaseWorkflow:          "case",
+	SystemCheckWorkflow:    "system-check",
+	AssignmentWorkflow:     "assignment",
+	PledgeWorkflow:         "pledge",
+	PledgeYearWorkflow:     "pledge-year",
+	MonthlyReportWorkflow:  "report",
+	ReportMonthWorkflow:    "report-month",
+	InterviewWorkflow:      "interview",
+	PlanTaskWorkflow:       "plan-task",
+	AssessmentWorkflow:     "assessment",
+	CampaignWorkflow:       "campaign",
+	HazardWorkflow:         "hazard",
+	StopOrderWorkflow:      "stop-order",
+	CaseWorkflow:           "case",
+	PolicyDocumentWorkflow: "policy-document",
 }
 
 // ProcessKind is the ZerenKind of a workflow type ("" for a type zeren does not run).
@@ -100,6 +101,8 @@ func SearchOf(workflowType string, input any) Search {
 		s.Unit, s.State = in.UnitCode, domain.StopStanding.String()
 	case CaseInput:
 		s.Unit, s.State = in.UnitCode, domain.CaseFiled.String()
+	case domain.PolicyDocumentSpec:
+		s.Campaign, s.Unit, s.State = in.CampaignID, in.IssuerCode, domain.DocumentIssued.String()
 	case AssessmentInput:
 		s.Campaign, s.Year = in.CampaignID, in.Year
 	case PledgeYearInput:

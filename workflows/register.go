@@ -25,5 +25,6 @@ func RegisterWorkflows(r WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(Hazard, workflow.RegisterOptions{Name: contract.HazardWorkflow})
 	r.RegisterWorkflowWithOptions(StopOrder, workflow.RegisterOptions{Name: contract.StopOrderWorkflow})
 	r.RegisterWorkflowWithOptions(EnforcementCase, workflow.RegisterOptions{Name: contract.CaseWorkflow})
+	r.RegisterWorkflowWithOptions(PolicyDocument, workflow.RegisterOptions{Name: contract.PolicyDocumentWorkflow})
 	r.RegisterWorkflowWithOptions(Campaign, workflow.RegisterOptions{Name: contract.CampaignWorkflow})
 }

@@ -29,7 +29,8 @@ var TaskKinds = []TaskKind{KindAssignmentComplete, KindAssignmentReview, KindExt
 	KindInterviewSchedule, KindInterviewAcknowledge, KindInterviewMinutes, KindInterviewCommitments, KindInterviewFulfil, KindInterviewConfirm,
 	KindPlanTaskDone, KindAssessmentApprove,
 	KindHazardRectify, KindHazardVerify, KindHazardPlan, KindHazardApprovePlan, KindStopResume, KindStopAccept, KindStopApprove,
-	KindCaseStep, KindCaseDecide}
+	KindCaseStep, KindCaseDecide,
+	KindDocumentAcknowledge}
 
 // ExtensionDecisionDays is how long the issuing unit has to decide a request for more time.
 const ExtensionDecisionDays = 3
@@ -115,6 +116,7 @@ var completionFields = map[TaskKind][]string{
 	KindStopApprove:          {"decision", "comment"},
 	KindCaseStep:             {"note", "number"},
 	KindCaseDecide:           {"decision", "fine", "note", "number"},
+	KindDocumentAcknowledge:  {"comment"},
 }
 
 // DecodeCompletion reads and validates a completion payload for a kind: unknown
@@ -262,6 +264,8 @@ func DecodeCompletion(kind TaskKind, raw []byte) (Completion, error) {
 		v.Text("number", &c.Number, true, 100)
 	case KindInterviewAcknowledge:
 		checkText(v, "note", &c.Note, false)
+	case KindDocumentAcknowledge:
+		v.Text("comment", &c.Comment, false, 2000)
 	case KindInterviewMinutes:
 		checkText(v, "minutes", &c.Minutes, true)
 	case KindInterviewCommitments:
