@@ -322,6 +322,8 @@ func payload(kind domain.TaskKind, f url.Values) map[string]any {
 		}
 	case domain.KindInterviewAcknowledge:
 		setText("note")
+	case domain.KindDocumentAcknowledge:
+		setText("comment")
 	case domain.KindInterviewMinutes:
 		p["minutes"] = f.Get("minutes")
 	case domain.KindInterviewCommitments:

@@ -96,6 +96,7 @@ func Mount(r *gin.Engine, d Deps) (*Web, error) {
 	w.mountDocuments(in)
 	w.mountAdmin(in)
 	w.mountInspections(in)
+	w.mountPolicies(in)
 	return w, nil
 }
 
