@@ -50,7 +50,8 @@ func (a Action) Body() json.RawMessage {
 }
 
 // submissions are the kinds a unit's own timeliness decides.
-var submissions = map[domain.TaskKind]bool{domain.KindPledgeSign: true, domain.KindReportSubmit: true, domain.KindPlanTaskDone: true}
+var submissions = map[domain.TaskKind]bool{domain.KindPledgeSign: true, domain.KindReportSubmit: true, domain.KindPlanTaskDone: true,
+	domain.KindDocumentAcknowledge: true}
 
 // LateDays is how many days late the unit does the task (0: on time).
 func (m Model) LateDays(t store.Task) int {
@@ -121,6 +122,8 @@ func (m Model) Decide(t store.Task) Action {
 			"responsible": t.UnitName + "主要负责人", "contingency": "整改期间发现险情立即停止作业、撤出人员"}
 	case domain.KindCaseStep:
 		a.Payload = map[string]any{"note": "已按程序办理"}
+	case domain.KindDocumentAcknowledge:
+		a.Payload = map[string]any{"comment": "已组织班子成员学习传达，按要求贯彻落实。"}
 	case domain.KindCaseDecide:
 		a.Payload = map[string]any{"decision": "fine", "fine": 30000, "number": "麟应急罚〔" + a.At.Format("2006") + "〕" + subject(t.ID) + "号"}
 	default:
