@@ -3,12 +3,15 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/zeren-county/zeren/api"
 	"github.com/zeren-county/zeren/contract"
+	"github.com/zeren-county/zeren/internal/demo"
 	"github.com/zeren-county/zeren/internal/domain"
+	"github.com/zeren-county/zeren/internal/store"
 )
 
 // awaitDocument reads a policy document until cond holds.
@@ -101,4 +104,64 @@ func TestPolicyDocumentOverHTTP(t *testing.T) {
 	}
 	checkHistory(t, sys.client, contract.PolicyDocumentID(v2.ID), "policy-document")
 	checkHistory(t, sys.client, contract.PolicyDocumentID(v1.ID), "policy-document-superseded")
+}
+
+// TestDemoIssuesTheCountysDocuments: the demo bot, playing a campaign on a
+// fast clock, issues the county's 实施意见 and 联防联治 rule through the API
+// when their campaign time comes, and the units acknowledge them as the model
+// says — 崔木镇 twelve days late, so its ladder sends the letter and the notice.
+func TestDemoIssuesTheCountysDocuments(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a minute of real timers")
+	}
+	s, tokens := seeded(t)
+	sys := start(t, "", s, tokens)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	var people []demo.Person
+	if err := s.DB.Select(&people, `SELECT p.key AS key, g.role AS role, u.code AS unitcode FROM people p
+JOIN role_grants g ON g.person_id = p.id JOIN units u ON u.id = g.unit_id ORDER BY p.id, g.role`); err != nil {
+		t.Fatal(err)
+	}
+	for i := range people {
+		people[i].Token = tokens[people[i].Key]
+	}
+	bot := &demo.Bot{BaseURL: sys.http.URL, People: people, Poll: 100 * time.Millisecond, Documents: demo.Documents(),
+		Model: demo.Model{LateUnits: map[string]int{"cm": 12}, Think: 24 * time.Hour}}
+	spec := demo.CampaignSpec{ID: "docs", Name: "制度文件测试行动", StartsOn: "2020-08-19", EndsOn: "2020-12-31", ClockSpeed: 50000}
+	if err := bot.Start(ctx, spec, "yjj-office", "linyou-deputy"); err != nil {
+		t.Fatal(err)
+	}
+	var docs api.PolicyDocumentPage
+	settled := func() bool {
+		sys.send(t, "GET", "/api/v1/policy-documents", "linyou-secretary", nil).want(t, 200).decode(t, &docs)
+		all := len(docs.Documents) == 2
+		for _, d := range docs.Documents {
+			all = all && d.Status == domain.DocumentAcknowledged
+		}
+		return all
+	}
+	var last demo.CampaignStatus
+	if err := bot.Run(ctx, spec.ID, "yjj-office", func(st demo.CampaignStatus) bool { last = st; return settled() }); err != nil {
+		t.Fatal(err)
+	}
+	if ctx.Err() != nil {
+		t.Fatalf("by campaign time %v: %+v", last.Now, docs)
+	}
+	titles := map[string]store.PolicyDocument{}
+	for _, d := range docs.Documents {
+		titles[d.Title] = d
+	}
+	opinion, rule := titles["麟游县落实煤矿企业安全生产主体责任的实施意见"], titles["麟北矿区煤矿安全生产联防联治制度"]
+	if opinion.Units != 9 || opinion.Acknowledged != 9 || rule.Units != 4 || rule.Acknowledged != 4 || opinion.CampaignID == nil {
+		t.Fatalf("documents %+v", docs.Documents)
+	}
+	var rungs []string
+	if err := s.DB.Select(&rungs, `SELECT a.after ->> 'action' FROM audit_log a JOIN units u ON u.id = a.unit_id
+WHERE a.action = 'rung.fired' AND a.subject_type = 'policy-document' AND a.subject_id = $1 AND u.code = 'cm' ORDER BY a.seq`, fmt.Sprint(opinion.ID)); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(rungs, ",") != "remind,remind,letter,notice" {
+		t.Errorf("崔木镇's rungs: %v", rungs)
+	}
 }
