@@ -142,6 +142,11 @@ func New(d Deps) *gin.Engine {
 	v1.POST("/campaigns/:id/end", s.steerCampaign(contract.UpdateEnd))
 	v1.POST("/campaigns/:id/assessments", s.startAssessment)
 	v1.GET("/campaigns/:id/assessments/:year", s.getAssessment)
+	// Policy documents (制度) and their acknowledgements.
+	v1.POST("/policy-documents", s.createPolicyDocument)
+	v1.GET("/policy-documents", s.listPolicyDocuments)
+	v1.GET("/policy-documents/:id", s.getPolicyDocument)
+	v1.POST("/policy-documents/:id/versions", s.newDocumentVersion)
 	return r
 }
 

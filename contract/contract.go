@@ -423,7 +423,8 @@ var Activities = []string{ActCensus, ActCreateTask, ActCompleteTask, ActMoveTask
 	ActPlanReports, ActStartReportProcesses, ActCancelReportProcesses, ActTallyReports, ActRecordReport,
 	ActRecordInterview, ActInterviewItems, ActRecordPlanTask, ActPlanTaskDone,
 	ActComputeAssessment, ActPublishAssessment, ActSteerCampaignProcesses, ActEndCampaign, ActCancelCampaignProcesses,
-	ActListHazard, ActStopHazardsOpen, ActIssueCaseStop, ActPlanMeetingMinutes}
+	ActListHazard, ActStopHazardsOpen, ActIssueCaseStop, ActPlanMeetingMinutes,
+	ActRecordPolicyDocument, ActDocumentAcknowledged}
 
 // Census is a count of the organisation and the schema version.
 type Census struct {
@@ -789,4 +790,45 @@ const CaseStopVersion = "case-decision-stops"
 type CaseResult struct {
 	Decision string    `json:"decision"`
 	ClosedAt time.Time `json:"closed_at"`
+}
+
+// Policy documents (制度, issue 15): one process per version of a document.
+const (
+	// PolicyDocumentWorkflow asks each named unit to acknowledge (签收) one
+	// version of a policy document, a ladder beside each unit's task.
+	PolicyDocumentWorkflow = "PolicyDocument"
+	// ActRecordPolicyDocument writes the version and its units, if the API's transaction did not.
+	ActRecordPolicyDocument = "RecordPolicyDocument"
+	// ActDocumentAcknowledged records one unit's acknowledgement (audit) and,
+	// with the last, the version acknowledged by all.
+	ActDocumentAcknowledged = "DocumentAcknowledged"
+)
+
+// PolicyDocumentID is policy-document/{id}.
+func PolicyDocumentID(id int64) string { return domain.PolicyDocumentWorkflowID(id) }
+
+// PolicyDocumentInput is one version of a policy document to run.
+type PolicyDocumentInput = domain.PolicyDocumentSpec
+
+// PolicyDocumentResult counts a version's acknowledgements.
+type PolicyDocumentResult struct {
+	Units        int `json:"units"`
+	Acknowledged int `json:"acknowledged"`
+}
+
+// DocumentAcknowledgedInput is one unit's acknowledgement as its task recorded it.
+type DocumentAcknowledgedInput struct {
+	DocumentID int64     `json:"document_id"`
+	UnitID     int64     `json:"unit_id"`
+	TaskID     string    `json:"task_id"`
+	By         string    `json:"by"`
+	At         time.Time `json:"at"`
+	Comment    string    `json:"comment,omitempty"`
+	// All is true for the last unit's: the version is acknowledged by every unit.
+	All bool `json:"all,omitempty"`
+}
+
+// DocumentAckTaskID is the id of a unit's acknowledgement task of a policy document version.
+func DocumentAckTaskID(documentID, unitID int64) string {
+	return TaskID(PolicyDocumentID(documentID), "ack-"+strconv.FormatInt(unitID, 10), 1)
 }

@@ -64,6 +64,7 @@ var processKinds = map[string]string{
 	StopOrderWorkflow:      "stop-order",
 	CaseWorkflow:           "case",
 	MeetingMinutesWorkflow: "meeting-minutes",
+	PolicyDocumentWorkflow: "policy-document",
 }
 
 // ProcessKind is the ZerenKind of a workflow type ("" for a type zeren does not run).
@@ -101,6 +102,8 @@ func SearchOf(workflowType string, input any) Search {
 		s.Unit, s.State = in.UnitCode, domain.StopStanding.String()
 	case CaseInput:
 		s.Unit, s.State = in.UnitCode, domain.CaseFiled.String()
+	case domain.PolicyDocumentSpec:
+		s.Campaign, s.Unit, s.State = in.CampaignID, in.IssuerCode, domain.DocumentIssued.String()
 	case AssessmentInput:
 		s.Campaign, s.Year = in.CampaignID, in.Year
 	case PledgeYearInput:

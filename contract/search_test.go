@@ -43,6 +43,8 @@ func TestSearchOfEachProcess(t *testing.T) {
 			contract.Search{Kind: "stop-order", Unit: "gjh", State: "standing"}},
 		{contract.CaseWorkflow, contract.CaseInput{ID: 8, UnitCode: "gjh"},
 			contract.Search{Kind: "case", Unit: "gjh", State: "filed"}},
+		{contract.PolicyDocumentWorkflow, domain.PolicyDocumentSpec{ID: 9, IssuerCode: "county", CampaignID: "linyou-2020"},
+			contract.Search{Kind: "policy-document", Campaign: "linyou-2020", Unit: "county", State: "issued"}},
 		{contract.SystemCheckWorkflow, contract.SystemCheckInput{RequestedBy: "linyou-admin"},
 			contract.Search{Kind: "system-check"}},
 		// An input from before unit codes were carried: found by what it has.

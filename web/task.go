@@ -324,6 +324,8 @@ func payload(kind domain.TaskKind, f url.Values) map[string]any {
 		setText("note")
 	case domain.KindMeetingMinutes:
 		p["meeting_id"] = number(f.Get("meeting_id"))
+	case domain.KindDocumentAcknowledge:
+		setText("comment")
 	case domain.KindInterviewMinutes:
 		p["minutes"] = f.Get("minutes")
 	case domain.KindInterviewCommitments:

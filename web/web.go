@@ -98,6 +98,7 @@ func Mount(r *gin.Engine, d Deps) (*Web, error) {
 	w.mountInspections(in)
 	w.mountMeetings(in)
 	w.mountTraining(in)
+	w.mountPolicies(in)
 	return w, nil
 }
 

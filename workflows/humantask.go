@@ -32,6 +32,8 @@ type board struct {
 	// Shifting counts those under way.
 	Shifts   []string
 	Shifting int
+	// CancelReason is why settle closes the open tasks of a cancelled process (empty: its campaign ended).
+	CancelReason string
 }
 
 // now is the process's time: campaign time on the campaign's clock.
@@ -156,12 +158,16 @@ func (b *board) settle(ctx workflow.Context, err error) error {
 	}
 	dctx, _ := workflow.NewDisconnectedContext(ctx)
 	dctx = withActivityOptions(dctx)
+	reason := b.CancelReason
+	if reason == "" {
+		reason = "流程已取消（如专项行动已结束）"
+	}
 	for _, t := range b.Tasks {
 		if !t.open() {
 			continue
 		}
 		t.Status = domain.TaskCancelled
-		in := contract.CancelTaskInput{TaskID: t.Spec.ID, Reason: "流程已取消（如专项行动已结束）", At: b.now(dctx)}
+		in := contract.CancelTaskInput{TaskID: t.Spec.ID, Reason: reason, At: b.now(dctx)}
 		if cerr := workflow.ExecuteActivity(dctx, contract.ActCancelTask, in).Get(dctx, nil); cerr != nil {
 			return errors.Join(err, cerr)
 		}

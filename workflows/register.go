@@ -25,6 +25,7 @@ func RegisterWorkflows(r WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(Hazard, workflow.RegisterOptions{Name: contract.HazardWorkflow})
 	r.RegisterWorkflowWithOptions(StopOrder, workflow.RegisterOptions{Name: contract.StopOrderWorkflow})
 	r.RegisterWorkflowWithOptions(EnforcementCase, workflow.RegisterOptions{Name: contract.CaseWorkflow})
+	r.RegisterWorkflowWithOptions(PolicyDocument, workflow.RegisterOptions{Name: contract.PolicyDocumentWorkflow})
 	r.RegisterWorkflowWithOptions(Campaign, workflow.RegisterOptions{Name: contract.CampaignWorkflow})
 	r.RegisterWorkflowWithOptions(MeetingMinutes, workflow.RegisterOptions{Name: contract.MeetingMinutesWorkflow})
 }

@@ -56,6 +56,9 @@ type Bot struct {
 	slots   chan struct{}   // completions in flight
 	// Acted counts completions by task kind.
 	Acted map[string]int
+	// Documents are the policy documents the bot issues when their campaign time comes (IssueDue).
+	Documents []Document
+	issued    map[string]int64 // document key → its id
 }
 
 // CampaignSpec is the campaign the demo creates.
@@ -183,6 +186,13 @@ func (b *Bot) Run(ctx context.Context, campaignID, observer string, until func(C
 		b.readAll(ctx, b.toRead(b.actors()))
 		if ctx.Err() != nil {
 			return nil
+		}
+		if len(b.Documents) > 0 {
+			if st, err := b.Status(ctx, campaignID, observer); err == nil {
+				if _, err := b.IssueDue(ctx, campaignID, st.Now); err != nil && ctx.Err() == nil {
+					b.logf("issuing a policy document failed", "error", err)
+				}
+			}
 		}
 		if until != nil {
 			st, err := b.Status(ctx, campaignID, observer)

@@ -54,7 +54,8 @@ func (a Action) Body() json.RawMessage {
 }
 
 // submissions are the kinds a unit's own timeliness decides.
-var submissions = map[domain.TaskKind]bool{domain.KindPledgeSign: true, domain.KindReportSubmit: true, domain.KindPlanTaskDone: true}
+var submissions = map[domain.TaskKind]bool{domain.KindPledgeSign: true, domain.KindReportSubmit: true, domain.KindPlanTaskDone: true,
+	domain.KindDocumentAcknowledge: true}
 
 // LateDays is how many days late the unit does the task (0: on time).
 func (m Model) LateDays(t store.Task) int {
@@ -134,6 +135,8 @@ func (m Model) Decide(t store.Task) Action {
 			"held_on": t.CreatedAt.In(domain.DefaultZone).Format(time.DateOnly), "attendees": []string{"郭家河煤矿", "园子沟煤矿", "招贤煤矿", "崔木煤矿"},
 			"topics": []string{"冲击地压、一通三防灾害治理经验交流"}, "minutes": "各矿交流灾害治理经验，研究解决矿区共性技术问题。"}
 		a.Payload = map[string]any{}
+	case domain.KindDocumentAcknowledge:
+		a.Payload = map[string]any{"comment": "已组织班子成员学习传达，按要求贯彻落实。"}
 	case domain.KindCaseDecide:
 		a.Payload = map[string]any{"decision": "fine", "fine": 30000, "number": "麟应急罚〔" + a.At.Format("2006") + "〕" + subject(t.ID) + "号"}
 	default:

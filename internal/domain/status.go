@@ -93,7 +93,8 @@ var statuses = []Status{TaskOpen, TaskCompleted, TaskCancelled, StatusSubmitted,
 	InterviewSummoned, InterviewScheduled, InterviewAcknowledged, InterviewHeld, InterviewCommitted, InterviewFulfilled,
 	InterviewClosed, InterviewMerged, PlanTaskDone, AssessmentComputed, AssessmentPublished,
 	HazardPlanned, HazardPlanReturned, HazardListed, StopStanding, StopLifting, StopLifted,
-	CaseFiled, CaseInvestigating, CaseNotified, CaseDecided, CaseExecuting}
+	CaseFiled, CaseInvestigating, CaseNotified, CaseDecided, CaseExecuting,
+	DocumentSuperseded}
 
 // ParseStatus reads a status by its name.
 func ParseStatus(s string) (Status, error) {

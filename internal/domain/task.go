@@ -29,7 +29,8 @@ var TaskKinds = []TaskKind{KindAssignmentComplete, KindAssignmentReview, KindExt
 	KindInterviewSchedule, KindInterviewAcknowledge, KindInterviewMinutes, KindInterviewCommitments, KindInterviewFulfil, KindInterviewConfirm,
 	KindPlanTaskDone, KindAssessmentApprove,
 	KindHazardRectify, KindHazardVerify, KindHazardPlan, KindHazardApprovePlan, KindStopResume, KindStopAccept, KindStopApprove,
-	KindCaseStep, KindCaseDecide, KindMeetingMinutes}
+	KindCaseStep, KindCaseDecide, KindMeetingMinutes,
+	KindDocumentAcknowledge}
 
 // ExtensionDecisionDays is how long the issuing unit has to decide a request for more time.
 const ExtensionDecisionDays = 3
@@ -118,6 +119,7 @@ var completionFields = map[TaskKind][]string{
 	KindCaseStep:             {"note", "number"},
 	KindCaseDecide:           {"decision", "fine", "note", "number"},
 	KindMeetingMinutes:       {"meeting_id"},
+	KindDocumentAcknowledge:  {"comment"},
 }
 
 // DecodeCompletion reads and validates a completion payload for a kind: unknown
@@ -267,6 +269,8 @@ func DecodeCompletion(kind TaskKind, raw []byte) (Completion, error) {
 		v.Text("number", &c.Number, true, 100)
 	case KindInterviewAcknowledge:
 		checkText(v, "note", &c.Note, false)
+	case KindDocumentAcknowledge:
+		v.Text("comment", &c.Comment, false, 2000)
 	case KindInterviewMinutes:
 		checkText(v, "minutes", &c.Minutes, true)
 	case KindInterviewCommitments:
