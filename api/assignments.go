@@ -61,7 +61,7 @@ func (s *Server) createAssignment(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	in, err := s.assignmentInput(ctx, p, grant, b)
+	in, err := s.assignmentInput(ctx, p, grant, b, time.Now())
 	if err != nil {
 		fail(c, err)
 		return
@@ -112,10 +112,10 @@ func (s *Server) createAssignment(c *gin.Context) {
 	c.JSON(http.StatusCreated, a)
 }
 
-// assignmentInput validates the body and resolves units; every invalid field is named.
-func (s *Server) assignmentInput(ctx context.Context, p domain.Person, grant domain.Grant, b assignmentBody) (contract.AssignmentInput, error) {
+// assignmentInput validates the body and resolves units; every invalid field
+// is named. now is the matter's time: the deadline must come after it.
+func (s *Server) assignmentInput(ctx context.Context, p domain.Person, grant domain.Grant, b assignmentBody, now time.Time) (contract.AssignmentInput, error) {
 	v := &domain.ValidationError{}
-	now := time.Now()
 	in := contract.AssignmentInput{AssignmentRecord: contract.AssignmentRecord{
 		Title: strings.TrimSpace(b.Title), Content: strings.TrimSpace(b.Content), IssuerUnitID: grant.UnitID,
 		AssignerID: p.ID, AssignerKey: p.Key, CreatedAt: domain.Stored(now.UTC()),

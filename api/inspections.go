@@ -134,7 +134,7 @@ func (s *Server) createInspection(c *gin.Context) {
 			return
 		}
 		for i, r := range b.Recommendations {
-			m, err := s.assignmentInput(ctx, p, assigning, assignmentBody{Title: "人大视察建议：" + r.Title, Content: r.Content, DueAt: r.DueAt, AssigneeUnit: r.Unit})
+			m, err := s.assignmentInput(ctx, p, assigning, assignmentBody{Title: "人大视察建议：" + r.Title, Content: r.Content, DueAt: r.DueAt, AssigneeUnit: r.Unit}, time.Now())
 			var ve *domain.ValidationError
 			switch {
 			case errors.As(err, &ve):

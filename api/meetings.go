@@ -58,8 +58,26 @@ func (s *Server) createMeeting(c *gin.Context) {
 			return
 		}
 	}
+	// A campaign's meeting is dated, and its decisions fall due, in the campaign's time.
 	now := time.Now()
 	v := &domain.ValidationError{}
+	var camp *store.Campaign
+	if b.Campaign != "" {
+		found, err := store.CampaignByID(ctx, s.Store.DB, b.Campaign)
+		switch {
+		case errors.Is(err, domain.ErrNotFound):
+			v.Add("campaign", "没有这个专项行动")
+		case err != nil:
+			fail(c, err)
+			return
+		case len(b.Decisions) > 0 && found.EndedAt != nil:
+			v.Add("campaign", "专项行动已结束，不再交办议定事项")
+		case len(b.Decisions) > 0 && found.ClockSpeed > 1 && found.ClockAnchor == nil:
+			v.Add("campaign", "专项行动尚未启动，其议定事项无从计时")
+		default:
+			camp, now = &found, found.Now(now)
+		}
+	}
 	b.Validate(now, v)
 	m := store.Meeting{Kind: b.Kind, Title: b.Title, Attendees: b.Attendees, Topics: b.Topics, Minutes: b.Minutes, CreatedBy: p.ID, Key: k, MinutesTask: task}
 	m.HeldOn.Time, _ = time.ParseInLocation(time.DateOnly, b.HeldOn, domain.DefaultZone)
@@ -94,12 +112,8 @@ func (s *Server) createMeeting(c *gin.Context) {
 		}
 		m.ChairID = chair.ID
 	}
-	if b.Campaign != "" {
-		if _, err := store.CampaignByID(ctx, s.Store.DB, b.Campaign); err != nil {
-			v.Add("campaign", "没有这个专项行动")
-		} else {
-			m.CampaignID = &b.Campaign
-		}
+	if camp != nil {
+		m.CampaignID = &camp.ID
 	}
 	if task != nil {
 		t, err := store.TaskByID(ctx, s.Store.DB, *task)
@@ -124,7 +138,11 @@ func (s *Server) createMeeting(c *gin.Context) {
 		if n := []rune(title); len(n) > 200 {
 			title = string(n[:199]) + "…"
 		}
-		in, err := s.assignmentInput(ctx, p, assigning, assignmentBody{Title: title, Content: d.Content, DueAt: d.DueAt, AssigneeUnit: d.Unit, Ladder: b.Ladder})
+		in, err := s.assignmentInput(ctx, p, assigning, assignmentBody{Title: title, Content: d.Content, DueAt: d.DueAt, AssigneeUnit: d.Unit, Ladder: b.Ladder}, now)
+		if camp != nil {
+			// A campaign's meeting: its decisions run on the campaign's clock.
+			in.CampaignID, in.Clock = camp.ID, camp.Clock()
+		}
 		var ve *domain.ValidationError
 		switch {
 		case errors.As(err, &ve):

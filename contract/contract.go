@@ -153,7 +153,11 @@ type ExtensionResult struct {
 // (its fields flatten into the same JSON object) and how it is reviewed.
 type AssignmentInput struct {
 	AssignmentRecord
-	ReviewerID int64 `json:"reviewer_id,omitempty"`
+	// CampaignID and Clock: a matter of a campaign (a campaign meeting's
+	// decision) runs on the campaign's clock; none: real time.
+	CampaignID string        `json:"campaign_id,omitempty"`
+	Clock      *domain.Clock `json:"clock,omitempty"`
+	ReviewerID int64         `json:"reviewer_id,omitempty"`
 	// ReviewPeriod is how long the reviewer has; default 5 days.
 	ReviewPeriod time.Duration `json:"review_period,omitempty"`
 }

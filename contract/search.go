@@ -87,7 +87,7 @@ func SearchOf(workflowType string, input any) Search {
 	s := Search{Kind: ProcessKind(workflowType)}
 	switch in := input.(type) {
 	case AssignmentInput:
-		s.Unit, s.State = in.AssigneeCode, domain.StatusOpen.String()
+		s.Campaign, s.Unit, s.State = in.CampaignID, in.AssigneeCode, domain.StatusOpen.String()
 	case domain.ReportSpec:
 		s.Campaign, s.Unit, s.Period, s.State = in.CampaignID, in.UnitCode, in.Period, domain.ReportDue.String()
 	case domain.PledgeSpec:

@@ -32,7 +32,7 @@ func Assignment(ctx workflow.Context, in contract.AssignmentInput) (contract.Ass
 	if in.ReviewPeriod <= 0 {
 		in.ReviewPeriod = DefaultReviewPeriod
 	}
-	s := &assignment{In: in, ID: id, Ladder: newLadder(id, in.Ladder)}
+	s := &assignment{In: in, ID: id, Board: board{Clock: in.Clock}, Ladder: newLadder(id, in.Ladder)}
 	res, err := s.run(withActivityOptions(ctx))
 	return res, s.Board.settle(ctx, err)
 }
@@ -48,7 +48,7 @@ func (s *assignment) run(ctx workflow.Context) (contract.AssignmentResult, error
 	subject := fmt.Sprint(in.ID)
 	task := func(kind domain.TaskKind, step string, round int) domain.TaskSpec {
 		return domain.TaskSpec{ID: contract.TaskID(s.ID, step, round), WorkflowID: s.ID, Kind: kind, Title: in.Title,
-			SubjectType: domain.SubjectAssignment, SubjectID: subject}
+			SubjectType: domain.SubjectAssignment, SubjectID: subject, CampaignID: in.CampaignID}
 	}
 	_, review, round, err := s.Board.reviewed(ctx, &reviewLoop{
 		Subject: domain.SubjectAssignment, ID: subject, Due: in.DueAt,
@@ -60,7 +60,8 @@ func (s *assignment) run(ctx workflow.Context) (contract.AssignmentResult, error
 		},
 		Approver: approver{UnitID: in.ReviewerUnitID, Role: in.ReviewerRole, PersonID: in.ReviewerID},
 		Ladder:   &s.Ladder,
-		Target:   rungTarget{Title: in.Title, SubjectType: domain.SubjectAssignment, SubjectID: subject, UnitID: in.AssigneeUnitID, IssuerUnitID: in.IssuerUnitID},
+		Target: rungTarget{Title: in.Title, SubjectType: domain.SubjectAssignment, SubjectID: subject, CampaignID: in.CampaignID,
+			UnitID: in.AssigneeUnitID, IssuerUnitID: in.IssuerUnitID},
 		Review: func(round int, done *humanTask) domain.TaskSpec {
 			t := task(domain.KindAssignmentReview, "review", round)
 			t.Title = "审核：" + in.Title

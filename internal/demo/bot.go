@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/store"
 )
 
@@ -58,7 +59,9 @@ type Bot struct {
 	Acted map[string]int
 	// Documents are the policy documents the bot issues when their campaign time comes (IssueDue).
 	Documents []Document
-	issued    map[string]int64 // document key → its id
+	// Meetings are the campaign's meetings the bot records when their campaign time comes (RecordMeetingsDue).
+	Meetings []Meeting
+	issued   map[string]int64 // document key → its id
 }
 
 // CampaignSpec is the campaign the demo creates.
@@ -68,11 +71,19 @@ type CampaignSpec struct {
 	StartsOn   string  `json:"starts_on"`
 	EndsOn     string  `json:"ends_on,omitempty"`
 	ClockSpeed float64 `json:"clock_speed"`
+	// Policy, when set, is the campaign's policy (unset fields take the defaults).
+	Policy map[string]any `json:"policy,omitempty"`
 }
 
-// DemoCampaign is the demo county's three-year campaign, 2020-04 to 2022-12, at speed.
+// DemoCampaign is the demo county's three-year campaign, 2020-04 to 2022-12,
+// at speed, with the seed's periodic meetings (the 麟北矿区 technical
+// exchange meeting each quarter).
 func DemoCampaign(id string, speed float64) CampaignSpec {
-	return CampaignSpec{ID: id, Name: "麟游县安全生产专项整治三年行动（演示）", StartsOn: "2020-04-01", EndsOn: "2022-12-31", ClockSpeed: speed}
+	spec := CampaignSpec{ID: id, Name: "麟游县安全生产专项整治三年行动（演示）", StartsOn: "2020-04-01", EndsOn: "2022-12-31", ClockSpeed: speed}
+	if c, err := seed.Demo(); err == nil && len(c.Campaign.Meetings) > 0 { // the embedded seed parses (seed's tests)
+		spec.Policy = map[string]any{"meetings": c.Campaign.Meetings}
+	}
+	return spec
 }
 
 // actors are the people whose inboxes the bot reads: everyone but staff and the administrator.
@@ -187,10 +198,13 @@ func (b *Bot) Run(ctx context.Context, campaignID, observer string, until func(C
 		if ctx.Err() != nil {
 			return nil
 		}
-		if len(b.Documents) > 0 {
+		if len(b.Documents) > 0 || len(b.Meetings) > 0 {
 			if st, err := b.Status(ctx, campaignID, observer); err == nil {
 				if _, err := b.IssueDue(ctx, campaignID, st.Now); err != nil && ctx.Err() == nil {
 					b.logf("issuing a policy document failed", "error", err)
+				}
+				if _, err := b.RecordMeetingsDue(ctx, campaignID, st.Now); err != nil && ctx.Err() == nil {
+					b.logf("recording a meeting failed", "error", err)
 				}
 			}
 		}
@@ -422,10 +436,7 @@ func (b *Bot) recordMeeting(ctx context.Context, p Person, meeting map[string]an
 		b.logf("meeting refused", "task", m["minutes_task"], "status", status, "problem", strings.TrimSpace(string(body)))
 		return 0, nil
 	}
-	var out struct {
-		ID int64 `json:"id"`
-	}
-	return out.ID, json.Unmarshal(body, &out)
+	return decodeID(body)
 }
 
 // call sends one request as p; idem, when set, is the Idempotency-Key.

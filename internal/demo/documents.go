@@ -54,34 +54,46 @@ func Documents() []Document {
 // through the API, once each: a document already issued answers 200 to its
 // key. It answers how many remain to issue.
 func (b *Bot) IssueDue(ctx context.Context, campaignID string, now time.Time) (int, error) {
+	return b.dueOnce(len(b.Documents), now, func(i int) (string, time.Time) { return b.Documents[i].Key, b.Documents[i].At },
+		func(i int) (int64, error) { return b.issue(ctx, campaignID, b.Documents[i], now) })
+}
+
+// dueOnce does each of n things whose time has come at now, once each by
+// its key (do answers the id of what it made); it answers how many remain.
+func (b *Bot) dueOnce(n int, now time.Time, of func(i int) (key string, at time.Time), do func(i int) (int64, error)) (int, error) {
 	b.mu.Lock()
 	if b.issued == nil {
 		b.issued = map[string]int64{}
 	}
 	b.mu.Unlock()
 	left := 0
-	for _, d := range b.Documents {
+	for i := range n {
+		key, at := of(i)
 		b.mu.Lock()
-		_, done := b.issued[d.Key]
+		_, done := b.issued[key]
 		b.mu.Unlock()
 		if done {
 			continue
 		}
-		if now.Before(d.At) {
+		if now.Before(at) {
 			left++
 			continue
 		}
-		if err := b.issue(ctx, campaignID, d, now); err != nil {
+		id, err := do(i)
+		if err != nil {
 			return left + 1, err
 		}
+		b.mu.Lock()
+		b.issued[key] = id
+		b.mu.Unlock()
 	}
 	return left, nil
 }
 
-func (b *Bot) issue(ctx context.Context, campaignID string, d Document, now time.Time) error {
+func (b *Bot) issue(ctx context.Context, campaignID string, d Document, now time.Time) (int64, error) {
 	p, ok := b.person(d.By)
 	if !ok {
-		return fmt.Errorf("no token for %s", d.By)
+		return 0, fmt.Errorf("no token for %s", d.By)
 	}
 	due := d.At.Add(15 * 24 * time.Hour)
 	if floor := now.Add(7 * 24 * time.Hour); due.Before(floor) {
@@ -94,7 +106,7 @@ func (b *Bot) issue(ctx context.Context, campaignID string, d Document, now time
 		id, ok := b.issued[d.Revises]
 		b.mu.Unlock()
 		if !ok {
-			return fmt.Errorf("document %s revises %s, not issued yet", d.Key, d.Revises)
+			return 0, fmt.Errorf("document %s revises %s, not issued yet", d.Key, d.Revises)
 		}
 		path = fmt.Sprintf("/api/v1/policy-documents/%d/versions", id)
 	} else {
@@ -102,19 +114,18 @@ func (b *Bot) issue(ctx context.Context, campaignID string, d Document, now time
 	}
 	status, resp, err := b.call(ctx, p, http.MethodPost, path, d.Key, body)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if status != http.StatusCreated && status != http.StatusOK {
-		return fmt.Errorf("issue %s: %d %s", d.Key, status, resp)
+		return 0, fmt.Errorf("issue %s: %d %s", d.Key, status, resp)
 	}
+	return decodeID(resp)
+}
+
+// decodeID reads the id of what an API answer made.
+func decodeID(resp []byte) (int64, error) {
 	var out struct {
 		ID int64 `json:"id"`
 	}
-	if err := json.Unmarshal(resp, &out); err != nil {
-		return err
-	}
-	b.mu.Lock()
-	b.issued[d.Key] = out.ID
-	b.mu.Unlock()
-	return nil
+	return out.ID, json.Unmarshal(resp, &out)
 }

@@ -45,13 +45,19 @@ type ReportCounts struct {
 	// television's column (在县电视台开设专栏).
 	FrontlineTrained int
 	TVEpisodes       int
+	// (e) Meetings (今年以来，县委常委会4次、县委专题会议1次、政府常务会5次):
+	// the county party standing committee, its special meeting and the
+	// government's executive meetings that studied work safety in 2020.
+	StandingCommittee int
+	SpecialMeetings   int
+	ExecutiveMeetings int
 }
 
 // ReportOf2020 are the figures of the county's report.
 func ReportOf2020() ReportCounts {
 	return ReportCounts{SupervisionUnits: 73, SupervisionHazards: 298, Cases: 32, MineVentilation: 158, MineRockBurst: 51, MineDaily: 583,
 		EnforcementInspections: 12, MineVisits: 52, MinesStopped: 2, HeadingFacesStopped: 6, MinePenaltyCases: 6,
-		FrontlineTrained: 3086, TVEpisodes: 8}
+		FrontlineTrained: 3086, TVEpisodes: 8, StandingCommittee: 4, SpecialMeetings: 1, ExecutiveMeetings: 5}
 }
 
 // The report's periods.
@@ -252,7 +258,46 @@ func Records2020(c ReportCounts, producers []Producer, seed uint64) ([]Record, e
 		caseRecord(v["unit"].(string), -1, filed, decisions[(i+1)%len(decisions)])
 	}
 	out = append(out, training2020(c, mines, rng)...)
+	out = append(out, meetings2020(c)...)
 	return out, nil
+}
+
+// meetings2020 lays out (e): the county party standing committee's, its
+// special meeting's and the government's executive meetings of 2020 that
+// studied work safety, as records of the meetings held (their decisions were
+// followed up then; the campaign's own meetings with decisions are played
+// later, see CampaignMeetings), plus the safety committee's plenary and the
+// coal-mine reflection meeting the report names.
+func meetings2020(c ReportCounts) []Record {
+	var out []Record
+	meeting := func(kind, title, heldOn, organiser, chair string, topics ...string) {
+		out = append(out, Record{Person: "yjj-office", Path: "/api/v1/meetings", Key: fmt.Sprintf("demo2020-meeting-%d", len(out)), Inspection: -1,
+			Body: map[string]any{"kind": kind, "title": title, "held_on": heldOn, "organiser": organiser, "chair": chair, "topics": topics,
+				"attendees": []string{"县委常委", "县政府领导班子成员", "县安委会成员单位主要负责人"},
+				"minutes":   "会议传达中央和省市关于安全生产的决策部署和工作要求，研究解决安全生产突出问题。"}})
+	}
+	spread := func(n int, from time.Month, i int) string {
+		// n meetings over the year from month from: the i-th in its share of the months.
+		month := int(from) + i*(13-int(from))/max(n, 1)
+		return fmt.Sprintf("2020-%02d-%02d", min(month, 12), 10+i%3*5)
+	}
+	for i := range c.StandingCommittee {
+		meeting(domain.MeetingStandingCommittee, fmt.Sprintf("县委常委会会议（2020年第%d次研究安全生产工作）", i+1), spread(c.StandingCommittee, time.February, i),
+			"linyou", "linyou-secretary", "传达学习习近平总书记关于安全生产的重要论述", "研究部署安全生产专项整治三年行动")
+	}
+	for i := range c.SpecialMeetings {
+		meeting(domain.MeetingSpecial, "县委安全生产专题会议", spread(c.SpecialMeetings, time.May, i),
+			"linyou", "linyou-secretary", "研究煤矿安全生产突出问题", "部署安全生产专项整治三年行动实施方案")
+	}
+	for i := range c.ExecutiveMeetings {
+		meeting(domain.MeetingExecutive, fmt.Sprintf("县政府常务会议（2020年第%d次研究安全生产工作）", i+1), spread(c.ExecutiveMeetings, time.March, i),
+			"linyou", "linyou-magistrate", "听取安全生产工作汇报", "研究解决安全生产突出问题")
+	}
+	meeting(domain.MeetingSafetyCommittee, "县安全生产委员会全体（扩大）会议", "2020-04-15", "yjj", "linyou-magistrate",
+		"启动安全生产专项整治三年行动", "签订安全生产责任书")
+	meeting(domain.MeetingRectificationReflection, "煤矿问题整改反思会", "2020-08-05", "yjj", "linyou-deputy",
+		"深刻剖析反思煤矿安全方面存在的问题", "制定应对举措")
+	return out
 }
 
 // training2020 lays out (d): each coal mine's front-line sessions, one a

@@ -118,6 +118,15 @@ func TestRecordsOf2020MakeTheReportsFigures(t *testing.T) {
 			t.Errorf("%s: %v, want %v", f.name, f.got, f.want)
 		}
 	}
+	// (e) The year's meetings: 县委常委会4次、县委专题会议1次、政府常务会5次.
+	for _, f := range []struct {
+		kind string
+		want int
+	}{{"standing_committee", want.StandingCommittee}, {"special_meeting", want.SpecialMeetings}, {"executive_meeting", want.ExecutiveMeetings}} {
+		if got := at(y, "meetings", "by_kind", f.kind); got != float64(f.want) || f.want == 0 {
+			t.Errorf("(e) %s meetings in 2020: %v, want %d", f.kind, got, f.want)
+		}
+	}
 	if want.FrontlineTrained <= 3000 || at(y, "training", "by_year", "2020", "people") <= at(y, "training", "by_audience", "frontline", "people") {
 		t.Errorf("the report's 3000余: %d front-line workers; the year's training %v", want.FrontlineTrained, y["training"])
 	}

@@ -1,0 +1,91 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/zeren-county/zeren/internal/demo"
+	"github.com/zeren-county/zeren/internal/store"
+)
+
+// TestDemoHoldsTheCampaignsMeetings: the demo bot plays a fast campaign with
+// the seed's periodic meetings through the API. It records the safety
+// committee's meeting when its campaign day comes; the meeting's two
+// decisions run as assigned matters on the campaign's clock, and the towns'
+// and the bureau's heads report them done and the office approves them.
+// When the quarter's technical exchange meeting comes, yjj's head gets its
+// minutes task, and the bot records the meeting for it, which answers it.
+func TestDemoHoldsTheCampaignsMeetings(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a minute of real timers")
+	}
+	s, tokens := seeded(t)
+	sys := start(t, "", s, tokens)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	var people []demo.Person
+	if err := s.DB.Select(&people, `SELECT p.key AS key, g.role AS role, u.code AS unitcode FROM people p
+JOIN role_grants g ON g.person_id = p.id JOIN units u ON u.id = g.unit_id ORDER BY p.id, g.role`); err != nil {
+		t.Fatal(err)
+	}
+	for i := range people {
+		people[i].Token = tokens[people[i].Key]
+	}
+	bot := &demo.Bot{BaseURL: sys.http.URL, People: people, Poll: 100 * time.Millisecond, Meetings: demo.CampaignMeetings()[:1],
+		Model: demo.Model{Think: 24 * time.Hour}}
+	spec := demo.DemoCampaign("meetings", 50000)
+	spec.StartsOn, spec.EndsOn = "2020-05-15", "2020-07-31"
+	if err := bot.Start(ctx, spec, "yjj-office", "linyou-deputy"); err != nil {
+		t.Fatal(err)
+	}
+	var list struct {
+		Meetings []store.Meeting `json:"meetings"`
+	}
+	settled := func() bool {
+		sys.send(t, "GET", "/api/v1/meetings", "linyou-secretary", nil).want(t, 200).decode(t, &list)
+		decided, minuted := false, false
+		for _, m := range list.Meetings {
+			decided = decided || (m.DecisionCount == 2 && m.OpenDecisions == 0)
+			minuted = minuted || m.MinutesTask != nil
+		}
+		return decided && minuted
+	}
+	var last demo.CampaignStatus
+	if err := bot.Run(ctx, spec.ID, "yjj-office", func(st demo.CampaignStatus) bool { last = st; return settled() }); err != nil {
+		t.Fatal(err)
+	}
+	if ctx.Err() != nil {
+		t.Fatalf("by campaign time %v: %+v", last.Now, list.Meetings)
+	}
+	for _, m := range list.Meetings {
+		var full store.Meeting
+		sys.send(t, "GET", fmt.Sprintf("/api/v1/meetings/%d", m.ID), "linyou-secretary", nil).want(t, 200).decode(t, &full)
+		switch {
+		case full.MinutesTask != nil:
+			var status string
+			if err := s.DB.Get(&status, `SELECT status FROM tasks WHERE id = $1`, *full.MinutesTask); err != nil || status != "completed" ||
+				full.Kind != "technical_exchange" || full.HeldOn.Format("2006-01-02") != "2020-07-20" || full.ChairName == "" {
+				t.Errorf("technical exchange %+v, its task %q (%v)", full, status, err)
+			}
+		case len(full.Decisions) == 2:
+			if full.CampaignID == nil || *full.CampaignID != spec.ID || full.HeldOn.Format("2006-01-02") != "2020-05-20" {
+				t.Errorf("the safety committee's meeting %+v", full)
+			}
+			for _, d := range full.Decisions {
+				// On the campaign's clock: due in 2020, 30 and 45 campaign days after the meeting.
+				if d.Status != "approved" || d.DueAt.Year() != 2020 {
+					t.Errorf("decision %+v", d)
+				}
+				var campaign string
+				if err := s.DB.Get(&campaign, `SELECT campaign_id FROM tasks WHERE subject_type = 'assignment' AND subject_id = $1 LIMIT 1`,
+					fmt.Sprint(d.AssignmentID)); err != nil || campaign != spec.ID {
+					t.Errorf("decision %d's tasks are of campaign %q (%v)", d.Seq, campaign, err)
+				}
+			}
+		default:
+			t.Errorf("a meeting the bot did not hold: %+v", full)
+		}
+	}
+}
