@@ -51,6 +51,14 @@ func TestMeetingsOverHTTP(t *testing.T) {
 		}
 	}
 	sys.send(t, "POST", "/api/v1/meetings", "jcg-head", meeting(jcgDecision)).want(t, 403)
+	// A fast campaign not yet run has no clock its decisions could run on.
+	sys.send(t, "POST", "/api/v1/campaigns", "yjj-office", map[string]any{"id": "fast-unrun", "name": "未启动的演练行动", "starts_on": "2030-01-01",
+		"clock_speed": 100}).want(t, 201)
+	unrun := meeting(jcgDecision)
+	unrun["campaign"] = "fast-unrun"
+	if p := sys.send(t, "POST", "/api/v1/meetings", "yjj-office", unrun).want(t, 422).problem(t); p.Errors[0].Field != "campaign" {
+		t.Fatalf("problem %+v", p)
+	}
 	if n := testdb.Count(t, s.DB, `SELECT (SELECT count(*) FROM meetings) + (SELECT count(*) FROM assignments)`); n != 0 {
 		t.Fatalf("%d records after refused input", n)
 	}
