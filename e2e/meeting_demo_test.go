@@ -36,7 +36,7 @@ JOIN role_grants g ON g.person_id = p.id JOIN units u ON u.id = g.unit_id ORDER 
 	bot := &demo.Bot{BaseURL: sys.http.URL, People: people, Poll: 100 * time.Millisecond, Meetings: demo.CampaignMeetings()[:1],
 		Model: demo.Model{Think: 24 * time.Hour}}
 	spec := demo.DemoCampaign("meetings", 50000)
-	spec.StartsOn, spec.EndsOn = "2020-05-15", "2020-07-31"
+	spec.StartsOn, spec.EndsOn = "2020-05-15", "2020-09-30" // the minutes of 20 July, with two months to spare
 	if err := bot.Start(ctx, spec, "yjj-office", "linyou-deputy"); err != nil {
 		t.Fatal(err)
 	}
