@@ -12,7 +12,7 @@ import (
 
 // TestDemoHoldsTheCampaignsMeetings: the demo bot plays a fast campaign with
 // the seed's periodic meetings through the API. It records the safety
-// committee's meeting when its campaign day comes; the meeting's two
+// committee's meeting (its day, in May, before the campaign's start: held late); its two
 // decisions run as assigned matters on the campaign's clock, and the towns'
 // and the bureau's heads report them done and the office approves them.
 // When the quarter's technical exchange meeting comes, yjj's head gets its
@@ -36,7 +36,8 @@ JOIN role_grants g ON g.person_id = p.id JOIN units u ON u.id = g.unit_id ORDER 
 	bot := &demo.Bot{BaseURL: sys.http.URL, People: people, Poll: 100 * time.Millisecond, Meetings: demo.CampaignMeetings()[:1],
 		Model: demo.Model{Think: 24 * time.Hour}}
 	spec := demo.DemoCampaign("meetings", 50000)
-	spec.StartsOn, spec.EndsOn = "2020-05-15", "2020-09-30" // the minutes of 20 July, with two months to spare
+	// From July: the May meeting is held late (its decisions get a week at least), the minutes of 20 July come soon, two months to spare.
+	spec.StartsOn, spec.EndsOn = "2020-07-01", "2020-09-30"
 	if err := bot.Start(ctx, spec, "yjj-office", "linyou-deputy"); err != nil {
 		t.Fatal(err)
 	}
