@@ -25,14 +25,7 @@ func TestDemoHoldsTheCampaignsMeetings(t *testing.T) {
 	sys := start(t, "", s, tokens)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	var people []demo.Person
-	if err := s.DB.Select(&people, `SELECT p.key AS key, g.role AS role, u.code AS unitcode FROM people p
-JOIN role_grants g ON g.person_id = p.id JOIN units u ON u.id = g.unit_id ORDER BY p.id, g.role`); err != nil {
-		t.Fatal(err)
-	}
-	for i := range people {
-		people[i].Token = tokens[people[i].Key]
-	}
+	people := demoPeople(t, s, tokens)
 	bot := &demo.Bot{BaseURL: sys.http.URL, People: people, Poll: 100 * time.Millisecond, Meetings: demo.CampaignMeetings()[:1],
 		Model: demo.Model{Think: 24 * time.Hour}}
 	spec := demo.DemoCampaign("meetings", 50000)
@@ -89,4 +82,19 @@ JOIN role_grants g ON g.person_id = p.id JOIN units u ON u.id = g.unit_id ORDER 
 			t.Errorf("a meeting the bot did not hold: %+v", full)
 		}
 	}
+}
+
+// demoPeople are the seeded people as the demo bot plays them: each grant
+// with its unit, and the person's token.
+func demoPeople(t *testing.T, s *store.Store, tokens map[string]string) []demo.Person {
+	t.Helper()
+	var people []demo.Person
+	if err := s.DB.Select(&people, `SELECT p.key AS key, g.role AS role, u.code AS unitcode FROM people p
+JOIN role_grants g ON g.person_id = p.id JOIN units u ON u.id = g.unit_id ORDER BY p.id, g.role`); err != nil {
+		t.Fatal(err)
+	}
+	for i := range people {
+		people[i].Token = tokens[people[i].Key]
+	}
+	return people
 }

@@ -118,14 +118,7 @@ func TestDemoIssuesTheCountysDocuments(t *testing.T) {
 	sys := start(t, "", s, tokens)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	var people []demo.Person
-	if err := s.DB.Select(&people, `SELECT p.key AS key, g.role AS role, u.code AS unitcode FROM people p
-JOIN role_grants g ON g.person_id = p.id JOIN units u ON u.id = g.unit_id ORDER BY p.id, g.role`); err != nil {
-		t.Fatal(err)
-	}
-	for i := range people {
-		people[i].Token = tokens[people[i].Key]
-	}
+	people := demoPeople(t, s, tokens)
 	bot := &demo.Bot{BaseURL: sys.http.URL, People: people, Poll: 100 * time.Millisecond, Documents: demo.Documents(),
 		Model: demo.Model{LateUnits: map[string]int{"cm": 12}, Think: 24 * time.Hour}}
 	spec := demo.CampaignSpec{ID: "docs", Name: "制度文件测试行动", StartsOn: "2020-08-19", EndsOn: "2020-12-31", ClockSpeed: 50000}
