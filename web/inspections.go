@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -657,7 +658,8 @@ func (w *Web) statisticsPage(c *gin.Context) {
 	}
 	q.Set("campaign", id)
 	q.Set("format", "xlsx")
-	w.render(c, http.StatusOK, "statistics", mergeData(data, pageData{"S": st, "Charts": string(charts), "Export": "/statistics?" + q.Encode()}))
+	w.render(c, http.StatusOK, "statistics", mergeData(data, pageData{"S": st, "Charts": string(charts), "Export": "/statistics?" + q.Encode(),
+		"MeetingYears": slices.Sorted(maps.Keys(st.Meetings.ByYear))}))
 }
 
 func mergeData(a, b pageData) pageData {

@@ -101,12 +101,22 @@ func StatisticsTable(s StatsSheet) ([]byte, error) {
 	ex.add(cell{st.Exams.Examined, b.number}, cell{st.Exams.Passed, b.number}, percent(st.Exams.Percent), cell{st.Exams.Examined - st.Exams.Passed, b.number})
 	ex.done()
 
-	mt := b.table("会议", s.Title, []string{"会议类型", "次数"}, 1)
-	for _, k := range domain.MeetingKinds {
-		mt.add(cell{domain.MeetingKindNames[k], 0}, cell{st.Meetings.ByKind[k], b.number})
+	years := slices.Sorted(maps.Keys(st.Meetings.ByYear))
+	head := []string{"会议类型"}
+	for _, y := range years {
+		head = append(head, y+"年（次）")
 	}
-	mt.add(cell{"议定事项（项）", 0}, cell{st.Meetings.Decisions, b.number})
-	mt.add(cell{"其中：未办结（项）", 0}, cell{st.Meetings.OpenDecisions, b.number})
+	mt := b.table("会议", s.Title, append(head, "合计（次）"), 1)
+	for _, k := range domain.MeetingKinds {
+		row := []cell{{domain.MeetingKindNames[k], 0}}
+		for _, y := range years {
+			row = append(row, cell{st.Meetings.ByYear[y][k], b.number})
+		}
+		mt.add(append(row, cell{st.Meetings.ByKind[k], b.number})...)
+	}
+	blank := make([]cell, len(years))
+	mt.add(append(append([]cell{{"议定事项（项）", 0}}, blank...), cell{st.Meetings.Decisions, b.number})...)
+	mt.add(append(append([]cell{{"其中：未办结（项）", 0}}, blank...), cell{st.Meetings.OpenDecisions, b.number})...)
 	mt.done()
 	tr := b.table("安全培训", s.Title, []string{"分类", "项目", "培训（场次）", "培训（人次）"}, 2)
 	tr.add(cell{"合计", 0}, cell{"培训场次", 0}, cell{st.Training.Sessions, b.number}, cell{st.Training.People, b.number})

@@ -31,7 +31,8 @@ func TestStatisticsTable(t *testing.T) {
 		Cases: store.CaseStats{Filed: 32, Closed: 30, Decided: 6, Fines: 120500.5, ByDecision: map[string]int{"fine": 5, "stop": 1}},
 		Exams: store.ExamStats{Examined: 300, Passed: 280, Percent: ptr(93.3)},
 		Meetings: store.MeetingStats{Held: 10, Decisions: 7, OpenDecisions: 2,
-			ByKind: map[string]int{"standing_committee": 4, "special_meeting": 1, "executive_meeting": 5}},
+			ByKind: map[string]int{"standing_committee": 4, "special_meeting": 1, "executive_meeting": 5},
+			ByYear: map[string]map[string]int{"2020": {"standing_committee": 4, "special_meeting": 1, "executive_meeting": 5}}},
 		PeopleTrained: 3160,
 		Training: store.TrainingStats{TrainingCount: store.TrainingCount{Sessions: 30, People: 3140},
 			ByAudience: map[string]store.TrainingCount{"frontline": {Sessions: 28, People: 3100}, "heads": {Sessions: 2, People: 40}},
@@ -43,7 +44,7 @@ func TestStatisticsTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := open(t, b, "检查", "隐患", "停产整顿", "执法处罚", "逢查必考", "会议", "安全培训", "宣传")
-	header(t, f, "会议", 2, 1, "会议类型", "次数")
+	header(t, f, "会议", 2, 1, "会议类型", "2020年（次）", "合计（次）")
 	header(t, f, "检查", 2, 1, "检查类别", "检查次数（次）", "检查单位（家次）", "检查单位（家）")
 	header(t, f, "隐患", 2, 2, "分类", "项目", "发现（项）", "已整改（项）", "未整改（项）", "整改率")
 	header(t, f, "停产整顿", 2, 1, "对象", "下达（个）", "未解除（个）", "已解除（个）")
@@ -63,7 +64,7 @@ func TestStatisticsTable(t *testing.T) {
 		"执法处罚": {3: {"立案（件）", "32"}, 4: {"结案（件）", "30"}, 5: {"作出处理决定（件）", "6"}, 6: {"其中：警告（件）", "0"},
 			7: {"其中：罚款（件）", "5"}, 8: {"其中：责令停产停业（件）", "1"}, 12: {"罚款金额（元）", "120,500.50"}},
 		"逢查必考": {3: {"300", "280", "93.3%", "20"}},
-		"会议":   {3: {"县委常委会", "4"}, 4: {"县委专题会议", "1"}, 5: {"政府常务会", "5"}, 9: {"技术交流会", "0"}, 10: {"议定事项（项）", "7"}, 11: {"其中：未办结（项）", "2"}},
+		"会议":   {3: {"县委常委会", "4", "4"}, 4: {"县委专题会议", "1", "1"}, 5: {"政府常务会", "5", "5"}, 9: {"技术交流会", "0", "0"}, 10: {"议定事项（项）", "", "7"}, 11: {"其中：未办结（项）", "", "2"}},
 		"安全培训": {3: {"合计", "培训场次", "30", "3140"}, 4: {"按培训对象", "一线员工", "28", "3100"}, 5: {"按培训对象", "主要负责人", "2", "40"},
 			6: {"按培训对象", "安全管理人员", "0", "0"}, 10: {"按培训对象", "其他", "0", "0"}, 11: {"按年度", "2020年", "20", "2140"},
 			12: {"按年度", "2021年", "10", "1000"}, 13: {"培训人次", "含逢查必考不合格培训", "", "3160"}},

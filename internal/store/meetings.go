@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -167,7 +168,7 @@ func MeetingOfAssignment(ctx context.Context, db sqlx.ExtContext, assignmentID i
 // meetingStats counts the meetings a statistics query chooses: held in its
 // period (days, inclusive), of its campaign, organised by its unit.
 func meetingStats(ctx context.Context, db sqlx.ExtContext, q StatsQuery) (MeetingStats, error) {
-	st := MeetingStats{ByKind: map[string]int{}}
+	st := MeetingStats{ByKind: map[string]int{}, ByYear: map[string]map[string]int{}}
 	for _, k := range domain.MeetingKinds {
 		st.ByKind[k] = 0
 	}
@@ -185,23 +186,32 @@ func meetingStats(ctx context.Context, db sqlx.ExtContext, q StatsQuery) (Meetin
 	}
 	rows := []struct {
 		Kind      string `db:"kind"`
+		Year      int    `db:"year"`
 		N         int    `db:"n"`
 		Decisions int    `db:"decisions"`
 		Open      int    `db:"open"`
 	}{}
-	err := sqlx.SelectContext(ctx, db, &rows, `SELECT m.kind, count(*) AS n,
+	err := sqlx.SelectContext(ctx, db, &rows, `SELECT m.kind, extract(year FROM m.held_on)::int AS year, count(*) AS n,
     coalesce(sum((SELECT count(*) FROM meeting_decisions d WHERE d.meeting_id = m.id)), 0) AS decisions,
     coalesce(sum((SELECT count(*) FROM meeting_decisions d JOIN assignments a ON a.id = d.assignment_id
       WHERE d.meeting_id = m.id AND a.status <> 'approved')), 0) AS open
 FROM meetings m
 WHERE ($1::date IS NULL OR m.held_on >= $1::date) AND ($2::date IS NULL OR m.held_on <= $2::date)
   AND ($3::text IS NULL OR m.campaign_id = $3) AND ($4::bigint IS NULL OR m.organiser_unit_id = $4)
-GROUP BY m.kind`, day(q.From), day(q.To), text(q.CampaignID), unitArg(q.UnitID))
+GROUP BY m.kind, year`, day(q.From), day(q.To), text(q.CampaignID), unitArg(q.UnitID))
 	if err != nil {
 		return st, fmt.Errorf("statistics: meetings: %w", err)
 	}
 	for _, r := range rows {
-		st.ByKind[r.Kind] = r.N
+		st.ByKind[r.Kind] += r.N
+		year := strconv.Itoa(r.Year)
+		if st.ByYear[year] == nil {
+			st.ByYear[year] = map[string]int{}
+			for _, k := range domain.MeetingKinds {
+				st.ByYear[year][k] = 0
+			}
+		}
+		st.ByYear[year][r.Kind] = r.N
 		st.Held += r.N
 		st.Decisions += r.Decisions
 		st.OpenDecisions += r.Open

@@ -74,6 +74,13 @@ func TestMeetingRecordsAndCounts(t *testing.T) {
 		year.ByKind[domain.MeetingExecutive] != 5 || year.ByKind[domain.MeetingTechnicalExchange] != 1 || len(year.ByKind) != len(domain.MeetingKinds) {
 		t.Fatalf("2020: %+v", year)
 	}
+	if n := len(year.ByYear); n != 1 || year.ByYear["2020"][domain.MeetingExecutive] != 5 || year.ByYear["2020"][domain.MeetingSafetyCommittee] != 0 {
+		t.Fatalf("2020 by year: %+v", year.ByYear)
+	}
+	if all := count(store.StatsQuery{}); all.ByYear["2019"][domain.MeetingExecutive] != 1 || all.ByYear["2020"][domain.MeetingExecutive] != 5 ||
+		all.ByKind[domain.MeetingExecutive] != 6 {
+		t.Fatalf("all years: %+v", all)
+	}
 	if tied := count(store.StatsQuery{From: day("2020-01-01"), To: day("2020-12-31"), CampaignID: seed.DemoCampaignID}); tied.Held != 6 {
 		t.Fatalf("the campaign's: %+v", tied)
 	}

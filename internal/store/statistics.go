@@ -78,9 +78,11 @@ type Stats struct {
 // MeetingStats count meetings and their decisions; every kind of
 // domain.MeetingKinds is present.
 type MeetingStats struct {
-	Held      int            `json:"held"`
-	ByKind    map[string]int `json:"by_kind"`
-	Decisions int            `json:"decisions"`
+	Held   int            `json:"held"`
+	ByKind map[string]int `json:"by_kind"`
+	// ByYear counts them by year ("2020") and kind, every kind present in a year with a meeting.
+	ByYear    map[string]map[string]int `json:"by_year"`
+	Decisions int                       `json:"decisions"`
 	// OpenDecisions are decisions whose assigned matter is not yet approved.
 	OpenDecisions int `json:"open_decisions"`
 }
@@ -360,7 +362,7 @@ func Statistics(ctx context.Context, db sqlx.ExtContext, q StatsQuery) (Stats, e
 		Cases:     CaseStats{ByDecision: map[string]int{}},
 		Training:  TrainingStats{ByAudience: map[string]TrainingCount{}, ByYear: map[string]TrainingCount{}},
 		Publicity: PublicityStats{ByKind: map[string]int{}, ByYear: map[string]int{}},
-		Meetings:  MeetingStats{ByKind: map[string]int{}},
+		Meetings:  MeetingStats{ByKind: map[string]int{}, ByYear: map[string]map[string]int{}},
 	}
 	for _, k := range domain.MeetingKinds {
 		st.Meetings.ByKind[k] = 0

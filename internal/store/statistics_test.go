@@ -367,7 +367,7 @@ func emptyStats() store.Stats {
 	for _, d := range domain.CaseDecisions {
 		st.Cases.ByDecision[d] = 0
 	}
-	st.Meetings.ByKind = map[string]int{}
+	st.Meetings.ByKind, st.Meetings.ByYear = map[string]int{}, map[string]map[string]int{}
 	for _, k := range domain.MeetingKinds {
 		st.Meetings.ByKind[k] = 0
 	}
