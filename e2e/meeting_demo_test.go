@@ -15,8 +15,8 @@ import (
 // committee's meeting (its day, in May, before the campaign's start: held late); its two
 // decisions run as assigned matters on the campaign's clock, and the towns'
 // and the bureau's heads report them done and the office approves them.
-// When the quarter's technical exchange meeting comes, yjj's head gets its
-// minutes task, and the bot records the meeting for it, which answers it.
+// When the quarter's periodic meetings come, yjj's head gets their
+// minutes tasks, and the bot records each meeting for its task, which answers it.
 func TestDemoHoldsTheCampaignsMeetings(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a minute of real timers")
@@ -59,8 +59,9 @@ func TestDemoHoldsTheCampaignsMeetings(t *testing.T) {
 		switch {
 		case full.MinutesTask != nil:
 			var status string
+			day := map[string]string{"technical_exchange": "2020-07-20", "specialist_committee": "2020-07-10"}[full.Kind] // the seed's quarterly rules
 			if err := s.DB.Get(&status, `SELECT status FROM tasks WHERE id = $1`, *full.MinutesTask); err != nil || status != "completed" ||
-				full.Kind != "technical_exchange" || full.HeldOn.Format("2006-01-02") != "2020-07-20" || full.ChairName == "" {
+				day == "" || full.HeldOn.Format("2006-01-02") != day || full.ChairName == "" {
 				t.Errorf("technical exchange %+v, its task %q (%v)", full, status, err)
 			}
 		case len(full.Decisions) == 2:

@@ -32,7 +32,7 @@ func TestPeriodicMeetingMinutes(t *testing.T) {
 		t.Fatal(err)
 	}
 	rules := camp.FullPolicy().Meetings
-	if len(rules) != 1 || rules[0].Organiser != "yjj" || rules[0].Kind != domain.MeetingTechnicalExchange {
+	if len(rules) != 2 || rules[0].Organiser != "yjj" || rules[0].Kind != domain.MeetingTechnicalExchange {
 		t.Fatalf("demo policy's meetings %+v", rules)
 	}
 	yjj, _ := store.UnitByCode(ctx, s.DB, "yjj")
