@@ -51,7 +51,7 @@ func (s *Server) createMeeting(c *gin.Context) {
 	if k != nil || task != nil {
 		// A retry (or a second record for the same minutes task) answers the first.
 		if id, err := store.MeetingByKey(ctx, s.Store.DB, k, task); err == nil {
-			s.answerMeeting(c, http.StatusOK, id)
+			s.answerMeeting(c, http.StatusOK, id, p)
 			return
 		} else if !errors.Is(err, domain.ErrNotFound) {
 			fail(c, err)
@@ -199,12 +199,16 @@ func (s *Server) createMeeting(c *gin.Context) {
 	if !created {
 		code = http.StatusOK
 	}
-	s.answerMeeting(c, code, id)
+	s.answerMeeting(c, code, id, p)
 }
 
-// answerMeeting answers a meeting with its decisions.
-func (s *Server) answerMeeting(c *gin.Context, code int, id int64) {
+// answerMeeting answers a meeting with its decisions, to a reader of it
+// (another's record of the same minutes task is no one else's to read).
+func (s *Server) answerMeeting(c *gin.Context, code int, id int64, p domain.Person) {
 	m, err := store.MeetingByID(c.Request.Context(), s.Store.DB, id)
+	if err == nil && !readsMeeting(p, m) {
+		err = domain.ErrNotFound
+	}
 	if err != nil {
 		fail(c, err)
 		return
