@@ -104,11 +104,11 @@ func (a *Activities) MoveLoanMaterials(ctx context.Context, in contract.MoveInpu
 		if in.Step != contract.MoveHandover {
 			return nil
 		}
-		bureau, err := store.UnitByCode(ctx, tx, "yjj")
+		bureau, err := store.SafetyOfficeUnit(ctx, tx)
 		if err != nil {
-			bureau.ID = l.RequesterUnitID
+			return err
 		}
-		res.Alerts, err = store.OpenAlerts(ctx, tx, items, bureau.ID, in.At)
+		res.Alerts, err = store.OpenAlerts(ctx, tx, items, bureau, in.At)
 		return err
 	})
 	return res, err

@@ -75,6 +75,8 @@ type MaterialInput struct {
 	Location    string  `json:"location"`
 	InspectedOn *string `json:"inspected_on"` // YYYY-MM-DD
 	ExpiresOn   *string `json:"expires_on"`   // YYYY-MM-DD
+	// Version, on an update: the version the writer read (0: do not check).
+	Version int `json:"version"`
 }
 
 // Validate checks an item: storable text, quantities in range, dates.

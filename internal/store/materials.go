@@ -508,3 +508,14 @@ WHERE id = $1 RETURNING quantity`, it.ItemID, it.Quantity, at)
 	}
 	return len(short) == 0, short, ids, nil
 }
+
+// TasksOfWorkflow answers a process's tasks, in the order they were opened (a loan's steps).
+func TasksOfWorkflow(ctx context.Context, db sqlx.ExtContext, workflowID string) ([]Task, error) {
+	out := []Task{}
+	err := sqlx.SelectContext(ctx, db, &out, `SELECT `+taskColumns+` FROM tasks t JOIN units u ON u.id = t.unit_id
+WHERE t.workflow_id = $1 ORDER BY t.created_at, t.id`, workflowID)
+	if err != nil {
+		return nil, fmt.Errorf("tasks of %s: %w", workflowID, err)
+	}
+	return out, nil
+}
