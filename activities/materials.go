@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"go.temporal.io/sdk/temporal"
@@ -131,4 +132,20 @@ func (a *Activities) CloseAlert(ctx context.Context, in contract.AlertStepInput)
 			Action: "material-alert.closed", SubjectType: domain.SubjectMaterialAlert, SubjectID: fmt.Sprint(in.ID)})
 		return err
 	})
+}
+
+// SweepMaterials opens an alert for every item below its minimum or past its
+// expiry date at at that has none open, and answers the new ones (their
+// processes to start). Idempotent: a second sweep opens nothing more.
+func (a *Activities) SweepMaterials(ctx context.Context, at time.Time) ([]domain.AlertSpec, error) {
+	var out []domain.AlertSpec
+	err := a.inTx(ctx, func(tx *sqlx.Tx) error {
+		bureau, err := store.SafetyOfficeUnit(ctx, tx)
+		if err != nil {
+			return err
+		}
+		out, err = store.OpenAlerts(ctx, tx, nil, bureau, at)
+		return err
+	})
+	return out, err
 }

@@ -425,7 +425,7 @@ var Activities = []string{ActCensus, ActCreateTask, ActCompleteTask, ActMoveTask
 	ActComputeAssessment, ActPublishAssessment, ActSteerCampaignProcesses, ActEndCampaign, ActCancelCampaignProcesses,
 	ActListHazard, ActStopHazardsOpen, ActIssueCaseStop, ActPlanMeetingMinutes,
 	ActRecordPolicyDocument, ActDocumentAcknowledged,
-	ActRecordLoan, ActLoanStep, ActMoveLoanMaterials, ActAlertCheck, ActCloseAlert}
+	ActRecordLoan, ActLoanStep, ActMoveLoanMaterials, ActAlertCheck, ActCloseAlert, ActSweepMaterials}
 
 // Census is a count of the organisation and the schema version.
 type Census struct {
@@ -853,6 +853,14 @@ const (
 	ActAlertCheck = "AlertCheck"
 	// ActCloseAlert closes an alert whose condition is cleared.
 	ActCloseAlert = "CloseAlert"
+	// MaterialSweepWorkflow checks every inventory once a day (expiry dates
+	// pass without a write) and starts the alerts it opens; one per county,
+	// id MaterialSweepID, started by every worker (a second start is a no-op).
+	MaterialSweepWorkflow = "MaterialSweep"
+	// MaterialSweepID is the sweep's workflow id.
+	MaterialSweepID = "material-sweep"
+	// ActSweepMaterials opens the alerts every item due for one has not got open (idempotent) and answers them.
+	ActSweepMaterials = "SweepMaterials"
 	// ErrInsufficientStock refuses a hand-over of more than the owner holds.
 	ErrInsufficientStock = "InsufficientStock"
 )
@@ -926,4 +934,10 @@ type AlertStepInput struct {
 type AlertResult struct {
 	Rounds int  `json:"rounds"`
 	Closed bool `json:"closed"`
+}
+
+// SweepInput is the daily sweep's state across Continue-As-New.
+type SweepInput struct {
+	// Runs counts the sweeps run so far (by every run of the workflow).
+	Runs int `json:"runs"`
 }

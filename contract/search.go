@@ -67,6 +67,7 @@ var processKinds = map[string]string{
 	PolicyDocumentWorkflow: "policy-document",
 	MaterialLoanWorkflow:   "loan",
 	MaterialAlertWorkflow:  "material-alert",
+	MaterialSweepWorkflow:  "material-sweep",
 }
 
 // ProcessKind is the ZerenKind of a workflow type ("" for a type zeren does not run).

@@ -206,3 +206,32 @@ func (s *materialAlert) run(ctx workflow.Context) (contract.AlertResult, error) 
 	}
 	return contract.AlertResult{Rounds: round, Closed: true}, finish(ctx)
 }
+
+// sweepRuns is how many daily sweeps one run makes before it continues as new.
+const sweepRuns = 30
+
+// MaterialSweep checks every inventory once a day at 01:00 in the county's
+// zone: an expiry date passes without anyone writing the item, so a write's
+// own check is not enough. Each item due for an alert that has none open gets
+// one, and its process is started. It continues as new every 30 days.
+func MaterialSweep(ctx workflow.Context, in contract.SweepInput) error {
+	ctx = withActivityOptions(ctx)
+	for i := 0; i < sweepRuns; i++ {
+		var alerts []domain.AlertSpec
+		if err := workflow.ExecuteActivity(ctx, contract.ActSweepMaterials, domain.Stored(workflow.Now(ctx))).Get(ctx, &alerts); err != nil {
+			return err
+		}
+		for _, a := range alerts {
+			if err := startDetached(ctx, contract.MaterialAlertID(a.ID), contract.MaterialAlertWorkflow, a); err != nil {
+				return err
+			}
+		}
+		in.Runs++
+		now := workflow.Now(ctx).In(domain.DefaultZone)
+		next := time.Date(now.Year(), now.Month(), now.Day(), 1, 0, 0, 0, domain.DefaultZone).AddDate(0, 0, 1)
+		if err := workflow.Sleep(ctx, next.Sub(now)); err != nil {
+			return err
+		}
+	}
+	return workflow.NewContinueAsNewError(ctx, contract.MaterialSweepWorkflow, in)
+}
