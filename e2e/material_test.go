@@ -9,6 +9,7 @@ import (
 
 	"github.com/zeren-county/zeren/api"
 	"github.com/zeren-county/zeren/contract"
+	"github.com/zeren-county/zeren/internal/demo"
 	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/store"
 )
@@ -170,4 +171,69 @@ func TestMaterialLoanOverHTTP(t *testing.T) {
 		t.Fatalf("%d items below zero (%v)", negative, err)
 	}
 	checkHistory(t, sys.client, contract.MaterialAlertID(alertID), "material-alert")
+}
+
+// TestDemoPlaysAnEmergencyLoan: the demo bot, playing a campaign on a fast
+// clock, records the four mines' rescue materials through the API and, when
+// the campaign reaches 12 November 2020, 园子沟 asks 郭家河 for self-rescuers
+// and oxygen breathing apparatus in an emergency; the mines answer as the
+// model says (at once), the stock moves out and back, and no rung fires.
+func TestDemoPlaysAnEmergencyLoan(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a minute of real timers")
+	}
+	s, tokens := seeded(t)
+	sys := start(t, "", s, tokens)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	var people []demo.Person
+	if err := s.DB.Select(&people, `SELECT p.key AS key, g.role AS role, u.code AS unitcode FROM people p
+JOIN role_grants g ON g.person_id = p.id JOIN units u ON u.id = g.unit_id ORDER BY p.id, g.role`); err != nil {
+		t.Fatal(err)
+	}
+	for i := range people {
+		people[i].Token = tokens[people[i].Key]
+	}
+	bot := &demo.Bot{BaseURL: sys.http.URL, People: people, Poll: 100 * time.Millisecond, Materials: demo.Stocks(), Loans: demo.Loans(),
+		Model: demo.Model{Think: 24 * time.Hour, LoanThink: time.Second}}
+	spec := demo.CampaignSpec{ID: "loans", Name: "救援物资共享测试行动", StartsOn: "2020-11-01", EndsOn: "2020-12-31", ClockSpeed: 50000}
+	if err := bot.Start(ctx, spec, "yjj-office", "linyou-deputy"); err != nil {
+		t.Fatal(err)
+	}
+	var loans api.LoanList
+	returned := func() bool {
+		sys.send(t, "GET", "/api/v1/material-loans", "yjj-office", nil).want(t, 200).decode(t, &loans)
+		return len(loans.Loans) == 1 && loans.Loans[0].Status == domain.LoanReturned
+	}
+	if err := bot.Run(ctx, spec.ID, "yjj-office", func(demo.CampaignStatus) bool { return returned() }); err != nil {
+		t.Fatal(err)
+	}
+	if ctx.Err() != nil {
+		t.Fatalf("the loan never came back: %+v", loans)
+	}
+	l := loans.Loans[0]
+	if l.RequesterCode != "yzg" || l.OwnerCode != "gjh" || l.Purpose != domain.PurposeEmergency || l.ReturnHow == nil || *l.ReturnHow != "replace" {
+		t.Fatalf("loan %+v", l)
+	}
+	var list api.MaterialList
+	sys.send(t, "GET", "/api/v1/materials?unit=gjh", "gjh-head", nil).want(t, 200).decode(t, &list)
+	if len(list.Materials) != 6 {
+		t.Fatalf("郭家河's materials %+v", list.Materials)
+	}
+	for _, m := range list.Materials {
+		if m.Lent != 0 || m.Low || m.Expired {
+			t.Errorf("%s after the loan: %+v", m.Name, m)
+		}
+	}
+	var moved []string
+	if err := s.DB.Select(&moved, `SELECT kind || ':' || quantity_delta FROM material_movements WHERE loan_id = $1 ORDER BY id`, l.ID); err != nil {
+		t.Fatal(err)
+	}
+	if len(moved) != 4 {
+		t.Errorf("the loan's movements %v, want two out and two back", moved)
+	}
+	var fired int
+	if err := s.DB.Get(&fired, `SELECT count(*) FROM audit_log WHERE action = 'rung.fired' AND subject_type = 'material-loan'`); err != nil || fired != 0 {
+		t.Errorf("%d rungs fired on the loan (%v)", fired, err)
+	}
 }
