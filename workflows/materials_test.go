@@ -6,8 +6,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/mock"
 	"go.temporal.io/sdk/client"
 	"go.temporal.io/sdk/temporal"
+	"go.temporal.io/sdk/workflow"
 
 	"github.com/zeren-county/zeren/activities"
 	"github.com/zeren-county/zeren/contract"
@@ -242,5 +244,48 @@ func TestMaterialAlertRounds(t *testing.T) {
 	}
 	if next, err := store.OpenAlerts(ctx, s.DB, nil, spec.BureauUnitID, t0.Add(5*day)); err != nil || len(next) != 1 || next[0].ID == a.ID {
 		t.Fatalf("a new alert after the first closed: %+v (%v)", next, err)
+	}
+}
+
+// The daily sweep: 郭家河's self-rescuers expire on 3 March; the sweeps of 1
+// and 2 March open nothing, the one at 01:00 on 3 March (county time) opens
+// one alert and starts its process, which asks the mine to inspect them; the
+// later sweeps open nothing more; after 30 days the sweep continues as new.
+func TestMaterialSweepOpensExpiryAlerts(t *testing.T) {
+	s, _, spec := loanFixture(t, domain.PurposeDrill, 1, 0)
+	item := spec.Items[0].ItemID
+	if _, err := s.DB.Exec(`UPDATE material_items SET expires_on = '2021-03-03' WHERE id = $1`, item); err != nil {
+		t.Fatal(err)
+	}
+	env := newSuite().NewTestWorkflowEnvironment()
+	engine.Register(env, &activities.Activities{Store: s})
+	env.SetStartTime(t0) // 2021-03-01 17:00 county time
+	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: contract.MaterialSweepID})
+	env.SetTestTimeout(2 * time.Minute) // thirty daily sweeps, each a database transaction
+	// The alert's own process is TestMaterialAlertRounds'; here it is only started.
+	var started []contract.AlertInput
+	env.OnWorkflow(contract.MaterialAlertWorkflow, mock.Anything, mock.Anything).Return(
+		func(_ workflow.Context, in contract.AlertInput) (contract.AlertResult, error) {
+			started = append(started, in)
+			return contract.AlertResult{}, nil
+		})
+	env.ExecuteWorkflow(contract.MaterialSweepWorkflow, contract.SweepInput{})
+	var can *workflow.ContinueAsNewError
+	if err := env.GetWorkflowError(); !errors.As(err, &can) {
+		t.Fatalf("sweep ended with %v, want continue-as-new", err)
+	}
+	var alerts []struct {
+		Condition string    `db:"condition"`
+		OpenedAt  time.Time `db:"opened_at"`
+	}
+	if err := s.DB.Select(&alerts, `SELECT condition, opened_at FROM material_alerts WHERE item_id = $1`, item); err != nil {
+		t.Fatal(err)
+	}
+	want := time.Date(2021, 3, 3, 1, 0, 0, 0, domain.DefaultZone)
+	if len(alerts) != 1 || alerts[0].Condition != domain.ConditionExpired || !alerts[0].OpenedAt.Equal(want) {
+		t.Fatalf("alerts %+v, want one expired alert opened at %v", alerts, want)
+	}
+	if len(started) != 1 || started[0].ItemID != item || started[0].Detail != "有效期至2021-03-03" {
+		t.Fatalf("alert processes started: %+v", started)
 	}
 }
