@@ -322,7 +322,7 @@ func (s *Server) updateMaterial(c *gin.Context) {
 	err = s.Store.InTx(ctx, func(tx *sqlx.Tx) error {
 		before, after, err := store.UpdateMaterial(ctx, tx, id, b.Version, p.Key, b, now)
 		if err != nil {
-			if errors.Is(err, domain.ErrConflict) && !strings.Contains(err.Error(), "版本") {
+			if errors.Is(err, domain.ErrConflict) && !errors.Is(err, store.ErrStaleMaterial) {
 				return &domain.ValidationError{Fields: []domain.FieldError{{Field: "name", Detail: "本单位已登记同名同规格的物资"}}}
 			}
 			return err

@@ -72,6 +72,9 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8::date, $9::date, $10, $11, $12, $12) RETU
 	return id, err
 }
 
+// ErrStaleMaterial refuses an update of an item someone changed since the writer read it.
+var ErrStaleMaterial = fmt.Errorf("%w: 该物资已被他人修改，请刷新后再改", domain.ErrConflict)
+
 // UpdateMaterial replaces an item's fields (the version the caller read must
 // still be current when version > 0); a changed quantity writes an adjust row.
 // It answers the item before and after.
@@ -82,7 +85,7 @@ func UpdateMaterial(ctx context.Context, tx sqlx.ExtContext, id int64, version i
 		return before, before, fmt.Errorf("material %d: %w", id, mapError(err))
 	}
 	if version > 0 && version != before.Version {
-		return before, before, fmt.Errorf("%w: 该物资已被他人修改（当前版本 %d），请刷新后再改", domain.ErrConflict, before.Version)
+		return before, before, fmt.Errorf("%w（当前版本 %d）", ErrStaleMaterial, before.Version)
 	}
 	_, err := tx.ExecContext(ctx, `UPDATE material_items SET name = $2, spec = $3, uom = $4, quantity = $5, min_stock = $6, location = $7,
   inspected_on = $8::date, expires_on = $9::date, version = version + 1, updated_at = $10 WHERE id = $1`,
