@@ -147,6 +147,14 @@ func New(d Deps) *gin.Engine {
 	v1.GET("/policy-documents", s.listPolicyDocuments)
 	v1.GET("/policy-documents/:id", s.getPolicyDocument)
 	v1.POST("/policy-documents/:id/versions", s.newDocumentVersion)
+	// Rescue materials (救援物资) and loans between mines (issue 15 point 2).
+	v1.GET("/materials", s.listMaterials)
+	v1.POST("/materials", s.createMaterial)
+	v1.GET("/materials/:id", s.getMaterial)
+	v1.PUT("/materials/:id", s.updateMaterial)
+	v1.POST("/material-loans", s.createLoan)
+	v1.GET("/material-loans", s.listLoans)
+	v1.GET("/material-loans/:id", s.getLoan)
 	return r
 }
 

@@ -275,6 +275,13 @@ func updateFailed(c *gin.Context, err error) {
 				return
 			}
 			problem(c, http.StatusUnprocessableEntity, TypeValidation, app.Message(), domain.FieldError{Field: "body", Detail: app.Message()})
+		case contract.ErrInsufficientStock:
+			var fields []domain.FieldError
+			if app.HasDetails() && app.Details(&fields) == nil && len(fields) > 0 {
+				problem(c, http.StatusConflict, TypeConflict, app.Message(), fields...)
+				return
+			}
+			problem(c, http.StatusConflict, TypeConflict, app.Message())
 		case contract.ErrDataRejected:
 			problem(c, http.StatusUnprocessableEntity, TypeValidation, app.Message(), domain.FieldError{Field: "body", Detail: "含有数据库不能接受的内容"})
 		default:

@@ -428,7 +428,8 @@ var Activities = []string{ActCensus, ActCreateTask, ActCompleteTask, ActMoveTask
 	ActRecordInterview, ActInterviewItems, ActRecordPlanTask, ActPlanTaskDone,
 	ActComputeAssessment, ActPublishAssessment, ActSteerCampaignProcesses, ActEndCampaign, ActCancelCampaignProcesses,
 	ActListHazard, ActStopHazardsOpen, ActIssueCaseStop, ActPlanMeetingMinutes,
-	ActRecordPolicyDocument, ActDocumentAcknowledged}
+	ActRecordPolicyDocument, ActDocumentAcknowledged,
+	ActRecordLoan, ActLoanStep, ActMoveLoanMaterials, ActAlertCheck, ActCloseAlert, ActSweepMaterials}
 
 // Census is a count of the organisation and the schema version.
 type Census struct {
@@ -835,4 +836,112 @@ type DocumentAcknowledgedInput struct {
 // DocumentAckTaskID is the id of a unit's acknowledgement task of a policy document version.
 func DocumentAckTaskID(documentID, unitID int64) string {
 	return TaskID(PolicyDocumentID(documentID), "ack-"+strconv.FormatInt(unitID, 10), 1)
+}
+
+// Rescue materials (救援物资, issue 15 point 2): loans between mines and stock alerts.
+const (
+	// MaterialLoanWorkflow runs one loan: the owner approves, hands over, the borrower returns.
+	MaterialLoanWorkflow = "MaterialLoan"
+	// MaterialAlertWorkflow asks a mine to restock a low item or inspect an expired one.
+	MaterialAlertWorkflow = "MaterialAlert"
+	// ActRecordLoan writes the loan and its items, if the API's transaction did not.
+	ActRecordLoan = "RecordLoan"
+	// ActLoanStep records a loan's approval or refusal (status and audit), once.
+	ActLoanStep = "LoanStep"
+	// ActMoveLoanMaterials moves a loan's items (hand-over or return) in one
+	// transaction, once; a hand-over of more than is in stock is refused
+	// (ErrInsufficientStock, the fields as details). It answers the stock
+	// alerts the movement opened.
+	ActMoveLoanMaterials = "MoveLoanMaterials"
+	// ActAlertCheck reads whether an alert's condition still holds.
+	ActAlertCheck = "AlertCheck"
+	// ActCloseAlert closes an alert whose condition is cleared.
+	ActCloseAlert = "CloseAlert"
+	// MaterialSweepWorkflow checks every inventory once a day (expiry dates
+	// pass without a write) and starts the alerts it opens; one per county,
+	// id MaterialSweepID, started by every worker (a second start is a no-op).
+	MaterialSweepWorkflow = "MaterialSweep"
+	// MaterialSweepID is the sweep's workflow id.
+	MaterialSweepID = "material-sweep"
+	// ActSweepMaterials opens the alerts every item due for one has not got open (idempotent) and answers them.
+	ActSweepMaterials = "SweepMaterials"
+	// ErrInsufficientStock refuses a hand-over of more than the owner holds.
+	ErrInsufficientStock = "InsufficientStock"
+)
+
+// LoanID is loan/{id}.
+func LoanID(id int64) string { return domain.LoanWorkflowID(id) }
+
+// MaterialAlertID is material-alert/{id}.
+func MaterialAlertID(id int64) string { return domain.MaterialAlertWorkflowID(id) }
+
+// LoanInput is a loan to run.
+type LoanInput = domain.LoanSpec
+
+// LoanResult is how a loan ended.
+type LoanResult struct {
+	Status domain.Status `json:"status"`
+	// ReturnHow: return or replace, for a returned loan.
+	ReturnHow string `json:"return_how,omitempty"`
+}
+
+// LoanStepInput is a loan's approval or refusal as its task recorded it.
+type LoanStepInput struct {
+	LoanID  int64         `json:"loan_id"`
+	Status  domain.Status `json:"status"`
+	TaskID  string        `json:"task_id"`
+	By      string        `json:"by"`
+	At      time.Time     `json:"at"`
+	Comment string        `json:"comment,omitempty"`
+}
+
+// Loan movement steps.
+const (
+	MoveHandover = "handover"
+	MoveReturn   = "return"
+)
+
+// MoveInput is a loan's hand-over or return of all its items.
+type MoveInput struct {
+	LoanID int64     `json:"loan_id"`
+	Step   string    `json:"step"` // handover | return
+	How    string    `json:"how,omitempty"`
+	Note   string    `json:"note,omitempty"`
+	TaskID string    `json:"task_id"`
+	By     string    `json:"by"`
+	At     time.Time `json:"at"`
+}
+
+// MoveResult lists the stock alerts a movement opened (their processes to start).
+type MoveResult struct {
+	Alerts []domain.AlertSpec `json:"alerts,omitempty"`
+}
+
+// AlertInput is a stock alert to run.
+type AlertInput = domain.AlertSpec
+
+// AlertCheck says whether an alert's condition still holds, and how.
+type AlertCheck struct {
+	Exists bool   `json:"exists"`
+	Holds  bool   `json:"holds"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// AlertStepInput checks or closes an alert at a time (the process's).
+type AlertStepInput struct {
+	ID int64     `json:"id"`
+	At time.Time `json:"at"`
+	By string    `json:"by"`
+}
+
+// AlertResult is how many rounds an alert took.
+type AlertResult struct {
+	Rounds int  `json:"rounds"`
+	Closed bool `json:"closed"`
+}
+
+// SweepInput is the daily sweep's state across Continue-As-New.
+type SweepInput struct {
+	// Runs counts the sweeps run so far (by every run of the workflow).
+	Runs int `json:"runs"`
 }

@@ -65,6 +65,9 @@ var processKinds = map[string]string{
 	CaseWorkflow:           "case",
 	MeetingMinutesWorkflow: "meeting-minutes",
 	PolicyDocumentWorkflow: "policy-document",
+	MaterialLoanWorkflow:   "loan",
+	MaterialAlertWorkflow:  "material-alert",
+	MaterialSweepWorkflow:  "material-sweep",
 }
 
 // ProcessKind is the ZerenKind of a workflow type ("" for a type zeren does not run).
@@ -104,6 +107,10 @@ func SearchOf(workflowType string, input any) Search {
 		s.Unit, s.State = in.UnitCode, domain.CaseFiled.String()
 	case domain.PolicyDocumentSpec:
 		s.Campaign, s.Unit, s.State = in.CampaignID, in.IssuerCode, domain.DocumentIssued.String()
+	case domain.LoanSpec:
+		s.Campaign, s.Unit, s.State = in.CampaignID, in.OwnerCode, domain.LoanRequested.String()
+	case domain.AlertSpec:
+		s.Unit, s.State = in.UnitCode, domain.StatusOpen.String()
 	case AssessmentInput:
 		s.Campaign, s.Year = in.CampaignID, in.Year
 	case PledgeYearInput:

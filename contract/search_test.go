@@ -45,6 +45,11 @@ func TestSearchOfEachProcess(t *testing.T) {
 			contract.Search{Kind: "case", Unit: "gjh", State: "filed"}},
 		{contract.PolicyDocumentWorkflow, domain.PolicyDocumentSpec{ID: 9, IssuerCode: "county", CampaignID: "linyou-2020"},
 			contract.Search{Kind: "policy-document", Campaign: "linyou-2020", Unit: "county", State: "issued"}},
+		{contract.MaterialLoanWorkflow, domain.LoanSpec{ID: 3, OwnerCode: "gjh", RequesterCode: "yzg"},
+			contract.Search{Kind: "loan", Unit: "gjh", State: "requested"}},
+		{contract.MaterialAlertWorkflow, domain.AlertSpec{ID: 4, UnitCode: "gjh"},
+			contract.Search{Kind: "material-alert", Unit: "gjh", State: "open"}},
+		{contract.MaterialSweepWorkflow, contract.SweepInput{}, contract.Search{Kind: "material-sweep"}},
 		{contract.SystemCheckWorkflow, contract.SystemCheckInput{RequestedBy: "linyou-admin"},
 			contract.Search{Kind: "system-check"}},
 		// An input from before unit codes were carried: found by what it has.

@@ -326,6 +326,10 @@ func payload(kind domain.TaskKind, f url.Values) map[string]any {
 		p["meeting_id"] = number(f.Get("meeting_id"))
 	case domain.KindDocumentAcknowledge:
 		setText("comment")
+	case domain.KindLoanHandover, domain.KindMaterialRestock, domain.KindMaterialInspect:
+		setText("note")
+	case domain.KindLoanReturn:
+		setText("how", "note")
 	case domain.KindInterviewMinutes:
 		p["minutes"] = f.Get("minutes")
 	case domain.KindInterviewCommitments:

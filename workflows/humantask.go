@@ -34,6 +34,11 @@ type board struct {
 	Shifting int
 	// CancelReason is why settle closes the open tasks of a cancelled process (empty: its campaign ended).
 	CancelReason string
+	// beforeComplete, when set, runs in the complete-task handler before the
+	// task's row is completed: a step the completion must carry out or refuse
+	// (a loan's hand-over moves the stock, or refuses for want of it). A
+	// refusal leaves the task open. It is set by the process at its start.
+	beforeComplete func(ctx workflow.Context, t *humanTask, outcome domain.Completion, by string, at time.Time) error
 }
 
 // now is the process's time: campaign time on the campaign's clock.
@@ -338,6 +343,11 @@ func (b *board) complete(ctx workflow.Context, req contract.CompleteTaskRequest)
 		now = at
 	}
 	now = domain.Stored(now)
+	if b.beforeComplete != nil {
+		if err := b.beforeComplete(ctx, t, outcome, req.PersonKey, now); err != nil {
+			return contract.CompleteTaskResult{}, err
+		}
+	}
 	updateID := ""
 	if info := workflow.GetCurrentUpdateInfo(ctx); info != nil {
 		updateID = info.ID

@@ -26,6 +26,9 @@ func RegisterWorkflows(r WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(StopOrder, workflow.RegisterOptions{Name: contract.StopOrderWorkflow})
 	r.RegisterWorkflowWithOptions(EnforcementCase, workflow.RegisterOptions{Name: contract.CaseWorkflow})
 	r.RegisterWorkflowWithOptions(PolicyDocument, workflow.RegisterOptions{Name: contract.PolicyDocumentWorkflow})
+	r.RegisterWorkflowWithOptions(MaterialLoan, workflow.RegisterOptions{Name: contract.MaterialLoanWorkflow})
+	r.RegisterWorkflowWithOptions(MaterialAlert, workflow.RegisterOptions{Name: contract.MaterialAlertWorkflow})
+	r.RegisterWorkflowWithOptions(MaterialSweep, workflow.RegisterOptions{Name: contract.MaterialSweepWorkflow})
 	r.RegisterWorkflowWithOptions(Campaign, workflow.RegisterOptions{Name: contract.CampaignWorkflow})
 	r.RegisterWorkflowWithOptions(MeetingMinutes, workflow.RegisterOptions{Name: contract.MeetingMinutesWorkflow})
 }

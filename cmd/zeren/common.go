@@ -158,6 +158,7 @@ func startEngine(ctx context.Context, cfg config.Config, s *store.Store, reg pro
 	}
 	startDispatcher(ctx, cfg, s, log)
 	go engine.KeepConfirming(ctx, s, c, log)
+	go engine.StartMaterialSweep(ctx, c, cfg.Temporal.TaskQueue, log)
 	return c, func() { w.Stop(); c.Close() }, nil
 }
 

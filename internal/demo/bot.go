@@ -61,7 +61,13 @@ type Bot struct {
 	Documents []Document
 	// Meetings are the campaign's meetings the bot records when their campaign time comes (RecordMeetingsDue).
 	Meetings []Meeting
-	issued   map[string]int64 // document key → its id
+	issued   map[string]int64 // document and meeting key → its id
+	// Materials are the mines' rescue materials the bot records, and Loans the
+	// loans it asks for when their campaign time comes (ShareDue).
+	Materials []Stock
+	Loans     []LoanPlay
+	stocked   map[string]int64 // stock key → its item id
+	lent      map[string]bool  // loan key → asked for
 }
 
 // CampaignSpec is the campaign the demo creates.
@@ -198,13 +204,16 @@ func (b *Bot) Run(ctx context.Context, campaignID, observer string, until func(C
 		if ctx.Err() != nil {
 			return nil
 		}
-		if len(b.Documents) > 0 || len(b.Meetings) > 0 {
+		if len(b.Documents) > 0 || len(b.Meetings) > 0 || len(b.Materials) > 0 || len(b.Loans) > 0 {
 			if st, err := b.Status(ctx, campaignID, observer); err == nil {
 				if _, err := b.IssueDue(ctx, campaignID, st.Now); err != nil && ctx.Err() == nil {
 					b.logf("issuing a policy document failed", "error", err)
 				}
 				if _, err := b.RecordMeetingsDue(ctx, campaignID, st.Now); err != nil && ctx.Err() == nil {
 					b.logf("recording a meeting failed", "error", err)
+				}
+				if _, err := b.ShareDue(ctx, st.Now); err != nil && ctx.Err() == nil {
+					b.logf("recording rescue materials or asking for a loan failed", "error", err)
 				}
 			}
 		}

@@ -26,6 +26,10 @@ type Model struct {
 	MaxLateDays int            `json:"max_late_days"`
 	// Think is how long after a task opens its holder acts when on time (default one day).
 	Think time.Duration `json:"think"`
+	// LoanThink is how long a mine takes over each step of a loan of rescue
+	// materials (default five minutes: an emergency is answered at once; a
+	// loan runs in real time, not on the campaign's clock).
+	LoanThink time.Duration `json:"loan_think"`
 }
 
 // DefaultModel is the demo county's behaviour: 公安局 is always two days late
@@ -137,6 +141,17 @@ func (m Model) Decide(t store.Task) Action {
 		a.Payload = map[string]any{}
 	case domain.KindDocumentAcknowledge:
 		a.Payload = map[string]any{"comment": "已组织班子成员学习传达，按要求贯彻落实。"}
+	case domain.KindLoanApprove:
+		a.At = t.CreatedAt.Add(m.loanThink())
+		a.Payload = map[string]any{"decision": domain.DecisionApprove, "comment": "同意借用，请即刻到我矿救护队器材室领取。"}
+	case domain.KindLoanHandover:
+		a.At = t.CreatedAt.Add(m.loanThink())
+		a.Payload = map[string]any{"note": "已按借用清单交付对方救护队。"}
+	case domain.KindLoanReturn:
+		a.At = t.CreatedAt.Add(2 * m.loanThink())
+		a.Payload = map[string]any{"how": domain.ReturnReplace, "note": "处置结束，已消耗的自救器用新品补齐，其余如数归还。"}
+	case domain.KindMaterialRestock, domain.KindMaterialInspect:
+		a.Payload = map[string]any{"note": "已补充并更新库存台账。"}
 	case domain.KindCaseDecide:
 		a.Payload = map[string]any{"decision": "fine", "fine": 30000, "number": "麟应急罚〔" + a.At.Format("2006") + "〕" + subject(t.ID) + "号"}
 	default:
@@ -146,6 +161,14 @@ func (m Model) Decide(t store.Task) Action {
 		a.At = t.CreatedAt
 	}
 	return a
+}
+
+// loanThink is how long a mine takes over each step of a loan.
+func (m Model) loanThink() time.Duration {
+	if m.LoanThink > 0 {
+		return m.LoanThink
+	}
+	return 5 * time.Minute
 }
 
 // commitments answer each item an interview lists (one plain commitment when

@@ -70,3 +70,24 @@ func TestModel(t *testing.T) {
 		}
 	}
 }
+
+// The demo's rescue materials: every stock's key is a valid Idempotency-Key
+// and every loan names stocks the demo records.
+func TestStocksAndLoans(t *testing.T) {
+	keys := map[string]bool{}
+	for _, s := range Stocks() {
+		for _, r := range s.Key {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-') {
+				t.Fatalf("stock key %q", s.Key)
+			}
+		}
+		keys[s.Key] = true
+	}
+	for _, l := range Loans() {
+		for k := range l.Items {
+			if !keys[k] {
+				t.Errorf("loan %s names %s, not a stock", l.Key, k)
+			}
+		}
+	}
+}

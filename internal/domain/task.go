@@ -30,7 +30,8 @@ var TaskKinds = []TaskKind{KindAssignmentComplete, KindAssignmentReview, KindExt
 	KindPlanTaskDone, KindAssessmentApprove,
 	KindHazardRectify, KindHazardVerify, KindHazardPlan, KindHazardApprovePlan, KindStopResume, KindStopAccept, KindStopApprove,
 	KindCaseStep, KindCaseDecide, KindMeetingMinutes,
-	KindDocumentAcknowledge}
+	KindDocumentAcknowledge,
+	KindLoanApprove, KindLoanHandover, KindLoanReturn, KindMaterialRestock, KindMaterialInspect}
 
 // ExtensionDecisionDays is how long the issuing unit has to decide a request for more time.
 const ExtensionDecisionDays = 3
@@ -85,6 +86,8 @@ type Completion struct {
 	Fine   *float64 `json:"fine,omitempty"`
 	// MeetingID: the meeting recorded for a periodic meeting's minutes task.
 	MeetingID int64 `json:"meeting_id,omitempty"`
+	// How: a loan's return — return (归还) or replace (更换补充).
+	How string `json:"how,omitempty"`
 }
 
 const (
@@ -120,6 +123,11 @@ var completionFields = map[TaskKind][]string{
 	KindCaseDecide:           {"decision", "fine", "note", "number"},
 	KindMeetingMinutes:       {"meeting_id"},
 	KindDocumentAcknowledge:  {"comment"},
+	KindLoanApprove:          {"decision", "comment"},
+	KindLoanHandover:         {"note"},
+	KindLoanReturn:           {"how", "note"},
+	KindMaterialRestock:      {"note"},
+	KindMaterialInspect:      {"note"},
 }
 
 // DecodeCompletion reads and validates a completion payload for a kind: unknown
@@ -202,6 +210,8 @@ func DecodeCompletion(kind TaskKind, raw []byte) (Completion, error) {
 			DecodeField(v, k, val, &c.Fine)
 		case "meeting_id":
 			DecodeField(v, k, val, &c.MeetingID)
+		case "how":
+			DecodeField(v, k, val, &c.How)
 		case "figures", "progress", "problems", "next_steps":
 			if c.Report == nil {
 				c.Report = &Report{}
@@ -295,6 +305,14 @@ func DecodeCompletion(kind TaskKind, raw []byte) (Completion, error) {
 		if c.MeetingID < 1 || c.MeetingID > 1<<53 {
 			v.Add("meeting_id", "应为记录这次会议后得到的会议编号")
 		}
+	case KindLoanApprove:
+		oneOf(v, "decision", c.Decision, []string{DecisionApprove, DecisionRefuse})
+		checkText(v, "comment", &c.Comment, c.Decision == DecisionRefuse)
+	case KindLoanHandover, KindMaterialRestock, KindMaterialInspect:
+		v.Text("note", &c.Note, false, 2000)
+	case KindLoanReturn:
+		oneOf(v, "how", c.How, []string{ReturnReturn, ReturnReplace})
+		v.Text("note", &c.Note, false, 2000)
 	case KindExtensionDecide:
 		if c.Decision != DecisionApprove && c.Decision != DecisionRefuse {
 			v.Add("decision", MsgOneOf(DecisionApprove, DecisionRefuse))
