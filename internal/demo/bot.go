@@ -61,13 +61,12 @@ type Bot struct {
 	Documents []Document
 	// Meetings are the campaign's meetings the bot records when their campaign time comes (RecordMeetingsDue).
 	Meetings []Meeting
-	issued   map[string]int64 // document and meeting key → its id
+	issued   map[string]int64 // document, meeting and loan key → its id
 	// Materials are the mines' rescue materials the bot records, and Loans the
 	// loans it asks for when their campaign time comes (ShareDue).
 	Materials []Stock
 	Loans     []LoanPlay
 	stocked   map[string]int64 // stock key → its item id
-	lent      map[string]bool  // loan key → asked for
 }
 
 // CampaignSpec is the campaign the demo creates.

@@ -2,9 +2,7 @@ package demo
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"net/http"
 	"time"
 )
 
@@ -58,6 +56,16 @@ func (b *Bot) IssueDue(ctx context.Context, campaignID string, now time.Time) (i
 		func(i int) (int64, error) { return b.issue(ctx, campaignID, b.Documents[i], now) })
 }
 
+// dueFrom is a deadline days after at; when the bot comes to it late (at is
+// long past at now), the units still get a week.
+func dueFrom(at time.Time, days int, now time.Time) time.Time {
+	due, floor := at.Add(time.Duration(days)*24*time.Hour), now.Add(7*24*time.Hour)
+	if due.Before(floor) {
+		return floor
+	}
+	return due
+}
+
 // dueOnce does each of n things whose time has come at now, once each by
 // its key (do answers the id of what it made); it answers how many remain.
 func (b *Bot) dueOnce(n int, now time.Time, of func(i int) (key string, at time.Time), do func(i int) (int64, error)) (int, error) {
@@ -91,14 +99,7 @@ func (b *Bot) dueOnce(n int, now time.Time, of func(i int) (key string, at time.
 }
 
 func (b *Bot) issue(ctx context.Context, campaignID string, d Document, now time.Time) (int64, error) {
-	p, ok := b.person(d.By)
-	if !ok {
-		return 0, fmt.Errorf("no token for %s", d.By)
-	}
-	due := d.At.Add(15 * 24 * time.Hour)
-	if floor := now.Add(7 * 24 * time.Hour); due.Before(floor) {
-		due = floor // the bot came to it late: the units still get a week
-	}
+	due := dueFrom(d.At, 15, now)
 	body := map[string]any{"issued_on": d.At.Format(time.DateOnly), "body": d.Body, "due_at": due.UTC(), "campaign": campaignID}
 	path := "/api/v1/policy-documents"
 	if d.Revises != "" {
@@ -112,20 +113,5 @@ func (b *Bot) issue(ctx context.Context, campaignID string, d Document, now time
 	} else {
 		body["title"], body["number"], body["issuer_unit"], body["units"] = d.Title, d.Number, d.IssuerUnit, d.Units
 	}
-	status, resp, err := b.call(ctx, p, http.MethodPost, path, d.Key, body)
-	if err != nil {
-		return 0, err
-	}
-	if status != http.StatusCreated && status != http.StatusOK {
-		return 0, fmt.Errorf("issue %s: %d %s", d.Key, status, resp)
-	}
-	return decodeID(resp)
-}
-
-// decodeID reads the id of what an API answer made.
-func decodeID(resp []byte) (int64, error) {
-	var out struct {
-		ID int64 `json:"id"`
-	}
-	return out.ID, json.Unmarshal(resp, &out)
+	return b.post(ctx, d.By, path, d.Key, body)
 }

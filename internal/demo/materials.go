@@ -76,7 +76,7 @@ func Loans() []LoanPlay {
 func (b *Bot) ShareDue(ctx context.Context, now time.Time) (int, error) {
 	b.mu.Lock()
 	if b.stocked == nil {
-		b.stocked, b.lent = map[string]int64{}, map[string]bool{}
+		b.stocked = map[string]int64{}
 	}
 	b.mu.Unlock()
 	for _, s := range b.Materials {
@@ -96,44 +96,27 @@ func (b *Bot) ShareDue(ctx context.Context, now time.Time) (int, error) {
 		}
 		id, err := b.post(ctx, s.By, "/api/v1/materials", s.Key, body)
 		if err != nil {
-			return len(b.Loans), err
+			return len(b.Loans), err // none asked for yet
 		}
 		b.mu.Lock()
 		b.stocked[s.Key] = id
 		b.mu.Unlock()
 	}
-	left := 0
-	for _, l := range b.Loans {
-		b.mu.Lock()
-		done := b.lent[l.Key]
-		b.mu.Unlock()
-		if done {
-			continue
-		}
-		if now.Before(l.At) {
-			left++
-			continue
-		}
+	return b.dueOnce(len(b.Loans), now, func(i int) (string, time.Time) { return b.Loans[i].Key, b.Loans[i].At }, func(i int) (int64, error) {
+		l := b.Loans[i]
 		var items []map[string]any
 		for _, key := range slices.Sorted(maps.Keys(l.Items)) {
-			n := l.Items[key]
 			b.mu.Lock()
 			id, ok := b.stocked[key]
 			b.mu.Unlock()
 			if !ok {
-				return left + 1, fmt.Errorf("loan %s: no material %s", l.Key, key)
+				return 0, fmt.Errorf("loan %s: no material %s", l.Key, key)
 			}
-			items = append(items, map[string]any{"item_id": id, "quantity": n})
+			items = append(items, map[string]any{"item_id": id, "quantity": l.Items[key]})
 		}
-		if _, err := b.post(ctx, l.By, "/api/v1/material-loans", l.Key, map[string]any{"owner": l.Owner, "purpose": l.Purpose,
-			"reason": l.Reason, "items": items}); err != nil {
-			return left + 1, err
-		}
-		b.mu.Lock()
-		b.lent[l.Key] = true
-		b.mu.Unlock()
-	}
-	return left, nil
+		return b.post(ctx, l.By, "/api/v1/material-loans", l.Key, map[string]any{"owner": l.Owner, "purpose": l.Purpose,
+			"reason": l.Reason, "items": items})
+	})
 }
 
 // post creates a record as the person, idempotently by key, and answers its id.
@@ -149,11 +132,13 @@ func (b *Bot) post(ctx context.Context, by, path, key string, body any) (int64, 
 	if status != http.StatusCreated && status != http.StatusOK {
 		return 0, fmt.Errorf("%s %s: %d %s", path, key, status, resp)
 	}
+	return decodeID(resp)
+}
+
+// decodeID reads the id of what an API answer made.
+func decodeID(resp []byte) (int64, error) {
 	var out struct {
 		ID int64 `json:"id"`
 	}
-	if err := json.Unmarshal(resp, &out); err != nil {
-		return 0, err
-	}
-	return out.ID, nil
+	return out.ID, json.Unmarshal(resp, &out)
 }

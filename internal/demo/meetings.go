@@ -2,8 +2,6 @@ package demo
 
 import (
 	"context"
-	"fmt"
-	"net/http"
 	"time"
 
 	"github.com/zeren-county/zeren/internal/domain"
@@ -74,26 +72,12 @@ func (b *Bot) RecordMeetingsDue(ctx context.Context, campaignID string, now time
 }
 
 func (b *Bot) holdMeeting(ctx context.Context, campaignID string, m Meeting, now time.Time) (int64, error) {
-	p, ok := b.person(m.By)
-	if !ok {
-		return 0, fmt.Errorf("no token for %s", m.By)
-	}
 	decisions := make([]map[string]any, len(m.Decisions))
 	for i, d := range m.Decisions {
-		due := m.At.Add(time.Duration(d.Days) * 24 * time.Hour)
-		if floor := now.Add(7 * 24 * time.Hour); due.Before(floor) {
-			due = floor // the bot came to it late: the unit still gets a week
-		}
+		due := dueFrom(m.At, d.Days, now)
 		decisions[i] = map[string]any{"unit": d.Unit, "content": d.Content, "due_at": due.UTC()}
 	}
 	body := map[string]any{"kind": m.Kind, "title": m.Title, "held_on": m.At.In(domain.DefaultZone).Format(time.DateOnly), "organiser": m.Organiser,
 		"chair": m.Chair, "topics": m.Topics, "minutes": m.Minutes, "campaign": campaignID, "decisions": decisions}
-	status, resp, err := b.call(ctx, p, http.MethodPost, "/api/v1/meetings", m.Key, body)
-	if err != nil {
-		return 0, err
-	}
-	if status != http.StatusCreated && status != http.StatusOK {
-		return 0, fmt.Errorf("meeting %s: %d %s", m.Key, status, resp)
-	}
-	return decodeID(resp)
+	return b.post(ctx, m.By, "/api/v1/meetings", m.Key, body)
 }
