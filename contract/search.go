@@ -65,6 +65,7 @@ var processKinds = map[string]string{
 	CaseWorkflow:           "case",
 	MeetingMinutesWorkflow: "meeting-minutes",
 	PolicyDocumentWorkflow: "policy-document",
+	DrillWorkflow:          "drill",
 }
 
 // ProcessKind is the ZerenKind of a workflow type ("" for a type zeren does not run).
@@ -104,6 +105,8 @@ func SearchOf(workflowType string, input any) Search {
 		s.Unit, s.State = in.UnitCode, domain.CaseFiled.String()
 	case domain.PolicyDocumentSpec:
 		s.Campaign, s.Unit, s.State = in.CampaignID, in.IssuerCode, domain.DocumentIssued.String()
+	case domain.DrillSpec:
+		s.Campaign, s.Unit, s.State, s.Year = in.CampaignID, in.OrganiserCode, domain.DrillPlanned.String(), in.Year
 	case AssessmentInput:
 		s.Campaign, s.Year = in.CampaignID, in.Year
 	case PledgeYearInput:

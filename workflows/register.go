@@ -26,6 +26,7 @@ func RegisterWorkflows(r WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(StopOrder, workflow.RegisterOptions{Name: contract.StopOrderWorkflow})
 	r.RegisterWorkflowWithOptions(EnforcementCase, workflow.RegisterOptions{Name: contract.CaseWorkflow})
 	r.RegisterWorkflowWithOptions(PolicyDocument, workflow.RegisterOptions{Name: contract.PolicyDocumentWorkflow})
+	r.RegisterWorkflowWithOptions(Drill, workflow.RegisterOptions{Name: contract.DrillWorkflow})
 	r.RegisterWorkflowWithOptions(Campaign, workflow.RegisterOptions{Name: contract.CampaignWorkflow})
 	r.RegisterWorkflowWithOptions(MeetingMinutes, workflow.RegisterOptions{Name: contract.MeetingMinutesWorkflow})
 }

@@ -94,7 +94,8 @@ var statuses = []Status{TaskOpen, TaskCompleted, TaskCancelled, StatusSubmitted,
 	InterviewClosed, InterviewMerged, PlanTaskDone, AssessmentComputed, AssessmentPublished,
 	HazardPlanned, HazardPlanReturned, HazardListed, StopStanding, StopLifting, StopLifted,
 	CaseFiled, CaseInvestigating, CaseNotified, CaseDecided, CaseExecuting,
-	DocumentSuperseded}
+	DocumentSuperseded,
+	DrillEvaluated}
 
 // ParseStatus reads a status by its name.
 func ParseStatus(s string) (Status, error) {
