@@ -147,6 +147,10 @@ func New(d Deps) *gin.Engine {
 	v1.GET("/policy-documents", s.listPolicyDocuments)
 	v1.GET("/policy-documents/:id", s.getPolicyDocument)
 	v1.POST("/policy-documents/:id/versions", s.newDocumentVersion)
+	// Joint drills (联合演练) of the mines' rescue teams.
+	v1.POST("/drills", s.createDrill)
+	v1.GET("/drills", s.listDrills)
+	v1.GET("/drills/:id", s.getDrill)
 	return r
 }
 
