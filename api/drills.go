@@ -25,8 +25,8 @@ import (
 // DrillView is a drill with its participants' preparations and its problems' hazards.
 type DrillView struct {
 	store.Drill
-	Participants []DrillParticipantView `json:"participants"`
-	Problems     []store.DrillProblemRow `json:"problem_hazards"`
+	Participants   []DrillParticipantView  `json:"participants"`
+	ProblemHazards []store.DrillProblemRow `json:"problem_hazards"`
 }
 
 // DrillParticipantView is a participant's preparation; Overdue: pending past its deadline.
@@ -208,7 +208,7 @@ func (s *Server) answerDrill(c *gin.Context, code int, d store.Drill) {
 		campaign = *d.CampaignID
 	}
 	now := s.campaignNow(ctx, campaign)
-	view := DrillView{Drill: d, Participants: make([]DrillParticipantView, len(units)), Problems: emptyIfNil(problems)}
+	view := DrillView{Drill: d, Participants: make([]DrillParticipantView, len(units)), ProblemHazards: emptyIfNil(problems)}
 	for i, u := range units {
 		view.Participants[i] = DrillParticipantView{DrillParticipant: u, Overdue: u.State == "pending" && now.After(d.PrepareDue)}
 	}

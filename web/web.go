@@ -99,6 +99,7 @@ func Mount(r *gin.Engine, d Deps) (*Web, error) {
 	w.mountMeetings(in)
 	w.mountTraining(in)
 	w.mountPolicies(in)
+	w.mountDrills(in)
 	return w, nil
 }
 

@@ -160,7 +160,7 @@ func (s *drill) evaluate(ctx workflow.Context) ([]contract.HazardInput, error) {
 		SubjectType: domain.SubjectDrill, SubjectID: subject, CampaignID: in.CampaignID,
 		UnitID: in.OrganiserUnitID, Role: in.OrganiserRole, IssuerUnitID: in.OrganiserUnitID,
 		DueAt:   in.DrillAt.Add(domain.Days(domain.DrillEvaluateDays)),
-		Context: domain.TaskContext{Content: "演练科目：" + in.Scenario + "\n参演单位：" + strings.Join(names, "、"), Units: codes, DrillAt: &at},
+		Context: domain.TaskContext{Content: "演练科目：" + in.Scenario + "\n参演单位：" + strings.Join(names, "、"), Units: codes, UnitNames: names, DrillAt: &at},
 	}, approver{}, &s.Evaluate, rungTarget{Title: title, SubjectType: domain.SubjectDrill, SubjectID: subject,
 		CampaignID: in.CampaignID, UnitID: in.OrganiserUnitID, IssuerUnitID: in.OrganiserUnitID})
 	if err != nil {

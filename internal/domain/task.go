@@ -438,8 +438,9 @@ type TaskContext struct {
 	MeetingKind string `json:"meeting_kind,omitempty"`
 	// Units and DrillAt: for a drill's record, the codes of its participating
 	// units and when it was planned (the record's checks, the form's choices).
-	Units   []string   `json:"units,omitempty"`
-	DrillAt *time.Time `json:"drill_at,omitempty"`
+	Units     []string   `json:"units,omitempty"`
+	UnitNames []string   `json:"unit_names,omitempty"`
+	DrillAt   *time.Time `json:"drill_at,omitempty"`
 }
 
 // decodeReportField reads one field of a report strictly: unknown keys, unknown
