@@ -289,3 +289,52 @@ func CloseDrill(ctx context.Context, tx sqlx.ExtContext, id int64, at time.Time)
 	n, _ := res.RowsAffected()
 	return n == 1, nil
 }
+
+// DrillCount counts drills and the problems they found: Rectified those whose hazard is closed.
+type DrillCount struct {
+	Drills    int `db:"drills" json:"drills"`
+	Problems  int `db:"problems" json:"problems"`
+	Rectified int `db:"rectified" json:"rectified"`
+}
+
+// DrillStats count the joint drills in total and by year (a key, "2021", for
+// each year with a drill).
+type DrillStats struct {
+	DrillCount
+	ByYear map[string]DrillCount `json:"by_year"`
+}
+
+// Drills are chosen by their planned day (drill_at in the county's time), a
+// participating unit (UnitID, Sector) and their campaign; the inspection
+// filters do not apply. Their problems are counted whatever their unit.
+var statsDrillsSQL = statsParams + `, chosen AS (
+    SELECT d.id, extract(year FROM (d.drill_at AT TIME ZONE 'Asia/Shanghai'))::int AS year
+    FROM drills d, q
+    WHERE ` + statsDay("(d.drill_at AT TIME ZONE 'Asia/Shanghai')::date") + ` AND (q.campaign_id IS NULL OR d.campaign_id = q.campaign_id)
+      AND (q.unit_id IS NULL AND q.sector IS NULL OR EXISTS (SELECT 1 FROM drill_units du WHERE du.drill_id = d.id AND ` + statsUnit("du") + `))
+)
+SELECT GROUPING(c.year) = 1 AS total, COALESCE(c.year::text, '') AS key, count(DISTINCT c.id) AS drills,
+    count(p.hazard_id) AS problems, count(p.hazard_id) FILTER (WHERE h.status = 'closed') AS rectified
+FROM chosen c LEFT JOIN drill_problems p ON p.drill_id = c.id LEFT JOIN hazards h ON h.id = p.hazard_id
+GROUP BY GROUPING SETS ((), (c.year))`
+
+// drillStats counts the drills of a statistics query (its args).
+func drillStats(ctx context.Context, db sqlx.ExtContext, args []any) (DrillStats, error) {
+	st := DrillStats{ByYear: map[string]DrillCount{}}
+	var rows []struct {
+		Total bool   `db:"total"`
+		Key   string `db:"key"`
+		DrillCount
+	}
+	if err := sqlx.SelectContext(ctx, db, &rows, statsDrillsSQL, args...); err != nil {
+		return st, fmt.Errorf("statistics: drills: %w", err)
+	}
+	for _, r := range rows {
+		if r.Total {
+			st.DrillCount = r.DrillCount
+		} else {
+			st.ByYear[r.Key] = r.DrillCount
+		}
+	}
+	return st, nil
+}
