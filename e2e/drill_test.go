@@ -8,6 +8,7 @@ import (
 
 	"github.com/zeren-county/zeren/api"
 	"github.com/zeren-county/zeren/contract"
+	"github.com/zeren-county/zeren/internal/demo"
 	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/store"
 )
@@ -126,4 +127,59 @@ func TestJointDrillOverHTTP(t *testing.T) {
 		t.Fatalf("the drill's process: %+v %v", res, err)
 	}
 	checkHistory(t, sys.client, contract.DrillID(d.ID), "drill")
+}
+
+// TestDemoPlaysAJointDrill: the demo bot, playing a campaign on a fast
+// clock, plans 2020's joint drill through the API when its campaign time
+// comes; the mines prepare, the office records the drill with two problems,
+// and the mines rectify both (their hazards' loops on the campaign's clock)
+// until the drill is closed.
+func TestDemoPlaysAJointDrill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a minute of real timers")
+	}
+	s, tokens := seeded(t)
+	sys := start(t, "", s, tokens)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	var people []demo.Person
+	if err := s.DB.Select(&people, `SELECT p.key AS key, g.role AS role, u.code AS unitcode FROM people p
+JOIN role_grants g ON g.person_id = p.id JOIN units u ON u.id = g.unit_id ORDER BY p.id, g.role`); err != nil {
+		t.Fatal(err)
+	}
+	for i := range people {
+		people[i].Token = tokens[people[i].Key]
+	}
+	bot := &demo.Bot{BaseURL: sys.http.URL, People: people, Poll: 100 * time.Millisecond, Drills: demo.Drills()[:1],
+		Model: demo.Model{Think: 24 * time.Hour}}
+	spec := demo.CampaignSpec{ID: "drills", Name: "联合演练测试行动", StartsOn: "2020-05-05", EndsOn: "2020-12-31", ClockSpeed: 100000}
+	if err := bot.Start(ctx, spec, "yjj-office", "linyou-deputy"); err != nil {
+		t.Fatal(err)
+	}
+	var list api.DrillPage
+	closed := func() bool {
+		sys.send(t, "GET", "/api/v1/drills?year=2020", "linyou-secretary", nil).want(t, 200).decode(t, &list)
+		return len(list.Drills) == 1 && list.Drills[0].Status == domain.DrillClosed
+	}
+	var last demo.CampaignStatus
+	if err := bot.Run(ctx, spec.ID, "yjj-office", func(st demo.CampaignStatus) bool { last = st; return closed() }); err != nil {
+		t.Fatal(err)
+	}
+	if ctx.Err() != nil {
+		var tasks []struct {
+			ID     string  `db:"id"`
+			Status string  `db:"status"`
+			Due    string  `db:"due"`
+			Camp   *string `db:"campaign_id"`
+		}
+		_ = s.DB.Select(&tasks, `SELECT id, status, due_at::text AS due, campaign_id FROM tasks WHERE kind LIKE 'hazard%' OR kind LIKE 'drill%'`)
+		t.Logf("tasks %+v", tasks)
+		desc, err := sys.client.DescribeWorkflowExecution(context.Background(), "hazard/1", "")
+		t.Logf("hazard/1: %v %v", desc, err)
+		t.Fatalf("by campaign time %v: %+v", last.Now, list)
+	}
+	d := list.Drills[0]
+	if d.Units != 4 || d.Prepared != 4 || d.Problems != 2 || d.Rectified != 2 || d.CampaignID == nil || *d.CampaignID != "drills" || d.HeldOn == nil || *d.HeldOn != "2020-06-16" {
+		t.Fatalf("drill %+v", d)
+	}
 }

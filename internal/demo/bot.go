@@ -59,6 +59,9 @@ type Bot struct {
 	// Documents are the policy documents the bot issues when their campaign time comes (IssueDue).
 	Documents []Document
 	issued    map[string]int64 // document key → its id
+	// Drills are the joint drills the bot plans when their campaign time comes (PlanDue).
+	Drills  []Drill
+	drilled map[string]bool // drill key → planned
 }
 
 // CampaignSpec is the campaign the demo creates.
@@ -75,12 +78,14 @@ func DemoCampaign(id string, speed float64) CampaignSpec {
 	return CampaignSpec{ID: id, Name: "麟游县安全生产专项整治三年行动（演示）", StartsOn: "2020-04-01", EndsOn: "2022-12-31", ClockSpeed: speed}
 }
 
-// actors are the people whose inboxes the bot reads: everyone but staff and the administrator.
+// actors are the people whose inboxes the bot reads: everyone but staff and
+// the administrator. Inspectors are read too: they verify the rectification
+// of the hazards a joint drill found (hazard.verify).
 func (b *Bot) actors() []Person {
 	var out []Person
 	seen := map[string]bool{}
 	for _, p := range b.People {
-		if p.Role == "staff" || p.Role == "admin" || p.Role == "inspector" || seen[p.Key] {
+		if p.Role == "staff" || p.Role == "admin" || seen[p.Key] {
 			continue
 		}
 		seen[p.Key] = true
@@ -191,6 +196,13 @@ func (b *Bot) Run(ctx context.Context, campaignID, observer string, until func(C
 			if st, err := b.Status(ctx, campaignID, observer); err == nil {
 				if _, err := b.IssueDue(ctx, campaignID, st.Now); err != nil && ctx.Err() == nil {
 					b.logf("issuing a policy document failed", "error", err)
+				}
+			}
+		}
+		if len(b.Drills) > 0 {
+			if st, err := b.Status(ctx, campaignID, observer); err == nil {
+				if _, err := b.PlanDue(ctx, campaignID, st.Now); err != nil && ctx.Err() == nil {
+					b.logf("planning a joint drill failed", "error", err)
 				}
 			}
 		}
