@@ -45,6 +45,8 @@ func TestSearchOfEachProcess(t *testing.T) {
 			contract.Search{Kind: "case", Unit: "gjh", State: "filed"}},
 		{contract.PolicyDocumentWorkflow, domain.PolicyDocumentSpec{ID: 9, IssuerCode: "county", CampaignID: "linyou-2020"},
 			contract.Search{Kind: "policy-document", Campaign: "linyou-2020", Unit: "county", State: "issued"}},
+		{contract.DrillWorkflow, domain.DrillSpec{ID: 3, OrganiserCode: "yjj", Year: 2021, CampaignID: "linyou-2020"},
+			contract.Search{Kind: "drill", Campaign: "linyou-2020", Unit: "yjj", Year: 2021, State: "planned"}},
 		{contract.SystemCheckWorkflow, contract.SystemCheckInput{RequestedBy: "linyou-admin"},
 			contract.Search{Kind: "system-check"}},
 		// An input from before unit codes were carried: found by what it has.
