@@ -20,7 +20,8 @@ import (
 // A joint drill of 郭家河 and 园子沟 on day 10, preparation due on day 7:
 // 郭家河 prepares on day 1 and hears no rung; 园子沟 prepares late, on day
 // 8.5, and gets the reminders (day 5, day 7) and the letter (day 8), not the
-// notice (day 9). A record naming a unit that did not take part is refused
+// notice (day 9); 招贤 never reports, gets every rung and its task is closed
+// when the drill is recorded. A record naming a unit that did not take part is refused
 // by the validator, naming the field; the organiser's record on day 11 with
 // two problems opens two general hazards, one at each mine, found by the
 // drill; each is rectified (day 12) and verified by the bureau's inspector
@@ -33,10 +34,11 @@ func TestJointDrill(t *testing.T) {
 		t.Fatal(err)
 	}
 	drillAt, prepareDue := t0.Add(10*day), t0.Add(7*day)
-	gjh, yzg := c.Units["gjh"], c.Units["yzg"]
+	gjh, yzg, zxm := c.Units["gjh"], c.Units["yzg"], c.Units["zxm"]
 	spec := domain.DrillSpec{ID: id, Year: t0.Year(), Title: "矿井火灾事故救援联合演练", Scenario: "1302采煤工作面外因火灾，多队协同救援",
 		OrganiserUnitID: c.Units["yjj"], OrganiserCode: "yjj", OrganiserRole: domain.RoleSafetyOffice, LeadUnitID: gjh,
-		Units:   []domain.DrillUnit{{UnitID: gjh, Code: "gjh", Name: "郭家河煤矿"}, {UnitID: yzg, Code: "yzg", Name: "园子沟煤矿"}},
+		Units: []domain.DrillUnit{{UnitID: gjh, Code: "gjh", Name: "郭家河煤矿"}, {UnitID: yzg, Code: "yzg", Name: "园子沟煤矿"},
+			{UnitID: zxm, Code: "zxm", Name: "招贤煤矿"}},
 		DrillAt: drillAt, PrepareDue: prepareDue, Ladder: domain.DefaultDrillLadder(),
 		PlannedBy: "yjj-office", PlannerID: c.IDs["yjj-office"], CreatedAt: t0}
 	env := newSuite().NewTestWorkflowEnvironment()
@@ -112,7 +114,7 @@ func TestJointDrill(t *testing.T) {
 		At     time.Time `db:"at"`
 		UnitID int64     `db:"unit_id"`
 	}
-	if err := c.DB.Select(&fired, `SELECT at, unit_id FROM audit_log WHERE action = 'rung.fired' AND subject_type = 'drill' ORDER BY seq`); err != nil {
+	if err := c.DB.Select(&fired, `SELECT at, unit_id FROM audit_log WHERE action = 'rung.fired' AND subject_type = 'drill' AND unit_id = $1 ORDER BY seq`, yzg); err != nil {
 		t.Fatal(err)
 	}
 	want := []time.Time{prepareDue.Add(-2 * day), prepareDue, prepareDue.Add(day)}
@@ -123,6 +125,18 @@ func TestJointDrill(t *testing.T) {
 		if !fired[i].At.Equal(want[i]) || fired[i].UnitID != yzg {
 			t.Errorf("rung %d: %+v, want 园子沟 at %v", i, fired[i], want[i])
 		}
+	}
+	// 招贤 never reports: every rung of its ladder fires, the notice too, and
+	// its task is closed when the drill is recorded.
+	var actions []string
+	if err := c.DB.Select(&actions, `SELECT after ->> 'action' FROM audit_log WHERE action = 'rung.fired' AND subject_type = 'drill' AND unit_id = $1 ORDER BY seq`, zxm); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(actions, ",") != "remind,remind,letter,notice" {
+		t.Errorf("招贤's rungs: %v", actions)
+	}
+	if n := testdb.Count(t, c.DB, `SELECT count(*) FROM tasks WHERE id = $1 AND status = 'cancelled'`, contract.DrillPrepareTaskID(id, zxm)); n != 1 {
+		t.Errorf("招贤's preparation not closed at the drill")
 	}
 	d, err := store.DrillByID(ctx, c.DB, id)
 	if err != nil || d.Status != domain.DrillClosed || d.Prepared != 2 || d.Problems != 2 || d.Rectified != 2 || d.HeldOn == nil || *d.HeldOn != heldOn {
