@@ -525,33 +525,19 @@ func (s *Server) hazardInput(ctx context.Context, p domain.Person, b domain.NewH
 	if err := v.Err(); err != nil {
 		return h, nil, in, err
 	}
-	county, err := store.CountyUnit(ctx, s.Store.DB)
-	if err != nil {
-		return h, nil, in, err
-	}
-	verifier := domain.RoleUnitHead
-	if ok, err := store.HasRole(ctx, s.Store.DB, finder, domain.RoleInspector); err != nil {
-		return h, nil, in, err
-	} else if ok {
-		verifier = domain.RoleInspector
-	}
 	found, _ := time.ParseInLocation(time.DateOnly, b.FoundOn, domain.DefaultZone)
 	h.UnitID, h.Source, h.Level, h.Category, h.Description, h.Location = u.ID, b.Source, b.Level, b.Category, b.Description, b.Location
 	h.FoundBy, h.FinderUnitID, h.FoundOn, h.Deadline, h.CreatedBy, h.CreatedAt = b.FoundBy, finder, store.Date{Time: found}, *b.Deadline, p.ID, now
-	in = contract.HazardInput{Title: b.Description, UnitID: u.ID, UnitCode: u.Code, Level: b.Level, Deadline: domain.Stored(*b.Deadline), FoundAt: domain.Stored(now),
-		FinderUnitID: finder, VerifierRole: verifier, SupervisorUnitID: supervisor, CountyUnitID: county.ID, Policy: domain.DefaultHazardPolicy()}
-	if h.CampaignID != nil {
-		// The campaign's hazard policy: its days and ladders. The loop itself
-		// runs in real time (a hazard is rectified on the ground, whatever the
-		// campaign's clock), so its tasks carry no campaign.
-		camp, err := store.CampaignByID(ctx, s.Store.DB, *h.CampaignID)
-		if err != nil {
-			return h, nil, in, err
-		}
-		in.Policy = camp.FullPolicy().Hazard
+	// The loop: verified by the finder, on the campaign's hazard policy (its
+	// days and ladders) when found in a campaign's inspection. The loop itself
+	// runs in real time (a hazard is rectified on the ground, whatever the
+	// campaign's clock), so its tasks carry no campaign.
+	in, err = activities.HazardLoopInput(ctx, s.Store.DB, h, u.Code, supervisor)
+	if err != nil {
+		return h, nil, in, err
 	}
 	if b.Level == domain.HazardMajor {
-		leader, err := store.CountyLeader(ctx, s.Store.DB, county.ID)
+		leader, err := store.CountyLeader(ctx, s.Store.DB, in.CountyUnitID)
 		if err != nil {
 			return h, nil, in, err
 		}

@@ -155,6 +155,10 @@ func New(d Deps) *gin.Engine {
 	v1.POST("/material-loans", s.createLoan)
 	v1.GET("/material-loans", s.listLoans)
 	v1.GET("/material-loans/:id", s.getLoan)
+	// Joint drills (联合演练) of the mines' rescue teams.
+	v1.POST("/drills", s.createDrill)
+	v1.GET("/drills", s.listDrills)
+	v1.GET("/drills/:id", s.getDrill)
 	return r
 }
 

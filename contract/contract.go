@@ -429,7 +429,8 @@ var Activities = []string{ActCensus, ActCreateTask, ActCompleteTask, ActMoveTask
 	ActComputeAssessment, ActPublishAssessment, ActSteerCampaignProcesses, ActEndCampaign, ActCancelCampaignProcesses,
 	ActListHazard, ActStopHazardsOpen, ActIssueCaseStop, ActPlanMeetingMinutes,
 	ActRecordPolicyDocument, ActDocumentAcknowledged,
-	ActRecordLoan, ActLoanStep, ActMoveLoanMaterials, ActAlertCheck, ActCloseAlert, ActSweepMaterials}
+	ActRecordLoan, ActLoanStep, ActMoveLoanMaterials, ActAlertCheck, ActCloseAlert, ActSweepMaterials,
+	ActRecordDrill, ActDrillPrepared, ActDrillEvaluated, ActDrillClosed}
 
 // Census is a count of the organisation and the schema version.
 type Census struct {
@@ -711,6 +712,9 @@ type HazardInput struct {
 	LeaderID     int64               `json:"leader_id,omitempty"`
 	Policy       domain.HazardPolicy `json:"policy"`
 	CampaignID   string              `json:"campaign_id,omitempty"`
+	// Clock: the loop runs on this campaign clock (a drill's problem on a
+	// campaign's clock); nil, as for POST /hazards, is real time.
+	Clock *domain.Clock `json:"clock,omitempty"`
 }
 
 // HazardResult is how a hazard's loop ended.
@@ -944,4 +948,71 @@ type AlertResult struct {
 type SweepInput struct {
 	// Runs counts the sweeps run so far (by every run of the workflow).
 	Runs int `json:"runs"`
+}
+
+// Joint drills (联合演练, issue 15): one process per drill.
+const (
+	// DrillWorkflow asks each participating mine to prepare, the organiser to
+	// record the drill and its evaluation, and runs each problem found as a
+	// general hazard's loop; it ends when every one is closed.
+	DrillWorkflow = "Drill"
+	// ActRecordDrill writes the drill and its units, if the API's transaction did not.
+	ActRecordDrill = "RecordDrill"
+	// ActDrillPrepared records a mine's preparation (audit).
+	ActDrillPrepared = "DrillPrepared"
+	// ActDrillEvaluated records the drill's evaluation and opens a general
+	// hazard per problem (once each), answering their loops' inputs.
+	ActDrillEvaluated = "DrillEvaluated"
+	// ActDrillClosed records that every problem of the drill is rectified.
+	ActDrillClosed = "DrillClosed"
+)
+
+// DrillID is drill/{id}.
+func DrillID(id int64) string { return domain.DrillWorkflowID(id) }
+
+// DrillInput is a drill to run.
+type DrillInput = domain.DrillSpec
+
+// DrillResult is how a drill's process ended.
+type DrillResult struct {
+	Prepared int     `json:"prepared"`
+	Hazards  []int64 `json:"hazards"`
+}
+
+// DrillPrepareTaskID is the id of a mine's preparation task of a drill.
+func DrillPrepareTaskID(drillID, unitID int64) string {
+	return TaskID(DrillID(drillID), "prepare-"+strconv.FormatInt(unitID, 10), 1)
+}
+
+// DrillEvaluateTaskID is the id of a drill's record-and-evaluation task.
+func DrillEvaluateTaskID(drillID int64) string { return TaskID(DrillID(drillID), "evaluate", 1) }
+
+// DrillPreparedInput is a mine's preparation as its task recorded it.
+type DrillPreparedInput struct {
+	DrillID int64     `json:"drill_id"`
+	UnitID  int64     `json:"unit_id"`
+	TaskID  string    `json:"task_id"`
+	By      string    `json:"by"`
+	At      time.Time `json:"at"`
+	Result  string    `json:"result"`
+}
+
+// DrillEvaluatedInput is the organiser's record of a drill as its task recorded it.
+type DrillEvaluatedInput struct {
+	DrillID int64              `json:"drill_id"`
+	TaskID  string             `json:"task_id"`
+	By      string             `json:"by"`
+	At      time.Time          `json:"at"`
+	Record  domain.DrillRecord `json:"record"`
+}
+
+// DrillEvaluatedResult are the loops of the hazards the problems opened, in the problems' order.
+type DrillEvaluatedResult struct {
+	Hazards []HazardInput `json:"hazards"`
+}
+
+// DrillClosedInput closes a drill whose problems are all rectified.
+type DrillClosedInput struct {
+	DrillID int64     `json:"drill_id"`
+	At      time.Time `json:"at"`
 }

@@ -68,6 +68,7 @@ var processKinds = map[string]string{
 	MaterialLoanWorkflow:   "loan",
 	MaterialAlertWorkflow:  "material-alert",
 	MaterialSweepWorkflow:  "material-sweep",
+	DrillWorkflow:          "drill",
 }
 
 // ProcessKind is the ZerenKind of a workflow type ("" for a type zeren does not run).
@@ -111,6 +112,8 @@ func SearchOf(workflowType string, input any) Search {
 		s.Campaign, s.Unit, s.State = in.CampaignID, in.OwnerCode, domain.LoanRequested.String()
 	case domain.AlertSpec:
 		s.Unit, s.State = in.UnitCode, domain.StatusOpen.String()
+	case domain.DrillSpec:
+		s.Campaign, s.Unit, s.State, s.Year = in.CampaignID, in.OrganiserCode, domain.DrillPlanned.String(), in.Year
 	case AssessmentInput:
 		s.Campaign, s.Year = in.CampaignID, in.Year
 	case PledgeYearInput:

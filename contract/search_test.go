@@ -50,6 +50,8 @@ func TestSearchOfEachProcess(t *testing.T) {
 		{contract.MaterialAlertWorkflow, domain.AlertSpec{ID: 4, UnitCode: "gjh"},
 			contract.Search{Kind: "material-alert", Unit: "gjh", State: "open"}},
 		{contract.MaterialSweepWorkflow, contract.SweepInput{}, contract.Search{Kind: "material-sweep"}},
+		{contract.DrillWorkflow, domain.DrillSpec{ID: 3, OrganiserCode: "yjj", Year: 2021, CampaignID: "linyou-2020"},
+			contract.Search{Kind: "drill", Campaign: "linyou-2020", Unit: "yjj", Year: 2021, State: "planned"}},
 		{contract.SystemCheckWorkflow, contract.SystemCheckInput{RequestedBy: "linyou-admin"},
 			contract.Search{Kind: "system-check"}},
 		// An input from before unit codes were carried: found by what it has.

@@ -118,6 +118,11 @@ func (w *Web) showTask(c *gin.Context, code int, errs map[string]string, values 
 	}
 	if values == nil {
 		values = url.Values{}
+		// A drill's record starts from the planned day, every participant present.
+		if domain.TaskKind(d.Task.Kind) == domain.KindDrillEvaluate && ctx.DrillAt != nil {
+			values.Set("held_on", ctx.DrillAt.In(zone).Format(time.DateOnly))
+			values["present"] = ctx.Units
+		}
 		// A monthly report's form starts from what the unit's records hold:
 		// the unit confirms each figure or corrects it.
 		if domain.TaskKind(d.Task.Kind) == domain.KindReportSubmit {
@@ -131,6 +136,7 @@ func (w *Web) showTask(c *gin.Context, code int, errs map[string]string, values 
 		"Kind": d.Task.Kind, "Errors": errs, "V": formValues(values), "Key": key,
 		"Rows": seqN(3), "TargetRows": seqN(5), "Sources": hazardSources, "Counts": reportCounts, "CaseDecisions": domain.CaseDecisions,
 		"Pledge": pledge, "Targets": targets, "Proposed": proposed,
+		"Present": checked(values["present"]),
 	})
 }
 
@@ -270,7 +276,8 @@ func payload(kind domain.TaskKind, f url.Values) map[string]any {
 		}
 	}
 	switch kind {
-	case domain.KindAssignmentComplete, domain.KindPlanTaskDone, domain.KindInterviewFulfil, domain.KindHazardRectify, domain.KindStopResume:
+	case domain.KindAssignmentComplete, domain.KindPlanTaskDone, domain.KindInterviewFulfil, domain.KindHazardRectify, domain.KindStopResume,
+		domain.KindDrillPrepare:
 		p["result"] = f.Get("result")
 		if a := rows(f, "attachments", []string{"name", "ref"}, text); len(a) > 0 {
 			p["attachments"] = a
@@ -330,6 +337,16 @@ func payload(kind domain.TaskKind, f url.Values) map[string]any {
 		setText("note")
 	case domain.KindLoanReturn:
 		setText("how", "note")
+	case domain.KindDrillEvaluate:
+		p["held_on"] = f.Get("held_on")
+		p["present"] = append([]string{}, f["present"]...)
+		p["evaluation"] = f.Get("evaluation")
+		p["problems"] = append([]map[string]any{}, rows(f, "problems", []string{"unit", "description", "deadline"}, func(field, v string) any {
+			if field == "deadline" {
+				return instant(v)
+			}
+			return v
+		})...)
 	case domain.KindInterviewMinutes:
 		p["minutes"] = f.Get("minutes")
 	case domain.KindInterviewCommitments:
@@ -415,4 +432,13 @@ func (w *Web) commentTask(c *gin.Context) {
 
 func (w *Web) requestExtension(c *gin.Context) {
 	w.act(c, "extension", map[string]any{"due_at": instant(c.PostForm("due_at")), "reason": c.PostForm("reason")}, "task.extension_sent")
+}
+
+// checked is a set of a form's checked values.
+func checked(values []string) map[string]bool {
+	out := make(map[string]bool, len(values))
+	for _, v := range values {
+		out[v] = true
+	}
+	return out
 }

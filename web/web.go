@@ -100,6 +100,7 @@ func Mount(r *gin.Engine, d Deps) (*Web, error) {
 	w.mountTraining(in)
 	w.mountPolicies(in)
 	w.mountMaterials(in)
+	w.mountDrills(in)
 	return w, nil
 }
 

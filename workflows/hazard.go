@@ -32,7 +32,7 @@ func Hazard(ctx workflow.Context, in contract.HazardInput) (contract.HazardResul
 	if in.Level == domain.HazardMajor {
 		rectify = in.Policy.MajorLadder
 	}
-	s := &hazard{In: in, ID: id, PlanLadder: newLadder(id+"#plan", in.Policy.StepLadder), Ladder: newLadder(id, rectify),
+	s := &hazard{In: in, ID: id, Board: board{Clock: in.Clock}, PlanLadder: newLadder(id+"#plan", in.Policy.StepLadder), Ladder: newLadder(id, rectify),
 		CheckLadder: newLadder(id+"#check", in.Policy.StepLadder)}
 	res, err := s.run(withActivityOptions(ctx))
 	return res, s.Board.settle(ctx, err)

@@ -316,6 +316,11 @@ func (b *board) validateComplete(ctx workflow.Context, req contract.CompleteTask
 	if err := c.CheckTimes(b.now(ctx)); err != nil {
 		return invalid(contract.ErrInvalidPayload, err)
 	}
+	if t.Spec.Kind == domain.KindDrillEvaluate && t.Spec.Context.DrillAt != nil {
+		if err := c.CheckDrill(t.Spec.Context.Units, *t.Spec.Context.DrillAt, b.now(ctx)); err != nil {
+			return invalid(contract.ErrInvalidPayload, err)
+		}
+	}
 	if t.Spec.Kind == domain.KindInterviewCommitments {
 		if err := c.CheckItems(t.Spec.Context.Items); err != nil {
 			return invalid(contract.ErrInvalidPayload, err)

@@ -29,6 +29,7 @@ func RegisterWorkflows(r WorkflowRegistry) {
 	r.RegisterWorkflowWithOptions(MaterialLoan, workflow.RegisterOptions{Name: contract.MaterialLoanWorkflow})
 	r.RegisterWorkflowWithOptions(MaterialAlert, workflow.RegisterOptions{Name: contract.MaterialAlertWorkflow})
 	r.RegisterWorkflowWithOptions(MaterialSweep, workflow.RegisterOptions{Name: contract.MaterialSweepWorkflow})
+	r.RegisterWorkflowWithOptions(Drill, workflow.RegisterOptions{Name: contract.DrillWorkflow})
 	r.RegisterWorkflowWithOptions(Campaign, workflow.RegisterOptions{Name: contract.CampaignWorkflow})
 	r.RegisterWorkflowWithOptions(MeetingMinutes, workflow.RegisterOptions{Name: contract.MeetingMinutesWorkflow})
 }

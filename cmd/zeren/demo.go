@@ -84,7 +84,7 @@ func playDemo(ctx context.Context, apiURL string, people []demo.Person, o demoOp
 		return err
 	}
 	bot := &demo.Bot{BaseURL: apiURL, People: people, Model: model, Log: log, Documents: demo.Documents(), Meetings: demo.CampaignMeetings(),
-		Materials: demo.Stocks(), Loans: demo.Loans()}
+		Materials: demo.Stocks(), Loans: demo.Loans(), Drills: demo.Drills()}
 	spec := demo.DemoCampaign(o.campaign, o.speed)
 	for i := 0; ; i++ {
 		if err = bot.Start(ctx, spec, "yjj-office", "linyou-deputy"); err == nil || i == 30 || ctx.Err() != nil {

@@ -61,12 +61,14 @@ type Bot struct {
 	Documents []Document
 	// Meetings are the campaign's meetings the bot records when their campaign time comes (RecordMeetingsDue).
 	Meetings []Meeting
-	issued   map[string]int64 // document, meeting and loan key → its id
+	issued   map[string]int64 // document, meeting, loan and drill key → its id
 	// Materials are the mines' rescue materials the bot records, and Loans the
 	// loans it asks for when their campaign time comes (ShareDue).
 	Materials []Stock
 	Loans     []LoanPlay
 	stocked   map[string]int64 // stock key → its item id
+	// Drills are the joint drills the bot plans when their campaign time comes (PlanDue).
+	Drills []Drill
 }
 
 // CampaignSpec is the campaign the demo creates.
@@ -91,12 +93,14 @@ func DemoCampaign(id string, speed float64) CampaignSpec {
 	return spec
 }
 
-// actors are the people whose inboxes the bot reads: everyone but staff and the administrator.
+// actors are the people whose inboxes the bot reads: everyone but staff and
+// the administrator. Inspectors are read too: they verify the rectification
+// of the hazards a joint drill found (hazard.verify).
 func (b *Bot) actors() []Person {
 	var out []Person
 	seen := map[string]bool{}
 	for _, p := range b.People {
-		if p.Role == "staff" || p.Role == "admin" || p.Role == "inspector" || seen[p.Key] {
+		if p.Role == "staff" || p.Role == "admin" || seen[p.Key] {
 			continue
 		}
 		seen[p.Key] = true
@@ -203,7 +207,7 @@ func (b *Bot) Run(ctx context.Context, campaignID, observer string, until func(C
 		if ctx.Err() != nil {
 			return nil
 		}
-		if len(b.Documents) > 0 || len(b.Meetings) > 0 || len(b.Materials) > 0 || len(b.Loans) > 0 {
+		if len(b.Documents) > 0 || len(b.Meetings) > 0 || len(b.Materials) > 0 || len(b.Loans) > 0 || len(b.Drills) > 0 {
 			if st, err := b.Status(ctx, campaignID, observer); err == nil {
 				if _, err := b.IssueDue(ctx, campaignID, st.Now); err != nil && ctx.Err() == nil {
 					b.logf("issuing a policy document failed", "error", err)
@@ -213,6 +217,9 @@ func (b *Bot) Run(ctx context.Context, campaignID, observer string, until func(C
 				}
 				if _, err := b.ShareDue(ctx, st.Now); err != nil && ctx.Err() == nil {
 					b.logf("recording rescue materials or asking for a loan failed", "error", err)
+				}
+				if _, err := b.PlanDue(ctx, campaignID, st.Now); err != nil && ctx.Err() == nil {
+					b.logf("planning a joint drill failed", "error", err)
 				}
 			}
 		}

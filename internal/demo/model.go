@@ -141,6 +141,10 @@ func (m Model) Decide(t store.Task) Action {
 		a.Payload = map[string]any{}
 	case domain.KindDocumentAcknowledge:
 		a.Payload = map[string]any{"comment": "已组织班子成员学习传达，按要求贯彻落实。"}
+	case domain.KindDrillPrepare:
+		a.Payload = map[string]any{"result": "救护小队9人、正压氧气呼吸器12台及灾区通信设备已检查就位，演练方案已组织学习。"}
+	case domain.KindDrillEvaluate:
+		a.At, a.Payload = drillRecord(t, a.At)
 	case domain.KindLoanApprove:
 		a.At = t.CreatedAt.Add(m.loanThink())
 		a.Payload = map[string]any{"decision": domain.DecisionApprove, "comment": "同意借用，请即刻到我矿救护队器材室领取。"}
@@ -169,6 +173,33 @@ func (m Model) loanThink() time.Duration {
 		return m.LoanThink
 	}
 	return 5 * time.Minute
+}
+
+// drillRecord is the organiser's record of a drill, made a day after the
+// drill: held on its day, every participant present, and two problems — at
+// the first two participating mines — each due a month later.
+func drillRecord(t store.Task, at time.Time) (time.Time, map[string]any) {
+	var tc domain.TaskContext
+	_ = json.Unmarshal(t.Context, &tc)
+	held := t.CreatedAt
+	if tc.DrillAt != nil {
+		held = *tc.DrillAt
+	}
+	at = held.Add(24 * time.Hour)
+	if !at.Before(t.DueAt) {
+		at = t.CreatedAt.Add(t.DueAt.Sub(t.CreatedAt) / 2)
+	}
+	units := tc.Units
+	if len(units) == 0 {
+		units = []string{t.UnitCode}
+	}
+	due := at.Add(30 * 24 * time.Hour).UTC()
+	problems := []any{map[string]any{"unit": units[0], "description": "井下救灾通信中断后未及时启用备用联络方式", "deadline": due}}
+	if len(units) > 1 {
+		problems = append(problems, map[string]any{"unit": units[1], "description": "氧气呼吸器备用气瓶压力不足，器材日常维护不到位", "deadline": due})
+	}
+	return at, map[string]any{"held_on": held.In(domain.DefaultZone).Format(time.DateOnly), "present": units,
+		"evaluation": "各矿救护队响应迅速、协同有序，完成侦察、灭火和搜救科目；通信联络和器材管理存在不足，已逐项交办整改。", "problems": problems}
 }
 
 // commitments answer each item an interview lists (one plain commitment when

@@ -95,7 +95,8 @@ var statuses = []Status{TaskOpen, TaskCompleted, TaskCancelled, StatusSubmitted,
 	HazardPlanned, HazardPlanReturned, HazardListed, StopStanding, StopLifting, StopLifted,
 	CaseFiled, CaseInvestigating, CaseNotified, CaseDecided, CaseExecuting,
 	DocumentSuperseded,
-	LoanRequested, LoanRefused, LoanHandedOver}
+	LoanRequested, LoanRefused, LoanHandedOver,
+	DrillEvaluated}
 
 // ParseStatus reads a status by its name.
 func ParseStatus(s string) (Status, error) {

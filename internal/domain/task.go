@@ -31,7 +31,8 @@ var TaskKinds = []TaskKind{KindAssignmentComplete, KindAssignmentReview, KindExt
 	KindHazardRectify, KindHazardVerify, KindHazardPlan, KindHazardApprovePlan, KindStopResume, KindStopAccept, KindStopApprove,
 	KindCaseStep, KindCaseDecide, KindMeetingMinutes,
 	KindDocumentAcknowledge,
-	KindLoanApprove, KindLoanHandover, KindLoanReturn, KindMaterialRestock, KindMaterialInspect}
+	KindLoanApprove, KindLoanHandover, KindLoanReturn, KindMaterialRestock, KindMaterialInspect,
+	KindDrillPrepare, KindDrillEvaluate}
 
 // ExtensionDecisionDays is how long the issuing unit has to decide a request for more time.
 const ExtensionDecisionDays = 3
@@ -88,6 +89,8 @@ type Completion struct {
 	MeetingID int64 `json:"meeting_id,omitempty"`
 	// How: a loan's return — return (归还) or replace (更换补充).
 	How string `json:"how,omitempty"`
+	// Drill: a joint drill's record and evaluation (drill.evaluate).
+	Drill *DrillRecord `json:"drill,omitempty"`
 }
 
 const (
@@ -128,6 +131,8 @@ var completionFields = map[TaskKind][]string{
 	KindLoanReturn:           {"how", "note"},
 	KindMaterialRestock:      {"note"},
 	KindMaterialInspect:      {"note"},
+	KindDrillPrepare:         {"result", "attachments"},
+	KindDrillEvaluate:        {"held_on", "present", "evaluation", "problems"},
 }
 
 // DecodeCompletion reads and validates a completion payload for a kind: unknown
@@ -161,6 +166,10 @@ func DecodeCompletion(kind TaskKind, raw []byte) (Completion, error) {
 				field = "payload"
 			}
 			v.Add(field, MsgUnknownField+"，此类待办可填："+strings.Join(allowed, "、"))
+			continue
+		}
+		if kind == KindDrillEvaluate {
+			decodeDrillField(k, val, &c, v)
 			continue
 		}
 		switch k {
@@ -224,7 +233,7 @@ func DecodeCompletion(kind TaskKind, raw []byte) (Completion, error) {
 		return c, v
 	}
 	switch kind {
-	case KindAssignmentComplete, KindPlanTaskDone, KindInterviewFulfil, KindHazardRectify, KindStopResume:
+	case KindAssignmentComplete, KindPlanTaskDone, KindInterviewFulfil, KindHazardRectify, KindStopResume, KindDrillPrepare:
 		checkText(v, "result", &c.Result, true)
 		if len(c.Attachments) > maxAttachments {
 			v.Add("attachments", MsgAtMostItems(maxAttachments))
@@ -281,6 +290,11 @@ func DecodeCompletion(kind TaskKind, raw []byte) (Completion, error) {
 		checkText(v, "note", &c.Note, false)
 	case KindDocumentAcknowledge:
 		v.Text("comment", &c.Comment, false, 2000)
+	case KindDrillEvaluate:
+		if c.Drill == nil {
+			c.Drill = &DrillRecord{}
+		}
+		c.Drill.validate(v)
 	case KindInterviewMinutes:
 		checkText(v, "minutes", &c.Minutes, true)
 	case KindInterviewCommitments:
@@ -440,6 +454,11 @@ type TaskContext struct {
 	Ladder Ladder `json:"ladder,omitempty"`
 	// MeetingKind: for a periodic meeting's minutes task, the meeting's kind.
 	MeetingKind string `json:"meeting_kind,omitempty"`
+	// Units and DrillAt: for a drill's record, the codes of its participating
+	// units and when it was planned (the record's checks, the form's choices).
+	Units     []string   `json:"units,omitempty"`
+	UnitNames []string   `json:"unit_names,omitempty"`
+	DrillAt   *time.Time `json:"drill_at,omitempty"`
 }
 
 // decodeReportField reads one field of a report strictly: unknown keys, unknown

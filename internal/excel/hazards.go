@@ -79,9 +79,9 @@ var levelAliases = map[string]string{
 // HazardLevelLabel is a hazard's level: 一般 or 重大.
 func HazardLevelLabel(level string) string { return labelOf(levelLabels, level) }
 
-var finderLabels = []label{{"inspection", "检查发现"}, {"self", "企业自查"}, {"report", "举报"}}
+var finderLabels = []label{{"inspection", "检查发现"}, {"self", "企业自查"}, {"report", "举报"}, {domain.HazardFoundByDrill, "联合演练发现"}}
 
-// HazardFinderLabel is how a hazard was found: 检查发现, 企业自查, 举报.
+// HazardFinderLabel is how a hazard was found: 检查发现, 企业自查, 举报, 联合演练发现.
 func HazardFinderLabel(foundBy string) string { return labelOf(finderLabels, foundBy) }
 
 var hazardStatusLabels = []struct {

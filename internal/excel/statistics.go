@@ -140,6 +140,14 @@ func StatisticsTable(s StatsSheet) ([]byte, error) {
 		pb.add(cell{"按年度", 0}, cell{y + "年", 0}, cell{st.Publicity.ByYear[y], b.number})
 	}
 	pb.done()
+
+	dr := b.table("联合演练", s.Title, []string{"分类", "项目", "演练（次）", "发现问题（个）", "已整改销号（个）"}, 2)
+	dr.add(cell{"合计", 0}, cell{"联合演练", 0}, cell{st.Drills.Drills, b.number}, cell{st.Drills.Problems, b.number}, cell{st.Drills.Rectified, b.number})
+	for _, y := range slices.Sorted(maps.Keys(st.Drills.ByYear)) {
+		c := st.Drills.ByYear[y]
+		dr.add(cell{"按年度", 0}, cell{y + "年", 0}, cell{c.Drills, b.number}, cell{c.Problems, b.number}, cell{c.Rectified, b.number})
+	}
+	dr.done()
 	return b.bytes()
 }
 

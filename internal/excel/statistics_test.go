@@ -38,12 +38,14 @@ func TestStatisticsTable(t *testing.T) {
 			ByAudience: map[string]store.TrainingCount{"frontline": {Sessions: 28, People: 3100}, "heads": {Sessions: 2, People: 40}},
 			ByYear:     map[string]store.TrainingCount{"2021": {Sessions: 10, People: 1000}, "2020": {Sessions: 20, People: 2140}}},
 		Publicity: store.PublicityStats{Items: 6, ByKind: map[string]int{"tv_column": 5, "newspaper": 1}, ByYear: map[string]int{"2020": 6}},
+		Drills: store.DrillStats{DrillCount: store.DrillCount{Drills: 2, Problems: 4, Rectified: 3},
+			ByYear: map[string]store.DrillCount{"2021": {Drills: 1, Problems: 2, Rectified: 2}, "2020": {Drills: 1, Problems: 2, Rectified: 1}}},
 	}
 	b, err := excel.StatisticsTable(excel.StatsSheet{Title: "2020年检查执法统计", Stats: st})
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := open(t, b, "检查", "隐患", "停产整顿", "执法处罚", "逢查必考", "会议", "安全培训", "宣传")
+	f := open(t, b, "检查", "隐患", "停产整顿", "执法处罚", "逢查必考", "会议", "安全培训", "宣传", "联合演练")
 	header(t, f, "会议", 2, 1, "会议类型", "2020年（次）", "合计（次）")
 	header(t, f, "检查", 2, 1, "检查类别", "检查次数（次）", "检查单位（家次）", "检查单位（家）")
 	header(t, f, "隐患", 2, 2, "分类", "项目", "发现（项）", "已整改（项）", "未整改（项）", "整改率")
@@ -52,6 +54,7 @@ func TestStatisticsTable(t *testing.T) {
 	header(t, f, "逢查必考", 2, 0, "考试人数（人）", "合格人数（人）", "合格率", "不合格培训（人次）")
 	header(t, f, "安全培训", 2, 2, "分类", "项目", "培训（场次）", "培训（人次）")
 	header(t, f, "宣传", 2, 2, "分类", "项目", "数量（期/篇/次）")
+	header(t, f, "联合演练", 2, 2, "分类", "项目", "演练（次）", "发现问题（个）", "已整改销号（个）")
 	for sheet, rows := range map[string]map[int][]string{
 		"检查": {3: {"督导检查", "8", "88", "73"}, 4: {"执法检查", "12", "52", "10"}, 8: {"日常检查", "0", "0", "0"},
 			9: {"合计", "20", "140", "73"}},
@@ -68,7 +71,8 @@ func TestStatisticsTable(t *testing.T) {
 		"安全培训": {3: {"合计", "培训场次", "30", "3140"}, 4: {"按培训对象", "一线员工", "28", "3100"}, 5: {"按培训对象", "主要负责人", "2", "40"},
 			6: {"按培训对象", "安全管理人员", "0", "0"}, 10: {"按培训对象", "其他", "0", "0"}, 11: {"按年度", "2020年", "20", "2140"},
 			12: {"按年度", "2021年", "10", "1000"}, 13: {"培训人次", "含逢查必考不合格培训", "", "3160"}},
-		"宣传": {3: {"合计", "宣传", "6"}, 4: {"按类别", "电视专栏", "5"}, 6: {"按类别", "报刊", "1"}, 11: {"按年度", "2020年", "6"}},
+		"宣传":   {3: {"合计", "宣传", "6"}, 4: {"按类别", "电视专栏", "5"}, 6: {"按类别", "报刊", "1"}, 11: {"按年度", "2020年", "6"}},
+		"联合演练": {3: {"合计", "联合演练", "2", "4", "3"}, 4: {"按年度", "2020年", "1", "2", "1"}, 5: {"按年度", "2021年", "1", "2", "2"}},
 	} {
 		for n, want := range rows {
 			if got := row(t, f, sheet, n); !slices.Equal(got, want) {
@@ -91,7 +95,7 @@ func TestStatisticsTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f = open(t, b, "检查", "隐患", "停产整顿", "执法处罚", "逢查必考", "会议", "安全培训", "宣传")
+	f = open(t, b, "检查", "隐患", "停产整顿", "执法处罚", "逢查必考", "会议", "安全培训", "宣传", "联合演练")
 	if got := row(t, f, "隐患", 2); !slices.Equal(got, []string{"合计", "全部隐患", "0", "0", "0"}) {
 		t.Errorf("empty 隐患 total %q", got)
 	}

@@ -73,6 +73,8 @@ type Stats struct {
 	Publicity PublicityStats `json:"publicity"`
 	// Meetings held in the period (of the campaign, when one is chosen), by kind.
 	Meetings MeetingStats `json:"meetings"`
+	// Drills: the joint drills (联合演练) planned for a day in the period, and their problems.
+	Drills DrillStats `json:"drills"`
 }
 
 // MeetingStats count meetings and their decisions; every kind of
@@ -538,6 +540,11 @@ func Statistics(ctx context.Context, db sqlx.ExtContext, q StatsQuery) (Stats, e
 			st.Publicity.ByYear[r.Key] = r.Items
 		}
 	}
+	drills, err := drillStats(ctx, db, args)
+	if err != nil {
+		return st, err
+	}
+	st.Drills = drills
 	meetings, err := meetingStats(ctx, db, q)
 	st.Meetings = meetings
 	return st, err

@@ -371,6 +371,7 @@ func emptyStats() store.Stats {
 	for _, k := range domain.MeetingKinds {
 		st.Meetings.ByKind[k] = 0
 	}
+	st.Drills.ByYear = map[string]store.DrillCount{}
 	return st
 }
 
