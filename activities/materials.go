@@ -36,7 +36,11 @@ func AppendLoanRequested(ctx context.Context, tx sqlx.ExtContext, spec domain.Lo
 // LoanStep records a loan's approval or refusal, with its audit row, once.
 func (a *Activities) LoanStep(ctx context.Context, in contract.LoanStepInput) error {
 	return a.inTx(ctx, func(tx *sqlx.Tx) error {
-		moved, err := store.SetLoanStatus(ctx, tx, in.LoanID, in.Status, in.At, domain.LoanRequested)
+		from := domain.LoanRequested // approved or refused
+		if in.Status == domain.LoanUnsupplied {
+			from = domain.LoanApproved // the hand-over could not be made
+		}
+		moved, err := store.SetLoanStatus(ctx, tx, in.LoanID, in.Status, in.At, from)
 		if err != nil || !moved {
 			return err
 		}
@@ -46,7 +50,7 @@ func (a *Activities) LoanStep(ctx context.Context, in contract.LoanStepInput) er
 		}
 		_, err = store.Append(ctx, tx, store.Event{Key: fmt.Sprintf("material-loan.%s:%d", in.Status, in.LoanID), At: in.At, Actor: in.By,
 			Action: "material-loan." + in.Status.String(), SubjectType: domain.SubjectMaterialLoan, SubjectID: fmt.Sprint(in.LoanID), TaskID: in.TaskID,
-			UnitID: l.OwnerUnitID, Before: map[string]any{"status": domain.LoanRequested}, After: map[string]any{"status": in.Status, "comment": in.Comment}})
+			UnitID: l.OwnerUnitID, Before: map[string]any{"status": from}, After: map[string]any{"status": in.Status, "comment": in.Comment}})
 		return err
 	})
 }

@@ -333,7 +333,9 @@ func payload(kind domain.TaskKind, f url.Values) map[string]any {
 		p["meeting_id"] = number(f.Get("meeting_id"))
 	case domain.KindDocumentAcknowledge:
 		setText("comment")
-	case domain.KindLoanHandover, domain.KindMaterialRestock, domain.KindMaterialInspect:
+	case domain.KindLoanHandover:
+		setText("decision", "note")
+	case domain.KindMaterialRestock, domain.KindMaterialInspect:
 		setText("note")
 	case domain.KindLoanReturn:
 		setText("how", "note")

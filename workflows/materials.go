@@ -83,9 +83,22 @@ func (s *materialLoan) run(ctx workflow.Context) (contract.LoanResult, error) {
 	}
 
 	s.Ladder = newLadder(s.ID+"/handover", domain.LoanLadder(in.Purpose))
-	if _, err := s.Board.step(ctx, task(domain.KindLoanHandover, "handover", "交付", in.OwnerUnitID, in.RequesterUnitID, s.Board.now(ctx).Add(handoverIn)),
-		approver{}, &s.Ladder, target("交付", in.OwnerUnitID)); err != nil {
+	handover, err := s.Board.step(ctx, task(domain.KindLoanHandover, "handover", "交付", in.OwnerUnitID, in.RequesterUnitID, s.Board.now(ctx).Add(handoverIn)),
+		approver{}, &s.Ladder, target("交付", in.OwnerUnitID))
+	if err != nil {
 		return contract.LoanResult{}, err
+	}
+	if handover.Outcome.Decision == domain.DecisionUnable {
+		// The owner cannot supply them (another loan took the last): the loan ends, nothing moved.
+		step := contract.LoanStepInput{LoanID: in.ID, Status: domain.LoanUnsupplied, TaskID: handover.Spec.ID, By: handover.CompletedBy,
+			At: handover.CompletedAt, Comment: handover.Outcome.Note}
+		if err := dbStep(ctx, localStep, contract.ActLoanStep, step, nil); err != nil {
+			return contract.LoanResult{}, err
+		}
+		if err := setState(ctx, domain.LoanUnsupplied.String()); err != nil {
+			return contract.LoanResult{}, err
+		}
+		return contract.LoanResult{Status: domain.LoanUnsupplied}, finish(ctx)
 	}
 	if err := setState(ctx, domain.LoanHandedOver.String()); err != nil {
 		return contract.LoanResult{}, err
@@ -114,10 +127,12 @@ func (s *materialLoan) run(ctx workflow.Context) (contract.LoanResult, error) {
 // the task stays open.
 func (s *materialLoan) move(ctx workflow.Context, t *humanTask, c domain.Completion, by string, at time.Time) error {
 	step := ""
-	switch t.Spec.Kind {
-	case domain.KindLoanHandover:
+	switch {
+	case t.Spec.Kind == domain.KindLoanHandover && c.Decision == domain.DecisionUnable:
+		return nil // nothing to move: the loan ends unsupplied
+	case t.Spec.Kind == domain.KindLoanHandover:
 		step = contract.MoveHandover
-	case domain.KindLoanReturn:
+	case t.Spec.Kind == domain.KindLoanReturn:
 		step = contract.MoveReturn
 	default:
 		return nil

@@ -140,6 +140,64 @@ func TestEmergencyLoanOnTime(t *testing.T) {
 	}
 }
 
+// The loser of a race for the last of an item: 郭家河 approves, but another
+// loan took its stock, so the hand-over is refused; its head then answers
+// that it cannot supply them (the reason required), which ends the loan
+// unsupplied with nothing moved, and the hand-over's ladder stops there.
+func TestLoanTheOwnerCannotSupply(t *testing.T) {
+	s, ids, spec := loanFixture(t, domain.PurposeEmergency, 5, 0)
+	item := spec.Items[0].ItemID
+	id := contract.LoanID(spec.ID)
+	env := newSuite().NewTestWorkflowEnvironment()
+	engine.Register(env, &activities.Activities{Store: s})
+	env.SetStartTime(t0)
+	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: id})
+	var errs []error
+	complete := func(step, kind string, at time.Duration, payload map[string]any, fail func(error)) {
+		env.RegisterDelayedCallback(func() {
+			task := contract.TaskID(id, step, 1)
+			env.UpdateWorkflow(contract.UpdateCompleteTask, step+at.String(), updateCallback(fail), completeRequest(ids, task, kind, "gjh-head", payload))
+		}, at)
+	}
+	complete("approve", string(domain.KindLoanApprove), 30*time.Minute, map[string]any{"decision": "approve"}, collect(&errs, "approve"))
+	env.RegisterDelayedCallback(func() {
+		if _, err := s.DB.Exec(`UPDATE material_items SET quantity = 2 WHERE id = $1`, item); err != nil {
+			t.Error(err)
+		}
+	}, 40*time.Minute)
+	var short, noReason error
+	complete("handover", string(domain.KindLoanHandover), 45*time.Minute, map[string]any{}, func(err error) { short = err })
+	complete("handover", string(domain.KindLoanHandover), 50*time.Minute, map[string]any{"decision": "unable"}, func(err error) { noReason = err })
+	complete("handover", string(domain.KindLoanHandover), 55*time.Minute, map[string]any{"decision": "unable", "note": "自救器已借给招贤煤矿，库存仅余2台"},
+		collect(&errs, "unable"))
+	env.ExecuteWorkflow(contract.MaterialLoanWorkflow, spec)
+	if err := env.GetWorkflowError(); err != nil || len(errs) > 0 {
+		t.Fatalf("workflow %v, updates %v", err, errs)
+	}
+	var res contract.LoanResult
+	if err := env.GetWorkflowResult(&res); err != nil || res.Status != domain.LoanUnsupplied {
+		t.Fatalf("result %+v %v", res, err)
+	}
+	var app *temporal.ApplicationError
+	if !errors.As(short, &app) || app.Type() != contract.ErrInsufficientStock {
+		t.Fatalf("hand-over beyond the stock: %v", short)
+	}
+	if !errors.As(noReason, &app) || app.Type() != contract.ErrInvalidPayload {
+		t.Fatalf("unable without a reason: %v", noReason)
+	}
+	if q, l := stockOf(t, s, item); q != 2 || l != 0 {
+		t.Errorf("quantity %d, lent %d, want 2, 0: nothing moved", q, l)
+	}
+	l, err := store.LoanByID(context.Background(), s.DB, spec.ID)
+	if err != nil || l.Status != domain.LoanUnsupplied || l.HandedOverAt != nil {
+		t.Fatalf("loan %+v %v", l, err)
+	}
+	var after int
+	if err := s.DB.Get(&after, `SELECT count(*) FROM audit_log WHERE action = 'rung.fired' AND at > $1`, t0.Add(55*time.Minute)); err != nil || after != 0 {
+		t.Errorf("%d rungs after the loan ended (%v)", after, err)
+	}
+}
+
 // An emergency request whose owner is late escalates within hours: the
 // approval is due 2 hours after the request; 郭家河 hears reminders at 1 h and
 // 2 h and the emergency bureau's supervision letter at 3 h, and refuses at 5 h

@@ -37,6 +37,16 @@ var (
 	LoanRefused    = Status{"refused"}
 	LoanHandedOver = Status{"handed_over"}
 	LoanReturned   = StatusReturned
+	// LoanUnsupplied: approved, but the owner could not hand the materials
+	// over (another loan took the last of them): the loan ends there.
+	LoanUnsupplied = Status{"unsupplied"}
+)
+
+// A hand-over's decisions: hand the materials over, or say they cannot be
+// (the reason in the note), which ends the loan without moving stock.
+const (
+	DecisionHandover = "handover"
+	DecisionUnable   = "unable"
 )
 
 // Loan purposes.

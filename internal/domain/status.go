@@ -95,7 +95,7 @@ var statuses = []Status{TaskOpen, TaskCompleted, TaskCancelled, StatusSubmitted,
 	HazardPlanned, HazardPlanReturned, HazardListed, StopStanding, StopLifting, StopLifted,
 	CaseFiled, CaseInvestigating, CaseNotified, CaseDecided, CaseExecuting,
 	DocumentSuperseded,
-	LoanRequested, LoanRefused, LoanHandedOver,
+	LoanRequested, LoanRefused, LoanHandedOver, LoanUnsupplied,
 	DrillEvaluated}
 
 // ParseStatus reads a status by its name.

@@ -127,7 +127,7 @@ var completionFields = map[TaskKind][]string{
 	KindMeetingMinutes:       {"meeting_id"},
 	KindDocumentAcknowledge:  {"comment"},
 	KindLoanApprove:          {"decision", "comment"},
-	KindLoanHandover:         {"note"},
+	KindLoanHandover:         {"decision", "note"},
 	KindLoanReturn:           {"how", "note"},
 	KindMaterialRestock:      {"note"},
 	KindMaterialInspect:      {"note"},
@@ -322,7 +322,12 @@ func DecodeCompletion(kind TaskKind, raw []byte) (Completion, error) {
 	case KindLoanApprove:
 		oneOf(v, "decision", c.Decision, []string{DecisionApprove, DecisionRefuse})
 		checkText(v, "comment", &c.Comment, c.Decision == DecisionRefuse)
-	case KindLoanHandover, KindMaterialRestock, KindMaterialInspect:
+	case KindLoanHandover:
+		if c.Decision != "" {
+			oneOf(v, "decision", c.Decision, []string{DecisionHandover, DecisionUnable})
+		}
+		v.Text("note", &c.Note, c.Decision == DecisionUnable, 2000) // why it cannot be handed over
+	case KindMaterialRestock, KindMaterialInspect:
 		v.Text("note", &c.Note, false, 2000)
 	case KindLoanReturn:
 		oneOf(v, "how", c.How, []string{ReturnReturn, ReturnReplace})

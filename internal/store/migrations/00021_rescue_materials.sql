@@ -34,7 +34,7 @@ CREATE TABLE material_loans (
     reason            text NOT NULL CHECK (reason <> ''),
     return_days       int NOT NULL CHECK (return_days BETWEEN 1 AND 365),
     status            text NOT NULL DEFAULT 'requested'
-                        CHECK (status IN ('requested', 'approved', 'refused', 'handed_over', 'returned', 'cancelled')),
+                        CHECK (status IN ('requested', 'approved', 'refused', 'handed_over', 'returned', 'unsupplied', 'cancelled')),
     return_how        text CHECK (return_how IN ('return', 'replace')),
     campaign_id       text REFERENCES campaigns (id),
     requested_by      bigint NOT NULL REFERENCES people (id),
