@@ -89,7 +89,8 @@ func TestJointDrillOverHTTP(t *testing.T) {
 	sys.send(t, "POST", "/api/v1/tasks/"+eval+"/complete", "yjj-office", map[string]any{"held_on": held, "present": []string{"gjh", "yzg"},
 		"evaluation": "两队响应迅速、协同有序；通信联络和器材管理存在不足",
 		"problems":   []any{problem("gjh", "井下救灾通信中断后未启用备用联络方式"), problem("yzg", "氧气呼吸器备用气瓶压力不足")}}, "Idempotency-Key", "eval-1").want(t, 200)
-	d = sys.awaitDrill(t, d.ID, "yzg-head", func(d api.DrillView) bool { return len(d.ProblemHazards) == 2 })
+	// The problems' hazards can show a moment before the record (a step of its own): wait for both.
+	d = sys.awaitDrill(t, d.ID, "yzg-head", func(d api.DrillView) bool { return len(d.ProblemHazards) == 2 && d.Status == domain.DrillEvaluated })
 	if d.Status != domain.DrillEvaluated || d.HeldOn == nil || *d.HeldOn != held || d.Participants[1].Present == nil || !*d.Participants[1].Present {
 		t.Fatalf("evaluated %+v", d)
 	}
