@@ -42,6 +42,7 @@ func TestJointDrill(t *testing.T) {
 		DrillAt: drillAt, PrepareDue: prepareDue, Ladder: domain.DefaultDrillLadder(),
 		PlannedBy: "yjj-office", PlannerID: c.IDs["yjj-office"], CreatedAt: t0}
 	env := newSuite().NewTestWorkflowEnvironment()
+	env.SetTestTimeout(time.Minute) // real database activities: a saturated machine can hold one up past the default 3 s
 	engine.Register(env, &activities.Activities{Store: c.Store})
 	env.SetStartTime(t0)
 	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: contract.DrillID(id)})

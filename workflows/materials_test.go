@@ -67,6 +67,7 @@ func TestEmergencyLoanOnTime(t *testing.T) {
 	item := spec.Items[0].ItemID
 	id := contract.LoanID(spec.ID)
 	env := newSuite().NewTestWorkflowEnvironment()
+	env.SetTestTimeout(time.Minute) // real database activities: a saturated machine can hold one up past the default 3 s
 	engine.Register(env, &activities.Activities{Store: s})
 	env.SetStartTime(t0)
 	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: id})
@@ -149,6 +150,7 @@ func TestLoanTheOwnerCannotSupply(t *testing.T) {
 	item := spec.Items[0].ItemID
 	id := contract.LoanID(spec.ID)
 	env := newSuite().NewTestWorkflowEnvironment()
+	env.SetTestTimeout(time.Minute) // real database activities: a saturated machine can hold one up past the default 3 s
 	engine.Register(env, &activities.Activities{Store: s})
 	env.SetStartTime(t0)
 	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: id})
@@ -206,6 +208,7 @@ func TestLateEmergencyApprovalEscalatesWithinHours(t *testing.T) {
 	s, ids, spec := loanFixture(t, domain.PurposeEmergency, 5, 2)
 	id := contract.LoanID(spec.ID)
 	env := newSuite().NewTestWorkflowEnvironment()
+	env.SetTestTimeout(time.Minute) // real database activities: a saturated machine can hold one up past the default 3 s
 	engine.Register(env, &activities.Activities{Store: s})
 	env.SetStartTime(t0)
 	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: id})
@@ -267,6 +270,7 @@ func TestMaterialAlertRounds(t *testing.T) {
 	a := alerts[0]
 	id := contract.MaterialAlertID(a.ID)
 	env := newSuite().NewTestWorkflowEnvironment()
+	env.SetTestTimeout(time.Minute) // real database activities: a saturated machine can hold one up past the default 3 s
 	engine.Register(env, &activities.Activities{Store: s})
 	env.SetStartTime(t0)
 	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: id})
