@@ -46,7 +46,7 @@ func TestAnnualAssessment(t *testing.T) {
 	}
 	county := unit("linyou")
 
-	env := newSuite().NewTestWorkflowEnvironment()
+	env := newEnv()
 	engine.Register(env, &activities.Activities{Store: s})
 	env.SetStartTime(time.Date(2022, 1, 2, 9, 0, 0, 0, cst))
 	env.SetDetachedChildWait(false)

@@ -33,6 +33,15 @@ type harness struct {
 
 func newSuite() *testsuite.WorkflowTestSuite { return &testsuite.WorkflowTestSuite{} }
 
+// newEnv is a time-skipping environment whose real database activities may
+// take up to a minute of wall time each (the SDK's default, 3 s, is short of
+// a saturated machine's).
+func newEnv() *testsuite.TestWorkflowEnvironment {
+	env := newSuite().NewTestWorkflowEnvironment()
+	env.SetTestTimeout(time.Minute)
+	return env
+}
+
 // workflowResult is the finished workflow's result; its error fails the test.
 func workflowResult[T any](t *testing.T, env *testsuite.TestWorkflowEnvironment) T {
 	t.Helper()
@@ -58,6 +67,7 @@ func newHarness(t *testing.T, ladder domain.Ladder) *harness {
 	h := &harness{t: t, s: s, units: seeded.Units, ids: seeded.IDs}
 	suite := newSuite()
 	h.env = suite.NewTestWorkflowEnvironment()
+	h.env.SetTestTimeout(time.Minute) // real database activities on a saturated machine
 	engine.Register(h.env, &activities.Activities{Store: s})
 	h.env.SetStartTime(t0)
 	h.env.SetStartWorkflowOptions(startOptions(7))

@@ -31,7 +31,7 @@ func runCampaign(t *testing.T, in contract.CampaignInput, steer func(env *testsu
 		now = in.Clock.Anchor
 	}
 	for run := 1; ; run++ {
-		env := newSuite().NewTestWorkflowEnvironment()
+		env := newEnv()
 		env.SetStartTime(now)
 		env.SetDetachedChildWait(false)
 		for _, name := range []string{contract.PledgeYearWorkflow, contract.ReportMonthWorkflow, contract.AssessmentWorkflow} {

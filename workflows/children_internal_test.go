@@ -3,6 +3,7 @@ package workflows
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"go.temporal.io/sdk/testsuite"
 	"go.temporal.io/sdk/workflow"
@@ -14,6 +15,7 @@ import (
 func TestRunChildrenInBatches(t *testing.T) {
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()
+	env.SetTestTimeout(time.Minute) // real database activities on a saturated machine
 	env.RegisterWorkflowWithOptions(func(ctx workflow.Context, n int) (int, error) { return n * 2, nil }, workflow.RegisterOptions{Name: "double"})
 	env.RegisterWorkflowWithOptions(func(ctx workflow.Context, n int) (int, error) {
 		ids, inputs := make([]string, n), make([]any, n)

@@ -93,7 +93,7 @@ func TestThreeYearDemoCampaign(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := newSuite().NewTestWorkflowEnvironment()
+	env := newEnv()
 	sizes := &runSizes{workflowType: contract.CampaignWorkflow}
 	env.SetWorkerOptions(worker.Options{Interceptors: []interceptor.WorkerInterceptor{sizes}})
 	engine.Register(env, &activities.Activities{Store: s})

@@ -41,7 +41,7 @@ func TestJointDrill(t *testing.T) {
 			{UnitID: zxm, Code: "zxm", Name: "招贤煤矿"}},
 		DrillAt: drillAt, PrepareDue: prepareDue, Ladder: domain.DefaultDrillLadder(),
 		PlannedBy: "yjj-office", PlannerID: c.IDs["yjj-office"], CreatedAt: t0}
-	env := newSuite().NewTestWorkflowEnvironment()
+	env := newEnv()
 	env.SetTestTimeout(time.Minute) // real database activities: a saturated machine can hold one up past the default 3 s
 	engine.Register(env, &activities.Activities{Store: c.Store})
 	env.SetStartTime(t0)

@@ -59,7 +59,7 @@ func firedOn(t *testing.T, c testdb.County, subjectType string) []string {
 }
 
 func hazardEnv(t *testing.T, c testdb.County, id int64) *testsuite.TestWorkflowEnvironment {
-	env := newSuite().NewTestWorkflowEnvironment()
+	env := newEnv()
 	engine.Register(env, &activities.Activities{Store: c.Store})
 	env.SetStartTime(t0)
 	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: contract.HazardID(id)})
@@ -171,7 +171,7 @@ func TestStopOrderNotLiftedWhileAHazardIsOpen(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	env := newSuite().NewTestWorkflowEnvironment()
+	env := newEnv()
 	engine.Register(env, &activities.Activities{Store: c.Store})
 	env.SetStartTime(t0)
 	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: contract.StopOrderID(stop)})
@@ -228,7 +228,7 @@ func TestCaseDecisionToStopIssuesAStopOrder(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	env := newSuite().NewTestWorkflowEnvironment()
+	env := newEnv()
 	engine.Register(env, &activities.Activities{Store: c.Store})
 	env.SetStartTime(t0)
 	wid := contract.CaseID(caseID)

@@ -66,7 +66,7 @@ func TestInterviewFromSummonsToClose(t *testing.T) {
 		return out
 	}
 
-	env := newSuite().NewTestWorkflowEnvironment()
+	env := newEnv()
 	engine.Register(env, a)
 	env.SetStartTime(t0)
 	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: contract.InterviewID(first.InterviewID)})

@@ -66,7 +66,7 @@ func TestEmergencyLoanOnTime(t *testing.T) {
 	s, ids, spec := loanFixture(t, domain.PurposeEmergency, 5, 2)
 	item := spec.Items[0].ItemID
 	id := contract.LoanID(spec.ID)
-	env := newSuite().NewTestWorkflowEnvironment()
+	env := newEnv()
 	env.SetTestTimeout(time.Minute) // real database activities: a saturated machine can hold one up past the default 3 s
 	engine.Register(env, &activities.Activities{Store: s})
 	env.SetStartTime(t0)
@@ -149,7 +149,7 @@ func TestLoanTheOwnerCannotSupply(t *testing.T) {
 	s, ids, spec := loanFixture(t, domain.PurposeEmergency, 5, 0)
 	item := spec.Items[0].ItemID
 	id := contract.LoanID(spec.ID)
-	env := newSuite().NewTestWorkflowEnvironment()
+	env := newEnv()
 	env.SetTestTimeout(time.Minute) // real database activities: a saturated machine can hold one up past the default 3 s
 	engine.Register(env, &activities.Activities{Store: s})
 	env.SetStartTime(t0)
@@ -207,7 +207,7 @@ func TestLoanTheOwnerCannotSupply(t *testing.T) {
 func TestLateEmergencyApprovalEscalatesWithinHours(t *testing.T) {
 	s, ids, spec := loanFixture(t, domain.PurposeEmergency, 5, 2)
 	id := contract.LoanID(spec.ID)
-	env := newSuite().NewTestWorkflowEnvironment()
+	env := newEnv()
 	env.SetTestTimeout(time.Minute) // real database activities: a saturated machine can hold one up past the default 3 s
 	engine.Register(env, &activities.Activities{Store: s})
 	env.SetStartTime(t0)
@@ -269,7 +269,7 @@ func TestMaterialAlertRounds(t *testing.T) {
 	}
 	a := alerts[0]
 	id := contract.MaterialAlertID(a.ID)
-	env := newSuite().NewTestWorkflowEnvironment()
+	env := newEnv()
 	env.SetTestTimeout(time.Minute) // real database activities: a saturated machine can hold one up past the default 3 s
 	engine.Register(env, &activities.Activities{Store: s})
 	env.SetStartTime(t0)
@@ -319,7 +319,7 @@ func TestMaterialSweepOpensExpiryAlerts(t *testing.T) {
 	if _, err := s.DB.Exec(`UPDATE material_items SET expires_on = '2021-03-03' WHERE id = $1`, item); err != nil {
 		t.Fatal(err)
 	}
-	env := newSuite().NewTestWorkflowEnvironment()
+	env := newEnv()
 	engine.Register(env, &activities.Activities{Store: s})
 	env.SetStartTime(t0) // 2021-03-01 17:00 county time
 	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: contract.MaterialSweepID})

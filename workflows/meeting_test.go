@@ -40,7 +40,7 @@ func TestPeriodicMeetingMinutes(t *testing.T) {
 	task := contract.TaskID(id, "minutes", 1)
 	due := t0.Add(3 * day)
 
-	env := newSuite().NewTestWorkflowEnvironment()
+	env := newEnv()
 	env.SetTestTimeout(time.Minute) // real database activities: a saturated machine can hold one up past the default 3 s
 	engine.Register(env, &activities.Activities{Store: s})
 	env.SetStartTime(t0)

@@ -32,7 +32,7 @@ func TestPauseHoldsLaddersAndResumeShiftsDeadlines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := newSuite().NewTestWorkflowEnvironment()
+	env := newEnv()
 	engine.Register(env, &activities.Activities{Store: s})
 	env.SetStartTime(time.Date(2021, 3, 1, 0, 1, 0, 0, cst))
 	due := time.Date(2021, 3, 5, 18, 0, 0, 0, cst)
@@ -108,7 +108,7 @@ func TestNoPenaltyForATaskDoneDuringAPause(t *testing.T) {
 	s, ids := seeded.Store, seeded.IDs
 	unit, _ := store.UnitByCode(ctx, s.DB, "gaj")
 	office, _ := store.SafetyOfficeUnit(ctx, s.DB)
-	env := newSuite().NewTestWorkflowEnvironment()
+	env := newEnv()
 	engine.Register(env, &activities.Activities{Store: s})
 	env.SetStartTime(time.Date(2021, 3, 1, 0, 1, 0, 0, cst))
 	id := contract.ReportID(seed.DemoCampaignID, "gaj", "2021-03")

@@ -34,7 +34,7 @@ func TestPlanTaskLadder(t *testing.T) {
 		Deadline: deadline, Measures: "逐户排查、建立台账、限期整改", CreatedBy: "yjj-office"}); err != nil {
 		t.Fatal(err)
 	}
-	env := newSuite().NewTestWorkflowEnvironment()
+	env := newEnv()
 	engine.Register(env, &activities.Activities{Store: s})
 	env.SetStartTime(t0)
 	env.SetDetachedChildWait(false)

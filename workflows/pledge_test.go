@@ -35,6 +35,7 @@ func TestPledgeCascadeForTheDemoCounty(t *testing.T) {
 	county, _ := store.UnitByCode(ctx, s.DB, "linyou")
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()
+	env.SetTestTimeout(time.Minute) // real database activities on a saturated machine
 	engine.Register(env, &activities.Activities{Store: s})
 	start := time.Date(2021, 1, 4, 9, 0, 0, 0, cst)
 	env.SetStartTime(start)

@@ -42,7 +42,7 @@ func TestPolicyDocumentAcknowledgements(t *testing.T) {
 		DueAt: due, Ladder: domain.DefaultDocumentLadder(),
 		Units:    []domain.DocumentUnit{{UnitID: jcg.ID, Code: "jcg"}, {UnitID: cm.ID, Code: "cm"}, {UnitID: zjj.ID, Code: "zjj"}},
 		IssuedBy: "yjj-office", IssuerID: ids["yjj-office"], CreatedAt: t0}
-	env := newSuite().NewTestWorkflowEnvironment()
+	env := newEnv()
 	env.SetTestTimeout(time.Minute) // real database activities: a saturated machine can hold one up past the default 3 s
 	engine.Register(env, &activities.Activities{Store: s})
 	env.SetStartTime(t0)

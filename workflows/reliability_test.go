@@ -37,7 +37,7 @@ func TestLatePenaltiesFireAfterAnOutage(t *testing.T) {
 		{Offset: domain.Offset(5 * hour), Action: domain.ActionLetter},
 	})
 	held := &unreachable{Activities: &activities.Activities{Store: h.s}}
-	h.env = newSuite().NewTestWorkflowEnvironment()
+	h.env = newEnv()
 	workflows.RegisterWorkflows(h.env)
 	h.env.RegisterActivity(held)
 	h.env.SetStartTime(t0)
@@ -127,7 +127,7 @@ func TestOutageGivesGraceBeforePenalties(t *testing.T) {
 		spec := domain.ReportSpec{ID: contract.ReportID(seed.DemoCampaignID, unit, "2021-03"), CampaignID: seed.DemoCampaignID, Period: "2021-03",
 			UnitID: u.ID, UnitCode: u.Code, UnitName: u.Name, OfficeUnitID: office, DueAt: due, ReviewDays: 5,
 			Ladder: domain.Ladder{{Offset: domain.Offset(time.Second), Action: domain.ActionDeduct, Points: 1}}}
-		env := newSuite().NewTestWorkflowEnvironment()
+		env := newEnv()
 		engine.Register(env, &activities.Activities{Store: s})
 		env.SetStartTime(due.Add(-4 * day))
 		env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: spec.ID})
@@ -197,7 +197,7 @@ func TestProcessesWriteTheirOwnRows(t *testing.T) {
 	spec := domain.PlanTaskSpec{ID: 147, CampaignID: seed.DemoCampaignID, PlanTitle: plans[0].Title, Content: "完成燃气管网排查", Measures: "逐户排查",
 		OwnerUnitID: zjj.ID, IssuerUnitID: office, Deadline: t0.Add(30 * day), Ladder: domain.DefaultPlanLadder(), PlanID: plans[0].ID,
 		CreatedBy: "yjj-office", CreatedAt: t0}
-	env := newSuite().NewTestWorkflowEnvironment()
+	env := newEnv()
 	engine.Register(env, a)
 	env.SetStartTime(t0)
 	env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: contract.PlanTaskID(147)})
@@ -223,7 +223,7 @@ func TestProcessesWriteTheirOwnRows(t *testing.T) {
 		t.Fatal(err)
 	}
 	orphan := func(id int64, unit domain.Unit, key string) (contract.InterviewResult, error) {
-		env := newSuite().NewTestWorkflowEnvironment()
+		env := newEnv()
 		engine.Register(env, a)
 		env.SetStartTime(t0)
 		env.SetStartWorkflowOptions(client.StartWorkflowOptions{ID: contract.InterviewID(id)})

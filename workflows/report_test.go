@@ -59,6 +59,7 @@ func TestAYearOfMonthlyReports(t *testing.T) {
 	s, ids := seeded.Store, seeded.IDs
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()
+	env.SetTestTimeout(time.Minute) // real database activities on a saturated machine
 	engine.Register(env, &activities.Activities{Store: s})
 	env.RegisterWorkflowWithOptions(yearOfReports, workflow.RegisterOptions{Name: "yearOfReports"})
 	start := time.Date(2021, 1, 1, 0, 0, 0, 0, cst)

@@ -43,7 +43,7 @@ func TestLedgerIsIdempotentUnderActivityRetry(t *testing.T) {
 	})
 	// The same process with the crashing activities under the same names.
 	flaky := &crashAfterCommit{Activities: &activities.Activities{Store: h.s}, crashed: map[string]int{}}
-	h.env = newSuite().NewTestWorkflowEnvironment()
+	h.env = newEnv()
 	workflows.RegisterWorkflows(h.env)
 	h.env.RegisterActivity(flaky)
 	h.env.SetStartTime(t0)

@@ -23,6 +23,7 @@ func TestSystemCheckReadsTheDatabase(t *testing.T) {
 	}
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()
+	env.SetTestTimeout(time.Minute) // real database activities on a saturated machine
 	engine.Register(env, &activities.Activities{Store: s})
 	start := time.Date(2020, 4, 1, 9, 0, 0, 0, time.UTC)
 	env.SetStartTime(start)
