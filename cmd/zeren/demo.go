@@ -139,7 +139,7 @@ func record2020(ctx context.Context, bot *demo.Bot, log *slog.Logger) error {
 	if err := rec.RecordAll(ctx, records); err != nil {
 		return err
 	}
-	log.Info("demo recorded 2020's inspections, hazards, stop orders, cases, training sessions and publicity", "records", len(records), "wall", time.Since(start).Round(time.Millisecond))
+	log.Info("demo recorded 2020's inspections, hazards, stop orders, cases, training sessions, publicity and meetings", "records", len(records), "wall", time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
