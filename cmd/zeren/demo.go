@@ -123,7 +123,7 @@ func playDemo(ctx context.Context, apiURL string, people []demo.Person, o demoOp
 }
 
 // record2020 records the inspections, hazards, stop orders, cases, training
-// sessions and publicity items of 2020 through the API, as the inspectors and
+// sessions, publicity items and meetings of 2020 through the API, as the inspectors and
 // the units would (demo.Records2020).
 func record2020(ctx context.Context, bot *demo.Bot, log *slog.Logger) error {
 	rec := demo.Recorder{Bot: bot}
