@@ -55,7 +55,7 @@ func (s *Server) createDrill(c *gin.Context) {
 	ctx := c.Request.Context()
 	if key != "" {
 		if d, err := store.DrillByKey(ctx, s.Store.DB, p.ID, key); err == nil {
-			s.answerDrill(c, http.StatusOK, d)
+			s.answerDrill(c, http.StatusOK, d.ID)
 			return
 		} else if !errors.Is(err, domain.ErrNotFound) {
 			fail(c, err)
@@ -97,7 +97,7 @@ func (s *Server) createDrill(c *gin.Context) {
 		return
 	}
 	c.Header("Location", fmt.Sprintf("/api/v1/drills/%d", d.ID))
-	s.answerDrill(c, http.StatusCreated, d)
+	s.answerDrill(c, http.StatusCreated, d.ID)
 }
 
 // drillSpec validates a plan and resolves its units, organiser and campaign;
@@ -183,22 +183,27 @@ func (s *Server) getDrill(c *gin.Context) {
 	if !ok {
 		return
 	}
-	d, err := store.DrillByID(c.Request.Context(), s.Store.DB, id)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	s.answerDrill(c, http.StatusOK, d)
+	s.answerDrill(c, http.StatusOK, id)
 }
 
-func (s *Server) answerDrill(c *gin.Context, code int, d store.Drill) {
+// answerDrill answers a drill with its participants and problems, read as of
+// one moment: its record and its problems' hazards are one step's writes.
+func (s *Server) answerDrill(c *gin.Context, code int, id int64) {
 	ctx := c.Request.Context()
-	units, err := store.DrillParticipants(ctx, s.Store.DB, d.ID)
-	if err != nil {
-		fail(c, err)
-		return
-	}
-	problems, err := store.DrillProblems(ctx, s.Store.DB, d.ID)
+	var d store.Drill
+	var units []store.DrillParticipant
+	var problems []store.DrillProblemRow
+	err := s.Store.Snapshot(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		if d, err = store.DrillByID(ctx, tx, id); err != nil {
+			return err
+		}
+		if units, err = store.DrillParticipants(ctx, tx, id); err != nil {
+			return err
+		}
+		problems, err = store.DrillProblems(ctx, tx, id)
+		return err
+	})
 	if err != nil {
 		fail(c, err)
 		return

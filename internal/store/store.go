@@ -97,6 +97,18 @@ func newProvider(db *sql.DB) (*goose.Provider, error) {
 	return p, nil
 }
 
+// Snapshot runs fn's reads in one read-only transaction that sees the
+// database as of one moment (REPEATABLE READ): what one transaction wrote is
+// seen whole or not at all, however many queries fn sends.
+func (s *Store) Snapshot(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	tx, err := s.DB.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+	return fn(tx)
+}
+
 // InTx runs fn in one transaction, committing when it returns nil.
 func (s *Store) InTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	tx, err := s.DB.BeginTxx(ctx, nil)
