@@ -44,8 +44,10 @@ func (s *Server) createMeeting(c *gin.Context) {
 		kk := fmt.Sprintf("p%d:%s", p.ID, key)
 		k = &kk
 	}
+	// A name looked up must be text the database can hold; Validate names any that is not.
+	lookable := func(s string) bool { return s != "" && len(s) <= 200 && domain.TextProblem(s) == "" }
 	var task *string
-	if b.MinutesTask != "" {
+	if lookable(b.MinutesTask) {
 		task = &b.MinutesTask
 	}
 	if k != nil || task != nil {
@@ -62,7 +64,7 @@ func (s *Server) createMeeting(c *gin.Context) {
 	now := time.Now()
 	v := &domain.ValidationError{}
 	var camp *store.Campaign
-	if b.Campaign != "" {
+	if lookable(b.Campaign) {
 		found, err := store.CampaignByID(ctx, s.Store.DB, b.Campaign)
 		switch {
 		case errors.Is(err, domain.ErrNotFound):
@@ -102,7 +104,7 @@ func (s *Server) createMeeting(c *gin.Context) {
 		problem(c, http.StatusForbidden, TypeForbidden, "会议议定事项由领导或安委办交办，请由其记录")
 		return
 	}
-	if b.Chair != "" {
+	if lookable(b.Chair) {
 		chair, err := store.PersonByKey(ctx, s.Store.DB, b.Chair)
 		if errors.Is(err, domain.ErrNotFound) {
 			v.Add("chair", "没有这个人员")

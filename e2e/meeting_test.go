@@ -50,6 +50,17 @@ func TestMeetingsOverHTTP(t *testing.T) {
 			t.Errorf("problem %+v does not name %s", p, f)
 		}
 	}
+	// Text the database cannot hold is named, never looked up (no 500).
+	nul := meeting()
+	nul["chair"], nul["campaign"], nul["minutes_task"] = "linyou\x00magistrate", "linyou-2020\x00", "meeting.x\x00"
+	p = sys.send(t, "POST", "/api/v1/meetings", "yjj-office", nul).want(t, 422).problem(t)
+	fields = map[string]bool{}
+	for _, e := range p.Errors {
+		fields[e.Field] = true
+	}
+	if !fields["chair"] || !fields["campaign"] || !fields["minutes_task"] {
+		t.Errorf("problem %+v does not name chair, campaign and minutes_task", p)
+	}
 	sys.send(t, "POST", "/api/v1/meetings", "jcg-head", meeting(jcgDecision)).want(t, 403)
 	// A fast campaign not yet run has no clock its decisions could run on.
 	sys.send(t, "POST", "/api/v1/campaigns", "yjj-office", map[string]any{"id": "fast-unrun", "name": "未启动的演练行动", "starts_on": "2030-01-01",
