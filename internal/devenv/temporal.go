@@ -26,6 +26,8 @@ import (
 	"go.temporal.io/server/common/primitives"
 	"go.temporal.io/server/schema/sqlite"
 	"go.temporal.io/server/temporal"
+
+	"github.com/zeren-county/zeren/internal/pgdev"
 )
 
 // TemporalOptions says where the embedded server keeps its data and listens.
@@ -270,15 +272,8 @@ func hostOf(services map[string]config.Service, name string) string {
 	return net.JoinHostPort(rpc.BindOnIP, fmt.Sprint(rpc.GRPCPort))
 }
 
-// FreePort asks the kernel for a free TCP port on the loopback interface.
-func FreePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, fmt.Errorf("free port: %w", err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
+// FreePort finds a free TCP port on the loopback interface (pgdev.FreePort).
+func FreePort() (int, error) { return pgdev.FreePort() }
 
 func portFree(ip string, port int) error {
 	l, err := net.Listen("tcp", net.JoinHostPort(ip, fmt.Sprint(port)))

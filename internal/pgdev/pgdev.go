@@ -10,6 +10,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -163,14 +164,26 @@ func (s *Server) Watch(ctx context.Context, interval time.Duration, report func(
 	}
 }
 
-// FreePort asks the kernel for a free TCP port on loopback.
+// FreePort finds a free TCP port on loopback for a server to listen on a
+// moment later. It picks at random below Linux's ephemeral range (32768 and
+// up): a port the kernel hands out for :0 is also what it gives the next
+// outgoing connection, and one taken in between left the embedded Temporal
+// server's worker service with no listener (a panic, under load). A port
+// that does not bind is passed over.
 func FreePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
+	const low, high = 20000, 32000
+	for range 200 {
+		port := low + rand.IntN(high-low)
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		if err != nil {
+			continue
+		}
+		if err := l.Close(); err != nil {
+			return 0, err
+		}
+		return port, nil
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return 0, fmt.Errorf("free port: none of 200 tries from %d to %d bound", low, high)
 }
 
 // URL is the connection URL of the database.
