@@ -120,10 +120,7 @@ func (s *Server) createInspection(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	if key != "" {
-		k := fmt.Sprintf("p%d:%s", p.ID, key)
-		in.Key = &k
-	}
+	in.Key = recordKey(p, key)
 	// A people's-congress inspection's recommendations become assigned matters,
 	// issued by the recorder's leading or safety-office grant.
 	var matters []contract.AssignmentInput
@@ -400,10 +397,7 @@ func (s *Server) createHazard(c *gin.Context) {
 		fail(c, err)
 		return
 	}
-	if key != "" {
-		k := fmt.Sprintf("p%d:%s", p.ID, key)
-		h.Key = &k
-	}
+	h.Key = recordKey(p, key)
 	historic := b.ClosedOn != ""
 	if historic {
 		closed, _ := time.ParseInLocation(time.DateOnly, b.ClosedOn, domain.DefaultZone)
@@ -923,10 +917,7 @@ func (s *Server) createCase(c *gin.Context) {
 			cs.Decision = &b.Decision
 		}
 	}
-	if key != "" {
-		k := fmt.Sprintf("p%d:%s", p.ID, key)
-		cs.Key = &k
-	}
+	cs.Key = recordKey(p, key)
 	var id int64
 	created := false
 	err = s.Store.InTx(ctx, func(tx *sqlx.Tx) error {

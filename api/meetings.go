@@ -39,11 +39,7 @@ func (s *Server) createMeeting(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	var k *string
-	if key != "" {
-		kk := fmt.Sprintf("p%d:%s", p.ID, key)
-		k = &kk
-	}
+	k := recordKey(p, key)
 	// A name looked up must be text the database can hold; Validate names any that is not.
 	lookable := func(s string) bool { return s != "" && len(s) <= 200 && domain.TextProblem(s) == "" }
 	var task *string

@@ -73,6 +73,17 @@ type CompletionResponse struct {
 	Outcome domain.Completion `json:"outcome"`
 }
 
+// recordKey is a record's idempotency key made of the caller's request key
+// (a key is the caller's own: another person's same key is another record);
+// nil without one.
+func recordKey(p domain.Person, key string) *string {
+	if key == "" {
+		return nil
+	}
+	k := fmt.Sprintf("p%d:%s", p.ID, key)
+	return &k
+}
+
 // completeTask sends the complete-task Update and answers once the workflow has
 // recorded the outcome. With an Idempotency-Key (it becomes the Update id) a
 // retried request returns the first answer. One completion per task is in

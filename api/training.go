@@ -125,10 +125,7 @@ func (s *Server) createTraining(c *gin.Context) {
 		return
 	}
 	t.HeldOn.Time, _ = time.ParseInLocation(time.DateOnly, b.HeldOn, domain.DefaultZone)
-	if key != "" {
-		k := fmt.Sprintf("p%d:%s", p.ID, key)
-		t.Key = &k
-	}
+	t.Key = recordKey(p, key)
 	var id int64
 	created := false
 	err = s.Store.InTx(ctx, func(tx *sqlx.Tx) error {
@@ -252,10 +249,7 @@ func (s *Server) createPublicity(c *gin.Context) {
 		return
 	}
 	item.PublishedOn.Time, _ = time.ParseInLocation(time.DateOnly, b.PublishedOn, domain.DefaultZone)
-	if key != "" {
-		k := fmt.Sprintf("p%d:%s", p.ID, key)
-		item.Key = &k
-	}
+	item.Key = recordKey(p, key)
 	var id int64
 	created := false
 	err = s.Store.InTx(ctx, func(tx *sqlx.Tx) error {
