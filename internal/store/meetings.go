@@ -165,24 +165,24 @@ func MeetingOfAssignment(ctx context.Context, db sqlx.ExtContext, assignmentID i
 	return m, err == nil, err
 }
 
-// meetingStats counts the meetings a statistics query chooses: held in its
-// period (days, inclusive), of its campaign, organised by its unit.
+// statsMeetingsSQL counts the meetings a statistics query chooses: held in
+// its period (days, inclusive), of its campaign, organised by its unit (the
+// sector and the inspection filters do not apply), by kind and year.
+var statsMeetingsSQL = statsParams + `
+SELECT m.kind, extract(year FROM m.held_on)::int AS year, count(*) AS n,
+    coalesce(sum((SELECT count(*) FROM meeting_decisions d WHERE d.meeting_id = m.id)), 0) AS decisions,
+    coalesce(sum((SELECT count(*) FROM meeting_decisions d JOIN assignments a ON a.id = d.assignment_id
+      WHERE d.meeting_id = m.id AND a.status <> 'approved')), 0) AS open
+FROM meetings m, q
+WHERE ` + statsDay("m.held_on") + `
+  AND (q.campaign_id IS NULL OR m.campaign_id = q.campaign_id) AND (q.unit_id IS NULL OR m.organiser_unit_id = q.unit_id)
+GROUP BY m.kind, year`
+
+// meetingStats counts the meetings a statistics query chooses (statsMeetingsSQL).
 func meetingStats(ctx context.Context, db sqlx.ExtContext, q StatsQuery) (MeetingStats, error) {
 	st := MeetingStats{ByKind: map[string]int{}, ByYear: map[string]map[string]int{}}
 	for _, k := range domain.MeetingKinds {
 		st.ByKind[k] = 0
-	}
-	day := func(t time.Time) any {
-		if t.IsZero() {
-			return nil
-		}
-		return statsDate(t)
-	}
-	text := func(s string) any {
-		if s == "" {
-			return nil
-		}
-		return s
 	}
 	rows := []struct {
 		Kind      string `db:"kind"`
@@ -191,15 +191,7 @@ func meetingStats(ctx context.Context, db sqlx.ExtContext, q StatsQuery) (Meetin
 		Decisions int    `db:"decisions"`
 		Open      int    `db:"open"`
 	}{}
-	err := sqlx.SelectContext(ctx, db, &rows, `SELECT m.kind, extract(year FROM m.held_on)::int AS year, count(*) AS n,
-    coalesce(sum((SELECT count(*) FROM meeting_decisions d WHERE d.meeting_id = m.id)), 0) AS decisions,
-    coalesce(sum((SELECT count(*) FROM meeting_decisions d JOIN assignments a ON a.id = d.assignment_id
-      WHERE d.meeting_id = m.id AND a.status <> 'approved')), 0) AS open
-FROM meetings m
-WHERE ($1::date IS NULL OR m.held_on >= $1::date) AND ($2::date IS NULL OR m.held_on <= $2::date)
-  AND ($3::text IS NULL OR m.campaign_id = $3) AND ($4::bigint IS NULL OR m.organiser_unit_id = $4)
-GROUP BY m.kind, year`, day(q.From), day(q.To), text(q.CampaignID), unitArg(q.UnitID))
-	if err != nil {
+	if err := sqlx.SelectContext(ctx, db, &rows, statsMeetingsSQL, q.args()...); err != nil {
 		return st, fmt.Errorf("statistics: meetings: %w", err)
 	}
 	for _, r := range rows {
@@ -225,11 +217,4 @@ func units(ids []int64) any {
 		return nil
 	}
 	return pq.Array(ids)
-}
-
-func unitArg(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
 }
