@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -23,6 +24,7 @@ import (
 	"github.com/zeren-county/zeren/activities"
 	"github.com/zeren-county/zeren/api"
 	"github.com/zeren-county/zeren/contract"
+	"github.com/zeren-county/zeren/internal/config"
 	"github.com/zeren-county/zeren/internal/devenv"
 	"github.com/zeren-county/zeren/internal/engine"
 	"github.com/zeren-county/zeren/internal/seed"
@@ -45,6 +47,13 @@ func bareUpdate(ctx workflow.Context) error {
 // quietLogger logs the SDK's warnings and errors only.
 func quietLogger() log.Logger {
 	return log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
+}
+
+// dialBench connects a benchmark's client to the server as zeren's own
+// processes do (config.Temporal: no gzip on this machine).
+func dialBench(hostPort string) (client.Client, error) {
+	return client.Dial(client.Options{HostPort: hostPort, Logger: quietLogger(),
+		ConnectionOptions: client.ConnectionOptions{GrpcCompression: config.Temporal{HostPort: hostPort}.GrpcCompression()}})
 }
 
 // benchEngine is zeren on the embedded server for a benchmark: the store with
@@ -87,7 +96,7 @@ func startBenchEngine(ctx context.Context, extra ...func(worker.Worker)) (*bench
 		return fail(err)
 	}
 	closers = append(closers, func() { ts.Stop() })
-	if e.c, err = client.Dial(client.Options{HostPort: ts.HostPort, Logger: quietLogger()}); err != nil {
+	if e.c, err = dialBench(ts.HostPort); err != nil {
 		return fail(err)
 	}
 	closers = append(closers, e.c.Close)
@@ -154,9 +163,18 @@ func (e *benchEngine) awaitRungs(ctx context.Context, workflowID string, n int) 
 	return fmt.Errorf("%s: fewer than %d rungs fired in a minute (fired: %v)", workflowID, n, fired)
 }
 
-// benchComplete times a task completion over HTTP (HTTP → Update → activity →
-// PostgreSQL → response) and a bare Update, both on the embedded server.
-func benchComplete(ctx context.Context) error {
+// benchComplete times a task completion over HTTP (HTTP → Update → local
+// activity → PostgreSQL → response) and a bare Update, both on the embedded
+// server: n of each back to back, or with -gap between one's answer and the
+// next request (a person does not complete tasks back to back; the process's
+// next steps then run between completions instead of beside the next one).
+func benchComplete(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("complete", flag.ExitOnError)
+	n := fs.Int("n", 300, "completions, and as many bare Updates")
+	gap := fs.Duration("gap", 0, "pause after each answer before the next request (0: back to back)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
 	e, err := startBenchEngine(ctx, func(w worker.Worker) {
 		w.RegisterWorkflowWithOptions(bareUpdate, workflow.RegisterOptions{Name: "BareUpdate"})
 	})
@@ -164,12 +182,11 @@ func benchComplete(ctx context.Context) error {
 		return err
 	}
 	defer e.close()
-	s, c, post := e.s, e.c, e.post
+	c, post := e.c, e.post
 
-	const n = 300
 	due := time.Now().Add(30 * 24 * time.Hour)
 	var ids []int64
-	for range n {
+	for range *n {
 		code, body, err := post("/api/v1/assignments", "yjj-office", map[string]any{"title": "基准测试", "content": "x", "due_at": due, "assignee_unit": "jcg", "ladder": []any{}})
 		if err != nil || code != 201 {
 			return fmt.Errorf("create: %d %s %v", code, body, err)
@@ -179,14 +196,13 @@ func benchComplete(ctx context.Context) error {
 		ids = append(ids, a.ID)
 	}
 	for _, id := range ids { // every task is in the inbox before timing starts
-		for {
-			var k int
-			_ = s.DB.Get(&k, `SELECT count(*) FROM tasks WHERE id = $1`, fmt.Sprintf("assignment.%d.complete.1", id))
-			if k == 1 {
-				break
-			}
-			time.Sleep(10 * time.Millisecond)
+		if err := e.awaitTask(ctx, fmt.Sprintf("assignment.%d.complete.1", id)); err != nil {
+			return err
 		}
+	}
+	stop, err := profileCPU()
+	if err != nil {
+		return err
 	}
 	var complete []time.Duration
 	began := time.Now()
@@ -195,21 +211,25 @@ func benchComplete(ctx context.Context) error {
 		code, body, err := post(fmt.Sprintf("/api/v1/tasks/assignment.%d.complete.1/complete", id), "jcg-head", map[string]any{"result": "已完成"})
 		complete = append(complete, time.Since(t0))
 		if err != nil || code != 200 {
+			stop()
 			return fmt.Errorf("complete: %d %s %v", code, body, err)
 		}
+		time.Sleep(*gap)
 	}
-	report("complete over HTTP (Update+activity+PG)", complete)
+	stop()
+	report(fmt.Sprintf("complete over HTTP, gap %v", *gap), complete)
 	if os.Getenv("BENCH_TRACE") != "" {
+		time.Sleep(2 * time.Second) // the processes' next steps, after the answers
 		for _, id := range ids[len(ids)-3:] {
 			printHistory(ctx, c, contract.AssignmentID(id), began)
 		}
 	}
-	return beside(ctx, c, "completion over HTTP", complete)
+	return beside(ctx, c, "completion over HTTP", complete, *gap)
 }
 
 // beside runs as many bare Updates, one after another, as took has samples,
 // and prints them with their ratio to took.
-func beside(ctx context.Context, c client.Client, what string, took []time.Duration) error {
+func beside(ctx context.Context, c client.Client, what string, took []time.Duration, gap time.Duration) error {
 	run, err := c.ExecuteWorkflow(ctx, client.StartWorkflowOptions{ID: "bench-bare", TaskQueue: "bench"}, "BareUpdate")
 	if err != nil {
 		return err
@@ -225,8 +245,9 @@ func beside(ctx context.Context, c client.Client, what string, took []time.Durat
 			return err
 		}
 		bare = append(bare, time.Since(t0))
+		time.Sleep(gap)
 	}
-	report("bare Update (client → workflow → client)", bare)
+	report(fmt.Sprintf("bare Update, gap %v", gap), bare)
 	p50c, p99c := percentiles(took)
 	p50b, p99b := percentiles(bare)
 	fmt.Printf("%s over a bare Update: p50 %.1fx, p99 %.1fx\n", what, float64(p50c)/float64(p50b), float64(p99c)/float64(p99b))

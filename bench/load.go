@@ -327,7 +327,7 @@ func startLoadZeren(ctx context.Context, opts loadOptions, s *store.Store, hostP
 	}
 	// The API in this process, as `zeren api` builds it: a client of the
 	// server, its request log as JSON (to a file here).
-	c, err := client.Dial(client.Options{HostPort: hostPort, Logger: quietLogger()})
+	c, err := dialBench(hostPort)
 	if err != nil {
 		stop()
 		return "", nil, err
@@ -452,7 +452,7 @@ func measureCompletions(ctx context.Context, opts loadOptions, s *store.Store, h
 	// The floor first, so that no completed process's next steps (its review
 	// task) run beside it: bare Updates that do nothing, one workflow per
 	// client, on a worker of this process against the same server.
-	c, err := client.Dial(client.Options{HostPort: hostPort, Logger: quietLogger()})
+	c, err := dialBench(hostPort)
 	if err != nil {
 		return err
 	}

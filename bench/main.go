@@ -38,7 +38,7 @@ func main() {
 	case "inbox":
 		err = benchInbox(ctx)
 	case "complete":
-		err = benchComplete(ctx)
+		err = benchComplete(ctx, os.Args[2:])
 	case "reports":
 		err = benchReports(ctx, os.Args[2:])
 	case "threeyear":

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"log/slog"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -16,7 +15,6 @@ import (
 	"time"
 
 	"go.temporal.io/sdk/client"
-	"go.temporal.io/sdk/log"
 	"go.temporal.io/sdk/worker"
 	"go.temporal.io/sdk/workflow"
 
@@ -76,8 +74,7 @@ func benchReports(ctx context.Context, args []string) error {
 		return err
 	}
 	defer ts.Stop()
-	quiet := log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
-	c, err := client.Dial(client.Options{HostPort: ts.HostPort, Logger: quiet})
+	c, err := dialBench(ts.HostPort)
 	if err != nil {
 		return err
 	}
@@ -225,7 +222,7 @@ WHERE t.kind = 'report.submit' AND t.status = 'open' ORDER BY t.id, p.id`); err 
 		took = append(took, time.Since(t0))
 	}
 	report("report submission by Update, at random among the open", took)
-	return beside(ctx, c, "submission by Update", took)
+	return beside(ctx, c, "submission by Update", took, 0)
 }
 
 // rss reads a process's resident set size from /proc.
@@ -311,7 +308,7 @@ func runReportsWorker(ctx context.Context, hostPort string) error {
 		return err
 	}
 	defer s.Close()
-	c, err := client.Dial(client.Options{HostPort: hostPort, Logger: quietLogger()})
+	c, err := dialBench(hostPort)
 	if err != nil {
 		return err
 	}

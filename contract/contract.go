@@ -783,7 +783,14 @@ type CaseStopResult struct {
 // LocalStepsVersion is the change id under which a process's short database
 // steps — its own row, its tasks' rows, its review steps, and an Update
 // handler's CompleteTask, MoveTaskDue and CancelTask — run as local activities.
+// At LocalStepsAnswerFirst (2) the workflow task that answers a completion's
+// Update also ends before the process takes its next steps (the review step,
+// the reviewer's task): the Update is answered once its own row is written.
 const LocalStepsVersion = "local-db-steps"
+
+// LocalStepsAnswerFirst is LocalStepsVersion's second version (see there);
+// every GetVersion of that change id names it as the highest supported.
+const LocalStepsAnswerFirst = 2
 
 // PledgesFromActivityVersion is the change id under which an issuer's
 // pledges are planned (PlanPledges) and, past the children's limit, started

@@ -198,5 +198,8 @@ func (b *board) escalated(ctx workflow.Context, spec domain.TaskSpec, ap approve
 	if err := workflow.Await(ctx, func() bool { return !t.open() && done }); err != nil {
 		return nil, err
 	}
-	return t, ladderErr
+	if ladderErr != nil {
+		return t, ladderErr
+	}
+	return t, answerFirst(ctx)
 }

@@ -129,10 +129,30 @@ var (
 // Update: 3 history events instead of 8). Histories from before run it as an
 // activity; GetVersion keeps a running workflow on whichever it began with.
 func dbStep(ctx workflow.Context, opts workflow.LocalActivityOptions, activity string, in, out any) error {
-	if workflow.GetVersion(ctx, contract.LocalStepsVersion, workflow.DefaultVersion, 1) == workflow.DefaultVersion {
+	if localSteps(ctx) == workflow.DefaultVersion {
 		return workflow.ExecuteActivity(withActivityOptions(ctx), activity, in).Get(ctx, out)
 	}
 	return workflow.ExecuteLocalActivity(workflow.WithLocalActivityOptions(ctx, opts), activity, in).Get(ctx, out)
+}
+
+// localSteps is the process's version of contract.LocalStepsVersion.
+func localSteps(ctx workflow.Context) workflow.Version {
+	return workflow.GetVersion(ctx, contract.LocalStepsVersion, workflow.DefaultVersion, contract.LocalStepsAnswerFirst)
+}
+
+// answerFirst ends the workflow task in which a task was completed before the
+// process goes on. The completion's Update is answered when that workflow
+// task completes, which waits for every local activity started in it: without
+// this the person completing a task would also wait for the next steps (the
+// review step, the reviewer's task). A timer of a millisecond is the cheapest
+// way to end a workflow task (two events and the next task's three); the
+// steps follow a few milliseconds later. Histories from before
+// contract.LocalStepsAnswerFirst take the steps in the same workflow task.
+func answerFirst(ctx workflow.Context) error {
+	if localSteps(ctx) < contract.LocalStepsAnswerFirst {
+		return nil
+	}
+	return workflow.Sleep(ctx, time.Millisecond)
 }
 
 // openTask writes the task's inbox row and puts it on the board.
@@ -150,9 +170,13 @@ func (b *board) openTask(ctx workflow.Context, spec domain.TaskSpec, ap approver
 	return t, nil
 }
 
-// wait blocks until the task is no longer open.
+// wait blocks until the task is no longer open, and answers its completion
+// before the process goes on.
 func (b *board) wait(ctx workflow.Context, t *humanTask) error {
-	return workflow.Await(ctx, func() bool { return !t.open() })
+	if err := workflow.Await(ctx, func() bool { return !t.open() }); err != nil {
+		return err
+	}
+	return answerFirst(ctx)
 }
 
 // settle closes the open tasks of a process that was cancelled (its campaign

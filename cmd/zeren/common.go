@@ -88,7 +88,7 @@ func connectTemporal(ctx context.Context, cfg config.Config, reg prometheus.Regi
 	opts := client.Options{
 		HostPort:          cfg.Temporal.HostPort,
 		Namespace:         cfg.Temporal.Namespace,
-		ConnectionOptions: client.ConnectionOptions{TLS: tlsCfg},
+		ConnectionOptions: client.ConnectionOptions{TLS: tlsCfg, GrpcCompression: cfg.Temporal.GrpcCompression()},
 		MetricsHandler:    metrics.NewTemporalHandler(reg),
 		Logger:            tlog.NewStructuredLogger(slog.New(warnOnly{log.Handler()})),
 	}

@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 
+	"go.temporal.io/sdk/client"
 	"gopkg.in/yaml.v3"
 )
 
@@ -38,6 +39,28 @@ type Temporal struct {
 	Namespace string `yaml:"namespace"`
 	TaskQueue string `yaml:"taskQueue"`
 	TLS       TLS    `yaml:"tls"`
+	// Compression of the requests to the frontend: "gzip", "none", or ""
+	// (auto: none to a frontend on this machine, gzip over the network). The
+	// SDK gzips by default, which on one machine costs CPU and saves nothing.
+	Compression string `yaml:"compression"`
+}
+
+// GrpcCompression is the SDK's setting for Compression and HostPort.
+func (t Temporal) GrpcCompression() client.GrpcCompression {
+	switch t.Compression {
+	case "gzip":
+		return &client.GrpcCompressionGzip{}
+	case "none":
+		return &client.GrpcCompressionNone{}
+	}
+	host, _, err := net.SplitHostPort(t.HostPort)
+	if err != nil {
+		host = t.HostPort
+	}
+	if ip := net.ParseIP(host); host == "localhost" || (ip != nil && ip.IsLoopback()) {
+		return &client.GrpcCompressionNone{}
+	}
+	return &client.GrpcCompressionGzip{}
 }
 
 // TLS files for a Temporal cluster that needs them (mTLS when cert and key are set).
@@ -177,6 +200,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		{"ZEREN_TEMPORAL_TLS_KEY", &c.Temporal.TLS.KeyFile},
 		{"ZEREN_TEMPORAL_TLS_CA", &c.Temporal.TLS.CAFile},
 		{"ZEREN_TEMPORAL_TLS_SERVER_NAME", &c.Temporal.TLS.ServerName},
+		{"ZEREN_TEMPORAL_COMPRESSION", &c.Temporal.Compression},
 		{"ZEREN_API_LISTEN", &c.API.Listen},
 		{"ZEREN_WORKER_METRICS_LISTEN", &c.Worker.MetricsListen},
 		{"ZEREN_DATA_DIR", &c.Dev.DataDir},
@@ -219,6 +243,9 @@ func (c Config) Validate() error {
 	}
 	if strings.TrimSpace(c.Temporal.TaskQueue) == "" {
 		return bad("temporal.taskQueue", "must not be empty")
+	}
+	if m := c.Temporal.Compression; m != "" && m != "gzip" && m != "none" {
+		return bad("temporal.compression", fmt.Sprintf("%q is not gzip or none (or empty: none on this machine, gzip over the network)", m))
 	}
 	t := c.Temporal.TLS
 	if (t.CertFile == "") != (t.KeyFile == "") {

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"go.temporal.io/sdk/client"
 )
 
 func write(t *testing.T, body string) string {
@@ -53,6 +55,12 @@ func TestLoad(t *testing.T) {
 		{name: "cert without key", body: "temporal:\n  tls:\n    certFile: /etc/hosts\n", wantErr: "temporal.yaml: temporal.tls: certFile and keyFile must be set together"},
 		{name: "unreadable ca file", body: "temporal:\n  tls:\n    caFile: /nonexistent/ca.pem\n", wantErr: "temporal.yaml: temporal.tls.caFile: cannot read /nonexistent/ca.pem"},
 		{name: "negative sticky cache", body: "worker:\n  stickyCacheSize: -1\n", wantErr: "temporal.yaml: worker.stickyCacheSize: must be from 0"},
+		{name: "unknown compression", body: "temporal:\n  compression: zstd\n", wantErr: "temporal.yaml: temporal.compression: \"zstd\" is not gzip or none"},
+		{name: "compression from the environment", body: good, env: map[string]string{"ZEREN_TEMPORAL_COMPRESSION": "none"}, check: func(t *testing.T, c Config) {
+			if _, ok := c.Temporal.GrpcCompression().(*client.GrpcCompressionNone); !ok || c.Temporal.Compression != "none" {
+				t.Errorf("got %+v", c.Temporal)
+			}
+		}},
 		{name: "sticky cache", body: "worker:\n  stickyCacheSize: 500\n", check: func(t *testing.T, c Config) {
 			if c.Worker.StickyCacheSize != 500 {
 				t.Errorf("got %+v", c.Worker)
@@ -179,6 +187,28 @@ func TestDefaults(t *testing.T) {
 					t.Fatalf("%s = %v; want %v", tt.key, tt.got, tt.want)
 				}
 			})
+		}
+	}
+}
+
+// TestCompressionByDistance: requests to a frontend on this machine are not
+// gzipped unless the file says so; over the network they are unless it says not.
+func TestCompressionByDistance(t *testing.T) {
+	for _, tt := range []struct {
+		hostPort, mode string
+		gzip           bool
+	}{
+		{"127.0.0.1:7233", "", false},
+		{"localhost:7233", "", false},
+		{"[::1]:7233", "", false},
+		{"temporal.example:7233", "", true},
+		{"10.0.0.5:7233", "", true},
+		{"127.0.0.1:7233", "gzip", true},
+		{"temporal.example:7233", "none", false},
+	} {
+		_, gz := Temporal{HostPort: tt.hostPort, Compression: tt.mode}.GrpcCompression().(*client.GrpcCompressionGzip)
+		if gz != tt.gzip {
+			t.Errorf("%s with %q: gzip %v, want %v", tt.hostPort, tt.mode, gz, tt.gzip)
 		}
 	}
 }

@@ -182,6 +182,12 @@ func StartTemporal(opts TemporalOptions) (*Temporal, error) {
 		dynamicconfig.TimerProcessorMaxPollRPS.Key():      []dynamicconfig.ConstrainedValue{{Value: 10000}},
 		dynamicconfig.VisibilityProcessorMaxPollRPS.Key(): []dynamicconfig.ConstrainedValue{{Value: 10000}},
 		dynamicconfig.OutboundProcessorMaxPollRPS.Key():   []dynamicconfig.ConstrainedValue{{Value: 10000}},
+		// A timer due sooner than a second from now fires a second from now by
+		// default (the allowance for clocks differing between history hosts):
+		// one host has one clock. A completion's Update is answered before the
+		// process's next steps, which follow a millisecond's timer
+		// (workflows.answerFirst): they come milliseconds later, not a second.
+		dynamicconfig.TimerProcessorMaxTimeShift.Key(): []dynamicconfig.ConstrainedValue{{Value: 10 * time.Millisecond}},
 		// One matching host: a task queue in one partition, so no task or poll
 		// waits on the forwarder between partitions (10 a second by default).
 		dynamicconfig.MatchingNumTaskqueueReadPartitions.Key():  []dynamicconfig.ConstrainedValue{{Value: partitions}},
