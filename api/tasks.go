@@ -483,33 +483,23 @@ type TimelineEntry struct {
 	Detail store.JSON `json:"detail,omitempty"`
 }
 
-// getTask answers the task, its subject and its timeline from the audit log.
+// getTask answers the task, its subject and its timeline from the audit log:
+// the task, its history and an assigned matter in one query, then (for a
+// report) the report.
 func (s *Server) getTask(c *gin.Context) {
-	t, ok := s.loadTask(c)
-	if !ok {
-		return
-	}
 	ctx := c.Request.Context()
-	h, err := store.TaskHistoryOf(ctx, s.Store.DB, t, 100)
+	page, err := store.TaskPageOf(ctx, s.Store.DB, c.Param("id"), 100)
 	if err != nil {
 		fail(c, err)
 		return
 	}
-	p := caller(c)
-	out := TaskDetail{Task: t, Overdue: t.Overdue(s.taskNow(ctx, t)), CanAct: canAct(p, t) && t.Status == domain.TaskOpen,
-		Timeline: timelineOf(h.Audit), Comments: emptyIfNil(h.Comments), Notifications: emptyIfNil(h.Notifications)}
-	if t.SubjectType == "assignment" {
-		if id, err := strconv.ParseInt(t.SubjectID, 10, 64); err == nil {
-			a, err := store.AssignmentByID(ctx, s.Store.DB, id)
-			switch {
-			case err == nil:
-				out.Subject = &a
-			case !errors.Is(err, domain.ErrNotFound):
-				fail(c, err)
-				return
-			}
-		}
+	t, h, p := page.Task, page.History, caller(c)
+	if !canSee(p, t) {
+		fail(c, domain.ErrNotFound) // as loadTask: existence does not leak
+		return
 	}
+	out := TaskDetail{Task: t, Overdue: t.Overdue(s.taskNow(ctx, t)), CanAct: canAct(p, t) && t.Status == domain.TaskOpen,
+		Timeline: timelineOf(h.Audit), Comments: emptyIfNil(h.Comments), Notifications: emptyIfNil(h.Notifications), Subject: page.Assignment}
 	if t.SubjectType == domain.SubjectReport {
 		r, err := store.ReportByID(ctx, s.Store.DB, t.SubjectID)
 		switch {

@@ -39,8 +39,13 @@ func (j JSON) MarshalJSON() ([]byte, error) {
 	return j, nil
 }
 
-// UnmarshalJSON keeps the raw document.
+// UnmarshalJSON keeps the raw document; null becomes an empty value, as a
+// NULL column does.
 func (j *JSON) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*j = nil
+		return nil
+	}
 	*j = append((*j)[:0], b...)
 	return nil
 }

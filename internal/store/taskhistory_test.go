@@ -3,20 +3,23 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
 
+	"github.com/zeren-county/zeren/internal/domain"
 	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/store"
 	"github.com/zeren-county/zeren/internal/testdb"
 )
 
-// TestTaskHistoryOfReadsWhatTheThreeReadsRead: the one query of a task's
-// page answers, field for field as the API shows them, what AuditFor,
-// Comments and NotificationsFor answer — entries without a document, the
-// subject's entries, the notes' limit and order included.
-func TestTaskHistoryOfReadsWhatTheThreeReadsRead(t *testing.T) {
+// TestTaskPageReadsWhatTheReadsRead: the one query of a task's page
+// answers, field for field as the API shows them, what TaskByID, AuditFor,
+// Comments, NotificationsFor and AssignmentByID answer — entries without a
+// document, the subject's entries, the notes' limit and order, and an
+// assigned matter with no result (its nulls) included.
+func TestTaskPageReadsWhatTheReadsRead(t *testing.T) {
 	ctx := context.Background()
 	s := testdb.New(t)
 	people, err := seed.Load(ctx, s)
@@ -27,7 +30,16 @@ func TestTaskHistoryOfReadsWhatTheThreeReadsRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	yjj, err := store.UnitByCode(ctx, s.DB, "yjj")
+	if err != nil {
+		t.Fatal(err)
+	}
 	at := time.Date(2021, 6, 1, 8, 30, 0, 123456000, time.UTC)
+	if _, err := store.UpsertAssignment(ctx, s.DB, store.Assignment{ID: 7, Title: "交办", Content: "内容", DueAt: at.Add(72 * time.Hour),
+		IssuerUnitID: yjj.ID, AssignerID: people[0].ID, AssigneeUnitID: jcg.ID, ReviewerUnitID: yjj.ID, ReviewerRole: "safety_office",
+		Ladder: store.JSON(`[{"offset": "1d", "action": "remind"}]`)}); err != nil {
+		t.Fatal(err)
+	}
 	task := store.Task{ID: "assignment.7.complete.1", WorkflowID: "assignment/7", Kind: "assignment.complete", Title: "交办",
 		SubjectType: "assignment", SubjectID: "7", UnitID: jcg.ID, Role: "unit_head", DueAt: at.Add(72 * time.Hour), CreatedAt: at}
 	if _, err := store.InsertTask(ctx, s.DB, task); err != nil {
@@ -62,7 +74,12 @@ func TestTaskHistoryOfReadsWhatTheThreeReadsRead(t *testing.T) {
 		}
 	}
 
-	h, err := store.TaskHistoryOf(ctx, s.DB, task, 2)
+	page, err := store.TaskPageOf(ctx, s.DB, task.ID, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := page.History
+	assignment, err := store.AssignmentByID(ctx, s.DB, 7)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +101,8 @@ func TestTaskHistoryOfReadsWhatTheThreeReadsRead(t *testing.T) {
 	for _, c := range []struct {
 		name      string
 		got, want any
-	}{{"audit", h.Audit, audit}, {"comments", h.Comments, comments}, {"notifications", h.Notifications, notes}} {
+	}{{"task", page.Task, task}, {"audit", h.Audit, audit}, {"comments", h.Comments, comments}, {"notifications", h.Notifications, notes},
+		{"assignment", page.Assignment, &assignment}} {
 		got, _ := json.Marshal(c.got)
 		want, _ := json.Marshal(c.want)
 		if string(got) != string(want) {
@@ -92,10 +110,18 @@ func TestTaskHistoryOfReadsWhatTheThreeReadsRead(t *testing.T) {
 		}
 	}
 
+	// A task with no history and a subject that is no assigned matter.
 	empty := task
-	empty.ID, empty.SubjectID = "nothing", "none"
-	if h, err = store.TaskHistoryOf(ctx, s.DB, empty, 100); err != nil || h.Audit == nil || h.Comments == nil || h.Notifications == nil ||
-		len(h.Audit)+len(h.Comments)+len(h.Notifications) != 0 {
-		t.Fatalf("a task with no history: %+v, %v; want three empty lists", h, err)
+	empty.ID, empty.SubjectType, empty.SubjectID = "report.jcg.2021-05.submit.1", "report", "7"
+	if _, err := store.InsertTask(ctx, s.DB, empty); err != nil {
+		t.Fatal(err)
+	}
+	if page, err = store.TaskPageOf(ctx, s.DB, empty.ID, 100); err != nil || page.Assignment != nil ||
+		page.History.Audit == nil || page.History.Comments == nil || page.History.Notifications == nil ||
+		len(page.History.Audit)+len(page.History.Comments)+len(page.History.Notifications) != 0 {
+		t.Fatalf("a task with no history: %+v, %v; want three empty lists and no assignment", page, err)
+	}
+	if _, err := store.TaskPageOf(ctx, s.DB, "nothing", 100); !errors.Is(err, domain.ErrNotFound) {
+		t.Fatalf("no such task: %v", err)
 	}
 }
