@@ -43,11 +43,10 @@ func flags(name string, args []string, define func(*flag.FlagSet)) (config.Confi
 	return config.Load(*path, required, os.Getenv)
 }
 
-func newLogger(text bool) *slog.Logger {
-	if text {
-		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
-	}
-	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+// newLogger is the text log on standard error of the commands a person runs
+// (dev, demo, temporal); services log JSON (newServiceLogger).
+func newLogger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 }
 
 // registry is the Prometheus registry of the process: Go and process collectors,
@@ -194,7 +193,8 @@ func runWorker(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	log := newLogger(false)
+	log, closeLog := newServiceLogger(os.Stderr)
+	defer closeLog()
 	s, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
@@ -218,7 +218,8 @@ func runAPI(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	log := newLogger(false)
+	log, closeLog := newServiceLogger(os.Stderr)
+	defer closeLog()
 	s, err := openStore(ctx, cfg)
 	if err != nil {
 		return err

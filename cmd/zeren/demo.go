@@ -73,7 +73,7 @@ func runDemo(ctx context.Context, args []string) error {
 	if err := json.Unmarshal(b, &people); err != nil {
 		return fmt.Errorf("%s: %w", tokensPath, err)
 	}
-	return playDemo(ctx, apiURL, people, o, newLogger(true))
+	return playDemo(ctx, apiURL, people, o, newLogger())
 }
 
 // playDemo creates the demo campaign, runs it, and plays the county until the

@@ -54,7 +54,7 @@ func runDev(ctx context.Context, args []string) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
-	log := newLogger(true)
+	log := newLogger()
 	data, err := filepath.Abs(cfg.Dev.DataDir)
 	if err != nil {
 		return err

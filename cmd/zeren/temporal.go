@@ -19,7 +19,7 @@ func runTemporalSetup(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	log := newLogger(true)
+	log := newLogger()
 	c, err := connectTemporal(ctx, cfg, registry(), log)
 	if err != nil {
 		return err
