@@ -540,7 +540,6 @@ func (row historyRow) decode() (TaskHistory, error) {
 	return h, nil
 }
 
-
 // TaskPageOf reads a task, its history (at most notes notifications, newest
 // first) and its assigned matter in one query: the task's page, one round
 // trip where it took three.
