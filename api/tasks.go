@@ -113,7 +113,8 @@ func (s *Server) completeTask(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	if err := s.checkCompletion(ctx, t, body); err != nil {
+	submitted := s.taskNow(ctx, t) // read once: the check and the Update measure against the same time
+	if err := s.checkCompletion(ctx, t, body, submitted); err != nil {
 		fail(c, err)
 		return
 	}
@@ -121,7 +122,6 @@ func (s *Server) completeTask(c *gin.Context) {
 		updateID = "r:" + requestID(c)
 	}
 	now := time.Now()
-	submitted := s.taskNow(ctx, t)
 	claimed, err := store.BeginCompleting(ctx, s.Store.DB, t.ID, updateID, now, now.Add(s.UpdateTimeout+5*time.Second))
 	if err != nil {
 		fail(c, err)
@@ -227,14 +227,14 @@ var statusWords = map[domain.Status]string{domain.TaskOpen: "在办", domain.Tas
 
 // checkCompletion applies the rules the workflow's validator applies, so a
 // bad payload is a complete 422 before anything is sent: the payload for the
-// task's kind, its times against the campaign's time, an interview's items.
-func (s *Server) checkCompletion(ctx context.Context, t store.Task, body []byte) error {
+// task's kind, its times against the campaign's time now, an interview's items.
+func (s *Server) checkCompletion(ctx context.Context, t store.Task, body []byte, now time.Time) error {
 	kind := domain.TaskKind(t.Kind)
 	out, err := domain.DecodeCompletion(kind, body)
 	if err != nil {
 		return err
 	}
-	if err := out.CheckTimes(s.taskNow(ctx, t)); err != nil {
+	if err := out.CheckTimes(now); err != nil {
 		return err
 	}
 	if kind == domain.KindMeetingMinutes {
@@ -580,7 +580,7 @@ func (s *Server) inbox(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
-	clocks, err := store.FastClocks(ctx, s.Store.DB)
+	clocks, err := s.Store.CachedFastClocks(ctx)
 	if err != nil {
 		fail(c, err)
 		return
@@ -636,9 +636,10 @@ func (s *Server) campaignNow(ctx context.Context, campaignID string) time.Time {
 	if campaignID == "" {
 		return time.Now()
 	}
-	camp, err := store.CampaignByID(ctx, s.Store.DB, campaignID)
+	wall := time.Now()
+	now, err := s.Store.CampaignNow(ctx, campaignID, wall)
 	if err != nil {
-		return time.Now()
+		return wall
 	}
-	return camp.Now(time.Now())
+	return now
 }

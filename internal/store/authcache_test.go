@@ -137,3 +137,56 @@ func TestPersonWithoutGrantsAuthenticates(t *testing.T) {
 		}
 	}
 }
+
+// TestCampaignClocksHearEveryChange: a campaign's time and the fast clocks
+// are answered from memory, and a campaign run (its clock's anchor set) or
+// changed by an operator's SQL takes effect as soon as it is committed and heard.
+func TestCampaignClocksHearEveryChange(t *testing.T) {
+	ctx := context.Background()
+	s := testdb.New(t)
+	start := time.Date(2020, 4, 1, 0, 0, 0, 0, time.UTC)
+	if err := store.UpsertCampaign(ctx, s.DB, store.Campaign{ID: "fast", Name: "快速", TimeZone: "UTC", StartsOn: start,
+		EndsOn: start.AddDate(3, 0, 0), Policy: store.JSON(`{}`), ClockSpeed: 1000}); err != nil {
+		t.Fatal(err)
+	}
+	wall := time.Now()
+	// until reads the campaign's time at wall until want says it is right, and
+	// answers whether it then came from memory.
+	until := func(what string, want func(now time.Time, fast store.Clocks) bool) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+			now, err := s.CampaignNow(ctx, "fast", wall)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fast, err := s.CachedFastClocks(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want(now, fast) && s.ClockCached("fast") {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: campaign time %v, fast clocks %v after 10 s", what, now, fast)
+			}
+		}
+	}
+	until("not yet run", func(now time.Time, fast store.Clocks) bool { return now.Equal(start) && len(fast) == 0 })
+
+	anchor := wall.Add(-time.Hour) // run an hour ago: 1,000 hours of campaign time
+	if _, err := store.StartClock(ctx, s.DB, "fast", anchor); err != nil {
+		t.Fatal(err)
+	}
+	until("run", func(now time.Time, fast store.Clocks) bool { // the anchor is stored to the microsecond
+		return now.Sub(start.Add(1000*time.Hour)).Abs() < time.Second && fast["fast"] != nil && fast.Now("fast", wall).Equal(now)
+	})
+
+	if _, err := s.DB.Exec(`UPDATE campaigns SET clock_speed = 1 WHERE id = 'fast'`); err != nil {
+		t.Fatal(err)
+	}
+	until("slowed to real time by an operator", func(now time.Time, fast store.Clocks) bool { return now.Equal(wall) && len(fast) == 0 })
+
+	if _, err := s.CampaignNow(ctx, "nothing", wall); !errors.Is(err, domain.ErrNotFound) || s.ClockCached("nothing") {
+		t.Fatalf("no such campaign: %v", err)
+	}
+}
