@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -84,21 +85,23 @@ var ErrTaskClosed = fmt.Errorf("%w: 这项待办已办结", domain.ErrConflict)
 // again with the same update id is a no-op that returns the stored task
 // (changed=false); any other completion of a closed task is ErrTaskClosed.
 func CompleteTask(ctx context.Context, tx sqlx.ExtContext, id string, personID int64, outcome json.RawMessage, updateID string, at time.Time) (Task, bool, error) {
-	res, err := tx.ExecContext(ctx, `
-UPDATE tasks SET status = 'completed', completed_at = $2, completed_by = $3, outcome = $4, update_id = $5,
+	// One statement answers the task as completed (a completion's workflow
+	// task waits on it); only a task no longer open is read again.
+	var t Task
+	err := sqlx.GetContext(ctx, tx, &t, `
+UPDATE tasks t SET status = 'completed', completed_at = $2, completed_by = $3, outcome = $4, update_id = $5,
   completing_key = NULL, completing_until = NULL,
   confirm_after = CASE WHEN $5 <> '' THEN now() + $6 * interval '1 second' END
-WHERE id = $1 AND status = 'open'`, id, at, personID, string(outcome), updateID, int(ConfirmAfter/time.Second))
-	if err != nil {
+FROM units u WHERE t.id = $1 AND t.status = 'open' AND u.id = t.unit_id
+RETURNING `+taskColumns, id, at, personID, string(outcome), updateID, int(ConfirmAfter/time.Second))
+	switch {
+	case err == nil:
+		return t, true, nil
+	case !errors.Is(err, sql.ErrNoRows):
 		return Task{}, false, fmt.Errorf("complete task %s: %w", id, mapError(err))
 	}
-	n, _ := res.RowsAffected()
-	t, err := TaskByID(ctx, tx, id)
-	if err != nil {
+	if t, err = TaskByID(ctx, tx, id); err != nil {
 		return t, false, err
-	}
-	if n == 1 {
-		return t, true, nil
 	}
 	if t.Status == domain.TaskCompleted && t.UpdateID != nil && *t.UpdateID == updateID {
 		return t, false, nil
