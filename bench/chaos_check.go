@@ -544,8 +544,9 @@ func buildLadders(f *chaosFacts) ([]*ladderCase, []string) {
 
 // ladderOf names the ladder that runs beside a task and its rungs; "" for a
 // task without one. The keys are the workflows': a report's and a plan
-// task's is the workflow id, a pledge's <id>#sign and <id>#countersign, an
-// interview's <id>#commitments (on the confirmation task).
+// task's and a periodic meeting's minutes' is the workflow id, a pledge's
+// <id>#sign and <id>#countersign, an interview's <id>#commitments (on the
+// confirmation task).
 func (f *chaosFacts) ladderOf(t taskRow) (string, domain.Ladder, error) {
 	policy := func() (domain.CampaignPolicy, error) {
 		if t.CampaignID == nil {
@@ -572,6 +573,21 @@ func (f *chaosFacts) ladderOf(t taskRow) (string, domain.Ladder, error) {
 		return t.WorkflowID + "#commitments", domain.DefaultInterviewLadder(), nil
 	case domain.KindPlanTaskDone:
 		return t.WorkflowID, domain.DefaultPlanLadder(), nil
+	case domain.KindMeetingMinutes:
+		// meeting/<campaign>/<rule>/<period>: the rule's ladder in the policy.
+		p, err := policy()
+		if err != nil {
+			return "", nil, err
+		}
+		parts := strings.Split(t.WorkflowID, "/")
+		rule := -1
+		if len(parts) == 4 {
+			rule, _ = strconv.Atoi(parts[2])
+		}
+		if rule < 0 || rule >= len(p.Meetings) {
+			return "", nil, fmt.Errorf("task %s: %s names no periodic meeting of its campaign", t.ID, t.WorkflowID)
+		}
+		return t.WorkflowID, *p.Meetings[rule].WithDefaults().Ladder, nil
 	case domain.KindAssignmentComplete:
 		l, ok := f.assignmentLadders[t.WorkflowID]
 		if !ok {
