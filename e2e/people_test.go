@@ -46,11 +46,15 @@ func (p person) shot(name string) {
 	p.b.NoErrors(p.t)
 }
 
-// waitFor polls a condition in the page until it holds (a minute at most).
+// waitFor polls a condition in the page until it holds in a page that has
+// finished loading (a minute at most): a form found while its page still
+// loads can be replaced by the page's script before the test fills it in
+// ("No node with given id found", seen beside a CPU hog).
 func (p person) waitFor(what, cond string) {
 	p.t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
-	for !browser.Eval[bool](p.b, cond) {
+	loaded := `document.readyState === "complete" && !!(` + cond + `)`
+	for !browser.Eval[bool](p.b, loaded) {
 		if time.Now().After(deadline) {
 			p.b.Screenshot(p.t, "timeout")
 			p.t.Fatalf("waited a minute for %s (%s); page at %s", what, cond, browser.Eval[string](p.b, "location.href"))
