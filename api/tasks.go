@@ -31,11 +31,16 @@ func (s *Server) loadTask(c *gin.Context) (store.Task, bool) {
 		fail(c, err)
 		return t, false
 	}
+	return t, visible(c, t)
+}
+
+// visible says whether the caller may see a task, answering 404 when not.
+func visible(c *gin.Context, t store.Task) bool {
 	if !canSee(caller(c), t) {
 		fail(c, domain.ErrNotFound)
-		return t, false
+		return false
 	}
-	return t, true
+	return true
 }
 
 // actionable loads a task the caller may act on: 403 when they may only read it.
@@ -494,8 +499,7 @@ func (s *Server) getTask(c *gin.Context) {
 		return
 	}
 	t, h, p := page.Task, page.History, caller(c)
-	if !canSee(p, t) {
-		fail(c, domain.ErrNotFound) // as loadTask: existence does not leak
+	if !visible(c, t) {
 		return
 	}
 	out := TaskDetail{Task: t, Overdue: t.Overdue(s.taskNow(ctx, t)), CanAct: canAct(p, t) && t.Status == domain.TaskOpen,
