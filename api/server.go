@@ -9,6 +9,7 @@ import (
 	_ "embed"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -42,6 +43,9 @@ type Deps struct {
 // Server holds the handlers' dependencies.
 type Server struct {
 	Deps
+	// completing counts the completions this process has sent to their
+	// processes and not yet had answered (see completionUnderLoad).
+	completing atomic.Int64
 }
 
 // New builds the router.

@@ -147,11 +147,13 @@ func (s *Server) completeTask(c *gin.Context) {
 	}
 	uctx, cancel := context.WithTimeout(ctx, s.UpdateTimeout)
 	defer cancel()
+	busy, done := s.completionUnderLoad()
+	defer done()
 	h, err := s.Temporal.UpdateWorkflow(uctx, client.UpdateWorkflowOptions{
 		WorkflowID: t.WorkflowID, UpdateID: updateID, UpdateName: contract.UpdateCompleteTask,
 		WaitForStage: client.WorkflowUpdateStageCompleted,
 		Args: []any{contract.CompleteTaskRequest{TaskID: t.ID, Kind: t.Kind, PersonID: p.ID, PersonKey: p.Key, Payload: body,
-			SubmittedAt: submitted}},
+			SubmittedAt: submitted, WithNextSteps: busy}},
 	})
 	var res contract.CompleteTaskResult
 	if err == nil {
@@ -175,6 +177,18 @@ func (s *Server) completeTask(c *gin.Context) {
 	}
 	t.Status, t.CompletedAt, t.CompletedBy, t.Outcome, t.UpdateID = res.Status, &res.CompletedAt, &p.ID, outcome, &updateID
 	c.JSON(http.StatusOK, CompletionResponse{Task: t, Outcome: res.Outcome})
+}
+
+// completionUnderLoad counts a completion under way until done is called,
+// and says whether others were under way beside it. A completion alone — a
+// person on a quiet system — is answered as soon as its own row is written
+// and its process takes its next steps just after (workflows.answerFirst);
+// beside others it asks to be answered with them, in one workflow task:
+// three history writes fewer per completion where the Temporal server's
+// writes are the bound, for a few milliseconds more on each answer.
+func (s *Server) completionUnderLoad() (busy bool, done func()) {
+	busy = s.completing.Add(1) > 1
+	return busy, func() { s.completing.Add(-1) }
 }
 
 // answerClosed answers a completion of a task that is no longer open: the

@@ -201,5 +201,5 @@ func (b *board) escalated(ctx workflow.Context, spec domain.TaskSpec, ap approve
 	if ladderErr != nil {
 		return t, ladderErr
 	}
-	return t, answerFirst(ctx)
+	return t, answerFirst(ctx, t)
 }
