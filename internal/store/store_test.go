@@ -149,3 +149,37 @@ func TestTokensAreStoredHashed(t *testing.T) {
 		t.Fatalf("revoked token: %v, want ErrUnauthorized", err)
 	}
 }
+
+// TestOneRoundTrip: both forms of connection string get lib/pq's
+// binary_parameters unless they set it, and a store opened so writes bytea
+// byte for byte and JSON documents as jsonb.
+func TestOneRoundTrip(t *testing.T) {
+	for in, want := range map[string]string{
+		"postgres://zeren@127.0.0.1:5432/zeren?sslmode=disable": "postgres://zeren@127.0.0.1:5432/zeren?binary_parameters=yes&sslmode=disable",
+		"postgresql://h/db":                                       "postgresql://h/db?binary_parameters=yes",
+		"host=127.0.0.1 dbname=zeren":                             "host=127.0.0.1 dbname=zeren binary_parameters=yes",
+		"postgres://h/db?binary_parameters=no":                    "postgres://h/db?binary_parameters=no",
+		"host=/run/postgresql dbname=zeren binary_parameters=no ": "host=/run/postgresql dbname=zeren binary_parameters=no ",
+		"": "binary_parameters=yes",
+	} {
+		if got := store.OneRoundTrip(in); got != want {
+			t.Errorf("OneRoundTrip(%q) = %q, want %q", in, got, want)
+		}
+	}
+
+	s := testdb.New(t)
+	ctx := t.Context()
+	raw := []byte{0, '\\', 'x', 0xff, '\'', 0x80, 1}
+	doc := store.JSON(`{"结果": "已完成", "n": 3}`)
+	var gotRaw []byte
+	var gotDoc store.JSON
+	if err := s.DB.QueryRowxContext(ctx, `SELECT $1::bytea, $2::jsonb`, raw, doc).Scan(&gotRaw, &gotDoc); err != nil {
+		t.Fatal(err)
+	}
+	if string(gotRaw) != string(raw) {
+		t.Errorf("bytea came back %x, sent %x", gotRaw, raw)
+	}
+	if string(gotDoc) != `{"n": 3, "结果": "已完成"}` {
+		t.Errorf("jsonb came back %s", gotDoc)
+	}
+}
