@@ -66,7 +66,7 @@ func parseLoadFlags(args []string) (loadOptions, error) {
 	fs.IntVar(&o.tokens, "tokens", 500, "tokens of different unit heads the requests cycle through")
 	fs.IntVar(&o.tasks, "tasks", 6000, "assignments opened for the completion run (it ends early when they run out)")
 	fs.StringVar(&o.only, "only", "inbox,task,complete", "the measurements to run")
-	fs.BoolVar(&o.inproc, "inproc", false, "serve the API in this process instead of `zeren api` (with BENCH_CPUPROFILE: a CPU profile of the HTTP runs)")
+	fs.BoolVar(&o.inproc, "inproc", false, "serve the API in this process instead of `zeren api` (with BENCH_CPUPROFILE: a CPU profile of the HTTP reads; without it, of the completions: the embedded Temporal server's)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -482,6 +482,14 @@ func measureCompletions(ctx context.Context, opts loadOptions, s *store.Store, h
 	for _, id := range runs {
 		_ = c.SignalWorkflow(ctx, id, "", "stop", nil)
 	}
+	// Without -inproc the API and the worker are processes of their own, so a
+	// profile of this one is the embedded Temporal server's (and vegeta's).
+	stopProfile := func() {}
+	if !opts.inproc {
+		if stopProfile, err = profileCPU(); err != nil {
+			return err
+		}
+	}
 	var next atomic.Int64
 	complete := attack("complete", opts.clients, opts.duration, func(t *vegeta.Target) error {
 		i := next.Add(1) - 1
@@ -493,6 +501,7 @@ func measureCompletions(ctx context.Context, opts loadOptions, s *store.Store, h
 		t.Header = http.Header{"Authorization": {"Bearer " + tasks[i].token}, "Content-Type": {"application/json"}}
 		return nil
 	})
+	stopProfile()
 	if int(next.Load()) > len(tasks) {
 		fmt.Printf("(the completions ran out of open tasks after %v: raise -tasks)\n", complete.took.Round(time.Second))
 	}
