@@ -74,12 +74,14 @@ func OneRoundTrip(conn string) string {
 	return strings.TrimSpace(conn + " binary_parameters=yes")
 }
 
-// Close closes the pool, and the listener of Authenticate's cache.
+// Close closes the pool, its prepared statements, and the listener of
+// Authenticate's cache.
 func (s *Store) Close() error {
 	s.authOnce.Do(func() {}) // no cache starts after Close
 	if s.auth != nil {
 		_ = s.auth.close()
 	}
+	closeStatements(s.DB)
 	return s.DB.Close()
 }
 

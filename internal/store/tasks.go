@@ -71,7 +71,7 @@ ON CONFLICT (id) DO NOTHING`,
 // TaskByID loads one task.
 func TaskByID(ctx context.Context, db sqlx.ExtContext, id string) (Task, error) {
 	var t Task
-	err := sqlx.GetContext(ctx, db, &t, `SELECT `+taskColumns+` FROM tasks t JOIN units u ON u.id = t.unit_id WHERE t.id = $1`, id)
+	err := getPrepared(ctx, db, &t, `SELECT `+taskColumns+` FROM tasks t JOIN units u ON u.id = t.unit_id WHERE t.id = $1`, id)
 	if err != nil {
 		return t, fmt.Errorf("task %s: %w", id, mapError(err))
 	}
@@ -401,7 +401,7 @@ func Inbox(ctx context.Context, db sqlx.ExtContext, q InboxQuery) ([]Task, strin
 		addressed(filter, "t.*", tail, n-3, n-2, n-1) +
 		`) x JOIN units u ON u.id = x.unit_id ORDER BY x.due_at, x.id LIMIT $` + fmt.Sprint(n)
 	var tasks []Task
-	if err := sqlx.SelectContext(ctx, db, &tasks, query, args...); err != nil {
+	if err := selectPrepared(ctx, db, &tasks, query, args...); err != nil {
 		return nil, "", fmt.Errorf("inbox: %w", err)
 	}
 	next := ""
@@ -426,7 +426,7 @@ func InboxCounts(ctx context.Context, db sqlx.ExtContext, q InboxQuery) ([]Inbox
 	query := `SELECT x.kind, count(*) AS open, count(*) FILTER (WHERE x.late) AS overdue FROM (` +
 		addressed(filter, "t.kind, "+late+" AS late", "", n-2, n-1, n) + `) x GROUP BY x.kind ORDER BY x.kind`
 	var out []InboxCount
-	if err := sqlx.SelectContext(ctx, db, &out, query, args...); err != nil {
+	if err := selectPrepared(ctx, db, &out, query, args...); err != nil {
 		return nil, fmt.Errorf("inbox counts: %w", err)
 	}
 	return out, nil
@@ -552,7 +552,7 @@ func TaskPageOf(ctx context.Context, db sqlx.ExtContext, id string, notes int) (
 		historyRow
 		Assignment []byte `db:"h_assignment"`
 	}
-	err := sqlx.GetContext(ctx, db, &row, `SELECT `+taskColumns+`,
+	err := getPrepared(ctx, db, &row, `SELECT `+taskColumns+`,
  (SELECT coalesce(json_agg(a ORDER BY a.seq), '[]') FROM (
     SELECT seq, at, actor, action, subject_type, subject_id, task_id, unit_id, before, after FROM audit_log
     WHERE task_id = t.id OR (subject_type = t.subject_type AND subject_id = t.subject_id)) a) AS h_audit,
