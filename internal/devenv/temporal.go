@@ -4,6 +4,7 @@
 package devenv
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -52,6 +53,7 @@ type Temporal struct {
 	ui       *uiserver.Server
 	HostPort string
 	UIURL    string
+	dsn      string // the SQLite database the server opened
 }
 
 // StartTemporal builds the server the way the Temporal CLI's dev server does: a
@@ -221,7 +223,14 @@ func StartTemporal(opts TemporalOptions) (*Temporal, error) {
 	if err := srv.Start(); err != nil {
 		return nil, fmt.Errorf("temporal server start: %w", err)
 	}
-	t := &Temporal{server: srv, HostPort: hostPort}
+	t := &Temporal{server: srv, HostPort: hostPort, dsn: sqliteDSN(sqlCfg.DatabaseName, sqlCfg.ConnectAttributes)}
+	trimCtx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	err = trimVisibilityIndexes(trimCtx, t.dsn)
+	cancel()
+	if err != nil {
+		_ = srv.Stop()
+		return nil, err
+	}
 	if err := registerSearchAttributes(hostPort, opts.Namespace); err != nil {
 		_ = srv.Stop()
 		return nil, err
