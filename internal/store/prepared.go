@@ -54,7 +54,7 @@ func statement(ctx context.Context, db sqlx.ExtContext, query string) (*sqlx.Stm
 	}
 	// Prepared outside the lock: two callers may both prepare, and the
 	// second's statement is closed.
-	st, err := pool.PreparexContext(context.WithoutCancel(ctx), query)
+	st, err := pool.PreparexContext(ctx, query)
 	if err != nil {
 		return nil, err
 	}
