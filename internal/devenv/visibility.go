@@ -111,9 +111,10 @@ func retryLocked(ctx context.Context, op func() error) error {
 	}
 }
 
-// sqliteDSN is the data source name the server's SQLite plugin opens for
-// cfg's database and connection attributes: a file, or a shared in-memory
-// database by name.
+// sqliteDSN is a data source name for the database the server's SQLite
+// plugin opens from its configured name and connection attributes: the same
+// file, or the same shared in-memory database (by name), with the file's
+// busy timeout.
 func sqliteDSN(name string, attrs map[string]string) string {
 	q := url.Values{}
 	for k, v := range attrs {
