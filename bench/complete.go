@@ -44,6 +44,16 @@ func bareUpdate(ctx workflow.Context) error {
 	return workflow.Await(ctx, func() bool { return done })
 }
 
+// noop sends the bare Update to workflow id and waits for its answer.
+func noop(ctx context.Context, c client.Client, id string, n int) error {
+	h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: id, UpdateName: "noop",
+		WaitForStage: client.WorkflowUpdateStageCompleted, Args: []any{n}})
+	if err != nil {
+		return err
+	}
+	return h.Get(ctx, nil)
+}
+
 // quietLogger logs the SDK's warnings and errors only.
 func quietLogger() log.Logger {
 	return log.NewStructuredLogger(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
@@ -237,11 +247,7 @@ func beside(ctx context.Context, c client.Client, what string, took []time.Durat
 	var bare []time.Duration
 	for i := range len(took) {
 		t0 := time.Now()
-		h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: run.GetID(), UpdateName: "noop", WaitForStage: client.WorkflowUpdateStageCompleted, Args: []any{i}})
-		if err == nil {
-			err = h.Get(ctx, nil)
-		}
-		if err != nil {
+		if err := noop(ctx, c, run.GetID(), i); err != nil {
 			return err
 		}
 		bare = append(bare, time.Since(t0))

@@ -481,25 +481,10 @@ func measureCompletions(ctx context.Context, opts loadOptions, s *store.Store, h
 	// Each bare workflow answers one Update before the floor is timed: the
 	// first, sent while a workflow's first task may still be on its way, has
 	// waited up to 20 s, and a floor held up by it flattered the ratio.
-	err = parallel(opts.clients, len(runs), func(i int) error {
-		h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: runs[i], UpdateName: "noop",
-			WaitForStage: client.WorkflowUpdateStageCompleted, Args: []any{-1}})
-		if err != nil {
-			return err
-		}
-		return h.Get(ctx, nil)
-	})
-	if err != nil {
+	if err := parallel(opts.clients, len(runs), func(i int) error { return noop(ctx, c, runs[i], -1) }); err != nil {
 		return err
 	}
-	fl := floor(ctx, opts.clients, opts.duration, func(ctx context.Context, cl, i int) error {
-		h, err := c.UpdateWorkflow(ctx, client.UpdateWorkflowOptions{WorkflowID: runs[cl], UpdateName: "noop",
-			WaitForStage: client.WorkflowUpdateStageCompleted, Args: []any{i}})
-		if err != nil {
-			return err
-		}
-		return h.Get(ctx, nil)
-	})
+	fl := floor(ctx, opts.clients, opts.duration, func(ctx context.Context, cl, i int) error { return noop(ctx, c, runs[cl], i) })
 	for _, id := range runs {
 		_ = c.SignalWorkflow(ctx, id, "", "stop", nil)
 	}
