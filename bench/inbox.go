@@ -93,8 +93,10 @@ func benchInbox(ctx context.Context) error {
 }
 
 // fillInbox fills a fresh database with benchUnits units (a head each, role
-// unit_head) and benchTasks tasks spread evenly over them (a fifth open, the
-// rest completed, due from 15 days ago to 15 days ahead), then analyses it.
+// unit_head) and benchTasks tasks spread evenly over them (a fifth of each
+// unit's open, the rest completed, due from 15 days ago to 15 days ahead), then
+// analyses it. Task g goes to unit g mod benchUnits, and is open when g div
+// benchUnits is a multiple of 5: every unit has the same 20 open tasks of its 100.
 // Fill it before anything else: the tasks go to the units from the lowest id on.
 func fillInbox(ctx context.Context, s *store.Store) error {
 	start := time.Now()
@@ -108,7 +110,7 @@ func fillInbox(ctx context.Context, s *store.Store) error {
 		{`INSERT INTO tasks (id, workflow_id, kind, title, subject_type, subject_id, unit_id, role, status, due_at, created_at)
 		 SELECT 'bench.' || g, 'bench/' || g, CASE WHEN g % 3 = 0 THEN 'assignment.review' ELSE 'assignment.complete' END,
 		        '任务' || g, 'assignment', g::text, (SELECT min(id) FROM units) + (g % $1::int), 'unit_head',
-		        CASE WHEN g % 5 = 0 THEN 'open' ELSE 'completed' END,
+		        CASE WHEN (g / $1::int) % 5 = 0 THEN 'open' ELSE 'completed' END,
 		        now() + ((g % 720) - 360) * interval '1 hour', now()
 		 FROM generate_series(1, $2::int) g ON CONFLICT DO NOTHING`, []any{benchUnits, benchTasks}},
 		{`ANALYZE`, nil},

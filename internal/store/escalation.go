@@ -39,12 +39,18 @@ ON CONFLICT (key) DO NOTHING`, n.Key, n.UnitID, n.TaskID, n.Kind, n.Title, n.Bod
 	return c == 1, nil
 }
 
-// NotificationsFor lists the newest notifications of some units (or of one task).
+// NotificationsFor lists the newest notifications of some units (or, when
+// taskID is set, of that task). Each filter is its own prepared statement: one
+// statement for both needed a plan made for the values in hand.
 func NotificationsFor(ctx context.Context, db sqlx.ExtContext, unitIDs []int64, taskID string, limit int) ([]Notification, error) {
+	const columns = `SELECT id, key, unit_id, task_id, kind, title, body, status, attempts, last_error, created_at, sent_at FROM outbox `
 	var out []Notification
-	err := sqlx.SelectContext(ctx, db, &out, `
-SELECT id, key, unit_id, task_id, kind, title, body, status, attempts, last_error, created_at, sent_at FROM outbox
-WHERE ($2 = '' AND unit_id = ANY($1)) OR ($2 <> '' AND task_id = $2) ORDER BY id DESC LIMIT $3`, pq.Array(unitIDs), taskID, limit)
+	var err error
+	if taskID != "" {
+		err = selectPrepared(ctx, db, &out, columns+`WHERE task_id = $1 ORDER BY id DESC LIMIT $2`, taskID, limit)
+	} else {
+		err = selectPrepared(ctx, db, &out, columns+`WHERE unit_id = ANY($1) ORDER BY id DESC LIMIT $2`, pq.Array(unitIDs), limit)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("notifications: %w", err)
 	}

@@ -10,8 +10,8 @@ import (
 	"github.com/lib/pq"
 )
 
-// The queries a busy county sends most — a task's page, the inbox and its
-// counts, a task by id — are prepared once per connection and then only
+// The queries a busy county sends most — a task's page, the inbox, its counts
+// and its notifications, a task by id — are prepared once per connection and then only
 // executed: PostgreSQL planned the task's page in 0.5 ms and ran it in 0.1 ms,
 // so without this most of a read was planning (measured: README, Benchmarks).
 // Statements are named per connection by lib/pq and re-prepared by

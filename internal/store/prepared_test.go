@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -82,6 +83,31 @@ WHERE statement LIKE '%FROM tasks t JOIN units u ON u.id = t.unit_id WHERE t.id 
 	for range 2 {
 		if task, err := store.TaskByID(ctx, s.DB, "t1"); err != nil || task.Title != "完成交办事项" {
 			t.Fatalf("TaskByID after the column changed: %q, %v", task.Title, err)
+		}
+	}
+
+	// The notifications of units (the inbox's) and of a task are each a
+	// statement of their own, prepared once, and each answers its own rows.
+	taskID := "t1"
+	for i, n := range []store.Notification{{Key: "n-unit", UnitID: jcg.ID}, {Key: "n-task", UnitID: jcg.ID, TaskID: &taskID}} {
+		n.Kind, n.Title, n.Body = "reminder", "提醒", fmt.Sprint("第", i+1, "条")
+		if _, err := store.Enqueue(ctx, s.DB, n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 3 {
+		ofUnit, err := store.NotificationsFor(ctx, s.DB, []int64{jcg.ID}, "", 20)
+		if err != nil || len(ofUnit) != 2 || ofUnit[0].Key != "n-task" || ofUnit[1].Key != "n-unit" {
+			t.Fatalf("the unit's notifications: %+v, %v", ofUnit, err)
+		}
+		ofTask, err := store.NotificationsFor(ctx, s.DB, nil, "t1", 20)
+		if err != nil || len(ofTask) != 1 || ofTask[0].Key != "n-task" {
+			t.Fatalf("the task's notifications: %+v, %v", ofTask, err)
+		}
+	}
+	for _, filter := range []string{"unit_id = ANY($1)", "task_id = $1"} {
+		if n := testdb.Count(t, s.DB, `SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%FROM outbox WHERE ' || $1 || '%'`, filter); n != 1 {
+			t.Errorf("notifications by %s: %d prepared statements, want 1", filter, n)
 		}
 	}
 }
