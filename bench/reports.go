@@ -41,6 +41,7 @@ func benchReports(ctx context.Context, args []string) error {
 	split := fs.Bool("split", false, "run the worker in a process of its own and measure its memory alone")
 	completions := fs.Int("complete", 300, "report submissions completed by Update, at random among the open ones, after the month (0: none)")
 	cache := fs.Int("cache", 0, "the worker's sticky cache size (0: the SDK's 10,000)")
+	gap := fs.Duration("gap", 0, "pause after each submission's answer, and each bare Update's, before the next (0: back to back)")
 	trace := fs.Bool("trace", false, "print the history of 8 reports, each event's time from the report's start")
 	total := fs.Int("units", 10000, "reporting units in the month (the demo county's 25 and added towns)")
 	if err := fs.Parse(args); err != nil {
@@ -173,7 +174,7 @@ func benchReports(ctx context.Context, args []string) error {
 			cacheWords(*cache), rss(workerPID), peakRSS(workerPID), m.HeapInuse>>20, rss(os.Getpid()))
 	}
 	if *completions > 0 {
-		if err := completeReports(ctx, s, c, *completions); err != nil {
+		if err := completeReports(ctx, s, c, *completions, *gap); err != nil {
 			return err
 		}
 		if workerPID != 0 {
@@ -192,8 +193,8 @@ func cacheWords(n int) string {
 
 // completeReports completes n report submissions at random among the open
 // ones (most of them out of a small sticky cache) by the completion Update,
-// one after another, then as many bare Updates on the same server.
-func completeReports(ctx context.Context, s *store.Store, c client.Client, n int) error {
+// one after another (gap apart), then as many bare Updates on the same server.
+func completeReports(ctx context.Context, s *store.Store, c client.Client, n int, gap time.Duration) error {
 	var open []struct {
 		TaskID     string `db:"id"`
 		WorkflowID string `db:"workflow_id"`
@@ -220,9 +221,10 @@ WHERE t.kind = 'report.submit' AND t.status = 'open' ORDER BY t.id, p.id`); err 
 			return fmt.Errorf("complete %s: %w", t.TaskID, err)
 		}
 		took = append(took, time.Since(t0))
+		time.Sleep(gap)
 	}
-	report("report submission by Update, at random among the open", took)
-	return beside(ctx, c, "submission by Update", took, 0)
+	report(fmt.Sprintf("report submission by Update, at random among the open, gap %v", gap), took)
+	return beside(ctx, c, "submission by Update", took, gap)
 }
 
 // rss reads a process's resident set size from /proc.
