@@ -12,8 +12,10 @@ import (
 )
 
 // A task's page and its row are prepared once per connection and then only
-// executed; in a transaction they are sent as they are; and a statement whose
-// answer's columns a migration changed under it still answers, prepared anew.
+// executed; in a transaction they are sent as they are; a statement whose
+// answer's columns a migration changed under it still answers, prepared anew;
+// and the notifications of units and of a task are two statements, each
+// prepared once.
 func TestHotReadsArePreparedOnce(t *testing.T) {
 	ctx := context.Background()
 	s := testdb.New(t)
