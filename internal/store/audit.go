@@ -91,7 +91,7 @@ func Append(ctx context.Context, tx sqlx.ExtContext, e Event) (bool, error) {
 		Pinned string `db:"pinned"`
 		Locked string `db:"locked"`
 	}
-	err := sqlx.GetContext(ctx, tx, &lock, `
+	err := getPrepared(ctx, tx, &lock, `
 WITH c AS (SELECT coalesce(nullif(current_setting($1, true), '')::int, $2) AS chain)
 SELECT chain, set_config($1, chain::text, true) AS pinned, pg_advisory_xact_lock($3, chain)::text AS locked FROM c`,
 		auditChainSetting, chainOf(e), auditLockClass)
@@ -105,7 +105,7 @@ SELECT chain, set_config($1, chain::text, true) AS pinned, pg_advisory_xact_lock
 		Link sql.NullInt64 `db:"link"`
 		Hash []byte        `db:"hash"`
 	}
-	err = sqlx.GetContext(ctx, tx, &head, `
+	err = getPrepared(ctx, tx, &head, `
 SELECT nextval('audit_log_seq') AS seq, ($2 <> '' AND EXISTS (SELECT 1 FROM audit_log WHERE key = $2)) AS seen, h.link, h.hash
 FROM (VALUES (1)) one LEFT JOIN LATERAL (SELECT link, hash FROM audit_log WHERE chain = $1 ORDER BY link DESC LIMIT 1) h ON true`,
 		lock.Chain, e.Key)
@@ -144,7 +144,7 @@ FROM (VALUES (1)) one LEFT JOIN LATERAL (SELECT link, hash FROM audit_log WHERE 
 	row.Hash = row.computeHash()
 	// The same key appended at once in another chain: whichever commits first
 	// wins, and this append writes nothing (ON CONFLICT waits for the other).
-	res, err := tx.ExecContext(ctx, `
+	res, err := execPrepared(ctx, tx, `
 INSERT INTO audit_log (seq, chain, link, key, at, actor, action, subject_type, subject_id, task_id, unit_id, before, after, prev_hash, hash)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
 ON CONFLICT (key) DO NOTHING`,

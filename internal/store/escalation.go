@@ -29,7 +29,7 @@ type Notification struct {
 
 // Enqueue puts a notification in the outbox once per key.
 func Enqueue(ctx context.Context, tx sqlx.ExtContext, n Notification) (bool, error) {
-	res, err := tx.ExecContext(ctx, `
+	res, err := execPrepared(ctx, tx, `
 INSERT INTO outbox (key, unit_id, task_id, kind, title, body) VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (key) DO NOTHING`, n.Key, n.UnitID, n.TaskID, n.Kind, n.Title, n.Body)
 	if err != nil {

@@ -2,9 +2,11 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -36,20 +38,73 @@ var (
 	statementsOf = map[*sqlx.DB]int{}
 )
 
+// txPools maps each transaction Store.InTx or Store.Snapshot began to its
+// pool: a transaction's queries run through the pool's statements, on the
+// transaction's connection.
+var txPools sync.Map // *sqlx.Tx → *sqlx.DB
+
+// pending holds the statements being prepared in the background for a
+// transaction that found none; closeStatements drops a pool's.
+var pending = map[statementKey]bool{}
+
+// began notes that tx was begun on pool, until the returned func is called.
+func began(pool *sqlx.DB, tx *sqlx.Tx) (ended func()) {
+	txPools.Store(tx, pool)
+	return func() { txPools.Delete(tx) }
+}
+
+// prepared is a query's statement as it is run: on a pool, the pool's; in a
+// transaction, the pool's (parent) bound to the transaction's connection.
+type prepared struct {
+	run    *sqlx.Stmt
+	pool   *sqlx.DB
+	parent *sqlx.Stmt
+	inTx   bool
+}
+
 // statement answers db's prepared statement of query, preparing it on first
-// use, or nil when db is not a pool (a transaction sends its queries as they
-// are) or the pool holds maxStatements already.
-func statement(ctx context.Context, db sqlx.ExtContext, query string) (*sqlx.Stmt, error) {
-	pool, ok := db.(*sqlx.DB)
-	if !ok {
-		return nil, nil
+// use; run is nil when db is neither a pool nor a transaction one of them
+// began, or the pool holds maxStatements already. A transaction never waits
+// for a statement to be prepared — that takes a second connection, which a
+// pool whose every connection a transaction holds would never give —: the
+// first finds none and sends its query as it is while the pool prepares it
+// in the background; the next runs it on its own connection, where database/sql
+// prepares it once and keeps it (Tx.StmtContext).
+func statement(ctx context.Context, db sqlx.ExtContext, query string) (prepared, error) {
+	switch d := db.(type) {
+	case *sqlx.DB:
+		st, err := poolStatement(ctx, d, query, true)
+		return prepared{run: st, pool: d, parent: st}, err
+	case *sqlx.Tx:
+		p, ok := txPools.Load(d)
+		if !ok {
+			return prepared{}, nil
+		}
+		pool := p.(*sqlx.DB)
+		st, err := poolStatement(ctx, pool, query, false)
+		if st == nil || err != nil {
+			return prepared{}, err
+		}
+		return prepared{run: d.StmtxContext(ctx, st), pool: pool, parent: st, inTx: true}, nil
 	}
+	return prepared{}, nil
+}
+
+// poolStatement answers pool's statement of query. When there is none it is
+// prepared — at once when wait is set, else in the background and nil answered.
+func poolStatement(ctx context.Context, pool *sqlx.DB, query string, wait bool) (*sqlx.Stmt, error) {
 	key := statementKey{pool, query}
 	statementsMu.Lock()
 	st, ok := statements[key]
 	full := statementsOf[pool] >= maxStatements
+	if !ok && !full && !wait {
+		if !pending[key] {
+			pending[key] = true
+			go prepareInBackground(key)
+		}
+	}
 	statementsMu.Unlock()
-	if ok || full {
+	if ok || full || !wait {
 		return st, nil
 	}
 	// Prepared outside the lock: two callers may both prepare, and the
@@ -58,15 +113,48 @@ func statement(ctx context.Context, db sqlx.ExtContext, query string) (*sqlx.Stm
 	if err != nil {
 		return nil, err
 	}
+	return keep(key, st), nil
+}
+
+// prepareInBackground prepares key's statement for a transaction that found
+// none; a failure leaves it to the next transaction to try again.
+func prepareInBackground(key statementKey) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	st, err := key.db.PreparexContext(ctx, key.query)
+	if err != nil {
+		statementsMu.Lock()
+		delete(pending, key)
+		statementsMu.Unlock()
+		return
+	}
+	statementsMu.Lock()
+	open := pending[key] // else the pool was closed meanwhile
+	delete(pending, key)
+	_, kept := statements[key]
+	if open && !kept {
+		statements[key] = st
+		statementsOf[key.db]++
+		st = nil
+	}
+	statementsMu.Unlock()
+	if st != nil {
+		_ = st.Close()
+	}
+}
+
+// keep stores st as key's statement, unless another was stored first: then
+// st is closed and that one answered.
+func keep(key statementKey, st *sqlx.Stmt) *sqlx.Stmt {
 	statementsMu.Lock()
 	defer statementsMu.Unlock()
 	if kept, ok := statements[key]; ok {
 		_ = st.Close()
-		return kept, nil
+		return kept
 	}
 	statements[key] = st
-	statementsOf[pool]++
-	return st, nil
+	statementsOf[key.db]++
+	return st
 }
 
 // getPrepared is sqlx.GetContext through db's prepared statement of query.
@@ -83,23 +171,36 @@ func selectPrepared(ctx context.Context, db sqlx.ExtContext, dest any, query str
 		func() error { return sqlx.SelectContext(ctx, db, dest, query, args...) })
 }
 
+// execPrepared is ExecContext through db's prepared statement of query.
+func execPrepared(ctx context.Context, db sqlx.ExtContext, query string, args ...any) (sql.Result, error) {
+	var res sql.Result
+	err := throughStatement(ctx, db, query,
+		func(st *sqlx.Stmt) (err error) { res, err = st.ExecContext(ctx, args...); return err },
+		func() (err error) { res, err = db.ExecContext(ctx, query, args...); return err })
+	return res, err
+}
+
 // throughStatement runs query as prepared, or plain when it is not prepared.
 // A statement PostgreSQL refuses because the columns it answers changed
-// under it (a migration altered one while the server ran) is dropped and the
-// query sent plain; its next use prepares it again.
-func throughStatement(ctx context.Context, db sqlx.ExtContext, query string, prepared func(*sqlx.Stmt) error, plain func() error) error {
-	st, err := statement(ctx, db, query)
+// under it (a migration altered one while the server ran) is dropped, and its
+// next use prepares it again; on a pool the query is then sent plain, while
+// in a transaction, which the refusal ended, the error is answered (an
+// activity's transaction is retried whole).
+func throughStatement(ctx context.Context, db sqlx.ExtContext, query string, run func(*sqlx.Stmt) error, plain func() error) error {
+	p, err := statement(ctx, db, query)
 	if err != nil {
 		return err
 	}
-	if st == nil {
+	if p.run == nil {
 		return plain()
 	}
-	err = prepared(st)
+	err = run(p.run)
 	var pe *pq.Error
 	if errors.As(err, &pe) && pe.Code == "0A000" && strings.Contains(pe.Message, "cached plan must not change result type") {
-		forgetStatement(db.(*sqlx.DB), query, st)
-		return plain()
+		forgetStatement(p.pool, query, p.parent)
+		if !p.inTx {
+			return plain()
+		}
 	}
 	return err
 }
@@ -125,6 +226,11 @@ func closeStatements(db *sqlx.DB) {
 		if k.db == db {
 			_ = st.Close()
 			delete(statements, k)
+		}
+	}
+	for k := range pending {
+		if k.db == db {
+			delete(pending, k)
 		}
 	}
 	delete(statementsOf, db)

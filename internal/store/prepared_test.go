@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/zeren-county/zeren/internal/seed"
 	"github.com/zeren-county/zeren/internal/store"
 	"github.com/zeren-county/zeren/internal/testdb"
@@ -73,8 +75,8 @@ WHERE statement LIKE '%FROM tasks t JOIN units u ON u.id = t.unit_id WHERE t.id 
 	if err := tx.Rollback(); err != nil {
 		t.Fatal(err)
 	}
-	if n := testdb.Count(t, s.DB, `SELECT count(*) FROM pg_prepared_statements`); n != 2 {
-		t.Fatalf("%d prepared statements after the transaction, want 2", n)
+	if n, m := prepared(false), prepared(true); n != 1 || m != 1 {
+		t.Fatalf("%d and %d statements of the task's row and page after the transaction, want 1 and 1", n, m)
 	}
 
 	// A migration changes the type of a column the statement answers:
@@ -111,5 +113,101 @@ WHERE statement LIKE '%FROM tasks t JOIN units u ON u.id = t.unit_id WHERE t.id 
 		if n := testdb.Count(t, s.DB, `SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%FROM outbox WHERE ' || $1 || '%'`, filter); n != 1 {
 			t.Errorf("notifications by %s: %d prepared statements, want 1", filter, n)
 		}
+	}
+}
+
+// A transaction's queries run through the pool's statements on the
+// transaction's own connection. The first transaction finds none: it sends
+// its queries as they are, without waiting — on a pool of one connection,
+// which it holds, waiting would never end — while the pool prepares them
+// behind it; later transactions only execute them, and nothing is prepared
+// per transaction. A statement whose answer's columns a migration changed
+// fails one transaction at most (an activity retries it whole); the next
+// prepares it anew.
+func TestTransactionsRunThePoolsStatements(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	s := testdb.New(t)
+	s.DB.SetMaxOpenConns(1)
+	appendOne := func(key string) {
+		t.Helper()
+		if err := s.InTx(ctx, func(tx *sqlx.Tx) error {
+			_, err := store.Append(ctx, tx, store.Event{Key: key, Actor: "test", Action: "test.appended", SubjectType: "test", SubjectID: key})
+			return err
+		}); err != nil {
+			t.Fatalf("append %s: %v", key, err)
+		}
+	}
+	audit := func() int {
+		t.Helper()
+		return testdb.Count(t, s.DB, `SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%audit%' OR statement LIKE '%pg_advisory_xact_lock%'`)
+	}
+	appendOne("k1")
+	// The append's three statements (the chain's lock, its head, the row),
+	// prepared once the transaction let go of the connection.
+	for deadline := time.Now().Add(30 * time.Second); audit() != 3; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of the append's statements prepared after its first transaction, want 3", audit())
+		}
+	}
+	for i := range 3 {
+		appendOne(fmt.Sprint("k", i+2))
+	}
+	if n := audit(); n != 3 {
+		t.Fatalf("%d of the append's statements prepared after four transactions, want 3", n)
+	}
+	res, err := store.VerifyAudit(ctx, s.DB)
+	if err != nil || res.Rows != 4 || res.Broken {
+		t.Fatalf("the audit log after four appends: %+v, %v", res, err)
+	}
+
+	var unitID int64
+	if err := s.DB.GetContext(ctx, &unitID, `INSERT INTO units (code, name, kind) VALUES ('jcg', '县检察院', 'department') RETURNING id`); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2021, 6, 1, 0, 0, 0, 0, time.UTC)
+	if _, err := store.InsertTask(ctx, s.DB, store.Task{ID: "t1", WorkflowID: "w/t1", Kind: "assignment.complete", Title: "完成交办事项",
+		SubjectType: "assignment", SubjectID: "1", UnitID: unitID, Role: "unit_head", DueAt: now, CreatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	read := func() error {
+		return s.InTx(ctx, func(tx *sqlx.Tx) error {
+			task, err := store.TaskByID(ctx, tx, "t1")
+			if err == nil && task.Title != "完成交办事项" {
+				err = fmt.Errorf("title %q", task.Title)
+			}
+			return err
+		})
+	}
+	byID := func() int {
+		t.Helper()
+		return testdb.Count(t, s.DB, `SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%WHERE t.id = $1'`)
+	}
+	for deadline := time.Now().Add(30 * time.Second); byID() < 1; time.Sleep(20 * time.Millisecond) {
+		if err := read(); err != nil {
+			t.Fatal(err)
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the task's row was never prepared for a transaction")
+		}
+	}
+	if err := read(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DB.ExecContext(ctx, `ALTER TABLE tasks ALTER COLUMN title TYPE varchar(500)`); err != nil {
+		t.Fatal(err)
+	}
+	failed := 0
+	for range 3 {
+		if err := read(); err != nil {
+			failed++
+			t.Logf("a transaction across the column's change: %v", err)
+		}
+	}
+	if failed > 1 {
+		t.Fatalf("%d of 3 transactions across the column's change failed, want at most the first", failed)
+	}
+	if err := read(); err != nil {
+		t.Fatalf("the task's row in a transaction after the column changed: %v", err)
 	}
 }

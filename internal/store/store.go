@@ -132,6 +132,7 @@ func (s *Store) Snapshot(ctx context.Context, fn func(tx *sqlx.Tx) error) error 
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
+	defer began(s.DB, tx)()
 	defer func() { _ = tx.Rollback() }()
 	return fn(tx)
 }
@@ -142,6 +143,7 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
+	defer began(s.DB, tx)()
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
 		return err

@@ -55,7 +55,7 @@ func InsertTask(ctx context.Context, db sqlx.ExtContext, t Task) (bool, error) {
 	if t.Context == nil {
 		t.Context = JSON(`{}`)
 	}
-	res, err := db.ExecContext(ctx, `
+	res, err := execPrepared(ctx, db, `
 INSERT INTO tasks (id, workflow_id, kind, title, subject_type, subject_id, campaign_id, unit_id, role, person_id, issuer_unit_id, due_at, created_at, context)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 ON CONFLICT (id) DO NOTHING`,
@@ -88,7 +88,7 @@ func CompleteTask(ctx context.Context, tx sqlx.ExtContext, id string, personID i
 	// One statement answers the task as completed (a completion's workflow
 	// task waits on it); only a task no longer open is read again.
 	var t Task
-	err := sqlx.GetContext(ctx, tx, &t, `
+	err := getPrepared(ctx, tx, &t, `
 UPDATE tasks t SET status = 'completed', completed_at = $2, completed_by = $3, outcome = $4, update_id = $5,
   completing_key = NULL, completing_until = NULL,
   confirm_after = CASE WHEN $5 <> '' THEN now() + $6 * interval '1 second' END
@@ -188,7 +188,7 @@ func SetTaskDue(ctx context.Context, tx sqlx.ExtContext, id string, due time.Tim
 // again (a retried request); a claim past its time lapses. It answers false
 // when the task is not open or another request holds it.
 func BeginCompleting(ctx context.Context, db sqlx.ExtContext, id, key string, now, until time.Time) (bool, error) {
-	res, err := db.ExecContext(ctx, `UPDATE tasks SET completing_key = $2, completing_until = $4
+	res, err := execPrepared(ctx, db, `UPDATE tasks SET completing_key = $2, completing_until = $4
 WHERE id = $1 AND status = 'open' AND (completing_key IS NULL OR completing_key = $2 OR completing_until < $3)`, id, key, now, until)
 	if err != nil {
 		return false, fmt.Errorf("claim completion of %s: %w", id, mapError(err))
