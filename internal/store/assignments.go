@@ -63,7 +63,7 @@ reviewer_role, ladder, status, result, attachments, idempotency_key, created_at,
 // AssignmentByID loads one assignment.
 func AssignmentByID(ctx context.Context, db sqlx.ExtContext, id int64) (Assignment, error) {
 	var a Assignment
-	if err := sqlx.GetContext(ctx, db, &a, `SELECT `+assignmentColumns+` FROM assignments WHERE id = $1`, id); err != nil {
+	if err := getPrepared(ctx, db, &a, `SELECT `+assignmentColumns+` FROM assignments WHERE id = $1`, id); err != nil {
 		return a, fmt.Errorf("assignment %d: %w", id, mapError(err))
 	}
 	return a, nil
@@ -89,7 +89,7 @@ func SetAssignmentState(ctx context.Context, tx sqlx.ExtContext, id int64, statu
 	if attachments != nil {
 		att = string(attachments)
 	}
-	_, err = tx.ExecContext(ctx, `
+	_, err = execPrepared(ctx, tx, `
 UPDATE assignments SET status = $2, result = COALESCE($3, result), attachments = COALESCE($4::jsonb, attachments), updated_at = $5
 WHERE id = $1`, id, status, result, att, at)
 	if err != nil {
