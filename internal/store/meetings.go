@@ -104,8 +104,24 @@ const meetingColumns = `m.id, m.kind, m.title, m.held_on, m.organiser_unit_id, o
 
 const meetingFrom = ` FROM meetings m JOIN units o ON o.id = m.organiser_unit_id JOIN people c ON c.id = m.chair_id`
 
-// MeetingByID reads a meeting with its decisions and their states.
+// MeetingByID reads a meeting with its decisions and their states. From a
+// pool it reads them in one snapshot, so that the meeting's counts agree with
+// its decisions' states even while one of them changes.
 func MeetingByID(ctx context.Context, db sqlx.ExtContext, id int64) (Meeting, error) {
+	pool, ok := db.(*sqlx.DB)
+	if !ok {
+		return meetingByID(ctx, db, id)
+	}
+	var m Meeting
+	err := snapshot(ctx, pool, func(tx *sqlx.Tx) (err error) {
+		m, err = meetingByID(ctx, tx, id)
+		return err
+	})
+	return m, err
+}
+
+// meetingByID reads a meeting and its decisions, each statement as of its own start.
+func meetingByID(ctx context.Context, db sqlx.ExtContext, id int64) (Meeting, error) {
 	var m Meeting
 	if err := sqlx.GetContext(ctx, db, &m, `SELECT `+meetingColumns+meetingFrom+` WHERE m.id = $1`, id); err != nil {
 		return m, fmt.Errorf("meeting %d: %w", id, mapError(err))

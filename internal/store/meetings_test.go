@@ -96,3 +96,72 @@ func TestMeetingRecordsAndCounts(t *testing.T) {
 		t.Fatalf("yjj's meetings %+v (%v)", mine, err)
 	}
 }
+
+// A meeting read while one of its decisions' matters changes state answers
+// counts that agree with the decisions it lists: both are read as of one
+// moment. Two statements each as of its own start could count a matter open
+// and list it approved (seen once in e2e beside a CPU hog).
+func TestMeetingReadsItsCountsAndDecisionsAsOfOneMoment(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	c := testdb.NewCounty(t)
+	db := c.Store
+	chair, jcg := c.IDs["linyou-magistrate"], c.Units["jcg"]
+	var meetingID int64
+	if err := db.InTx(ctx, func(tx *sqlx.Tx) error {
+		if _, err := store.UpsertAssignment(ctx, tx, store.Assignment{ID: 1, Title: "议定事项", Content: "排查", DueAt: time.Now(), IssuerUnitID: jcg,
+			AssignerID: chair, AssigneeUnitID: jcg, ReviewerUnitID: jcg, ReviewerRole: "unit_head", Ladder: []byte(`[]`)}); err != nil {
+			return err
+		}
+		m := store.Meeting{Kind: domain.MeetingSafetyCommittee, Title: "安委会全体会议", OrganiserUnitID: jcg, ChairID: chair, CreatedBy: chair}
+		m.HeldOn.Time = time.Date(2020, 5, 1, 0, 0, 0, 0, domain.DefaultZone)
+		var err error
+		if meetingID, _, err = store.InsertMeeting(ctx, tx, m); err != nil {
+			return err
+		}
+		return store.InsertDecision(ctx, tx, meetingID, store.Decision{Seq: 0, Content: "排查", UnitID: jcg, DueAt: time.Now(), AssignmentID: 1})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	toggled := make(chan error, 1)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				toggled <- nil
+				return
+			default:
+			}
+			if _, err := db.DB.ExecContext(ctx, `UPDATE assignments SET status = CASE WHEN status = 'approved' THEN 'submitted' ELSE 'approved' END WHERE id = 1`); err != nil {
+				toggled <- err
+				return
+			}
+		}
+	}()
+	seen := map[string]bool{}
+	deadline := time.Now().Add(30 * time.Second)
+	for i := 0; (i < 200 || len(seen) < 2) && time.Now().Before(deadline); i++ {
+		m, err := store.MeetingByID(ctx, db.DB, meetingID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		open := 0
+		for _, d := range m.Decisions {
+			seen[string(d.Status)] = true
+			if d.Status != "approved" {
+				open++
+			}
+		}
+		if len(m.Decisions) != 1 || m.DecisionCount != 1 || m.OpenDecisions != open {
+			t.Fatalf("read %d: decisions %+v, count %d, open %d", i, m.Decisions, m.DecisionCount, m.OpenDecisions)
+		}
+	}
+	close(stop)
+	if err := <-toggled; err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) < 2 {
+		t.Fatalf("the matter was read only as %v while it changed", seen)
+	}
+}

@@ -128,11 +128,16 @@ func newProvider(db *sql.DB) (*goose.Provider, error) {
 // database as of one moment (REPEATABLE READ): what one transaction wrote is
 // seen whole or not at all, however many queries fn sends.
 func (s *Store) Snapshot(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
-	tx, err := s.DB.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	return snapshot(ctx, s.DB, fn)
+}
+
+// snapshot is Store.Snapshot on a pool.
+func snapshot(ctx context.Context, pool *sqlx.DB, fn func(tx *sqlx.Tx) error) error {
+	tx, err := pool.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	defer began(s.DB, tx)()
+	defer began(pool, tx)()
 	defer func() { _ = tx.Rollback() }()
 	return fn(tx)
 }
