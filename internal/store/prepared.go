@@ -116,7 +116,7 @@ func poolStatement(ctx context.Context, pool *sqlx.DB, query string, wait bool) 
 	if err != nil {
 		return nil, err
 	}
-	return keep(key, st), nil
+	return keep(key, st, false), nil
 }
 
 // prepareInBackground prepares key's statement for a transaction that found
@@ -131,26 +131,24 @@ func prepareInBackground(key statementKey) {
 		statementsMu.Unlock()
 		return
 	}
-	statementsMu.Lock()
-	open := pending[key] // else the pool was closed meanwhile
-	delete(pending, key)
-	_, kept := statements[key]
-	if open && !kept {
-		statements[key] = st
-		statementsOf[key.db]++
-		st = nil
-	}
-	statementsMu.Unlock()
-	if st != nil {
-		_ = st.Close()
-	}
+	keep(key, st, true)
 }
 
 // keep stores st as key's statement, unless another was stored first: then
-// st is closed and that one answered.
-func keep(key statementKey, st *sqlx.Stmt) *sqlx.Stmt {
+// st is closed and that one answered. A statement prepared in the background
+// (pended) is kept only while its preparation is pending: closeStatements
+// ends that when it closes the pool, and st is then closed and nil answered.
+func keep(key statementKey, st *sqlx.Stmt, pended bool) *sqlx.Stmt {
 	statementsMu.Lock()
 	defer statementsMu.Unlock()
+	if pended {
+		open := pending[key]
+		delete(pending, key)
+		if !open {
+			_ = st.Close()
+			return nil
+		}
+	}
 	if kept, ok := statements[key]; ok {
 		_ = st.Close()
 		return kept
